@@ -1,0 +1,145 @@
+"""Age bands: validate band starts, derive widths, recognise layouts, match to a standard.
+
+An age layout is given by the start of each band, in years, strictly increasing; the last band
+is open (``85+``), so its width is ``inf``. Widths are the differences of the starts
+(Preston, Heuveline & Guillot 2001, ch. 3: ``n`` is the width of the interval ``[x, x+n)``).
+
+These helpers are pure: arrays in, arrays out, and an :class:`~salamat.errors.InputError`
+naming the offending value when a layout is not what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from salamat.errors import InputError, Problem
+
+__all__ = [
+    "FloatArray",
+    "age_start_from_label",
+    "band_widths",
+    "is_abridged",
+    "is_single_year",
+    "validate_age_starts",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+_LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)")
+
+
+def validate_age_starts(age: npt.ArrayLike, *, source: str = "age") -> FloatArray:
+    """Check band starts and return them as a float vector.
+
+    Parameters
+    ----------
+    age
+        Start of each age band in years, one-dimensional, strictly increasing, finite and
+        non-negative. The last band is taken to be open.
+    source
+        Name used in error messages (a file name or an argument name).
+
+    Returns
+    -------
+    numpy.ndarray
+        The starts as ``float64``.
+
+    Raises
+    ------
+    InputError
+        If the starts are not a non-empty, one-dimensional, finite, non-negative and strictly
+        increasing sequence.
+
+    Examples
+    --------
+    >>> validate_age_starts([0, 1, 5]).tolist()
+    [0.0, 1.0, 5.0]
+    """
+    try:
+        starts = np.asarray(age, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            "age band starts must be numbers",
+            [Problem(source, None, "age", "expected numbers (band starts in years)", str(age))],
+        ) from exc
+    problems: list[Problem] = []
+    if starts.ndim != 1 or starts.size == 0:
+        problems.append(
+            Problem(source, None, "age", "expected a non-empty list of band starts", str(age))
+        )
+    else:
+        if not np.all(np.isfinite(starts)):
+            problems.append(Problem(source, None, "age", "band starts must be finite", None))
+        elif np.any(starts < 0):
+            problems.append(Problem(source, None, "age", "band starts must be >= 0", None))
+        elif np.any(np.diff(starts) <= 0):
+            bad = int(np.argmax(np.diff(starts) <= 0))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    "age",
+                    "band starts must be strictly increasing (no duplicates)",
+                    f"{starts[bad]:g} then {starts[bad + 1]:g}",
+                )
+            )
+    if problems:
+        raise InputError("invalid age bands", problems)
+    return starts
+
+
+def band_widths(age: npt.ArrayLike) -> FloatArray:
+    """Width ``n`` of each band; the last (open) band has width ``inf``.
+
+    ``n_x = x_{i+1} - x_i`` (Preston, Heuveline & Guillot 2001, ch. 3).
+
+    Examples
+    --------
+    >>> band_widths([0, 1, 5, 10]).tolist()
+    [1.0, 4.0, 5.0, inf]
+    """
+    starts = validate_age_starts(age)
+    return np.append(np.diff(starts), np.inf)
+
+
+def is_abridged(age: npt.ArrayLike) -> bool:
+    """True when the layout starts ``0, 1, 5``: the classic abridged table (0, 1-4, 5-9, ...)."""
+    starts = validate_age_starts(age)
+    return starts.size >= 3 and starts[0] == 0 and starts[1] == 1 and starts[2] == 5
+
+
+def is_single_year(age: npt.ArrayLike) -> bool:
+    """True when every closed band is one year wide and the first starts at 0."""
+    starts = validate_age_starts(age)
+    return starts[0] == 0 and bool(np.all(np.diff(starts) == 1))
+
+
+def age_start_from_label(label: str) -> float:
+    """Start of a band from a label such as ``"0"``, ``"1-4"``, ``"85+"`` or ``"90 - 94"``.
+
+    Raises
+    ------
+    InputError
+        If the label does not begin with a number.
+
+    Examples
+    --------
+    >>> age_start_from_label("85+")
+    85.0
+    """
+    match = _LABEL.match(str(label))
+    if match is None:
+        raise InputError(
+            "age band label not understood",
+            [Problem("age label", None, "age", "expected a label starting with a number", label)],
+        )
+    return float(match.group(1))
+
+
+def starts_from_labels(labels: Sequence[str]) -> FloatArray:
+    """Band starts from labels (see :func:`age_start_from_label`), validated."""
+    return validate_age_starts([age_start_from_label(x) for x in labels])

@@ -1,0 +1,235 @@
+"""The canonical observation frame every parser produces, and its validation.
+
+A parser (observations CSV, WPP, and the exchange formats: DHIS2, SDMX, GHO, Open SDG) only
+has to turn its file into a pandas DataFrame of strings with the columns in :data:`COLUMNS`
+plus ``_file`` and ``_row`` (where the value came from, as the user would find it). Everything
+else is shared: :func:`validate` checks every row and returns all problems at once, and the
+store writes the clean frame in one transaction.
+
+Validation is vectorised: each rule is a pandas operation over the whole column, and codes
+(periods, areas) are parsed once per distinct value, not once per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from salamat.errors import InputError, Problem
+from salamat.periods import parse_period
+from salamat.store.reference import Catalog
+
+__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Validated", "canonical_age", "validate"]
+
+REQUIRED = ("indicator", "area", "period", "value")
+OPTIONAL = ("sex", "age", "cause", "residence", "lower", "upper", "unit", "source", "vintage",
+            "note")
+COLUMNS = REQUIRED + OPTIONAL
+KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
+
+SEX_CODES = {
+    "total": "total", "both": "total", "t": "total", "btsx": "total", "_t": "total",
+    "female": "female", "f": "female", "2": "female", "fmle": "female",
+    "male": "male", "m": "male", "1": "male", "mle": "male",
+}
+RESIDENCE_CODES = {"total": "total", "urban": "urban", "rural": "rural", "_t": "total"}
+
+
+@dataclass
+class Validated:
+    """A frame ready for the store (typed columns, canonical codes) and the problems found."""
+
+    frame: pd.DataFrame
+    problems: list[Problem]
+    rows_with_problems: int
+
+
+def canonical_age(text: str) -> str | None:
+    """Canonical age label: ``all``, a single start ``65``, a band ``30-69`` or an open ``85+``.
+
+    Returns None when the text is not an age band. ``30 - 69`` becomes ``30-69``; a band whose
+    end is before its start is not valid.
+    """
+    t = text.strip().replace(" ", "").lower()
+    if t in ("", "all", "total", "_t"):
+        return "all"
+    if t.endswith("+") and t[:-1].isdigit():
+        return f"{int(t[:-1])}+"
+    if t.isdigit():
+        return str(int(t))
+    if "-" in t:
+        a, _, b = t.partition("-")
+        if a.isdigit() and b.isdigit() and int(a) <= int(b):
+            return f"{int(a)}-{int(b)}"
+    return None
+
+
+def _blank(s: pd.Series) -> pd.Series:
+    return s.isna() | (s.astype("string").str.strip() == "")
+
+
+def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
+             new_indicators: bool = False) -> Validated:
+    """Check every row of a canonical frame; return the typed frame and all problems.
+
+    Rules: required fields present; indicator known (or ``new_indicators``); area a known
+    org-unit code or declared alias, valid for the whole period (so a region's series never
+    runs across a border change); period a valid id; sex, age, cause and residence canonical;
+    value, lower and upper numbers with lower <= value <= upper; unit that of the indicator;
+    a source for every row; no key twice.
+    """
+    df = raw.copy()
+    for col in COLUMNS:
+        if col not in df.columns:
+            df[col] = ""
+        df[col] = df[col].astype("string").fillna("").str.strip()
+    problems: list[Problem] = []
+    bad = np.zeros(len(df), dtype=bool)
+    files = df["_file"].astype(str).to_numpy()
+    rows = df["_row"].to_numpy()
+
+    def flag(mask: pd.Series | np.ndarray, field: str, message: str) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        nonlocal bad
+        bad |= m
+        values = df[field].to_numpy() if field in df.columns else [None] * len(df)
+        for i in np.flatnonzero(m):
+            problems.append(Problem(files[i], int(rows[i]), field, message,
+                                    None if values[i] is None else str(values[i])))
+
+    for col in REQUIRED:
+        flag(df[col] == "", col, "a value is required")
+
+    # indicator
+    known = df["indicator"].isin(list(catalog.data_elements))
+    if not new_indicators:
+        flag((df["indicator"] != "") & ~known, "indicator",
+             "unknown indicator: expected a code from the catalogue (salamat info --indicators)")
+
+    # area: code or alias, then validity over the whole period
+    uniq_area = df["area"].unique()
+    area_map = {a: catalog.resolve(a) for a in uniq_area}
+    df["area"] = df["area"].map(lambda a: area_map.get(a) or a)
+    unknown_area = df["area"].map(lambda a: a not in catalog.orgunits).astype(bool)
+    flag(unknown_area & (raw_nonblank(df, "area")), "area",
+         "unknown org unit: expected a code such as KAZ, KZ-75 or WHO-EUR (salamat info --areas)")
+
+    # period
+    period_info: dict[str, tuple[str, str, object, object] | str] = {}
+    for p in df["period"].unique():
+        if p == "":
+            continue
+        try:
+            per = parse_period(p)
+            period_info[p] = (per.id, per.type, per.start, per.end)
+        except InputError as exc:
+            period_info[p] = str(exc)
+    bad_period = df["period"].map(lambda p: isinstance(period_info.get(p), str)).astype(bool)
+    for i in np.flatnonzero(bad_period.to_numpy()):
+        msg = period_info[df["period"].iat[i]]
+        assert isinstance(msg, str)
+        problems.append(Problem(files[i], int(rows[i]), "period", msg, df["period"].iat[i]))
+    bad |= bad_period.to_numpy()
+    ok_p = df["period"].map(lambda p: not isinstance(period_info.get(p, ""), str))
+    df["period_type"] = df["period"].map(lambda p: _pick(period_info.get(p), 1))
+    df["period_start"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 2)))
+    df["period_end"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 3)))
+    df["period"] = df["period"].map(lambda p: _pick(period_info.get(p), 0) or p)
+
+    valid_from = pd.to_datetime(df["area"].map(
+        lambda a: catalog.orgunits[a].valid_from if a in catalog.orgunits else None))
+    valid_to = pd.to_datetime(df["area"].map(
+        lambda a: catalog.orgunits[a].valid_to if a in catalog.orgunits else None))
+    before = ok_p & valid_from.notna() & (df["period_start"] < valid_from)
+    after = ok_p & valid_to.notna() & (df["period_end"] > valid_to)
+    for mask, word in ((before, "before"), (after, "after")):
+        for i in np.flatnonzero(mask.to_numpy()):
+            unit = catalog.orgunits[df["area"].iat[i]]
+            span = f"{unit.valid_from or '...'} to {unit.valid_to or 'today'}"
+            hint = catalog.lineage_hint(unit.code)
+            msg = (f"period {df['period'].iat[i]} falls {word} the validity of {unit.code} "
+                   f"({unit.name_en}, {span})" + (f": {hint}" if hint else ""))
+            problems.append(Problem(files[i], int(rows[i]), "area", msg, df["area"].iat[i]))
+        bad |= mask.to_numpy()
+
+    # disaggregations
+    sex = df["sex"].str.lower().map(lambda s: SEX_CODES.get(s, None) if s else "total")
+    flag(sex.isna(), "sex", "expected female, male or total (also F, M, T, 1, 2, both)")
+    df["sex"] = sex.fillna("")
+    age = df["age"].map(canonical_age)
+    flag(age.isna(), "age", "expected an age band such as 30-69, 85+, its start such as 30, or all")
+    df["age"] = age.fillna("")
+    cause = df["cause"].str.lower().map(lambda c: c if c else "all")
+    flag(~cause.isin(list(catalog.cause_groups)), "cause",
+         "unknown cause group: expected a code such as all, circulatory, cancer, ncd4")
+    df["cause"] = cause
+    residence = df["residence"].str.lower().map(lambda r: RESIDENCE_CODES.get(r) if r else "total")
+    flag(residence.isna(), "residence", "expected total, urban or rural")
+    df["residence"] = residence.fillna("")
+
+    # numbers
+    for col in ("value", "lower", "upper"):
+        num = pd.to_numeric(df[col].where(df[col] != ""), errors="coerce")
+        not_number = (df[col] != "") & (num.isna() | ~np.isfinite(num.fillna(0.0)))
+        flag(not_number, col, "expected a finite number (a dot as decimal separator)")
+        df[f"{col}_num"] = num
+    lo, val, hi = df["lower_num"], df["value_num"], df["upper_num"]
+    flag(lo.notna() & val.notna() & (lo > val), "lower", "lower bound is above the value")
+    flag(hi.notna() & val.notna() & (hi < val), "upper", "upper bound is below the value")
+
+    # unit
+    expected_unit = df["indicator"].map(lambda c: catalog.data_elements.get(c))
+    mismatch = (df["unit"] != "") & expected_unit.notna() & (df["unit"] != expected_unit)
+    for i in np.flatnonzero(mismatch.to_numpy()):
+        problems.append(Problem(
+            files[i], int(rows[i]), "unit",
+            f"indicator {df['indicator'].iat[i]} is measured in {expected_unit.iat[i]!r}",
+            df["unit"].iat[i]))
+    bad |= mismatch.to_numpy()
+    df["unit"] = df["unit"].where(df["unit"] != "", expected_unit.fillna(""))
+
+    # source
+    if default_source:
+        df["source"] = df["source"].where(df["source"] != "", default_source)
+    flag(df["source"] == "", "source", "every value needs a source: add a source column or --source")
+
+    # duplicates on the key, among rows otherwise valid
+    key = list(KEY)
+    dup = df.duplicated(subset=key, keep=False) & ~bad
+    if dup.any():
+        first_row = df[dup].groupby(key, sort=False)["_row"].transform("first")
+        later = df[dup].duplicated(subset=key, keep="first")
+        for idx in later[later].index:
+            i = df.index.get_loc(idx)
+            problems.append(Problem(
+                files[i], int(rows[i]), "value",
+                f"the same indicator, area, period, disaggregation and source as row "
+                f"{int(first_row.loc[idx])}: each value may appear once",
+                df["value"].iat[i]))
+            bad[i] = True
+
+    problems.sort(key=lambda p: (p.file, p.row or 0))
+    out = df.loc[~bad].copy()
+    frame = pd.DataFrame({
+        "indicator": out["indicator"], "area": out["area"], "period": out["period"],
+        "period_type": out["period_type"], "period_start": out["period_start"].dt.date,
+        "period_end": out["period_end"].dt.date, "sex": out["sex"], "age": out["age"],
+        "cause": out["cause"], "residence": out["residence"],
+        "value": out["value_num"].astype(float), "lower": out["lower_num"].astype(float),
+        "upper": out["upper_num"].astype(float),
+        "unit": out["unit"].replace("", None), "source": out["source"],
+        "vintage": out["vintage"].replace("", None), "note": out["note"].replace("", None),
+    })
+    return Validated(frame.reset_index(drop=True), problems, int(bad.sum()))
+
+
+def raw_nonblank(df: pd.DataFrame, col: str) -> pd.Series:
+    return df[col] != ""
+
+
+def _pick(info: object, i: int) -> object:
+    return info[i] if isinstance(info, tuple) else None

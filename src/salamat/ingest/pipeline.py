@@ -1,0 +1,145 @@
+"""The shared import pipeline: parse every file, validate every row, write once or not at all.
+
+Guarantees (the same for every kind):
+
+* every row of every file is checked before anything is written, and all problems are reported;
+* the write is one DuckDB transaction: a failed, interrupted or killed import leaves the store
+  exactly as it was (DuckDB's write-ahead log discards an uncommitted transaction on reopen);
+* writing the same file again changes no data: identical values are counted as unchanged;
+* ``dry_run`` does all of the above but rolls back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from salamat.errors import InputError, Problem
+from salamat.ingest import canonical
+from salamat.ingest.registry import ParseContext, get_parser, parser_kinds
+from salamat.ingest.summary import ImportSummary
+from salamat.store.connection import Store
+from salamat.store.imports import finish_import, next_import_id
+from salamat.store.observations import upsert_observations
+from salamat.store.reference import load_catalog
+
+__all__ = ["Progress", "file_digest", "hold_point", "import_observations"]
+
+Progress = Callable[[str], None]
+
+
+def file_digest(paths: Sequence[Path]) -> str:
+    """SHA-256 over the files' bytes, in order (recorded in the import log)."""
+    digest = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def hold_point() -> None:
+    """Test hook: pause inside the open transaction so a test can kill the process there.
+
+    Active only when ``SALAMAT_TEST_HOLD_IN_TRANSACTION`` names a file: the file is created,
+    then the process sleeps until killed (at most 120 s).
+    """
+    marker = os.environ.get("SALAMAT_TEST_HOLD_IN_TRANSACTION")
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+        time.sleep(120)
+
+
+def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool = False,
+                        source: str | None = None, new_indicators: bool = False,
+                        mapping: dict[str, dict[str, str]] | None = None,
+                        progress: Progress | None = None) -> ImportSummary:
+    """Run an observation-type import (``observations``, ``wpp`` and the exchange formats)."""
+    tick = progress or (lambda _stage: None)
+    parser = get_parser(kind)
+    if parser is None:
+        raise InputError(f"unknown import kind {kind!r}: expected one of {', '.join(parser_kinds())}")
+    started = datetime.now()
+    t0 = time.perf_counter()
+    summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
+    catalog = load_catalog(store)
+    ctx = ParseContext(catalog=catalog, mapping=mapping or {})
+
+    frames: list[pd.DataFrame] = []
+    problems: list[Problem] = []
+    defaults: set[str | None] = set()
+    for path in paths:
+        tick(f"reading {path.name}")
+        try:
+            parsed = parser(path, ctx)
+        except InputError as exc:
+            problems.extend(exc.problems or [Problem(str(path), None, None, str(exc))])
+            continue
+        problems.extend(parsed.problems)
+        summary.notes.extend(parsed.notes)
+        frame = parsed.frame
+        if parsed.default_source and "source" not in frame.columns:
+            frame = frame.assign(source=parsed.default_source)
+        frames.append(frame)
+        defaults.add(parsed.default_source)
+
+    tick("validating")
+    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=[*canonical.COLUMNS, "_file", "_row"])
+    summary.total = len(raw) + sum(1 for p in problems if p.row is not None)
+    checked = canonical.validate(raw, catalog, default_source=source,
+                                 new_indicators=new_indicators)
+    problems.extend(checked.problems)
+    if problems:
+        summary.status = "ERROR"
+        summary.rejected = checked.rows_with_problems + len(
+            {(p.file, p.row) for p in problems if p.row is not None} - {
+                (p.file, p.row) for p in checked.problems})
+        summary.add_problems(problems)
+        summary.notes.append("nothing was written: fix the problems and import again")
+        summary.seconds = time.perf_counter() - t0
+        return summary
+
+    tick("writing")
+    try:
+        with store.transaction():
+            if new_indicators:
+                _create_indicators(store, checked.frame, catalog.data_elements)
+            import_id = next_import_id(store)
+            counts = upsert_observations(store, checked.frame, import_id, started,
+                                         write=not dry_run)
+            summary.created, summary.updated, summary.unchanged = (
+                counts.created, counts.updated, counts.unchanged)
+            if dry_run:
+                raise _DryRun
+            finish_import(store, import_id=import_id, kind=kind, files=summary.files,
+                          sha256=file_digest(paths), started=started, finished=datetime.now(),
+                          created=counts.created, updated=counts.updated,
+                          unchanged=counts.unchanged, rejected=0, status="SUCCESS",
+                          source=source)
+            hold_point()
+            summary.import_id = import_id
+    except _DryRun:
+        summary.status = "DRY_RUN"
+        summary.notes.append("dry run: nothing was written")
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def _create_indicators(store: Store, frame: pd.DataFrame, known: dict[str, str | None]) -> None:
+    new = frame.loc[~frame["indicator"].isin(list(known)), ["indicator", "unit"]]
+    for code, unit in new.drop_duplicates("indicator").itertuples(index=False):
+        store.con.execute(
+            "INSERT INTO data_element (code, name_en, unit, origin) VALUES (?, ?, ?, 'user')",
+            [code, code, unit],
+        )

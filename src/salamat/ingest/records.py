@@ -1,0 +1,205 @@
+"""``salamat import deaths`` and ``salamat import population``: unit records, CSV or Parquet.
+
+Deaths: ``id``, ``sex`` (female/male, also F/M and 2/1), ``birth_date`` (ISO date) and/or ``age``
+(completed years), ``death_date`` (ISO date), ``region`` (an org-unit code such as KZ-75 or a
+declared alias), ``icd10`` (underlying cause, I21.9 or I219).
+
+Population: ``region``, ``year``, ``sex``, ``age`` (single years; the last may be open, ``85+``),
+``population`` (mid-year residents, used as person-years of exposure).
+
+The files are read by DuckDB (Parquet directly; CSV through an Arrow table of strings, so that
+nothing is inferred and row numbers are exact) and validated and aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from salamat.errors import InputError, Problem
+from salamat.ingest.pipeline import Progress, file_digest, hold_point
+from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
+from salamat.ingest.tables import file_kind
+from salamat.store.connection import Store
+from salamat.store.imports import finish_import, next_import_id
+from salamat.store.population import merge_population, population_problems, stage_population
+from salamat.store.records import RecordCounts, death_problems, describe, merge_deaths, stage_deaths
+
+__all__ = ["import_deaths", "import_population"]
+
+DEATH_REQUIRED = ("id", "sex", "death_date", "region", "icd10")
+POPULATION_REQUIRED = ("region", "year", "sex", "age", "population")
+
+
+def _open_source(store: Store, path: Path, name: str) -> str:
+    """Register the file as a relation with a ``_row`` column; return its SQL name."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    kind = file_kind(path)
+    con = store.con
+    if kind == "parquet":
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+                f"file_row_number + 1 AS _row FROM read_parquet(?, file_row_number = true)",
+                [str(path)])
+            describe(store, name)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot be read as Parquet: {exc}") from exc
+        return name
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            header = fh.readline().rstrip("\r\n")
+        names = next(csv.reader([header])) if header else []
+        if not names:
+            raise InputError(f"{path}: the file is empty (expected a header row)")
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot be read as CSV: {exc}") from exc
+    table = table.rename_columns([c.lstrip("\ufeff").strip().lower() for c in table.column_names])
+    table = table.append_column("_row", pa.array(range(2, 2 + table.num_rows), pa.int64()))
+    con.register(f"{name}_arrow", table)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
+    return name
+
+
+def _check_columns(path: Path, columns: dict[str, str], required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in columns]
+    if missing:
+        have = ", ".join(c for c in columns if c != "_row")
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}", [
+            Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
+            for c in missing])
+
+
+def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, source: str | None,
+         progress: Progress | None) -> ImportSummary:
+    tick = progress or (lambda _stage: None)
+    t0 = time.perf_counter()
+    started = datetime.now()
+    summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
+    staged: list[tuple[Path, str]] = []
+    # 1. validate every file before writing anything
+    for i, path in enumerate(paths):
+        tick(f"reading {path.name}")
+        try:
+            rel = _open_source(store, path, f"_src{i}")
+            columns = describe(store, rel)
+            if kind == "deaths":
+                _check_columns(path, columns, DEATH_REQUIRED)
+                if "birth_date" not in columns and "age" not in columns:
+                    raise InputError(f"{path}: give a birth_date or an age column", [
+                        Problem(str(path), 1, "age", "a birth_date or an age column is required")])
+        except InputError as exc:
+            summary.add_problems(exc.problems or [Problem(str(path), None, None, str(exc))])
+            continue
+        label = source or f"unit records: {path.name}"
+        tick(f"validating {path.name}")
+        table = f"_staged{i}"
+        if kind == "deaths":
+            stage_deaths(store, rel, columns, label, date.today())
+            reasons, problems, bad = death_problems(store, str(path), MAX_PROBLEMS_KEPT)
+            store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dr")
+        else:
+            stage_population(store, rel, label)
+            reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
+            store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _pop")
+        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert n is not None
+        summary.total += int(n[0])
+        summary.rejected += bad
+        summary.add_problem_counts(reasons)
+        summary.problem_count += sum(reasons.values())
+        summary.problems.extend(problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
+        staged.append((path, table))
+    if kind == "deaths" and len(staged) > 1:
+        _cross_file_duplicates(store, staged, summary)
+    if summary.problem_count or summary.problems:
+        summary.status = "ERROR"
+        summary.problem_count = max(summary.problem_count, len(summary.problems))
+        if not summary.reasons:
+            summary.add_problem_counts(Counter(
+                f"{p.field or 'file'}: {p.message}" for p in summary.problems))
+        summary.notes.append("nothing was written: fix the problems and import again")
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    # 2. one transaction for all files
+    tick("writing")
+    try:
+        with store.transaction():
+            import_id = next_import_id(store)
+            total = RecordCounts(0, 0, 0)
+            for _path, table in staged:
+                if kind == "deaths":
+                    store.con.execute(f"CREATE OR REPLACE TEMP TABLE _dr AS SELECT * FROM {table}")
+                    c = merge_deaths(store, import_id, write=not dry_run)
+                else:
+                    store.con.execute(f"CREATE OR REPLACE TEMP TABLE _pop AS SELECT * FROM {table}")
+                    c = merge_population(store, import_id, started, write=not dry_run)
+                total = RecordCounts(total.created + c.created, total.updated + c.updated,
+                                     total.unchanged + c.unchanged)
+            summary.created, summary.updated, summary.unchanged = (
+                total.created, total.updated, total.unchanged)
+            if dry_run:
+                raise _DryRun
+            finish_import(store, import_id=import_id, kind=kind, files=summary.files,
+                          sha256=file_digest(paths), started=started, finished=datetime.now(),
+                          created=total.created, updated=total.updated,
+                          unchanged=total.unchanged, rejected=0, status="SUCCESS",
+                          source=source)
+            hold_point()
+            summary.import_id = import_id
+    except _DryRun:
+        summary.status = "DRY_RUN"
+        summary.notes.append("dry run: nothing was written")
+    finally:
+        for _path, table in staged:
+            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def _cross_file_duplicates(store: Store, staged: list[tuple[Path, str]],
+                           summary: ImportSummary) -> None:
+    """A record id may appear in only one of the files imported together."""
+    union = " UNION ALL ".join(
+        f"SELECT id, _row, '{str(p).replace(chr(39), chr(39) * 2)}' AS file FROM {t}"
+        for p, t in staged)
+    rows = store.con.execute(f"""
+        WITH u AS ({union}), d AS (SELECT id FROM u GROUP BY id HAVING count(DISTINCT file) > 1)
+        SELECT file, _row, id FROM u SEMI JOIN d USING (id) ORDER BY file, _row""").fetchall()
+    for file, row, rid in rows:
+        summary.problems.append(Problem(
+            file, int(row), "id", "the record id appears in more than one of the files", rid))
+    if rows:
+        summary.reasons["id: the record id appears in more than one of the files"] += len(rows)
+        summary.problem_count += len(rows)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def import_deaths(store: Store, paths: Sequence[Path], *, dry_run: bool = False,
+                  source: str | None = None, progress: Progress | None = None) -> ImportSummary:
+    """Validate death records, aggregate them and write them in one transaction."""
+    return _run(store, "deaths", paths, dry_run=dry_run, source=source, progress=progress)
+
+
+def import_population(store: Store, paths: Sequence[Path], *, dry_run: bool = False,
+                      source: str | None = None, progress: Progress | None = None) -> ImportSummary:
+    """Validate population estimates and upsert them in one transaction."""
+    return _run(store, "population", paths, dry_run=dry_run, source=source, progress=progress)

@@ -1,0 +1,71 @@
+"""Reading CSV and Parquet files into frames of strings, with the row each value came from."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from salamat.errors import InputError, Problem
+
+__all__ = ["file_kind", "read_table", "require_columns"]
+
+
+def file_kind(path: Path) -> str:
+    """``csv`` or ``parquet`` from the file name; anything else is an error."""
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz", ".txt")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    raise InputError(f"{path}: expected a .csv or .parquet file")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV (UTF-8, header row) or Parquet file as strings, adding ``_file`` and ``_row``.
+
+    ``_row`` is the line a spreadsheet shows for CSV (the header is row 1) and the 1-based record
+    number for Parquet. Empty cells are empty strings; nothing is inferred.
+    """
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    kind = file_kind(path)
+    try:
+        if kind == "csv":
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                             quoting=csv.QUOTE_MINIMAL)
+            first_row = 2
+        else:
+            table = pq.read_table(path)
+            df = pd.DataFrame({
+                name: _arrow_to_str(table.column(name)) for name in table.column_names
+            })
+            first_row = 1
+    except (pd.errors.ParserError, UnicodeDecodeError, pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{path}: cannot be read as {kind.upper()}: {exc}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise InputError(f"{path}: the file is empty (expected a header row)") from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    df["_file"] = str(path)
+    df["_row"] = range(first_row, first_row + len(df))
+    return df
+
+
+def _arrow_to_str(col: pa.ChunkedArray) -> list[str]:
+    values = col.to_pylist()
+    return ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v))
+            for v in values]
+
+
+def require_columns(df: pd.DataFrame, path: Path, required: tuple[str, ...]) -> None:
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        have = ", ".join(c for c in df.columns if not c.startswith("_"))
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}",
+            [Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
+             for c in missing],
+        )

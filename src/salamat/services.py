@@ -1,0 +1,89 @@
+"""Use cases shared by the CLI, the API and the web pages."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import salamat.ingest.observations
+import salamat.ingest.wpp  # noqa: F401  (registers the parsers)
+from salamat.errors import InputError
+from salamat.ingest.pipeline import Progress, import_observations
+from salamat.ingest.records import import_deaths, import_population
+from salamat.ingest.registry import parser_kinds
+from salamat.ingest.summary import ImportSummary
+from salamat.store.connection import Store
+from salamat.store.queries import series_frame, store_info
+from salamat.store.reference import load_catalog
+
+__all__ = ["import_kinds", "info", "read_mapping", "run_import", "series"]
+
+del salamat  # only imported for registration
+
+
+def import_kinds() -> dict[str, str]:
+    kinds = dict(parser_kinds())
+    kinds["deaths"] = "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10"
+    kinds["population"] = "population estimates (CSV/Parquet): region, year, sex, age, population"
+    return dict(sorted(kinds.items()))
+
+
+def read_mapping(path: Path | None) -> dict[str, dict[str, str]]:
+    """A code mapping file: CSV with ``dimension,from,to`` (dimension: area, indicator, sex ...)."""
+    if path is None:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        need = {"dimension", "from", "to"}
+        if not need <= set(reader.fieldnames or []):
+            raise InputError(f"{path}: a mapping file needs the columns dimension, from, to")
+        for row in reader:
+            out.setdefault(row["dimension"].strip(), {})[row["from"].strip()] = row["to"].strip()
+    return out
+
+
+def run_import(store: Store, kind: str, files: list[Path], *, dry_run: bool = False,
+               source: str | None = None, mapping: Path | None = None,
+               new_indicators: bool = False, progress: Progress | None = None) -> ImportSummary:
+    if not files:
+        raise InputError("give at least one file to import")
+    if kind == "deaths":
+        return import_deaths(store, files, dry_run=dry_run, source=source, progress=progress)
+    if kind == "population":
+        return import_population(store, files, dry_run=dry_run, source=source, progress=progress)
+    if kind not in parser_kinds():
+        raise InputError(f"unknown import kind {kind!r}: expected one of "
+                         f"{', '.join(import_kinds())}")
+    return import_observations(store, kind, files, dry_run=dry_run, source=source,
+                               new_indicators=new_indicators, mapping=read_mapping(mapping),
+                               progress=progress)
+
+
+def series(store: Store, indicator: str, area: str, *, sex: str | None = "total",
+           start: int | None = None, end: int | None = None, source: str | None = None,
+           age: str | None = None, cause: str | None = None,
+           residence: str | None = "total") -> pd.DataFrame:
+    """One indicator's values for an area (a code or alias; a group such as OTS gives its
+    members), with bounds, unit and source."""
+    catalog = load_catalog(store)
+    if indicator not in catalog.data_elements:
+        raise InputError(f"unknown indicator {indicator!r}: expected one of "
+                         f"{', '.join(sorted(catalog.data_elements))}")
+    code = catalog.resolve(area)
+    if code is None:
+        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+    areas = [code]
+    if catalog.orgunits[code].kind in ("group", "who_region"):
+        areas = [m for (m,) in store.con.execute(
+            "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
+        ).fetchall()]
+    return series_frame(store, indicator=indicator, areas=areas, sex=sex, start_year=start,
+                        end_year=end, source=source, age=age, cause=cause, residence=residence)
+
+
+def info(store: Store) -> dict[str, Any]:
+    return store_info(store)

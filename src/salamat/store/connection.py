@@ -1,0 +1,213 @@
+"""Opening the DuckDB store: where it lives, who may write, schema and reference data.
+
+DuckDB lets one process open a database file for writing; any other process, reader or writer,
+gets a lock error until it closes. We turn that into :class:`StoreBusyError` naming the process
+that holds it, so a second writer never corrupts anything and knows why it was refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from salamat.errors import StoreBusyError, StoreError
+from salamat.store.schema import DDL, REFERENCE_TABLES, SCHEMA_VERSION
+
+__all__ = ["Store", "default_store_path", "resolve_store_path"]
+
+_BUNDLED_FILES = {
+    "orgunit": "orgunits/orgunits.csv",
+    "orgunit_alias": "orgunits/aliases.csv",
+    "orgunit_group": "orgunits/groups.csv",
+    "orgunit_successor": "orgunits/successors.csv",
+    "data_element": "data_elements.csv",
+    "cause_group": "cause_groups.csv",
+}
+# Column renames between the bundled CSV headers and the tables.
+_CSV_RENAMES = {"orgunit_group": {"group": "group_code"}}
+
+
+def default_store_path() -> Path:
+    """The per-user default: ``$XDG_DATA_HOME/salamat/salamat.duckdb`` (``~/.local/share/...``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "salamat" / "salamat.duckdb"
+
+
+def resolve_store_path(db: str | Path | None) -> Path:
+    """``--db`` if given, else ``$SALAMAT_DB``, else :func:`default_store_path`."""
+    if db:
+        return Path(db).expanduser()
+    env = os.environ.get("SALAMAT_DB")
+    if env:
+        return Path(env).expanduser()
+    return default_store_path()
+
+
+def _bundled_rows(table: str) -> list[dict[str, str]]:
+    ref = resources.files("salamat") / "data" / _BUNDLED_FILES[table]
+    with ref.open("r", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    renames = _CSV_RENAMES.get(table, {})
+    return [{renames.get(k, k): v for k, v in row.items()} for row in rows]
+
+
+def _bundled_hash() -> str:
+    digest = hashlib.sha256()
+    for name in sorted(_BUNDLED_FILES.values()):
+        digest.update((resources.files("salamat") / "data" / name).read_bytes())
+    return digest.hexdigest()
+
+
+class Store:
+    """An open store. Use :meth:`open` as a context manager; it closes on exit.
+
+    Parameters
+    ----------
+    path
+        Database file, or ``":memory:"`` (tests).
+    read_only
+        Open without taking the write lock. Several readers may share a file; a writer excludes
+        them all.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: str, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    @contextmanager
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Iterator[Store]:
+        store = cls.connect(path, read_only=read_only)
+        try:
+            yield store
+        finally:
+            store.close()
+
+    @classmethod
+    def connect(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        spath = str(path)
+        if spath != ":memory:":
+            p = Path(spath)
+            if read_only and not p.exists():
+                raise StoreError(
+                    f"no store at {p}: build one with `salamat demo` or `salamat import`, "
+                    "or point --db (or SALAMAT_DB) at an existing store"
+                )
+            if not read_only:
+                p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(spath, read_only=read_only)
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" in text.lower():
+                pid = re.search(r"PID (\d+)", text)
+                who = f"process {pid[1]}" if pid else "another process"
+                raise StoreBusyError(
+                    f"store is busy: {spath} is open for writing by {who}. Nothing was changed; "
+                    "try again when it has finished."
+                ) from exc
+            raise StoreError(f"cannot open the store {spath}: {text}") from exc
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open the store {spath}: {exc}") from exc
+        store = cls(con, spath, read_only)
+        try:
+            if read_only:
+                store._check_version()
+            else:
+                store._migrate()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _check_version(self) -> None:
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except duckdb.CatalogException as exc:
+            raise StoreError(f"{self.path} is not a Salamat store (no meta table)") from exc
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {row[0] if row else 'none'}, this Salamat "
+                f"reads version {SCHEMA_VERSION}: open it once for writing to upgrade"
+            )
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            for stmt in DDL:
+                self.con.execute(stmt)
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is not None and int(row[0]) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} was written by a newer Salamat (schema {row[0]}); upgrade Salamat"
+                )
+            self.con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+            digest = _bundled_hash()
+            row = self.con.execute(
+                "SELECT value FROM meta WHERE key = 'reference_hash'"
+            ).fetchone()
+            if row is None or row[0] != digest:
+                self._load_reference()
+                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('reference_hash', ?)", [digest])
+
+    def _load_reference(self) -> None:
+        for table, columns in REFERENCE_TABLES.items():
+            rows = _bundled_rows(table)
+            self.con.execute(f"DELETE FROM {table} WHERE origin = 'bundled'")
+            values = [[(r.get(c) or None) for c in columns] for r in rows]
+            placeholders = ", ".join("?" for _ in columns)
+            self.con.executemany(
+                f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+                values,
+            )
+        self._rebuild_cause_ranges()
+
+    def _rebuild_cause_ranges(self) -> None:
+        """Expand each cause group's ICD-10 list (``C00-C97;E10-E14``) into ranges of 3-char codes."""
+        self.con.execute("DELETE FROM cause_group_range")
+        groups = self.con.execute("SELECT code, icd10 FROM cause_group").fetchall()
+        ranges: list[tuple[str, str, str]] = []
+        pattern = re.compile(r"^([A-Z]\d{2})(?:-([A-Z]\d{2}))?$")
+        for code, spec in groups:
+            for part in str(spec).split(";"):
+                m = pattern.match(part.strip())
+                if not m:
+                    raise StoreError(
+                        f"cause group {code!r}: {part!r} is not an ICD-10 range such as I00-I99"
+                    )
+                ranges.append((code, m[1], m[2] or m[1]))
+        if ranges:
+            self.con.executemany("INSERT INTO cause_group_range VALUES (?, ?, ?)", ranges)
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction: committed on success, rolled back on any error (or kill)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+
+    def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
+        return self.con.execute(sql, params) if params is not None else self.con.execute(sql)

@@ -1,0 +1,25 @@
+"""The import log: one row per import that wrote to the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from salamat.store.connection import Store
+
+__all__ = ["finish_import", "next_import_id"]
+
+
+def next_import_id(store: Store) -> int:
+    row = store.con.execute("SELECT nextval('import_id_seq')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def finish_import(store: Store, *, import_id: int, kind: str, files: list[str], sha256: str,
+                  started: datetime, finished: datetime, created: int, updated: int,
+                  unchanged: int, rejected: int, status: str, source: str | None) -> None:
+    store.con.execute(
+        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [import_id, kind, ";".join(files), sha256, started, finished, created, updated,
+         unchanged, rejected, status, source],
+    )

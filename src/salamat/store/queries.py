@@ -1,0 +1,67 @@
+"""Read queries over the store: series, and what the store holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from salamat.store.connection import Store
+
+__all__ = ["series_frame", "store_info"]
+
+
+def series_frame(store: Store, *, indicator: str, areas: list[str], sex: str | None,
+                 start_year: int | None, end_year: int | None, source: str | None,
+                 age: str | None, cause: str | None, residence: str | None) -> pd.DataFrame:
+    """Observations of one indicator for some areas, ordered by area, source, sex and period."""
+    where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
+    params: list[Any] = [indicator, *areas]
+    for col, val in (("sex", sex), ("age", age), ("cause", cause), ("residence", residence),
+                     ("source", source)):
+        if val is not None:
+            where.append(f"o.{col} = ?")
+            params.append(val)
+    if start_year is not None:
+        where.append("year(o.period_end) >= ?")
+        params.append(start_year)
+    if end_year is not None:
+        where.append("year(o.period_start) <= ?")
+        params.append(end_year)
+    sql = f"""
+        SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
+               o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note
+        FROM observation o LEFT JOIN orgunit u ON u.code = o.area
+        WHERE {' AND '.join(where)}
+        ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end
+    """
+    return store.con.execute(sql, params).df()
+
+
+def store_info(store: Store) -> dict[str, Any]:
+    con = store.con
+
+    def one(sql: str) -> Any:
+        row = con.execute(sql).fetchone()
+        return row[0] if row else None
+
+    by_indicator = con.execute("""
+        SELECT indicator, source, count(*) AS n, count(DISTINCT area) AS areas,
+               min(period_start) AS first, max(period_end) AS last
+        FROM observation GROUP BY ALL ORDER BY indicator, source""").df()
+    imports = con.execute("""
+        SELECT import_id, kind, files, finished, created, updated, unchanged, status
+        FROM import_log ORDER BY import_id DESC LIMIT 10""").df()
+    return {
+        "path": store.path,
+        "schema_version": one("SELECT value FROM meta WHERE key = 'schema_version'"),
+        "orgunits": one("SELECT count(*) FROM orgunit"),
+        "indicators": one("SELECT count(*) FROM data_element"),
+        "observations": one("SELECT count(*) FROM observation"),
+        "death_records": one("SELECT count(*) FROM death_record"),
+        "death_cells": one("SELECT count(*) FROM deaths"),
+        "population_cells": one("SELECT count(*) FROM population"),
+        "imports": one("SELECT count(*) FROM import_log"),
+        "by_indicator": by_indicator,
+        "recent_imports": imports,
+    }

@@ -1,0 +1,282 @@
+"""Unit-record death registrations and population estimates: validation and aggregation in SQL.
+
+Death records are never looped over in Python. One query reads the file (DuckDB's Parquet reader,
+or an Arrow table for CSV), normalises every field and writes, for each field, the reason it is
+wrong or NULL; a second query aggregates the clean records to deaths by region x year x sex x
+single year of age x cause group, with the cause groups read from the ``cause_group_range``
+table (data, not code). A death counts once in every group whose ICD-10 ranges contain its
+underlying cause (``all`` holds every death; ``ncd4`` the four SDG 3.4.1 groups together).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+from salamat.errors import Problem
+from salamat.store.connection import Store
+
+__all__ = [
+    "DEATH_FIELDS",
+    "RecordCounts",
+    "create_region_lookup",
+    "death_problems",
+    "merge_deaths",
+    "stage_deaths",
+]
+
+DEATH_FIELDS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd10")
+_ERR_COLUMNS = ("e_id", "e_sex", "e_birth_date", "e_age", "e_death_date", "e_region", "e_icd10")
+MAX_AGE = 130
+
+_SEX_SQL = """CASE lower(trim({c}))
+    WHEN 'female' THEN 'female' WHEN 'f' THEN 'female' WHEN '2' THEN 'female'
+    WHEN 'male' THEN 'male' WHEN 'm' THEN 'male' WHEN '1' THEN 'male' END"""
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# ICD-10 code: a letter, two digits, then optionally a dot and one or two digits (I21.9, I219).
+_ICD10 = r"^[A-Z]\d{2}(\.?\d{1,2})?$"
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _date_expr(col: str, typ: str) -> tuple[str, str]:
+    """(value, error) SQL for a date column that may be typed DATE or text."""
+    if typ.upper().startswith(("DATE", "TIMESTAMP")):
+        return f"CAST({col} AS DATE)", "NULL"
+    txt = f"trim(CAST({col} AS VARCHAR))"
+    value = f"CASE WHEN regexp_matches({txt}, '{_ISO_DATE}') THEN try_cast({txt} AS DATE) END"
+    error = (f"CASE WHEN {col} IS NULL OR {txt} = '' THEN NULL "
+             f"WHEN NOT regexp_matches({txt}, '{_ISO_DATE}') THEN 'expected an ISO date YYYY-MM-DD' "
+             f"WHEN try_cast({txt} AS DATE) IS NULL THEN 'no such date on the calendar' END")
+    return value, error
+
+
+def create_region_lookup(store: Store) -> None:
+    """Temp table ``_region_lookup``: every code and alias of a place (not a group) -> code."""
+    store.con.execute("""CREATE OR REPLACE TEMP TABLE _region_lookup AS
+        SELECT code AS key, code, valid_from, valid_to FROM orgunit
+        WHERE kind NOT IN ('world', 'group', 'who_region')
+        UNION ALL
+        SELECT a.alias, o.code, o.valid_from, o.valid_to
+        FROM orgunit_alias a JOIN orgunit o ON o.code = a.code
+        WHERE o.kind NOT IN ('world', 'group', 'who_region')""")
+
+
+def stage_deaths(store: Store, source_sql: str, columns: dict[str, str], source: str,
+                 today: date) -> None:
+    """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
+
+    ``source_sql`` is a relation with the file's columns and ``_row``; ``columns`` maps each
+    column name to its DuckDB type. Each ``e_<field>`` column holds the reason that field is
+    wrong, or NULL.
+    """
+    con = store.con
+    create_region_lookup(store)
+    has_birth = "birth_date" in columns
+    has_age = "age" in columns
+    death_value, death_error = _date_expr("death_date", columns["death_date"])
+    if has_birth:
+        birth_value, birth_error = _date_expr("birth_date", columns["birth_date"])
+    else:
+        birth_value, birth_error = "NULL::DATE", "NULL"
+    if has_age:
+        age_txt = "trim(CAST(age AS VARCHAR))"
+        age_given = f"try_cast({age_txt} AS INTEGER)"
+        age_bad = (f"CASE WHEN age IS NULL OR {age_txt} = '' THEN NULL "
+                   f"WHEN {age_given} IS NULL THEN 'expected completed years as a whole number' "
+                   f"WHEN {age_given} < 0 OR {age_given} > {MAX_AGE} "
+                   f"THEN 'expected an age from 0 to {MAX_AGE}' END")
+    else:
+        age_given, age_bad = "NULL::INTEGER", "NULL"
+    sex_value = _SEX_SQL.format(c="CAST(sex AS VARCHAR)")
+    icd_txt = "upper(trim(CAST(icd10 AS VARCHAR)))"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _dr AS
+        WITH s AS (
+            SELECT _row,
+                   nullif(trim(CAST(id AS VARCHAR)), '') AS id,
+                   CAST(sex AS VARCHAR) AS sex_raw, {sex_value} AS sex,
+                   {death_value} AS death_date, {death_error} AS e_death_fmt,
+                   death_date IS NULL OR trim(CAST(death_date AS VARCHAR)) = '' AS death_missing,
+                   {birth_value} AS birth_date, {birth_error} AS e_birth_date,
+                   {age_given} AS age_given, {age_bad} AS e_age_fmt,
+                   nullif(trim(CAST(region AS VARCHAR)), '') AS region_raw,
+                   {icd_txt} AS icd_raw
+            FROM {source_sql}
+        ), c AS (
+            SELECT s.*, r.code AS region, r.valid_from, r.valid_to,
+                   CASE WHEN s.birth_date IS NOT NULL AND s.death_date IS NOT NULL
+                             AND s.birth_date <= s.death_date
+                        THEN date_sub('year', s.birth_date, s.death_date) END AS age_from_dates
+            FROM s LEFT JOIN _region_lookup r ON r.key = s.region_raw
+        )
+        SELECT _row, id, sex, death_date, year(death_date) AS year,
+               coalesce(age_from_dates, age_given) AS age, region,
+               replace(icd_raw, '.', '') AS icd10, ? AS source,
+               CASE WHEN id IS NULL THEN 'a record id is required' END AS e_id,
+               CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1)' END AS e_sex,
+               CASE WHEN e_birth_date IS NOT NULL THEN e_birth_date
+                    WHEN birth_date IS NOT NULL AND death_date IS NOT NULL AND birth_date > death_date
+                    THEN 'birth_date is after death_date' END AS e_birth_date,
+               CASE WHEN e_age_fmt IS NOT NULL THEN e_age_fmt
+                    WHEN age_from_dates IS NULL AND age_given IS NULL AND e_birth_date IS NULL
+                         AND NOT (birth_date IS NOT NULL AND death_date IS NOT NULL)
+                    THEN 'give birth_date or age (completed years)'
+                    WHEN age_from_dates IS NOT NULL AND age_given IS NOT NULL
+                         AND age_from_dates <> age_given
+                    THEN 'age does not match birth_date and death_date ('
+                         || age_from_dates || ' completed years)'
+                    WHEN age_from_dates > {MAX_AGE} THEN 'birth_date gives an age over {MAX_AGE}'
+               END AS e_age,
+               CASE WHEN death_missing THEN 'a death_date is required'
+                    WHEN e_death_fmt IS NOT NULL THEN e_death_fmt
+                    WHEN death_date > ?::DATE THEN 'death_date is in the future' END AS e_death_date,
+               CASE WHEN region_raw IS NULL THEN 'a region is required'
+                    WHEN region IS NULL THEN 'unknown org unit: expected a code such as KZ-75'
+                    WHEN death_date IS NOT NULL AND (death_date < valid_from OR death_date > valid_to)
+                    THEN 'the region did not exist on the death_date (valid '
+                         || coalesce(CAST(valid_from AS VARCHAR), '...') || ' to '
+                         || coalesce(CAST(valid_to AS VARCHAR), 'today') || ')' END AS e_region,
+               CASE WHEN icd_raw IS NULL OR icd_raw = '' THEN 'an underlying cause is required'
+                    WHEN NOT regexp_matches(icd_raw, '{_ICD10}')
+                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10,
+               sex_raw, region_raw, icd_raw
+        FROM c
+    """, [source, today])
+
+
+def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], list[Problem], int]:
+    """Count every problem in ``_dr`` by reason; return the first ``limit`` in full and the
+    number of records with at least one problem. Duplicate ids within the file are problems."""
+    con = store.con
+    reasons: Counter[str] = Counter()
+    any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
+    for field, err in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True):
+        for msg, n in con.execute(
+            f"SELECT regexp_replace({err}, ' \\(\\d+ completed years\\)', ''), count(*) "
+            f"FROM _dr WHERE {err} IS NOT NULL GROUP BY 1"
+        ).fetchall():
+            reasons[f"{field}: {msg}"] += int(n)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
+        SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
+        GROUP BY id HAVING count(*) > 1""")
+    dup_n = con.execute(
+        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row").fetchone()
+    assert dup_n is not None
+    if dup_n[0]:
+        reasons["id: the record id appears more than once in the file"] += int(dup_n[0])
+    bad_rows = con.execute(f"""
+        SELECT count(*) FROM _dr LEFT JOIN _dr_dup d USING (id)
+        WHERE ({any_err}) OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchone()
+    assert bad_rows is not None
+    problems: list[Problem] = []
+    if reasons:
+        raw = {"id": "id", "sex": "sex_raw", "birth_date": "CAST(birth_date AS VARCHAR)",
+               "age": "CAST(age AS VARCHAR)", "death_date": "CAST(death_date AS VARCHAR)",
+               "region": "region_raw", "icd10": "icd_raw"}
+        parts = [f"SELECT _row, '{f}' AS field, {e} AS message, {raw[f]} AS value FROM _dr "
+                 f"WHERE {e} IS NOT NULL" for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)]
+        parts.append("SELECT r._row, 'id', 'the record id appears more than once in the file '"
+                     "|| '(first at row ' || d.first_row || ')', r.id FROM _dr r JOIN _dr_dup d "
+                     "USING (id) WHERE r._row <> d.first_row")
+        for row, field, msg, value in con.execute(
+            " UNION ALL ".join(parts) + " ORDER BY 1, 2 LIMIT ?", [limit]
+        ).fetchall():
+            problems.append(Problem(file, int(row), field, msg, value))
+    return reasons, problems, int(bad_rows[0])
+
+
+def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
+    """Merge the clean ``_dr`` records into ``death_record`` and re-aggregate what changed.
+
+    A record id already stored with the same content is unchanged; with different content it is
+    a correction (updated). Aggregates are recomputed for every region x year that gained or
+    lost a record, from the stored records, so they always equal a fresh count.
+    """
+    con = store.con
+    stored = con.execute("SELECT count(*) FROM death_record").fetchone()
+    assert stored is not None
+    if stored[0] == 0:
+        con.execute("CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
+                    "NULL::VARCHAR AS region, NULL::INTEGER AS year WHERE false")
+        counts = con.execute("SELECT count(*) FROM _dr").fetchone()
+        assert counts is not None
+        created, updated, unchanged = int(counts[0]), 0, 0
+        new_sql = "SELECT * FROM _dr"
+    else:
+        con.execute("""CREATE OR REPLACE TEMP TABLE _dr_cmp AS
+            SELECT n.*, o.id IS NOT NULL AS existed, o.region AS old_region, o.year AS old_year,
+                   o.id IS NOT NULL AND (o.region <> n.region OR o.death_date <> n.death_date
+                       OR o.sex <> n.sex OR o.age <> n.age OR o.icd10 <> n.icd10) AS changed
+            FROM _dr n LEFT JOIN death_record o ON o.id = n.id""")
+        row = con.execute("""SELECT count(*) FILTER (WHERE NOT existed),
+                count(*) FILTER (WHERE changed), count(*) FILTER (WHERE existed AND NOT changed)
+            FROM _dr_cmp""").fetchone()
+        assert row is not None
+        created, updated, unchanged = (int(x) for x in row)
+        con.execute("""CREATE OR REPLACE TEMP TABLE _dr_changed AS
+            SELECT id, old_region AS region, old_year AS year FROM _dr_cmp WHERE changed""")
+        new_sql = "SELECT * FROM _dr_cmp WHERE NOT existed OR changed"
+    if not write or created + updated == 0:
+        return RecordCounts(created, updated, unchanged)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _affected AS
+        SELECT DISTINCT region, year FROM (
+            SELECT region, year FROM _dr_changed
+            UNION ALL SELECT region, year FROM (""" + new_sql + """))""")
+    if updated:
+        con.execute("DELETE FROM death_record WHERE id IN (SELECT id FROM _dr_changed)")
+    con.execute(f"""INSERT INTO death_record
+        SELECT id, region, death_date, year, sex, age, icd10, source, ? FROM ({new_sql})""",
+                [import_id])
+    reaggregate(store, "_affected")
+    return RecordCounts(created, updated, unchanged)
+
+
+def reaggregate(store: Store, affected: str | None = None) -> None:
+    """Recompute ``deaths`` for the region x year cells in table ``affected`` (all if None).
+
+    Records are first counted by ICD-10 category (3 characters), then the few thousand
+    category counts are joined to the cause-group ranges: the range join never sees the
+    millions of records.
+    """
+    con = store.con
+    where = (f"WHERE (region, year) IN (SELECT (region, year) FROM {affected})"
+             if affected else "")
+    # DuckDB compares row values as structs; keep the filter in a semi-join instead.
+    if affected:
+        con.execute(f"DELETE FROM deaths WHERE EXISTS (SELECT 1 FROM {affected} a "
+                    "WHERE a.region = deaths.region AND a.year = deaths.year)")
+        scope = (f"FROM death_record r SEMI JOIN {affected} a "
+                 "ON a.region = r.region AND a.year = r.year")
+    else:
+        con.execute("DELETE FROM deaths")
+        scope = "FROM death_record r"
+    del where
+    con.execute(f"""
+        INSERT INTO deaths
+        WITH cat AS (
+            SELECT r.region, r.year, r.sex, r.age, left(r.icd10, 3) AS icd3, count(*) AS n
+            {scope}
+            GROUP BY ALL
+        )
+        SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT
+        FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3
+        GROUP BY ALL
+    """)
+
+
+def describe(store: Store, source_sql: str) -> dict[str, str]:
+    """Column name -> DuckDB type of a relation."""
+    try:
+        rows = store.con.execute(f"DESCRIBE SELECT * FROM {source_sql}").fetchall()
+    except duckdb.Error as exc:
+        raise OSError(str(exc)) from exc
+    return {str(r[0]).lower(): str(r[1]) for r in rows}

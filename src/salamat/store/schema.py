@@ -1,0 +1,80 @@
+"""The store's tables, and the bundled reference data loaded into them.
+
+One long ``observation`` table holds every value (DHIS2's analytics fact table is the model):
+queries are filters and group-bys over it. Periods are flattened in at load time
+(``period_start``, ``period_end``, ``period_type``) so that a query by date needs no parsing.
+Unit records are kept normalised in ``death_record`` and aggregated into ``deaths`` (region x
+year x sex x single year of age x cause group); ``population`` holds the exposures.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS orgunit (
+        code VARCHAR PRIMARY KEY, parent VARCHAR, level INTEGER NOT NULL, kind VARCHAR NOT NULL,
+        name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
+        valid_from DATE, valid_to DATE, iso_numeric VARCHAR, note VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    """CREATE TABLE IF NOT EXISTS orgunit_alias (
+        alias VARCHAR PRIMARY KEY, code VARCHAR NOT NULL, note VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    """CREATE TABLE IF NOT EXISTS orgunit_group (
+        group_code VARCHAR NOT NULL, member VARCHAR NOT NULL, role VARCHAR NOT NULL,
+        origin VARCHAR NOT NULL DEFAULT 'bundled', PRIMARY KEY (group_code, member))""",
+    """CREATE TABLE IF NOT EXISTS orgunit_successor (
+        code VARCHAR NOT NULL, successor VARCHAR NOT NULL, date DATE NOT NULL,
+        origin VARCHAR NOT NULL DEFAULT 'bundled', PRIMARY KEY (code, successor))""",
+    """CREATE TABLE IF NOT EXISTS data_element (
+        code VARCHAR PRIMARY KEY, name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
+        unit VARCHAR, description VARCHAR, international_code VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    """CREATE TABLE IF NOT EXISTS cause_group (
+        code VARCHAR PRIMARY KEY, name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
+        icd10 VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    """CREATE TABLE IF NOT EXISTS cause_group_range (
+        cause VARCHAR NOT NULL, start3 VARCHAR NOT NULL, end3 VARCHAR NOT NULL)""",
+    """CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS import_log (
+        import_id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, files VARCHAR NOT NULL,
+        sha256 VARCHAR, started TIMESTAMP NOT NULL, finished TIMESTAMP,
+        created BIGINT, updated BIGINT, unchanged BIGINT, rejected BIGINT,
+        status VARCHAR NOT NULL, source VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS observation (
+        indicator VARCHAR NOT NULL, area VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        period_type VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
+        sex VARCHAR NOT NULL, age VARCHAR NOT NULL, cause VARCHAR NOT NULL,
+        residence VARCHAR NOT NULL,
+        value DOUBLE NOT NULL, lower DOUBLE, upper DOUBLE, unit VARCHAR,
+        source VARCHAR NOT NULL, vintage VARCHAR, note VARCHAR,
+        import_id INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (indicator, area, period, sex, age, cause, residence, source))""",
+    """CREATE TABLE IF NOT EXISTS death_record (
+        id VARCHAR NOT NULL, region VARCHAR NOT NULL, death_date DATE NOT NULL,
+        year INTEGER NOT NULL, sex VARCHAR NOT NULL, age INTEGER NOT NULL,
+        icd10 VARCHAR NOT NULL, source VARCHAR NOT NULL, import_id INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS deaths (
+        region VARCHAR NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL,
+        age INTEGER NOT NULL, cause VARCHAR NOT NULL, deaths BIGINT NOT NULL,
+        PRIMARY KEY (region, year, sex, age, cause))""",
+    """CREATE TABLE IF NOT EXISTS population (
+        region VARCHAR NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL,
+        age INTEGER NOT NULL, open_age BOOLEAN NOT NULL, population DOUBLE NOT NULL,
+        source VARCHAR NOT NULL, import_id INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (region, year, sex, age))""",
+)
+
+# Reference tables reloaded from the package's data when the bundled files change. Rows a user
+# added (origin 'user') are kept.
+REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
+    "orgunit": ("code", "parent", "level", "kind", "name_en", "name_kk", "name_ru",
+                "valid_from", "valid_to", "iso_numeric", "note"),
+    "orgunit_alias": ("alias", "code", "note"),
+    "orgunit_group": ("group_code", "member", "role"),
+    "orgunit_successor": ("code", "successor", "date"),
+    "data_element": ("code", "name_en", "name_kk", "name_ru", "unit", "description",
+                     "international_code"),
+    "cause_group": ("code", "name_en", "name_kk", "name_ru", "icd10", "note"),
+}
