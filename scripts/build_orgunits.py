@@ -130,6 +130,18 @@ def main() -> None:
         unit(code=c.alpha_3, parent="WORLD", level="2", kind="country", name_en=name,
              name_kk=kk.gettext(c.name), name_ru=ru.gettext(c.name), iso_numeric=c.numeric)
         aliases.append({"alias": c.alpha_2, "code": c.alpha_3, "note": "ISO 3166-1 alpha-2"})
+    for h in sorted(pycountry.historic_countries, key=lambda c: c.alpha_3):
+        if any(u["code"] == h.alpha_3 for u in units):
+            continue  # the code was reused for a current country
+        until = getattr(h, "withdrawal_date", "")
+        until = f"{until}-12-31" if len(until) == 4 else until
+        numeric = getattr(h, "numeric", "")
+        if any(u["iso_numeric"] == numeric for u in units):
+            numeric = ""  # the numeric code now belongs to a current country
+        unit(code=h.alpha_3, parent="WORLD", level="2", kind="country", name_en=h.name,
+             name_kk=kk.gettext(h.name), name_ru=ru.gettext(h.name),
+             valid_to=until, iso_numeric=numeric,
+             note="Former country (ISO 3166-3); valid until its code was withdrawn.")
     for code in OTS_MEMBERS:
         groups.append({"group": "OTS", "member": code, "role": "member"})
     for code in OTS_OBSERVERS:

@@ -32,6 +32,7 @@ __all__ = [
     "A0Rule",
     "KannistoFit",
     "LifeTable",
+    "QxAboveOneError",
     "Sex",
     "Smoothing",
     "a0_andreev_kingkade",
@@ -253,6 +254,21 @@ def _sex_codes(sex: npt.ArrayLike, shape: tuple[int, ...]) -> npt.NDArray[np.int
 # --------------------------------------------------------------------------------------------
 # the table
 # --------------------------------------------------------------------------------------------
+
+
+class QxAboveOneError(MethodError):
+    """A death rate that makes ``qx`` exceed one; carries where it happened.
+
+    ``stratum`` indexes the leading axes of the input (``()`` for a single table) and ``age``
+    is the start of the band.
+    """
+
+    def __init__(self, message: str, stratum: tuple[int, ...], age: float) -> None:
+        super().__init__(message)
+        self.stratum = stratum
+        self.age = age
+
+
 
 
 @dataclass(frozen=True)
@@ -608,10 +624,12 @@ def life_table(
     if np.any(over):
         index, col, count = _first_bad(over)
         at = (*index, col)
-        raise MethodError(
+        raise QxAboveOneError(
             f"death rate {rates[at]:.6g} at age {starts[col]:g} in {_where_text(index)} gives "
             f"qx = {qx[at]:.6g} > 1 (width {width[col]:g}, ax {ax_values[at]:.4g}); "
-            f"{count} band(s) in all. Check the deaths and exposures, or give ax."
+            f"{count} band(s) in all. Check the deaths and exposures, or give ax.",
+            stratum=index,
+            age=float(starts[col]),
         )
 
     # ---- the columns ----------------------------------------------------------------

@@ -73,25 +73,28 @@ def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_r
 
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
-    defaults: set[str | None] = set()
     for path in paths:
         tick(f"reading {path.name}")
         try:
             parsed = parser(path, ctx)
         except InputError as exc:
-            problems.extend(exc.problems or [Problem(str(path), None, None, str(exc))])
+            problems.extend(exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))])
+            continue
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(Problem(str(path), None, None,
+                                    f"cannot be read as a {kind} file: {exc!r}"))
             continue
         problems.extend(parsed.problems)
         summary.notes.extend(parsed.notes)
         frame = parsed.frame
-        if parsed.default_source and "source" not in frame.columns:
-            frame = frame.assign(source=parsed.default_source)
+        if "source" not in frame.columns:
+            frame = frame.assign(source=source or parsed.default_source or "")
         frames.append(frame)
-        defaults.add(parsed.default_source)
 
     tick("validating")
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=[*canonical.COLUMNS, "_file", "_row"])
+    raw = apply_mapping(raw, ctx.mapping)
     summary.total = len(raw) + sum(1 for p in problems if p.row is not None)
     checked = canonical.validate(raw, catalog, default_source=source,
                                  new_indicators=new_indicators)
@@ -130,6 +133,15 @@ def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_r
         summary.notes.append("dry run: nothing was written")
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def apply_mapping(raw: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """Replace codes by the user's mapping (``--map``), per dimension, before validation."""
+    for dimension, table in mapping.items():
+        if dimension in raw.columns:
+            col = raw[dimension].astype("string")
+            raw[dimension] = col.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
+    return raw
 
 
 class _DryRun(Exception):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -46,12 +47,11 @@ def _open_source(store: Store, path: Path, name: str) -> str:
     con = store.con
     if kind == "parquet":
         try:
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
-                f"file_row_number + 1 AS _row FROM read_parquet(?, file_row_number = true)",
-                [str(path)])
+            con.read_parquet(str(path), file_row_number=True).create_view(f"{name}_raw")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
+                        f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw")
             describe(store, name)
-        except OSError as exc:
+        except (OSError, duckdb.Error) as exc:
             raise InputError(f"{path}: cannot be read as Parquet: {exc}") from exc
         return name
     try:
@@ -104,7 +104,7 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
                     raise InputError(f"{path}: give a birth_date or an age column", [
                         Problem(str(path), 1, "age", "a birth_date or an age column is required")])
         except InputError as exc:
-            summary.add_problems(exc.problems or [Problem(str(path), None, None, str(exc))])
+            summary.add_problems(exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))])
             continue
         label = source or f"unit records: {path.name}"
         tick(f"validating {path.name}")
@@ -117,7 +117,7 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
             stage_population(store, rel, label)
             reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
             store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _pop")
-        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
         assert n is not None
         summary.total += int(n[0])
         summary.rejected += bad

@@ -48,6 +48,7 @@ def _read(path: Path) -> pd.DataFrame:
             df = pd.read_csv(fh, sep=sep, dtype=str, keep_default_na=False)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
         raise InputError(f"{path}: cannot be read: {exc}") from exc
+    df.columns = [c.strip().lower() for c in df.columns]
     df["_row"] = range(2, 2 + len(df))
     df["_file"] = str(path)
     return df
@@ -68,11 +69,18 @@ def _area(df: pd.DataFrame, ctx: ParseContext, path: Path) -> tuple[pd.Series, l
 
 
 def _span(period: str) -> str:
-    a, _, b = period.partition("-")
+    """WPP ``2015-2020`` (mid-year to mid-year) -> ``2015-2019``; anything else unchanged, for
+    validation to report."""
+    a, _, b = period.strip().partition("-")
+    if not (a.isdigit() and b.isdigit()):
+        return period
     return f"{int(a)}-{int(b) - 1}"
 
 
 def _mx_age(age: str) -> str:
+    """WPP age start (0, 1, 5, ..., 100) -> band label; anything else unchanged."""
+    if not age.strip().isdigit():
+        return age
     a = int(age)
     if a == 0:
         return "0"

@@ -137,7 +137,7 @@ class Store:
 
     def _check_version(self) -> None:
         try:
-            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = self._first("SELECT value FROM meta WHERE key = 'schema_version'")
         except duckdb.CatalogException as exc:
             raise StoreError(f"{self.path} is not a Salamat store (no meta table)") from exc
         if row is None or int(row[0]) != SCHEMA_VERSION:
@@ -150,7 +150,7 @@ class Store:
         with self.transaction():
             for stmt in DDL:
                 self.con.execute(stmt)
-            row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = self._first("SELECT value FROM meta WHERE key = 'schema_version'")
             if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} was written by a newer Salamat (schema {row[0]}); upgrade Salamat"
@@ -159,9 +159,7 @@ class Store:
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
             digest = _bundled_hash()
-            row = self.con.execute(
-                "SELECT value FROM meta WHERE key = 'reference_hash'"
-            ).fetchone()
+            row = self._first("SELECT value FROM meta WHERE key = 'reference_hash'")
             if row is None or row[0] != digest:
                 self._load_reference()
                 self.con.execute("INSERT OR REPLACE INTO meta VALUES ('reference_hash', ?)", [digest])
@@ -208,6 +206,10 @@ class Store:
             raise
         else:
             self.con.execute("COMMIT")
+
+    def _first(self, sql: str, params: Any = None) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params).fetchall()
+        return rows[0] if rows else None
 
     def execute(self, sql: str, params: Any = None) -> duckdb.DuckDBPyConnection:
         return self.con.execute(sql, params) if params is not None else self.con.execute(sql)

@@ -10,7 +10,7 @@ __all__ = ["finish_import", "next_import_id"]
 
 
 def next_import_id(store: Store) -> int:
-    row = store.con.execute("SELECT nextval('import_id_seq')").fetchone()
+    row = store.con.execute("SELECT nextval('import_id_seq')").fetchall()[0]
     assert row is not None
     return int(row[0])
 

@@ -102,7 +102,7 @@ def population_problems(store: Store, file: str, limit: int) -> tuple[Counter[st
         reasons[f"{field}: {msg}"] += int(n)
     problems = [Problem(file, int(r), f, m, v) for r, f, m, v in con.execute(
         f"SELECT * FROM ({union}) ORDER BY 1, 2 LIMIT ?", [limit]).fetchall()]
-    bad = con.execute(f"SELECT count(DISTINCT _row) FROM ({union})").fetchone()
+    bad = con.execute(f"SELECT count(DISTINCT _row) FROM ({union})").fetchall()[0]
     assert bad is not None
     return reasons, problems, int(bad[0])
 

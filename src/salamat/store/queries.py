@@ -42,8 +42,8 @@ def store_info(store: Store) -> dict[str, Any]:
     con = store.con
 
     def one(sql: str) -> Any:
-        row = con.execute(sql).fetchone()
-        return row[0] if row else None
+        rows = con.execute(sql).fetchall()
+        return rows[0][0] if rows else None
 
     by_indicator = con.execute("""
         SELECT indicator, source, count(*) AS n, count(DISTINCT area) AS areas,

@@ -169,13 +169,13 @@ def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], l
         SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
         GROUP BY id HAVING count(*) > 1""")
     dup_n = con.execute(
-        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row").fetchone()
+        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row").fetchall()[0]
     assert dup_n is not None
     if dup_n[0]:
         reasons["id: the record id appears more than once in the file"] += int(dup_n[0])
     bad_rows = con.execute(f"""
         SELECT count(*) FROM _dr LEFT JOIN _dr_dup d USING (id)
-        WHERE ({any_err}) OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchone()
+        WHERE ({any_err}) OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchall()[0]
     assert bad_rows is not None
     problems: list[Problem] = []
     if reasons:
@@ -202,12 +202,12 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
     lost a record, from the stored records, so they always equal a fresh count.
     """
     con = store.con
-    stored = con.execute("SELECT count(*) FROM death_record").fetchone()
+    stored = con.execute("SELECT count(*) FROM death_record").fetchall()[0]
     assert stored is not None
     if stored[0] == 0:
         con.execute("CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
                     "NULL::VARCHAR AS region, NULL::INTEGER AS year WHERE false")
-        counts = con.execute("SELECT count(*) FROM _dr").fetchone()
+        counts = con.execute("SELECT count(*) FROM _dr").fetchall()[0]
         assert counts is not None
         created, updated, unchanged = int(counts[0]), 0, 0
         new_sql = "SELECT * FROM _dr"
@@ -219,7 +219,7 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
             FROM _dr n LEFT JOIN death_record o ON o.id = n.id""")
         row = con.execute("""SELECT count(*) FILTER (WHERE NOT existed),
                 count(*) FILTER (WHERE changed), count(*) FILTER (WHERE existed AND NOT changed)
-            FROM _dr_cmp""").fetchone()
+            FROM _dr_cmp""").fetchall()[0]
         assert row is not None
         created, updated, unchanged = (int(x) for x in row)
         con.execute("""CREATE OR REPLACE TEMP TABLE _dr_changed AS

@@ -1,0 +1,251 @@
+"""The ``salamat`` command line (Typer + Rich): a thin face over :mod:`salamat.services`.
+
+Exit codes: 0 success; 1 an import was rejected (nothing written); 2 bad input or usage;
+3 the store is busy or cannot be opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from salamat import __version__, services
+from salamat.errors import InputError, MethodError, SalamatError, StoreError
+from salamat.ingest.summary import ImportSummary
+from salamat.store.connection import Store, resolve_store_path
+
+app = typer.Typer(
+    name="salamat",
+    help="Salamat: health indicators, life tables and targets from a ministry's own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
+                 show_default=False),
+]
+
+
+class Fmt(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Print Salamat's own errors as one clear message and exit with its code."""
+    try:
+        yield
+    except StoreError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(3) from None
+    except (InputError, MethodError) as exc:
+        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
+        raise typer.Exit(2) from None
+    except SalamatError as exc:
+        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[str], None]]:
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("starting", total=total)
+
+        def tick(stage: str) -> None:
+            bar.update(task, description=stage, advance=1)
+
+        yield tick
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"salamat {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Salamat: health indicators, life tables and targets from a ministry's own data."""
+
+
+# -- import ------------------------------------------------------------------------------------
+
+def print_summary(summary: ImportSummary, console: Console = out) -> None:
+    colour = {"SUCCESS": "green", "DRY_RUN": "yellow", "ERROR": "red"}[summary.status]
+    console.print(f"[bold]Import summary[/] ({summary.kind}): [bold {colour}]{summary.status}[/]")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for col in ("created", "updated", "unchanged", "rejected", "total"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(getattr(summary, c)) for c in
+                    ("created", "updated", "unchanged", "rejected", "total")))
+    console.print(table)
+    if summary.reasons:
+        console.print(f"[bold]Rejected[/]: {summary.problem_count} problem(s) by reason:")
+        for reason, n in summary.reasons.most_common():
+            console.print(f"  {n:>8}  {_escape(reason)}")
+    if summary.problems:
+        shown = summary.problems[:50]
+        console.print(f"[bold]Conflicts[/] (first {len(shown)} of {summary.problem_count}):")
+        for p in shown:
+            console.print(f"  - {_escape(str(p))}")
+    for note in summary.notes:
+        console.print(f"[dim]note:[/] {_escape(note)}")
+    if summary.import_id is not None:
+        console.print(f"[dim]import {summary.import_id}, {summary.seconds:.2f} s[/]")
+
+
+@app.command("import")
+def import_cmd(
+    kind: Annotated[str, typer.Argument(help="What the files hold: observations, deaths, "
+                                              "population, wpp, owid ...")],
+    files: Annotated[list[Path], typer.Argument(help="One or more CSV or Parquet files.")],
+    db: DbOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
+    source: Annotated[str | None, typer.Option(help="Source label for rows without one, "
+                                                     "e.g. 'MoH annual report 2023'.")] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help="CSV mapping codes: "
+                                                                "dimension,from,to.")] = None,
+    new_indicators: Annotated[bool, typer.Option(
+        "--new-indicators", help="Create indicators not yet in the catalogue.")] = False,
+    problems_out: Annotated[Path | None, typer.Option(
+        "--problems-out", help="Write every kept problem to this CSV.")] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="Summary as a table or JSON.")] = Fmt.table,
+) -> None:
+    """Import files into the store: all rows are validated first; all or nothing is written."""
+    with _errors():
+        path = resolve_store_path(db)
+        with Store.open(path) as store, _progress(2 * len(files) + 2) as tick:
+            summary = services.run_import(store, kind, files, dry_run=dry_run, source=source,
+                                          mapping=map_file, new_indicators=new_indicators,
+                                          progress=tick)
+        if fmt == Fmt.json:
+            out.print_json(json.dumps(summary.as_dict(), default=str))
+        else:
+            print_summary(summary)
+        if problems_out is not None and summary.problems:
+            pd.DataFrame([p.__dict__ for p in summary.problems]).to_csv(problems_out, index=False)
+        if not summary.ok:
+            raise typer.Exit(1)
+
+
+# -- series ------------------------------------------------------------------------------------
+
+def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
+    if fmt == Fmt.csv:
+        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+    elif fmt == Fmt.json:
+        records = json.loads(df.to_json(orient="records", date_format="iso"))
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+    else:
+        table = Table(title=title, header_style="bold")
+        for col in df.columns:
+            table.add_column(str(col), justify="right" if df[col].dtype.kind in "fi" else "left")
+        for row in df.itertuples(index=False):
+            table.add_row(*("" if v is None or (isinstance(v, float) and pd.isna(v))
+                            else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+        out.print(table)
+
+
+@app.command()
+def series(
+    indicator: Annotated[str, typer.Argument(help="Indicator code: le0, le60, ncd30q70, "
+                                                   "tb_incidence, che_gdp, ...")],
+    area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, KZ-75, OTS ...")],
+    db: DbOption = None,
+    sex: Annotated[str, typer.Option(help="total, female, male or all.")] = "total",
+    start: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source, e.g. 'UN WPP 2024'.")] = None,
+    age: Annotated[str | None, typer.Option(help="Age band, e.g. 30-69 (default: every band).")] = None,
+    residence: Annotated[str, typer.Option(help="total, urban, rural or all.")] = "total",
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """Print an indicator's series for an area, every value with its source."""
+    with _errors():
+        if sex not in ("total", "female", "male", "all"):
+            raise InputError(f"--sex {sex!r}: expected total, female, male or all")
+        with Store.open(resolve_store_path(db), read_only=True) as store:
+            df = services.series(store, indicator, area, sex=None if sex == "all" else sex,
+                                 start=start, end=end, source=source, age=age,
+                                 residence=None if residence == "all" else residence)
+        if df.empty:
+            err.print(f"no values of {indicator} for {area} with these filters")
+        _emit(df, fmt, f"{indicator} - {area}")
+
+
+# -- info and demo -----------------------------------------------------------------------------
+
+@app.command()
+def info(db: DbOption = None,
+         fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table) -> None:
+    """What the store holds: counts, indicators by source, recent imports."""
+    with _errors():
+        with Store.open(resolve_store_path(db), read_only=True) as store:
+            data = services.info(store)
+        if fmt == Fmt.json:
+            plain: dict[str, Any] = {k: (json.loads(v.to_json(orient="records", date_format="iso"))
+                                         if isinstance(v, pd.DataFrame) else v)
+                                     for k, v in data.items()}
+            sys.stdout.write(json.dumps(plain, ensure_ascii=False, indent=1, default=str) + "\n")
+            return
+        out.print(f"[bold]Store[/] {data['path']} (schema {data['schema_version']})")
+        for key in ("orgunits", "indicators", "observations", "death_records", "death_cells",
+                    "population_cells", "imports"):
+            out.print(f"  {key.replace('_', ' '):<18} {data[key]:>10,}")
+        _emit(data["by_indicator"], Fmt.table, "Observations by indicator and source")
+
+
+@app.command()
+def demo(db: DbOption = None,
+         fresh: Annotated[bool, typer.Option("--fresh", help="Delete the store first.")] = False,
+         seed: Annotated[int, typer.Option(help="Seed of the synthetic unit records.")] = 2024) -> None:
+    """Build a store from the bundled real data (and synthetic unit records, labelled so)."""
+    from salamat.demo import build_demo
+
+    with _errors():
+        path = resolve_store_path(db)
+        if fresh and path.exists():
+            path.unlink()
+            Path(str(path) + ".wal").unlink(missing_ok=True)
+        with Store.open(path) as store, _progress(12) as tick:
+            summaries = build_demo(store, seed=seed, progress=tick)
+        for s in summaries:
+            print_summary(s)
+        if not all(s.ok for s in summaries):
+            raise typer.Exit(1)
+        out.print(f"\n[bold green]Demo store ready:[/] {path}")
+        out.print("Try:  salamat series le0 --area KAZ    salamat series le0 --area KZ-75 --sex all"
+                  "    salamat info")
+
+
+def main() -> None:
+    from salamat.cli_registry import register_all
+
+    register_all(app)
+    app()

@@ -1,0 +1,608 @@
+"""Command-line faces of the methods: ``lifetable``, ``standardise``, ``ncd30q70``, ``decompose``.
+
+:func:`register` adds the commands to a Typer app. Each command reads one CSV (two for
+``decompose``), validates every row, groups the rows by their key columns (every column that is
+not a known input), stacks the groups that share the same ages into one array, computes them
+all in one call and writes a CSV (to ``-o`` or to standard output). Any problem is reported
+with its file, row, field and what was expected, on standard error, with exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import typer
+
+from salamat.ages import FloatArray
+from salamat.decompose import arriaga, arriaga_by_cause
+from salamat.errors import InputError, Problem, SalamatError
+from salamat.lifetable import LifeTable, QxAboveOneError, life_table
+from salamat.ncd import NCD_AGES, ncd_30q70
+from salamat.standardise import StandardPopulation, standardise
+
+__all__ = ["register"]
+
+LIFE_COLUMNS = ("age", "width", "mx", "qx", "ax", "lx", "dx", "Lx", "Tx", "ex")
+_SEXES = ("female", "male", "total")
+
+
+class A0Choice(str, Enum):
+    """The a0 rules as spelt on the command line."""
+
+    andreev_kingkade = "andreev-kingkade"
+    coale_demeny = "coale-demeny"
+
+
+class CIChoice(str, Enum):
+    """Interval methods for standardised rates as spelt on the command line."""
+
+    dobson = "dobson"
+    fay_feuer = "fay-feuer"
+
+
+# --------------------------------------------------------------------------------------------
+# reading and grouping
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """The rows of one group, sorted by age: key values, ages and 2-based file rows."""
+
+    key: tuple[str, ...]
+    index: npt.NDArray[np.int64]
+    age: tuple[float, ...]
+    rows: list[int]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(
+            f"cannot read {path}",
+            [Problem(str(path), None, None, "file not found", None)],
+        )
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read {path} as CSV",
+            [Problem(str(path), None, None, f"expected a CSV file with a header row ({exc})")],
+        ) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _require(frame: pd.DataFrame, file: str, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{file}: missing column(s) {', '.join(missing)}",
+            [
+                Problem(file, None, c, "missing column; columns found: " + ", ".join(frame.columns))
+                for c in missing
+            ],
+        )
+
+
+def _numbers(
+    frame: pd.DataFrame,
+    file: str,
+    column: str,
+    problems: list[Problem],
+    *,
+    minimum: float | None = 0.0,
+    positive: bool = False,
+    blank_ok: bool = False,
+) -> FloatArray:
+    """Parse a column as numbers, recording one problem per bad row."""
+    raw = frame[column].astype(str).str.strip()
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    blank = raw.eq("").to_numpy()
+    for i in np.flatnonzero(~np.isfinite(values) & ~(blank & blank_ok)):
+        problems.append(Problem(file, int(i) + 2, column, "expected a number", raw.iloc[i]))
+    finite = np.isfinite(values)
+    if positive:
+        for i in np.flatnonzero(finite & (values <= 0)):
+            problems.append(Problem(file, int(i) + 2, column, "expected a number > 0", raw.iloc[i]))
+    elif minimum is not None:
+        for i in np.flatnonzero(finite & (values < minimum)):
+            problems.append(
+                Problem(file, int(i) + 2, column, f"expected a number >= {minimum:g}", raw.iloc[i])
+            )
+    return np.where(blank & blank_ok, np.nan, values)
+
+
+def _groups(frame: pd.DataFrame, file: str, keys: list[str], age: FloatArray) -> list[Group]:
+    """Rows grouped by the key columns, in order of first appearance; duplicate ages rejected."""
+    problems: list[Problem] = []
+    groups: list[Group] = []
+    if keys:
+        labels = frame[keys].astype(str).agg("\x1f".join, axis=1).to_numpy()
+    else:
+        labels = np.full(len(frame), "", dtype=object)
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    for g in np.argsort(first):
+        index = np.flatnonzero(inverse == g)
+        index = index[np.argsort(age[index], kind="stable")]
+        ages = age[index]
+        dup = np.flatnonzero(np.diff(ages) == 0)
+        for j in dup:
+            problems.append(
+                Problem(
+                    file,
+                    int(index[j + 1]) + 2,
+                    "age",
+                    f"age {ages[j]:g} appears twice in one group (also row {int(index[j]) + 2})",
+                    str(frame["age"].iloc[index[j + 1]]),
+                )
+            )
+        key = tuple(str(frame[k].iloc[index[0]]) for k in keys)
+        groups.append(Group(key, index, tuple(float(a) for a in ages), [int(i) + 2 for i in index]))
+    if problems:
+        raise InputError(f"{file}: each group must list each age once", problems)
+    return groups
+
+
+def _stacks(groups: list[Group]) -> dict[tuple[float, ...], list[int]]:
+    """Group numbers by age layout: the groups with the same ages are computed together."""
+    stacks: dict[tuple[float, ...], list[int]] = {}
+    for number, group in enumerate(groups):
+        stacks.setdefault(group.age, []).append(number)
+    return stacks
+
+
+def _write(frame: pd.DataFrame, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        frame.to_csv(out, index=False)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Print a Salamat error on standard error and exit with code 2."""
+    try:
+        yield
+    except SalamatError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+# --------------------------------------------------------------------------------------------
+# life tables (shared by lifetable and decompose)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LifeInput:
+    """A parsed life-table input file."""
+
+    file: str
+    frame: pd.DataFrame
+    keys: list[str]
+    groups: list[Group]
+    deaths: FloatArray | None
+    exposure: FloatArray | None
+    mx: FloatArray | None
+    ax: FloatArray | None
+    sex: npt.NDArray[np.object_]
+    causes: dict[str, FloatArray]
+
+
+def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
+    file = str(path)
+    frame = _read(path)
+    _require(frame, file, ["age"])
+    has_rates = "mx" in frame.columns
+    has_counts = "deaths" in frame.columns or "exposure" in frame.columns
+    if has_rates and has_counts:
+        raise InputError(
+            f"{file}: give either mx, or deaths and exposure, not both",
+            [Problem(file, None, "mx", "expected mx alone, or deaths and exposure without mx")],
+        )
+    if not has_rates:
+        _require(frame, file, ["deaths", "exposure"])
+    cause_columns = [c for c in frame.columns if c.startswith("deaths_")]
+    if cause_columns and not allow_causes:
+        cause_columns = []
+    reserved = {"age", "deaths", "exposure", "mx", "ax", *cause_columns}
+    keys = [c for c in frame.columns if c not in reserved]
+    problems: list[Problem] = []
+    age = _numbers(frame, file, "age", problems)
+    deaths = _numbers(frame, file, "deaths", problems) if not has_rates else None
+    exposure = _numbers(frame, file, "exposure", problems, positive=True) if not has_rates else None
+    mx = _numbers(frame, file, "mx", problems) if has_rates else None
+    ax = _numbers(frame, file, "ax", problems, blank_ok=True) if "ax" in frame.columns else None
+    causes = {c[len("deaths_"):]: _numbers(frame, file, c, problems) for c in cause_columns}
+    if "sex" in frame.columns:
+        sex = frame["sex"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+        for i in np.flatnonzero(~np.isin(sex, _SEXES)):
+            problems.append(
+                Problem(file, int(i) + 2, "sex", "expected female, male or total", frame["sex"].iloc[i])
+            )
+    else:
+        sex = np.full(len(frame), "total", dtype=object)
+    if problems:
+        raise InputError(f"{file}: invalid values", problems)
+    groups = _groups(frame, file, keys, age)
+    return LifeInput(file, frame, keys, groups, deaths, exposure, mx, ax, sex, causes)
+
+
+def _stack(values: FloatArray | None, groups: list[Group], members: list[int]) -> FloatArray | None:
+    if values is None:
+        return None
+    return np.stack([values[groups[g].index] for g in members])
+
+
+def _tables(
+    data: LifeInput, a0: A0Choice, radix: float, ci: float | None
+) -> dict[tuple[float, ...], tuple[list[int], LifeTable]]:
+    """One vectorised life-table call per age layout."""
+    out: dict[tuple[float, ...], tuple[list[int], LifeTable]] = {}
+    rule = "andreev_kingkade" if a0 is A0Choice.andreev_kingkade else "coale_demeny"
+    for ages, members in _stacks(data.groups).items():
+        sex = np.array([data.sex[data.groups[g].index[0]] for g in members], dtype=object)
+        try:
+            table = life_table(
+                np.asarray(ages),
+                deaths=_stack(data.deaths, data.groups, members),
+                exposure=_stack(data.exposure, data.groups, members),
+                mx=_stack(data.mx, data.groups, members),
+                ax=_stack(data.ax, data.groups, members),
+                sex=sex,
+                a0=rule,
+                radix=radix,
+                ci=ci,
+            )
+        except QxAboveOneError as exc:
+            group = data.groups[members[exc.stratum[0]]]
+            row = group.rows[group.age.index(exc.age)]
+            field = "mx" if data.mx is not None else "deaths"
+            raise InputError(
+                f"{data.file}: a death rate makes the probability of dying exceed one",
+                [Problem(data.file, row, field, f"expected a rate giving qx <= 1; {exc}")],
+            ) from exc
+        except InputError as exc:
+            raise InputError(
+                f"{data.file}: {exc.args[0]}",
+                [Problem(data.file, p.row, p.field, p.message, p.value) for p in exc.problems],
+            ) from exc
+        out[ages] = (members, table)
+    return out
+
+
+def _key_frame(keys: list[str], key: tuple[str, ...], n: int) -> dict[str, list[str]]:
+    return {k: [v] * n for k, v in zip(keys, key, strict=True)}
+
+
+# --------------------------------------------------------------------------------------------
+# commands
+# --------------------------------------------------------------------------------------------
+
+OutOption = Annotated[
+    Path | None, typer.Option("-o", "--out", help="Output CSV (default: standard output).")
+]
+
+
+def lifetable_command(
+    infile: Annotated[Path, typer.Argument(help="CSV: age, deaths and exposure (or mx), keys.")],
+    out: OutOption = None,
+    a0: Annotated[A0Choice, typer.Option(help="Rule for a0 (and 4a1).")] = (
+        A0Choice.andreev_kingkade
+    ),
+    radix: Annotated[float, typer.Option(help="l at the first age.")] = 100_000.0,
+    ci: Annotated[
+        float | None, typer.Option(help="Confidence level for ex, e.g. 0.95 (needs deaths).")
+    ] = None,
+) -> None:
+    """Period life tables, one per group of rows (all computed at once)."""
+    with _reported():
+        data = _life_input(infile, allow_causes=False)
+        tables = _tables(data, a0, radix, ci)
+        columns = [*LIFE_COLUMNS, *(("ex_lower", "ex_upper") if ci is not None else ())]
+        parts: list[tuple[int, pd.DataFrame]] = []
+        for members, table in tables.values():
+            for j, g in enumerate(members):
+                group = data.groups[g]
+                values: dict[str, object] = _key_frame(data.keys, group.key, len(group.age))
+                for c in columns:
+                    array = getattr(table, c)
+                    values[c] = np.asarray(array)[j]
+                parts.append((g, pd.DataFrame(values)))
+        parts.sort(key=lambda p: p[0])
+        _write(pd.concat([p[1] for p in parts], ignore_index=True), out)
+
+
+def _standard_from(value: str) -> str | StandardPopulation:
+    if value in ("who2000", "esp2013", "esp1976", "segi"):
+        return value
+    path = Path(value)
+    if not path.is_file():
+        raise InputError(
+            f"unknown standard {value!r}",
+            [
+                Problem(
+                    "--standard",
+                    None,
+                    "standard",
+                    "expected who2000, esp2013, esp1976, segi, or a CSV file with columns "
+                    "age and weight",
+                    value,
+                )
+            ],
+        )
+    frame = _read(path)
+    _require(frame, str(path), ["age", "weight"])
+    problems: list[Problem] = []
+    age = _numbers(frame, str(path), "age", problems)
+    weight = _numbers(frame, str(path), "weight", problems)
+    if problems:
+        raise InputError(f"{path}: invalid standard population", problems)
+    order = np.argsort(age)
+    return StandardPopulation.from_arrays(path.stem, age[order], weight[order], source=str(path))
+
+
+def standardise_command(
+    infile: Annotated[Path, typer.Argument(help="CSV: age, deaths (or count), population, keys.")],
+    standard: Annotated[
+        str, typer.Option(help="who2000, esp2013, esp1976, segi, or a CSV with age,weight.")
+    ],
+    ci_method: Annotated[CIChoice, typer.Option(help="Interval method.")] = CIChoice.dobson,
+    per: Annotated[float, typer.Option(help="Multiplier: rate per this many.")] = 100_000.0,
+    ci: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+    min_count: Annotated[
+        float, typer.Option(help="Suppress rows whose total count is under this.")
+    ] = 10.0,
+    out: OutOption = None,
+) -> None:
+    """Directly age-standardised rates, one per group of rows."""
+    with _reported():
+        file = str(infile)
+        frame = _read(infile)
+        count_column = "deaths" if "deaths" in frame.columns else "count"
+        _require(frame, file, ["age", count_column, "population"])
+        keys = [c for c in frame.columns if c not in ("age", "deaths", "count", "population")]
+        problems: list[Problem] = []
+        age = _numbers(frame, file, "age", problems)
+        count = _numbers(frame, file, count_column, problems)
+        population = _numbers(frame, file, "population", problems, positive=True)
+        if problems:
+            raise InputError(f"{file}: invalid values", problems)
+        groups = _groups(frame, file, keys, age)
+        std = _standard_from(standard)
+        method = "dobson" if ci_method is CIChoice.dobson else "fay_feuer"
+        rows: list[tuple[int, dict[str, object]]] = []
+        for ages, members in _stacks(groups).items():
+            try:
+                result = standardise(
+                    np.stack([count[groups[g].index] for g in members]),
+                    np.stack([population[groups[g].index] for g in members]),
+                    np.asarray(ages),
+                    standard=std,
+                    ci_method=method,
+                    per=per,
+                    level=ci,
+                    min_count=min_count,
+                )
+            except InputError as exc:
+                first = groups[members[0]]
+                raise InputError(
+                    f"{file}: {exc.args[0]}",
+                    [Problem(file, first.rows[0], p.field, p.message, p.value)
+                     for p in exc.problems],
+                ) from exc
+            for j, g in enumerate(members):
+                row: dict[str, object] = dict(zip(keys, groups[g].key, strict=True))
+                row.update(
+                    count=result.count[j],
+                    population=result.population[j],
+                    crude_rate=result.crude_rate[j],
+                    asr=result.asr[j],
+                    lower=result.lower[j],
+                    upper=result.upper[j],
+                    method=result.method,
+                    standard=result.standard,
+                    per=result.per,
+                    level=result.level,
+                    suppressed=bool(result.suppressed[j]),
+                    reason=result.reason[j],
+                )
+                rows.append((g, row))
+        rows.sort(key=lambda r: r[0])
+        _write(pd.DataFrame([r[1] for r in rows]), out)
+
+
+def ncd_command(
+    infile: Annotated[Path, typer.Argument(help="CSV: age 30..65, ncd_deaths, population, keys.")],
+    out: OutOption = None,
+    ci: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
+) -> None:
+    """SDG 3.4.1: probability of dying between 30 and 70 from the four main NCDs."""
+    with _reported():
+        file = str(infile)
+        frame = _read(infile)
+        _require(frame, file, ["age", "ncd_deaths", "population"])
+        keys = [c for c in frame.columns if c not in ("age", "ncd_deaths", "population")]
+        problems: list[Problem] = []
+        age = _numbers(frame, file, "age", problems)
+        deaths = _numbers(frame, file, "ncd_deaths", problems)
+        population = _numbers(frame, file, "population", problems, positive=True)
+        if problems:
+            raise InputError(f"{file}: invalid values", problems)
+        groups = _groups(frame, file, keys, age)
+        wanted = tuple(float(a) for a in NCD_AGES)
+        for group in groups:
+            if group.age != wanted:
+                problems.append(
+                    Problem(
+                        file,
+                        group.rows[0],
+                        "age",
+                        "expected the ages 30, 35, 40, 45, 50, 55, 60, 65 in each group",
+                        ", ".join(f"{a:g}" for a in group.age),
+                    )
+                )
+        if problems:
+            raise InputError(f"{file}: 30q70 needs the eight bands 30-34 ... 65-69", problems)
+        result = ncd_30q70(
+            np.stack([deaths[g.index] for g in groups]),
+            np.stack([population[g.index] for g in groups]),
+            level=ci,
+        )
+        table = pd.DataFrame({k: [g.key[i] for g in groups] for i, k in enumerate(keys)})
+        table["ncd_deaths"] = result.ncd_deaths
+        table["population"] = result.population
+        table["q30_70"] = result.q30_70
+        table["lower"] = result.lower
+        table["upper"] = result.upper
+        table["level"] = result.level
+        table["method"] = result.method
+        _write(table, out)
+
+
+def _shares(data: LifeInput, members: list[int], names: list[str]) -> FloatArray:
+    """Cause shares of deaths shaped (groups, causes, ages); remainder as 'other'."""
+    cause_deaths = np.stack(
+        [np.stack([data.causes[c][data.groups[g].index] for c in names]) for g in members]
+    )
+    if data.deaths is not None:
+        total = np.stack([data.deaths[data.groups[g].index] for g in members])
+    else:
+        total = cause_deaths.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(total[:, None, :] > 0, cause_deaths / total[:, None, :], np.nan)
+    return np.asarray(shares, dtype=np.float64)
+
+
+def decompose_command(
+    file_a: Annotated[Path, typer.Argument(help="Life-table input for population A.")],
+    file_b: Annotated[Path, typer.Argument(help="Life-table input for population B.")],
+    out: OutOption = None,
+    a0: Annotated[A0Choice, typer.Option(help="Rule for a0 (and 4a1).")] = (
+        A0Choice.andreev_kingkade
+    ),
+) -> None:
+    """Arriaga decomposition of ex(B) - ex(A) at the first age, by age (and cause)."""
+    with _reported():
+        data_a = _life_input(file_a, allow_causes=True)
+        data_b = _life_input(file_b, allow_causes=True)
+        problems: list[Problem] = []
+        if data_a.keys != data_b.keys:
+            problems.append(
+                Problem(data_b.file, None, None, "expected the key columns of "
+                        f"{data_a.file}: {', '.join(data_a.keys) or '(none)'}",
+                        ", ".join(data_b.keys) or "(none)")
+            )
+        if sorted(data_a.causes) != sorted(data_b.causes):
+            problems.append(
+                Problem(data_b.file, None, None, "expected the same deaths_<cause> columns as "
+                        f"{data_a.file}", ", ".join(sorted(data_b.causes)) or "(none)")
+            )
+        if problems:
+            raise InputError("the two files do not match", problems)
+        by_key_b = {g.key: i for i, g in enumerate(data_b.groups)}
+        pairs: list[tuple[int, int]] = []
+        for i, group in enumerate(data_a.groups):
+            j = by_key_b.get(group.key)
+            if j is None:
+                problems.append(Problem(data_b.file, None, None, "missing group found in "
+                                        f"{data_a.file} (row {group.rows[0]})",
+                                        ", ".join(group.key)))
+            elif data_b.groups[j].age != group.age:
+                problems.append(Problem(data_b.file, data_b.groups[j].rows[0], "age",
+                                        "expected the same ages as in " + data_a.file,
+                                        ", ".join(f"{a:g}" for a in data_b.groups[j].age)))
+            else:
+                pairs.append((i, j))
+        keys_a = {g.key for g in data_a.groups}
+        for group in data_b.groups:
+            if group.key not in keys_a:
+                problems.append(Problem(data_a.file, None, None, "missing group found in "
+                                        f"{data_b.file} (row {group.rows[0]})",
+                                        ", ".join(group.key)))
+        if problems:
+            raise InputError("the groups of the two files do not match", problems)
+        tables_a = _tables(data_a, a0, 100_000.0, None)
+        tables_b = _tables(data_b, a0, 100_000.0, None)
+        names = sorted(data_a.causes)
+        rows: list[pd.DataFrame] = []
+        for ages, (members_a, table_a) in tables_a.items():
+            members_b, table_b_all = tables_b[ages]
+            position_b = {g: k for k, g in enumerate(members_b)}
+            take_b = [position_b[dict(pairs)[g]] for g in members_a]
+            table_b = _take(table_b_all, take_b)
+            if names:
+                share_a = _complete(_shares(data_a, members_a, names))
+                share_b = _complete(_shares(data_b, [dict(pairs)[g] for g in members_a], names))
+                labels = [*names, "other"]
+                try:
+                    result = arriaga_by_cause(table_a, table_b, share_a, share_b, labels)
+                except InputError as exc:
+                    raise InputError(
+                        f"{data_a.file}, {data_b.file}: cause deaths exceed all deaths",
+                        [Problem(data_a.file, None, "deaths", p.message) for p in exc.problems],
+                    ) from exc
+                contribution = result.contribution
+            else:
+                labels = ["all"]
+                contribution = arriaga(table_a, table_b).contribution[:, None, :]
+            for k, g in enumerate(members_a):
+                group = data_a.groups[g]
+                for c, label in enumerate(labels):
+                    if label == "other" and np.all(contribution[k, c] == 0):
+                        continue
+                    part: dict[str, object] = _key_frame(data_a.keys, group.key, len(ages))
+                    part["age"] = list(ages)
+                    part["cause"] = [label] * len(ages)
+                    part["contribution"] = contribution[k, c]
+                    rows.append(pd.DataFrame(part))
+        _write(pd.concat(rows, ignore_index=True), out)
+
+
+def _complete(shares: FloatArray) -> FloatArray:
+    """Append the 'other' share (deaths not given by cause); equal shares where no deaths."""
+    n_causes = shares.shape[1] + 1
+    other = 1.0 - np.nansum(shares, axis=1, keepdims=True)
+    if np.any(other < -1e-9):
+        raise InputError(
+            "cause deaths add up to more than all deaths",
+            [Problem("input", None, "deaths", "expected the deaths_<cause> columns to add up "
+                     "to at most deaths")],
+        )
+    full = np.concatenate([shares, np.clip(other, 0.0, None)], axis=1)
+    no_deaths = np.isnan(shares).any(axis=1, keepdims=True)
+    return np.asarray(np.where(no_deaths, 1.0 / n_causes, full), dtype=np.float64)
+
+
+def _take(table: LifeTable, index: list[int]) -> LifeTable:
+    """The strata ``index`` of a stacked table, in that order."""
+    pick: Callable[[FloatArray | None], FloatArray | None] = (
+        lambda a: None if a is None else np.asarray(a)[index]
+    )
+    values = {name: pick(getattr(table, name)) for name in (*LIFE_COLUMNS, "ex_lower", "ex_upper")}
+    return LifeTable(
+        **values,  # type: ignore[arg-type]
+        radix=table.radix,
+        a0_rule=table.a0_rule,
+        ax_rule=table.ax_rule,
+        smoothing=table.smoothing,
+        ci_level=table.ci_level,
+        ci_method=table.ci_method,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``lifetable``, ``standardise``, ``ncd30q70`` and ``decompose`` commands."""
+    app.command("lifetable")(lifetable_command)
+    app.command("standardise")(standardise_command)
+    app.command("ncd30q70")(ncd_command)
+    app.command("decompose")(decompose_command)

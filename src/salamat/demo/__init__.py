@@ -1,0 +1,82 @@
+"""``salamat demo``: a store built from the bundled data, through the ordinary import paths.
+
+Real data: Kazakhstan's official regional series (BNS), UN WPP 2024 life expectancy, death rates,
+deaths and births for the seven OTS countries (and the world), UN WPP 2022 population by age,
+WHO TB incidence and health expenditure via Our World in Data. Synthetic: unit-record deaths and
+single-age populations for Kazakhstan's regions (see :mod:`salamat.demo.synthetic`), labelled
+SYNTHETIC in their source. Sources and licences: ``salamat/data/demo/SOURCES.md``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from salamat.demo.kz import kz_observations
+from salamat.demo.synthetic import POPULATION_SOURCE, SOURCE, synthetic_deaths, synthetic_population
+from salamat.ingest.pipeline import Progress, import_observations
+from salamat.ingest.records import import_deaths, import_population
+from salamat.ingest.summary import ImportSummary
+from salamat.store.connection import Store
+
+__all__ = ["build_demo"]
+
+_WPP_FILES = (
+    "wpp2024_e0_by_sex_OTS_1950-2023.csv",
+    "wpp2024_e0_5yr_period_by_sex_OTS_1950-2020.csv",
+    "wpp2024_mx_5yr_age_by_sex_OTS_1950-2025.csv",
+    "wpp2024_deaths_total_OTS.csv",
+    "wpp2024_births_total_OTS.csv",
+    "wpp2022_population_by_age_both_sexes_thousands_estimates_OTS.csv",
+)
+_OWID = {
+    "incidence-of-tuberculosis-sdgs.csv":
+        "WHO Global Tuberculosis Report 2025 (burden estimates), via Our World in Data",
+    "total-healthcare-expenditure-gdp.csv":
+        "WHO Global Health Expenditure Database, via Our World in Data",
+}
+
+
+def build_demo(store: Store, *, seed: int = 2024, progress: Progress | None = None) -> list[ImportSummary]:
+    """Import every demo dataset; returns one import summary per step. Safe to run again."""
+    import salamat.ingest.observations
+    import salamat.ingest.owid
+    import salamat.ingest.wpp  # noqa: F401  (register the parsers)
+
+    tick = progress or (lambda _s: None)
+    data = resources.files("salamat") / "data" / "demo"
+    summaries: list[ImportSummary] = []
+    with tempfile.TemporaryDirectory(prefix="salamat-demo-") as tmp:
+        work = Path(tmp)
+        tick("Kazakhstan official series (BNS)")
+        kz = work / "kz_bns_observations.csv"
+        kz_observations().to_csv(kz, index=False)
+        summaries.append(import_observations(store, "observations", [kz]))
+
+        tick("UN WPP 2024")
+        wpp = []
+        for name in _WPP_FILES:
+            target = work / name
+            target.write_bytes((data / "un_wpp" / name).read_bytes())
+            wpp.append(target)
+        summaries.append(import_observations(store, "wpp", wpp))
+
+        for name, source in _OWID.items():
+            tick(f"Our World in Data: {name}")
+            target = work / name
+            target.write_bytes((data / "owid" / name).read_bytes())
+            summaries.append(import_observations(store, "owid", [target], source=source))
+
+        tick("synthetic population (single ages)")
+        pop = synthetic_population()
+        pop_file = work / "synthetic_population.parquet"
+        pop.to_parquet(pop_file, index=False)
+        summaries.append(import_population(store, [pop_file], source=POPULATION_SOURCE,
+                                           progress=tick))
+        tick("synthetic death records")
+        deaths = synthetic_deaths(pop, seed)
+        deaths_file = work / "synthetic_deaths.parquet"
+        deaths.to_parquet(deaths_file, index=False)
+        summaries.append(import_deaths(store, [deaths_file], source=SOURCE, progress=tick))
+    return summaries
