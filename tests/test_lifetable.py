@@ -101,8 +101,9 @@ def test_austria_1992_males_given_nax() -> None:
 @pytest.mark.reference("Preston, Heuveline & Guillot (2001), Table 3.3 (Coale-Demeny a0, 4a1)")
 def test_austria_1992_coale_demeny_rules_give_the_books_ax() -> None:
     book = pd.read_csv(REFERENCE / "austria_1992_males_preston2001_box3_1.csv")
-    result = life_table(book.age_start, deaths=book.nDx, exposure=book.nNx, sex="male",
-                        a0="coale_demeny")
+    result = life_table(
+        book.age_start, deaths=book.nDx, exposure=book.nNx, sex="male", a0="coale_demeny"
+    )
     assert result.ax[0] == pytest.approx(0.068, abs=0.0005)
     assert result.ax[1] == pytest.approx(1.626, abs=0.0005)
 
@@ -209,9 +210,7 @@ def test_arrays_are_read_only() -> None:
 
 
 def test_identity_mx_to_qx() -> None:
-    assert float(mx_to_qx(np.array(0.1), np.array(2.5), np.array(5.0))) == pytest.approx(
-        0.5 / 1.25
-    )
+    assert float(mx_to_qx(np.array(0.1), np.array(2.5), np.array(5.0))) == pytest.approx(0.5 / 1.25)
 
 
 def test_vectorised_equals_one_at_a_time() -> None:

@@ -37,8 +37,11 @@ err = Console(stderr=True, highlight=False)
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
-                 show_default=False),
+    typer.Option(
+        "--db",
+        help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
+        show_default=False,
+    ),
 ]
 
 
@@ -70,8 +73,14 @@ def _escape(text: str) -> str:
 
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[str], None]]:
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TimeElapsedColumn(), console=err, transient=True) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("starting", total=total)
 
         def tick(stage: str) -> None:
@@ -88,13 +97,18 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Salamat: health indicators, life tables and targets from a ministry's own data."""
 
 
 # -- import ------------------------------------------------------------------------------------
+
 
 def print_summary(summary: ImportSummary, console: Console = out) -> None:
     colour = {"SUCCESS": "green", "DRY_RUN": "yellow", "ERROR": "red"}[summary.status]
@@ -102,8 +116,12 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for col in ("created", "updated", "unchanged", "rejected", "total"):
         table.add_column(col, justify="right")
-    table.add_row(*(str(getattr(summary, c)) for c in
-                    ("created", "updated", "unchanged", "rejected", "total")))
+    table.add_row(
+        *(
+            str(getattr(summary, c))
+            for c in ("created", "updated", "unchanged", "rejected", "total")
+        )
+    )
     console.print(table)
     if summary.reasons:
         console.print(f"[bold]Rejected[/]: {summary.problem_count} problem(s) by reason:")
@@ -122,28 +140,44 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
 
 @app.command("import")
 def import_cmd(
-    kind: Annotated[str, typer.Argument(help="What the files hold: observations, deaths, "
-                                              "population, wpp, owid ...")],
+    kind: Annotated[
+        str,
+        typer.Argument(help="What the files hold: observations, deaths, population, wpp, owid ..."),
+    ],
     files: Annotated[list[Path], typer.Argument(help="One or more CSV or Parquet files.")],
     db: DbOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write nothing.")] = False,
-    source: Annotated[str | None, typer.Option(help="Source label for rows without one, "
-                                                     "e.g. 'MoH annual report 2023'.")] = None,
-    map_file: Annotated[Path | None, typer.Option("--map", help="CSV mapping codes: "
-                                                                "dimension,from,to.")] = None,
-    new_indicators: Annotated[bool, typer.Option(
-        "--new-indicators", help="Create indicators not yet in the catalogue.")] = False,
-    problems_out: Annotated[Path | None, typer.Option(
-        "--problems-out", help="Write every kept problem to this CSV.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Validate and count, write nothing.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source label for rows without one, e.g. 'MoH annual report 2023'."),
+    ] = None,
+    map_file: Annotated[
+        Path | None, typer.Option("--map", help="CSV mapping codes: dimension,from,to.")
+    ] = None,
+    new_indicators: Annotated[
+        bool, typer.Option("--new-indicators", help="Create indicators not yet in the catalogue.")
+    ] = False,
+    problems_out: Annotated[
+        Path | None, typer.Option("--problems-out", help="Write every kept problem to this CSV.")
+    ] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="Summary as a table or JSON.")] = Fmt.table,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
     with _errors():
         path = resolve_store_path(db)
         with Store.open(path) as store, _progress(2 * len(files) + 2) as tick:
-            summary = services.run_import(store, kind, files, dry_run=dry_run, source=source,
-                                          mapping=map_file, new_indicators=new_indicators,
-                                          progress=tick)
+            summary = services.run_import(
+                store,
+                kind,
+                files,
+                dry_run=dry_run,
+                source=source,
+                mapping=map_file,
+                new_indicators=new_indicators,
+                progress=tick,
+            )
         if fmt == Fmt.json:
             out.print_json(json.dumps(summary.as_dict(), default=str))
         else:
@@ -156,6 +190,7 @@ def import_cmd(
 
 # -- series ------------------------------------------------------------------------------------
 
+
 def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
     if fmt == Fmt.csv:
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
@@ -167,22 +202,53 @@ def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
         for col in df.columns:
             table.add_column(str(col), justify="right" if df[col].dtype.kind in "fi" else "left")
         for row in df.itertuples(index=False):
-            table.add_row(*("" if v is None or (isinstance(v, float) and pd.isna(v))
-                            else f"{v:g}" if isinstance(v, float) else str(v) for v in row))
+            table.add_row(
+                *(
+                    ""
+                    if v is None or (isinstance(v, float) and pd.isna(v))
+                    else f"{v:g}"
+                    if isinstance(v, float)
+                    else str(v)
+                    for v in row
+                )
+            )
         out.print(table)
+
+
+def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
+    """A readable table: constant columns go in the title, varying ones stay."""
+    if df.empty:
+        return
+    unit = ", ".join(sorted(str(u) for u in df["unit"].dropna().unique()))
+    names = ", ".join(sorted(str(n) for n in df["area_name"].dropna().unique()))
+    title = f"{indicator} ({unit}) - {names if df['area'].nunique() == 1 else area}"
+    keep = ["period"]
+    keep += [
+        c for c in ("area", "sex", "age", "cause", "residence", "source") if df[c].nunique() > 1
+    ]
+    keep += ["value"] + [c for c in ("lower", "upper") if df[c].notna().any()]
+    sources = sorted(str(x) for x in df["source"].unique())
+    _emit(df[keep], Fmt.table, title)
+    for src in sources:
+        out.print(f"[dim]source:[/] {_escape(src)}")
 
 
 @app.command()
 def series(
-    indicator: Annotated[str, typer.Argument(help="Indicator code: le0, le60, ncd30q70, "
-                                                   "tb_incidence, che_gdp, ...")],
+    indicator: Annotated[
+        str, typer.Argument(help="Indicator code: le0, le60, ncd30q70, tb_incidence, che_gdp, ...")
+    ],
     area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, KZ-75, OTS ...")],
     db: DbOption = None,
     sex: Annotated[str, typer.Option(help="total, female, male or all.")] = "total",
     start: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
     end: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source, e.g. 'UN WPP 2024'.")] = None,
-    age: Annotated[str | None, typer.Option(help="Age band, e.g. 30-69 (default: every band).")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only this source, e.g. 'UN WPP 2024'.")
+    ] = None,
+    age: Annotated[
+        str | None, typer.Option(help="Age band, e.g. 30-69 (default: every band).")
+    ] = None,
     residence: Annotated[str, typer.Option(help="total, urban, rural or all.")] = "total",
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
@@ -191,40 +257,68 @@ def series(
         if sex not in ("total", "female", "male", "all"):
             raise InputError(f"--sex {sex!r}: expected total, female, male or all")
         with Store.open(resolve_store_path(db), read_only=True) as store:
-            df = services.series(store, indicator, area, sex=None if sex == "all" else sex,
-                                 start=start, end=end, source=source, age=age,
-                                 residence=None if residence == "all" else residence)
+            df = services.series(
+                store,
+                indicator,
+                area,
+                sex=None if sex == "all" else sex,
+                start=start,
+                end=end,
+                source=source,
+                age=age,
+                residence=None if residence == "all" else residence,
+            )
         if df.empty:
             err.print(f"no values of {indicator} for {area} with these filters")
-        _emit(df, fmt, f"{indicator} - {area}")
+        if fmt == Fmt.table:
+            _series_table(df, indicator, area)
+        else:
+            _emit(df, fmt, f"{indicator} - {area}")
 
 
 # -- info and demo -----------------------------------------------------------------------------
 
+
 @app.command()
-def info(db: DbOption = None,
-         fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table) -> None:
+def info(
+    db: DbOption = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+) -> None:
     """What the store holds: counts, indicators by source, recent imports."""
     with _errors():
         with Store.open(resolve_store_path(db), read_only=True) as store:
             data = services.info(store)
         if fmt == Fmt.json:
-            plain: dict[str, Any] = {k: (json.loads(v.to_json(orient="records", date_format="iso"))
-                                         if isinstance(v, pd.DataFrame) else v)
-                                     for k, v in data.items()}
+            plain: dict[str, Any] = {
+                k: (
+                    json.loads(v.to_json(orient="records", date_format="iso"))
+                    if isinstance(v, pd.DataFrame)
+                    else v
+                )
+                for k, v in data.items()
+            }
             sys.stdout.write(json.dumps(plain, ensure_ascii=False, indent=1, default=str) + "\n")
             return
         out.print(f"[bold]Store[/] {data['path']} (schema {data['schema_version']})")
-        for key in ("orgunits", "indicators", "observations", "death_records", "death_cells",
-                    "population_cells", "imports"):
+        for key in (
+            "orgunits",
+            "indicators",
+            "observations",
+            "death_records",
+            "death_cells",
+            "population_cells",
+            "imports",
+        ):
             out.print(f"  {key.replace('_', ' '):<18} {data[key]:>10,}")
         _emit(data["by_indicator"], Fmt.table, "Observations by indicator and source")
 
 
 @app.command()
-def demo(db: DbOption = None,
-         fresh: Annotated[bool, typer.Option("--fresh", help="Delete the store first.")] = False,
-         seed: Annotated[int, typer.Option(help="Seed of the synthetic unit records.")] = 2024) -> None:
+def demo(
+    db: DbOption = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Delete the store first.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic unit records.")] = 2024,
+) -> None:
     """Build a store from the bundled real data (and synthetic unit records, labelled so)."""
     from salamat.demo import build_demo
 
@@ -240,8 +334,10 @@ def demo(db: DbOption = None,
         if not all(s.ok for s in summaries):
             raise typer.Exit(1)
         out.print(f"\n[bold green]Demo store ready:[/] {path}")
-        out.print("Try:  salamat series le0 --area KAZ    salamat series le0 --area KZ-75 --sex all"
-                  "    salamat info")
+        out.print(
+            "Try:  salamat series le0 --area KAZ    salamat series le0 --area KZ-75 --sex all"
+            "    salamat info"
+        )
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ with its file, row, field and what was expected, on standard error, with exit co
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +27,7 @@ from salamat.decompose import arriaga, arriaga_by_cause
 from salamat.errors import InputError, Problem, SalamatError
 from salamat.lifetable import LifeTable, QxAboveOneError, life_table
 from salamat.ncd import NCD_AGES, ncd_30q70
-from salamat.standardise import StandardPopulation, standardise
+from salamat.standardise import CIMethod, StandardName, StandardPopulation, standardise
 
 __all__ = ["register"]
 
@@ -35,14 +35,14 @@ LIFE_COLUMNS = ("age", "width", "mx", "qx", "ax", "lx", "dx", "Lx", "Tx", "ex")
 _SEXES = ("female", "male", "total")
 
 
-class A0Choice(str, Enum):
+class A0Choice(StrEnum):
     """The a0 rules as spelt on the command line."""
 
     andreev_kingkade = "andreev-kingkade"
     coale_demeny = "coale-demeny"
 
 
-class CIChoice(str, Enum):
+class CIChoice(StrEnum):
     """Interval methods for standardised rates as spelt on the command line."""
 
     dobson = "dobson"
@@ -119,6 +119,17 @@ def _numbers(
                 Problem(file, int(i) + 2, column, f"expected a number >= {minimum:g}", raw.iloc[i])
             )
     return np.where(blank & blank_ok, np.nan, values)
+
+
+def _by_row(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.row or 0, p.field or ""))
+
+
+def _ages_out(ages: Sequence[float]) -> list[float] | list[int]:
+    """Ages as written in the input: integers when they are whole numbers."""
+    if all(float(a).is_integer() for a in ages):
+        return [int(a) for a in ages]
+    return [float(a) for a in ages]
 
 
 def _groups(frame: pd.DataFrame, file: str, keys: list[str], age: FloatArray) -> list[Group]:
@@ -212,9 +223,9 @@ def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
     if not has_rates:
         _require(frame, file, ["deaths", "exposure"])
     cause_columns = [c for c in frame.columns if c.startswith("deaths_")]
-    if cause_columns and not allow_causes:
-        cause_columns = []
     reserved = {"age", "deaths", "exposure", "mx", "ax", *cause_columns}
+    if not allow_causes:
+        cause_columns = []
     keys = [c for c in frame.columns if c not in reserved]
     problems: list[Problem] = []
     age = _numbers(frame, file, "age", problems)
@@ -222,17 +233,31 @@ def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
     exposure = _numbers(frame, file, "exposure", problems, positive=True) if not has_rates else None
     mx = _numbers(frame, file, "mx", problems) if has_rates else None
     ax = _numbers(frame, file, "ax", problems, blank_ok=True) if "ax" in frame.columns else None
-    causes = {c[len("deaths_"):]: _numbers(frame, file, c, problems) for c in cause_columns}
+    causes = {c[len("deaths_") :]: _numbers(frame, file, c, problems) for c in cause_columns}
     if "sex" in frame.columns:
         sex = frame["sex"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
         for i in np.flatnonzero(~np.isin(sex, _SEXES)):
             problems.append(
-                Problem(file, int(i) + 2, "sex", "expected female, male or total", frame["sex"].iloc[i])
+                Problem(
+                    file, int(i) + 2, "sex", "expected female, male or total", frame["sex"].iloc[i]
+                )
             )
     else:
         sex = np.full(len(frame), "total", dtype=object)
+    if causes and deaths is not None and not problems:
+        excess = np.sum(list(causes.values()), axis=0) > deaths * (1 + 1e-9) + 1e-9
+        for i in np.flatnonzero(excess):
+            problems.append(
+                Problem(
+                    file,
+                    int(i) + 2,
+                    "deaths",
+                    "expected deaths >= the sum of the deaths_<cause> columns",
+                    frame["deaths"].iloc[i],
+                )
+            )
     if problems:
-        raise InputError(f"{file}: invalid values", problems)
+        raise InputError(f"{file}: invalid values", _by_row(problems))
     groups = _groups(frame, file, keys, age)
     return LifeInput(file, frame, keys, groups, deaths, exposure, mx, ax, sex, causes)
 
@@ -280,7 +305,7 @@ def _tables(
     return out
 
 
-def _key_frame(keys: list[str], key: tuple[str, ...], n: int) -> dict[str, list[str]]:
+def _key_frame(keys: list[str], key: tuple[str, ...], n: int) -> dict[str, object]:
     return {k: [v] * n for k, v in zip(keys, key, strict=True)}
 
 
@@ -315,16 +340,24 @@ def lifetable_command(
                 group = data.groups[g]
                 values: dict[str, object] = _key_frame(data.keys, group.key, len(group.age))
                 for c in columns:
-                    array = getattr(table, c)
-                    values[c] = np.asarray(array)[j]
+                    values[c] = np.asarray(getattr(table, c))[j]
+                values["age"] = _ages_out(group.age)
                 parts.append((g, pd.DataFrame(values)))
         parts.sort(key=lambda p: p[0])
         _write(pd.concat([p[1] for p in parts], ignore_index=True), out)
 
 
-def _standard_from(value: str) -> str | StandardPopulation:
-    if value in ("who2000", "esp2013", "esp1976", "segi"):
-        return value
+_STANDARDS: dict[str, StandardName] = {
+    "who2000": "who2000",
+    "esp2013": "esp2013",
+    "esp1976": "esp1976",
+    "segi": "segi",
+}
+
+
+def _standard_from(value: str) -> StandardName | StandardPopulation:
+    if value in _STANDARDS:
+        return _STANDARDS[value]
     path = Path(value)
     if not path.is_file():
         raise InputError(
@@ -376,10 +409,10 @@ def standardise_command(
         count = _numbers(frame, file, count_column, problems)
         population = _numbers(frame, file, "population", problems, positive=True)
         if problems:
-            raise InputError(f"{file}: invalid values", problems)
+            raise InputError(f"{file}: invalid values", _by_row(problems))
         groups = _groups(frame, file, keys, age)
         std = _standard_from(standard)
-        method = "dobson" if ci_method is CIChoice.dobson else "fay_feuer"
+        method: CIMethod = "dobson" if ci_method is CIChoice.dobson else "fay_feuer"
         rows: list[tuple[int, dict[str, object]]] = []
         for ages, members in _stacks(groups).items():
             try:
@@ -397,8 +430,10 @@ def standardise_command(
                 first = groups[members[0]]
                 raise InputError(
                     f"{file}: {exc.args[0]}",
-                    [Problem(file, first.rows[0], p.field, p.message, p.value)
-                     for p in exc.problems],
+                    [
+                        Problem(file, first.rows[0], p.field, p.message, p.value)
+                        for p in exc.problems
+                    ],
                 ) from exc
             for j, g in enumerate(members):
                 row: dict[str, object] = dict(zip(keys, groups[g].key, strict=True))
@@ -437,7 +472,7 @@ def ncd_command(
         deaths = _numbers(frame, file, "ncd_deaths", problems)
         population = _numbers(frame, file, "population", problems, positive=True)
         if problems:
-            raise InputError(f"{file}: invalid values", problems)
+            raise InputError(f"{file}: invalid values", _by_row(problems))
         groups = _groups(frame, file, keys, age)
         wanted = tuple(float(a) for a in NCD_AGES)
         for group in groups:
@@ -498,14 +533,24 @@ def decompose_command(
         problems: list[Problem] = []
         if data_a.keys != data_b.keys:
             problems.append(
-                Problem(data_b.file, None, None, "expected the key columns of "
-                        f"{data_a.file}: {', '.join(data_a.keys) or '(none)'}",
-                        ", ".join(data_b.keys) or "(none)")
+                Problem(
+                    data_b.file,
+                    None,
+                    None,
+                    "expected the key columns of "
+                    f"{data_a.file}: {', '.join(data_a.keys) or '(none)'}",
+                    ", ".join(data_b.keys) or "(none)",
+                )
             )
         if sorted(data_a.causes) != sorted(data_b.causes):
             problems.append(
-                Problem(data_b.file, None, None, "expected the same deaths_<cause> columns as "
-                        f"{data_a.file}", ", ".join(sorted(data_b.causes)) or "(none)")
+                Problem(
+                    data_b.file,
+                    None,
+                    None,
+                    f"expected the same deaths_<cause> columns as {data_a.file}",
+                    ", ".join(sorted(data_b.causes)) or "(none)",
+                )
             )
         if problems:
             raise InputError("the two files do not match", problems)
@@ -514,83 +559,115 @@ def decompose_command(
         for i, group in enumerate(data_a.groups):
             j = by_key_b.get(group.key)
             if j is None:
-                problems.append(Problem(data_b.file, None, None, "missing group found in "
-                                        f"{data_a.file} (row {group.rows[0]})",
-                                        ", ".join(group.key)))
+                problems.append(
+                    Problem(
+                        data_b.file,
+                        None,
+                        None,
+                        f"missing group found in {data_a.file} (row {group.rows[0]})",
+                        ", ".join(group.key),
+                    )
+                )
             elif data_b.groups[j].age != group.age:
-                problems.append(Problem(data_b.file, data_b.groups[j].rows[0], "age",
-                                        "expected the same ages as in " + data_a.file,
-                                        ", ".join(f"{a:g}" for a in data_b.groups[j].age)))
+                problems.append(
+                    Problem(
+                        data_b.file,
+                        data_b.groups[j].rows[0],
+                        "age",
+                        "expected the same ages as in " + data_a.file,
+                        ", ".join(f"{a:g}" for a in data_b.groups[j].age),
+                    )
+                )
             else:
                 pairs.append((i, j))
         keys_a = {g.key for g in data_a.groups}
         for group in data_b.groups:
             if group.key not in keys_a:
-                problems.append(Problem(data_a.file, None, None, "missing group found in "
-                                        f"{data_b.file} (row {group.rows[0]})",
-                                        ", ".join(group.key)))
+                problems.append(
+                    Problem(
+                        data_a.file,
+                        None,
+                        None,
+                        f"missing group found in {data_b.file} (row {group.rows[0]})",
+                        ", ".join(group.key),
+                    )
+                )
         if problems:
             raise InputError("the groups of the two files do not match", problems)
         tables_a = _tables(data_a, a0, 100_000.0, None)
         tables_b = _tables(data_b, a0, 100_000.0, None)
         names = sorted(data_a.causes)
-        rows: list[pd.DataFrame] = []
+        pair_of = dict(pairs)
+        raw: dict[tuple[float, ...], tuple[FloatArray, FloatArray]] = {}
+        with_other = False
+        for ages, (members_a, _) in tables_a.items():
+            if names:
+                raw_a = _shares(data_a, members_a, names)
+                raw_b = _shares(data_b, [pair_of[g] for g in members_a], names)
+                raw[ages] = (raw_a, raw_b)
+                with_other = with_other or _has_remainder(raw_a) or _has_remainder(raw_b)
+        labels = [*names, "other"] if with_other else (names or ["all"])
+        rows: list[tuple[int, pd.DataFrame]] = []
         for ages, (members_a, table_a) in tables_a.items():
             members_b, table_b_all = tables_b[ages]
             position_b = {g: k for k, g in enumerate(members_b)}
-            take_b = [position_b[dict(pairs)[g]] for g in members_a]
-            table_b = _take(table_b_all, take_b)
+            table_b = _take(table_b_all, [position_b[pair_of[g]] for g in members_a])
             if names:
-                share_a = _complete(_shares(data_a, members_a, names))
-                share_b = _complete(_shares(data_b, [dict(pairs)[g] for g in members_a], names))
-                labels = [*names, "other"]
-                try:
-                    result = arriaga_by_cause(table_a, table_b, share_a, share_b, labels)
-                except InputError as exc:
-                    raise InputError(
-                        f"{data_a.file}, {data_b.file}: cause deaths exceed all deaths",
-                        [Problem(data_a.file, None, "deaths", p.message) for p in exc.problems],
-                    ) from exc
-                contribution = result.contribution
+                share_a = _complete(raw[ages][0], with_other)
+                share_b = _complete(raw[ages][1], with_other)
+                contribution = arriaga_by_cause(
+                    table_a, table_b, share_a, share_b, labels
+                ).contribution
             else:
-                labels = ["all"]
                 contribution = arriaga(table_a, table_b).contribution[:, None, :]
             for k, g in enumerate(members_a):
                 group = data_a.groups[g]
                 for c, label in enumerate(labels):
-                    if label == "other" and np.all(contribution[k, c] == 0):
-                        continue
                     part: dict[str, object] = _key_frame(data_a.keys, group.key, len(ages))
-                    part["age"] = list(ages)
+                    part["age"] = _ages_out(ages)
                     part["cause"] = [label] * len(ages)
                     part["contribution"] = contribution[k, c]
-                    rows.append(pd.DataFrame(part))
-        _write(pd.concat(rows, ignore_index=True), out)
+                    rows.append((g, pd.DataFrame(part)))
+        rows.sort(key=lambda r: r[0])
+        _write(pd.concat([r[1] for r in rows], ignore_index=True), out)
 
 
-def _complete(shares: FloatArray) -> FloatArray:
-    """Append the 'other' share (deaths not given by cause); equal shares where no deaths."""
-    n_causes = shares.shape[1] + 1
-    other = 1.0 - np.nansum(shares, axis=1, keepdims=True)
-    if np.any(other < -1e-9):
-        raise InputError(
-            "cause deaths add up to more than all deaths",
-            [Problem("input", None, "deaths", "expected the deaths_<cause> columns to add up "
-                     "to at most deaths")],
-        )
-    full = np.concatenate([shares, np.clip(other, 0.0, None)], axis=1)
+def _has_remainder(shares: FloatArray) -> bool:
+    """True when some deaths are not given by cause (beyond rounding)."""
+    return bool(np.any(1.0 - np.nansum(shares, axis=1) > 1e-9))
+
+
+def _complete(shares: FloatArray, with_other: bool) -> FloatArray:
+    """Shares over the causes (and 'other', the deaths not given by cause); equal where none."""
+    if with_other:
+        other = np.maximum(1.0 - np.nansum(shares, axis=1, keepdims=True), 0.0)
+        full = np.concatenate([shares, other], axis=1)
+    else:
+        # shares add up to one up to rounding: rescale so that they do exactly
+        full = shares / np.nansum(shares, axis=1, keepdims=True)
     no_deaths = np.isnan(shares).any(axis=1, keepdims=True)
-    return np.asarray(np.where(no_deaths, 1.0 / n_causes, full), dtype=np.float64)
+    return np.asarray(np.where(no_deaths, 1.0 / full.shape[1], full), dtype=np.float64)
 
 
 def _take(table: LifeTable, index: list[int]) -> LifeTable:
     """The strata ``index`` of a stacked table, in that order."""
-    pick: Callable[[FloatArray | None], FloatArray | None] = (
-        lambda a: None if a is None else np.asarray(a)[index]
-    )
-    values = {name: pick(getattr(table, name)) for name in (*LIFE_COLUMNS, "ex_lower", "ex_upper")}
+
+    def pick(a: FloatArray) -> FloatArray:
+        return np.asarray(a[index])
+
     return LifeTable(
-        **values,  # type: ignore[arg-type]
+        age=pick(table.age),
+        width=pick(table.width),
+        mx=pick(table.mx),
+        qx=pick(table.qx),
+        ax=pick(table.ax),
+        lx=pick(table.lx),
+        dx=pick(table.dx),
+        Lx=pick(table.Lx),
+        Tx=pick(table.Tx),
+        ex=pick(table.ex),
+        ex_lower=None if table.ex_lower is None else pick(table.ex_lower),
+        ex_upper=None if table.ex_upper is None else pick(table.ex_upper),
         radix=table.radix,
         a0_rule=table.a0_rule,
         ax_rule=table.ax_rule,

@@ -157,7 +157,10 @@ def wilson(
     centre = p + z * z / (2.0 * n)
     half = z * np.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
     denom = 1.0 + z * z / n
-    return (centre - half) / denom, (centre + half) / denom
+    # at x = 0 and x = n the limits are exactly 0 and 1; say so rather than trust rounding
+    lower = np.where(x == 0, 0.0, (centre - half) / denom)
+    upper = np.where(x == n, 1.0, (centre + half) / denom)
+    return np.asarray(lower, dtype=np.float64), np.asarray(upper, dtype=np.float64)
 
 
 def dobson_interval(

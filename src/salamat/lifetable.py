@@ -32,9 +32,11 @@ __all__ = [
     "A0Rule",
     "KannistoFit",
     "LifeTable",
+    "Lx_to_Tx",
     "QxAboveOneError",
     "Sex",
     "Smoothing",
+    "Tx_lx_to_ex",
     "a0_andreev_kingkade",
     "a0_both_sexes",
     "a0_coale_demeny",
@@ -44,11 +46,9 @@ __all__ = [
     "lx_dx_ax_to_Lx",
     "lx_mx_to_Lx_open",
     "lx_to_dx",
-    "Lx_to_Tx",
     "mx_to_ax_open",
     "mx_to_qx",
     "qx_to_lx",
-    "Tx_lx_to_ex",
 ]
 
 A0Rule = Literal["andreev_kingkade", "coale_demeny"]
@@ -267,8 +267,6 @@ class QxAboveOneError(MethodError):
         super().__init__(message)
         self.stratum = stratum
         self.age = age
-
-
 
 
 @dataclass(frozen=True)
@@ -562,7 +560,11 @@ def life_table(
         except ValueError as exc:
             raise InputError(
                 "a0 does not match the strata",
-                [Problem("argument", None, "a0", f"expected shape broadcastable to {strata}", None)],
+                [
+                    Problem(
+                        "argument", None, "a0", f"expected shape broadcastable to {strata}", None
+                    )
+                ],
             ) from exc
         ax_rule_parts.append("1a0: given")
     if abridged:

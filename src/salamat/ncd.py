@@ -102,8 +102,15 @@ def ncd_30q70(
         if starts.shape != NCD_AGES.shape or np.any(starts != NCD_AGES):
             raise InputError(
                 "30q70 needs the bands 30-34, 35-39, ..., 65-69",
-                [Problem("argument", None, "age", "expected 30, 35, 40, 45, 50, 55, 60, 65",
-                         ", ".join(f"{a:g}" for a in np.ravel(starts)))],
+                [
+                    Problem(
+                        "argument",
+                        None,
+                        "age",
+                        "expected 30, 35, 40, 45, 50, 55, 60, 65",
+                        ", ".join(f"{a:g}" for a in np.ravel(starts)),
+                    )
+                ],
             )
     d = np.asarray(ncd_deaths, dtype=np.float64)
     p = np.asarray(population, dtype=np.float64)

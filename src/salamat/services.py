@@ -26,7 +26,9 @@ del salamat  # only imported for registration
 
 def import_kinds() -> dict[str, str]:
     kinds = dict(parser_kinds())
-    kinds["deaths"] = "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10"
+    kinds["deaths"] = (
+        "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10"
+    )
     kinds["population"] = "population estimates (CSV/Parquet): region, year, sex, age, population"
     return dict(sorted(kinds.items()))
 
@@ -46,9 +48,17 @@ def read_mapping(path: Path | None) -> dict[str, dict[str, str]]:
     return out
 
 
-def run_import(store: Store, kind: str, files: list[Path], *, dry_run: bool = False,
-               source: str | None = None, mapping: Path | None = None,
-               new_indicators: bool = False, progress: Progress | None = None) -> ImportSummary:
+def run_import(
+    store: Store,
+    kind: str,
+    files: list[Path],
+    *,
+    dry_run: bool = False,
+    source: str | None = None,
+    mapping: Path | None = None,
+    new_indicators: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
     if not files:
         raise InputError("give at least one file to import")
     if kind == "deaths":
@@ -56,33 +66,65 @@ def run_import(store: Store, kind: str, files: list[Path], *, dry_run: bool = Fa
     if kind == "population":
         return import_population(store, files, dry_run=dry_run, source=source, progress=progress)
     if kind not in parser_kinds():
-        raise InputError(f"unknown import kind {kind!r}: expected one of "
-                         f"{', '.join(import_kinds())}")
-    return import_observations(store, kind, files, dry_run=dry_run, source=source,
-                               new_indicators=new_indicators, mapping=read_mapping(mapping),
-                               progress=progress)
+        raise InputError(
+            f"unknown import kind {kind!r}: expected one of {', '.join(import_kinds())}"
+        )
+    return import_observations(
+        store,
+        kind,
+        files,
+        dry_run=dry_run,
+        source=source,
+        new_indicators=new_indicators,
+        mapping=read_mapping(mapping),
+        progress=progress,
+    )
 
 
-def series(store: Store, indicator: str, area: str, *, sex: str | None = "total",
-           start: int | None = None, end: int | None = None, source: str | None = None,
-           age: str | None = None, cause: str | None = None,
-           residence: str | None = "total") -> pd.DataFrame:
+def series(
+    store: Store,
+    indicator: str,
+    area: str,
+    *,
+    sex: str | None = "total",
+    start: int | None = None,
+    end: int | None = None,
+    source: str | None = None,
+    age: str | None = None,
+    cause: str | None = None,
+    residence: str | None = "total",
+) -> pd.DataFrame:
     """One indicator's values for an area (a code or alias; a group such as OTS gives its
     members), with bounds, unit and source."""
     catalog = load_catalog(store)
     if indicator not in catalog.data_elements:
-        raise InputError(f"unknown indicator {indicator!r}: expected one of "
-                         f"{', '.join(sorted(catalog.data_elements))}")
+        raise InputError(
+            f"unknown indicator {indicator!r}: expected one of "
+            f"{', '.join(sorted(catalog.data_elements))}"
+        )
     code = catalog.resolve(area)
     if code is None:
         raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
     areas = [code]
     if catalog.orgunits[code].kind in ("group", "who_region"):
-        areas = [m for (m,) in store.con.execute(
-            "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
-        ).fetchall()]
-    return series_frame(store, indicator=indicator, areas=areas, sex=sex, start_year=start,
-                        end_year=end, source=source, age=age, cause=cause, residence=residence)
+        areas = [
+            m
+            for (m,) in store.con.execute(
+                "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
+            ).fetchall()
+        ]
+    return series_frame(
+        store,
+        indicator=indicator,
+        areas=areas,
+        sex=sex,
+        start_year=start,
+        end_year=end,
+        source=source,
+        age=age,
+        cause=cause,
+        residence=residence,
+    )
 
 
 def info(store: Store) -> dict[str, Any]:

@@ -45,10 +45,16 @@ CIMethod = Literal["dobson", "fay_feuer"]
 
 _FILES: dict[str, tuple[str, str, str]] = {
     # name: (file, age column or "" for labels in the first column, weight column)
-    "who2000": ("who_world_standard_population_2000-2025_21groups.csv", "age_start",
-                "who_world_standard_percent"),
-    "who2000_single": ("who_world_standard_population_2000-2025_single_age_per100k.csv", "age",
-                       "who_world_standard_per_100000"),
+    "who2000": (
+        "who_world_standard_population_2000-2025_21groups.csv",
+        "age_start",
+        "who_world_standard_percent",
+    ),
+    "who2000_single": (
+        "who_world_standard_population_2000-2025_single_age_per100k.csv",
+        "age",
+        "who_world_standard_per_100000",
+    ),
     "esp2013": ("esp2013_21groups_eurostat.csv", "age_start", "esp2013"),
     "esp2013_19": ("esp2013_19groups_phe.csv", "age_start", "esp2013"),
     "esp1976": ("segi_world_europe1976_nordic_18groups_popEpi.csv", "", "europe_1976"),

@@ -31,14 +31,14 @@ _WPP_FILES = (
     "wpp2022_population_by_age_both_sexes_thousands_estimates_OTS.csv",
 )
 _OWID = {
-    "incidence-of-tuberculosis-sdgs.csv":
-        "WHO Global Tuberculosis Report 2025 (burden estimates), via Our World in Data",
-    "total-healthcare-expenditure-gdp.csv":
-        "WHO Global Health Expenditure Database, via Our World in Data",
+    "incidence-of-tuberculosis-sdgs.csv": "WHO Global Tuberculosis Report 2025 (burden estimates), via Our World in Data",
+    "total-healthcare-expenditure-gdp.csv": "WHO Global Health Expenditure Database, via Our World in Data",
 }
 
 
-def build_demo(store: Store, *, seed: int = 2024, progress: Progress | None = None) -> list[ImportSummary]:
+def build_demo(
+    store: Store, *, seed: int = 2024, progress: Progress | None = None
+) -> list[ImportSummary]:
     """Import every demo dataset; returns one import summary per step. Safe to run again."""
     import salamat.ingest.observations
     import salamat.ingest.owid
@@ -72,8 +72,9 @@ def build_demo(store: Store, *, seed: int = 2024, progress: Progress | None = No
         pop = synthetic_population()
         pop_file = work / "synthetic_population.parquet"
         pop.to_parquet(pop_file, index=False)
-        summaries.append(import_population(store, [pop_file], source=POPULATION_SOURCE,
-                                           progress=tick))
+        summaries.append(
+            import_population(store, [pop_file], source=POPULATION_SOURCE, progress=tick)
+        )
         tick("synthetic death records")
         deaths = synthetic_deaths(pop, seed)
         deaths_file = work / "synthetic_deaths.parquet"

@@ -22,14 +22,26 @@ __all__ = ["SOURCES", "assign_units", "kz_observations"]
 _DIR = resources.files("salamat") / "data" / "demo" / "kz"
 
 SOURCES = {
-    "le": ("kz_life_expectancy_by_region_sex_settlement_1999-2022_tidy.csv",
-           "BNS Kazakhstan: life expectancy at birth by region 1999-2022", "2023-09"),
-    "population": ("kz_population_by_region_sex_2000-2023_tidy.csv",
-                   "BNS Kazakhstan: population on 1 January by region 2000-2023", "2023"),
-    "hospitals": ("kz_hospital_organisations_by_region_2000-2022_tidy.csv",
-                  "BNS Kazakhstan (gender.stat.gov.kz): hospital organisations 2000-2022", "2023"),
-    "physicians": ("kz_physicians_by_region_2003-2022_tidy.csv",
-                   "BNS Kazakhstan: physicians of all specialties 2003-2022", "2023"),
+    "le": (
+        "kz_life_expectancy_by_region_sex_settlement_1999-2022_tidy.csv",
+        "BNS Kazakhstan: life expectancy at birth by region 1999-2022",
+        "2023-09",
+    ),
+    "population": (
+        "kz_population_by_region_sex_2000-2023_tidy.csv",
+        "BNS Kazakhstan: population on 1 January by region 2000-2023",
+        "2023",
+    ),
+    "hospitals": (
+        "kz_hospital_organisations_by_region_2000-2022_tidy.csv",
+        "BNS Kazakhstan (gender.stat.gov.kz): hospital organisations 2000-2022",
+        "2023",
+    ),
+    "physicians": (
+        "kz_physicians_by_region_2003-2022_tidy.csv",
+        "BNS Kazakhstan: physicians of all specialties 2003-2022",
+        "2023",
+    ),
 }
 
 
@@ -60,20 +72,27 @@ def assign_units(dataset: str, row_key: pd.Series, year: pd.Series) -> pd.Series
     return pd.Series(unit, index=row_key.index, dtype=object)
 
 
-def _frame(dataset: str, indicator: str, value_col: str, year_col: str,
-           extra: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+def _frame(
+    dataset: str,
+    indicator: str,
+    value_col: str,
+    year_col: str,
+    extra: dict[str, pd.Series] | None = None,
+) -> pd.DataFrame:
     name, source, vintage = SOURCES[dataset]
     df = _read(name)
     key = df["iso_3166_2"].where(df["iso_3166_2"] != "", df["area_en"])
-    out = pd.DataFrame({
-        "indicator": indicator,
-        "area": assign_units(dataset, key, df[year_col]),
-        "period": df[year_col],
-        "value": df[value_col],
-        "source": source,
-        "vintage": vintage,
-        "note": df["note"] if "note" in df.columns else "",
-    })
+    out = pd.DataFrame(
+        {
+            "indicator": indicator,
+            "area": assign_units(dataset, key, df[year_col]),
+            "period": df[year_col],
+            "value": df[value_col],
+            "source": source,
+            "vintage": vintage,
+            "note": df["note"] if "note" in df.columns else "",
+        }
+    )
     for col, series in (extra or {}).items():
         out[col] = series
     return out
@@ -85,10 +104,20 @@ def kz_observations() -> pd.DataFrame:
     pop = _read(SOURCES["population"][0])
     sex = {"both": "total", "female": "female", "male": "male"}
     frames = [
-        _frame("le", "le0", "life_expectancy_at_birth_years", "year",
-               {"sex": le["sex"].map(sex), "residence": le["settlement"]}),
-        _frame("population", "population_jan1", "population", "year_start_of_year",
-               {"sex": pop["sex"].map(sex), "residence": pop["settlement"]}),
+        _frame(
+            "le",
+            "le0",
+            "life_expectancy_at_birth_years",
+            "year",
+            {"sex": le["sex"].map(sex), "residence": le["settlement"]},
+        ),
+        _frame(
+            "population",
+            "population_jan1",
+            "population",
+            "year_start_of_year",
+            {"sex": pop["sex"].map(sex), "residence": pop["settlement"]},
+        ),
         _frame("hospitals", "hospitals", "hospital_organisations", "year"),
         _frame("physicians", "physicians", "physicians_all_specialties_end_of_year", "year"),
     ]

@@ -29,10 +29,14 @@ from salamat.demo.kz import SOURCES, assign_units
 
 __all__ = ["SOURCE", "synthetic_deaths", "synthetic_population"]
 
-SOURCE = ("SYNTHETIC unit records (seeded generator calibrated on UN WPP 2024 death rates for "
-          "Kazakhstan; not real deaths)")
-POPULATION_SOURCE = ("SYNTHETIC single-age population (BNS regional totals x UN WPP 2022 age "
-                     "structure of Kazakhstan)")
+SOURCE = (
+    "SYNTHETIC unit records (seeded generator calibrated on UN WPP 2024 death rates for "
+    "Kazakhstan; not real deaths)"
+)
+POPULATION_SOURCE = (
+    "SYNTHETIC single-age population (BNS regional totals x UN WPP 2022 age "
+    "structure of Kazakhstan)"
+)
 YEARS = range(2018, 2024)
 MAX_AGE = 100  # 100 is the open band 100+
 
@@ -52,20 +56,23 @@ _CAUSE_CODES: list[list[str]] = [
     ["J18.9", "K70.3", "K74.6", "N18.9", "G30.9", "P07.3", "Q24.9", "A41.9", "U07.1"],
 ]
 _AGE_EDGES = np.array([0, 1, 15, 30, 50, 70, 200])
-_SHARES = np.array([
-    # circ  cancer diab  resp   tb     ext    ill    other
-    [0.02, 0.01, 0.00, 0.02, 0.00, 0.05, 0.10, 0.80],  # 0
-    [0.04, 0.10, 0.01, 0.03, 0.01, 0.45, 0.06, 0.30],  # 1-14
-    [0.15, 0.10, 0.01, 0.02, 0.04, 0.45, 0.05, 0.18],  # 15-29
-    [0.35, 0.20, 0.03, 0.04, 0.03, 0.15, 0.04, 0.16],  # 30-49
-    [0.48, 0.24, 0.04, 0.06, 0.01, 0.05, 0.03, 0.09],  # 50-69
-    [0.62, 0.12, 0.04, 0.07, 0.00, 0.02, 0.05, 0.08],  # 70+
-])
+_SHARES = np.array(
+    [
+        # circ  cancer diab  resp   tb     ext    ill    other
+        [0.02, 0.01, 0.00, 0.02, 0.00, 0.05, 0.10, 0.80],  # 0
+        [0.04, 0.10, 0.01, 0.03, 0.01, 0.45, 0.06, 0.30],  # 1-14
+        [0.15, 0.10, 0.01, 0.02, 0.04, 0.45, 0.05, 0.18],  # 15-29
+        [0.35, 0.20, 0.03, 0.04, 0.03, 0.15, 0.04, 0.16],  # 30-49
+        [0.48, 0.24, 0.04, 0.06, 0.01, 0.05, 0.03, 0.09],  # 50-69
+        [0.62, 0.12, 0.04, 0.07, 0.00, 0.02, 0.05, 0.08],  # 70+
+    ]
+)
 
 
 def _csv(name: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO((_WPP / name).read_text(encoding="utf-8")), dtype=str,
-                       keep_default_na=False)
+    return pd.read_csv(
+        io.StringIO((_WPP / name).read_text(encoding="utf-8")), dtype=str, keep_default_na=False
+    )
 
 
 def _age_share() -> np.ndarray:
@@ -90,24 +97,36 @@ def _mx(sex: str, period: str) -> np.ndarray:
 
 def synthetic_population() -> pd.DataFrame:
     """Columns region, year, sex, age, population (ages 0..99 and '100+')."""
-    pop = pd.read_csv(io.StringIO((resources.files("salamat") / "data" / "demo" / "kz" /
-                                   SOURCES["population"][0]).read_text(encoding="utf-8")),
-                      dtype=str, keep_default_na=False)
-    pop = pop.loc[(pop["settlement"] == "total") & (pop["sex"] != "both")
-                  & (pop["iso_3166_2"] != "KZ")
-                  & pop["year_start_of_year"].astype(int).isin(list(YEARS))]
-    pop = pop.assign(region=assign_units("population", pop["iso_3166_2"],
-                                         pop["year_start_of_year"]).to_numpy())
+    pop = pd.read_csv(
+        io.StringIO(
+            (
+                resources.files("salamat") / "data" / "demo" / "kz" / SOURCES["population"][0]
+            ).read_text(encoding="utf-8")
+        ),
+        dtype=str,
+        keep_default_na=False,
+    )
+    pop = pop.loc[
+        (pop["settlement"] == "total")
+        & (pop["sex"] != "both")
+        & (pop["iso_3166_2"] != "KZ")
+        & pop["year_start_of_year"].astype(int).isin(list(YEARS))
+    ]
+    pop = pop.assign(
+        region=assign_units("population", pop["iso_3166_2"], pop["year_start_of_year"]).to_numpy()
+    )
     share = _age_share()
     n = len(share)
     totals = pop["population"].astype(float).to_numpy()
-    out = pd.DataFrame({
-        "region": np.repeat(pop["region"].to_numpy(), n),
-        "year": np.repeat(pop["year_start_of_year"].astype(int).to_numpy(), n),
-        "sex": np.repeat(pop["sex"].to_numpy(), n),
-        "age": np.tile([str(a) for a in range(MAX_AGE)] + [f"{MAX_AGE}+"], len(pop)),
-        "population": np.round(np.repeat(totals, n) * np.tile(share, len(pop))),
-    })
+    out = pd.DataFrame(
+        {
+            "region": np.repeat(pop["region"].to_numpy(), n),
+            "year": np.repeat(pop["year_start_of_year"].astype(int).to_numpy(), n),
+            "sex": np.repeat(pop["sex"].to_numpy(), n),
+            "age": np.tile([str(a) for a in range(MAX_AGE)] + [f"{MAX_AGE}+"], len(pop)),
+            "population": np.round(np.repeat(totals, n) * np.tile(share, len(pop))),
+        }
+    )
     return out
 
 
@@ -128,7 +147,9 @@ def synthetic_deaths(population: pd.DataFrame, seed: int) -> pd.DataFrame:
     d_age = age[idx]
     d_year = year[idx]
     start = pd.to_datetime(pd.Series(d_year.astype(str)) + "-01-01").to_numpy()
-    days_in_year = np.where((d_year % 4 == 0) & ((d_year % 100 != 0) | (d_year % 400 == 0)), 366, 365)
+    days_in_year = np.where(
+        (d_year % 4 == 0) & ((d_year % 100 != 0) | (d_year % 400 == 0)), 366, 365
+    )
     death = start + (rng.random(n) * days_in_year).astype("timedelta64[D]")
     # birth date: age completed years before death, minus a uniform part of a year
     lived = d_age * 365.2425 + rng.random(n) * 364.0 + 1.0
@@ -144,15 +165,17 @@ def synthetic_deaths(population: pd.DataFrame, seed: int) -> pd.DataFrame:
         codes[m] = np.array(options, dtype=object)[(pick[m] * len(options)).astype(int)]
     sex_code = np.where(sex[idx] == "female", "F", "M")
     ids = np.char.add("SYN-", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
-    df = pd.DataFrame({
-        "id": ids,
-        "sex": sex_code,
-        "birth_date": pd.to_datetime(birth).date,
-        "age": d_age,
-        "death_date": pd.to_datetime(death).date,
-        "region": population["region"].to_numpy()[idx],
-        "icd10": codes,
-    })
+    df = pd.DataFrame(
+        {
+            "id": ids,
+            "sex": sex_code,
+            "birth_date": pd.to_datetime(birth).date,
+            "age": d_age,
+            "death_date": pd.to_datetime(death).date,
+            "region": population["region"].to_numpy()[idx],
+            "icd10": codes,
+        }
+    )
     # completed years from the drawn dates (a birth on 29 February can shift it by one)
     return _fix_age(df)
 

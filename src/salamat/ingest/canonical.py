@@ -24,15 +24,35 @@ from salamat.store.reference import Catalog
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Validated", "canonical_age", "validate"]
 
 REQUIRED = ("indicator", "area", "period", "value")
-OPTIONAL = ("sex", "age", "cause", "residence", "lower", "upper", "unit", "source", "vintage",
-            "note")
+OPTIONAL = (
+    "sex",
+    "age",
+    "cause",
+    "residence",
+    "lower",
+    "upper",
+    "unit",
+    "source",
+    "vintage",
+    "note",
+)
 COLUMNS = REQUIRED + OPTIONAL
 KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
 
 SEX_CODES = {
-    "total": "total", "both": "total", "t": "total", "btsx": "total", "_t": "total",
-    "female": "female", "f": "female", "2": "female", "fmle": "female",
-    "male": "male", "m": "male", "1": "male", "mle": "male",
+    "total": "total",
+    "both": "total",
+    "t": "total",
+    "btsx": "total",
+    "_t": "total",
+    "female": "female",
+    "f": "female",
+    "2": "female",
+    "fmle": "female",
+    "male": "male",
+    "m": "male",
+    "1": "male",
+    "mle": "male",
 }
 RESIDENCE_CODES = {"total": "total", "urban": "urban", "rural": "rural", "_t": "total"}
 
@@ -70,8 +90,9 @@ def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
 
-def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
-             new_indicators: bool = False) -> Validated:
+def validate(
+    raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None, new_indicators: bool = False
+) -> Validated:
     """Check every row of a canonical frame; return the typed frame and all problems.
 
     Rules: required fields present; indicator known (or ``new_indicators``); area a known
@@ -98,8 +119,15 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
         bad |= m
         values = df[field].to_numpy() if field in df.columns else [None] * len(df)
         for i in np.flatnonzero(m):
-            problems.append(Problem(files[i], int(rows[i]), field, message,
-                                    None if values[i] is None else str(values[i])))
+            problems.append(
+                Problem(
+                    files[i],
+                    int(rows[i]),
+                    field,
+                    message,
+                    None if values[i] is None else str(values[i]),
+                )
+            )
 
     for col in REQUIRED:
         flag(df[col] == "", col, "a value is required")
@@ -107,16 +135,22 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
     # indicator
     known = df["indicator"].isin(list(catalog.data_elements))
     if not new_indicators:
-        flag((df["indicator"] != "") & ~known, "indicator",
-             "unknown indicator: expected a code from the catalogue (salamat info --indicators)")
+        flag(
+            (df["indicator"] != "") & ~known,
+            "indicator",
+            "unknown indicator: expected a code from the catalogue (salamat info --indicators)",
+        )
 
     # area: code or alias, then validity over the whole period
     uniq_area = df["area"].unique()
     area_map = {a: catalog.resolve(a) for a in uniq_area}
     df["area"] = df["area"].map(lambda a: area_map.get(a) or a)
     unknown_area = df["area"].map(lambda a: a not in catalog.orgunits).astype(bool)
-    flag(unknown_area & (raw_nonblank(df, "area")), "area",
-         "unknown org unit: expected a code such as KAZ, KZ-75 or WHO-EUR (salamat info --areas)")
+    flag(
+        unknown_area & (raw_nonblank(df, "area")),
+        "area",
+        "unknown org unit: expected a code such as KAZ, KZ-75 or WHO-EUR (salamat info --areas)",
+    )
 
     # period
     period_info: dict[str, tuple[str, str, object, object] | str] = {}
@@ -134,16 +168,18 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
         assert isinstance(msg, str)
         problems.append(Problem(files[i], int(rows[i]), "period", msg, df["period"].iat[i]))
     bad |= bad_period.to_numpy()
-    ok_p = df["period"].map(lambda p: not isinstance(period_info.get(p, ""), str))
+    ok_p = df["period"].map(lambda p: not isinstance(period_info.get(p, ""), str)).astype(bool)
     df["period_type"] = df["period"].map(lambda p: _pick(period_info.get(p), 1))
     df["period_start"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 2)))
     df["period_end"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 3)))
     df["period"] = df["period"].map(lambda p: _pick(period_info.get(p), 0) or p)
 
-    valid_from = pd.to_datetime(df["area"].map(
-        lambda a: catalog.orgunits[a].valid_from if a in catalog.orgunits else None))
-    valid_to = pd.to_datetime(df["area"].map(
-        lambda a: catalog.orgunits[a].valid_to if a in catalog.orgunits else None))
+    valid_from = pd.to_datetime(
+        df["area"].map(lambda a: catalog.orgunits[a].valid_from if a in catalog.orgunits else None)
+    )
+    valid_to = pd.to_datetime(
+        df["area"].map(lambda a: catalog.orgunits[a].valid_to if a in catalog.orgunits else None)
+    )
     before = ok_p & valid_from.notna() & (df["period_start"] < valid_from)
     after = ok_p & valid_to.notna() & (df["period_end"] > valid_to)
     for mask, word in ((before, "before"), (after, "after")):
@@ -151,8 +187,10 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
             unit = catalog.orgunits[df["area"].iat[i]]
             span = f"{unit.valid_from or '...'} to {unit.valid_to or 'today'}"
             hint = catalog.lineage_hint(unit.code)
-            msg = (f"period {df['period'].iat[i]} falls {word} the validity of {unit.code} "
-                   f"({unit.name_en}, {span})" + (f": {hint}" if hint else ""))
+            msg = (
+                f"period {df['period'].iat[i]} falls {word} the validity of {unit.code} "
+                f"({unit.name_en}, {span})" + (f": {hint}" if hint else "")
+            )
             problems.append(Problem(files[i], int(rows[i]), "area", msg, df["area"].iat[i]))
         bad |= mask.to_numpy()
 
@@ -164,8 +202,11 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
     flag(age.isna(), "age", "expected an age band such as 30-69, 85+, its start such as 30, or all")
     df["age"] = age.fillna("")
     cause = df["cause"].str.lower().map(lambda c: c if c else "all")
-    flag(~cause.isin(list(catalog.cause_groups)), "cause",
-         "unknown cause group: expected a code such as all, circulatory, cancer, ncd4")
+    flag(
+        ~cause.isin(list(catalog.cause_groups)),
+        "cause",
+        "unknown cause group: expected a code such as all, circulatory, cancer, ncd4",
+    )
     df["cause"] = cause
     residence = df["residence"].str.lower().map(lambda r: RESIDENCE_CODES.get(r) if r else "total")
     flag(residence.isna(), "residence", "expected total, urban or rural")
@@ -182,20 +223,29 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
     flag(hi.notna() & val.notna() & (hi < val), "upper", "upper bound is below the value")
 
     # unit
-    expected_unit = df["indicator"].map(lambda c: catalog.data_elements.get(c))
-    mismatch = (df["unit"] != "") & expected_unit.notna() & (df["unit"] != expected_unit)
+    expected_unit = pd.Series([catalog.data_elements.get(c) or "" for c in df["indicator"]],
+                              index=df.index, dtype=object)
+    mismatch = ((df["unit"] != "") & (expected_unit != "")
+                & (df["unit"].astype(object) != expected_unit)).astype(bool)
     for i in np.flatnonzero(mismatch.to_numpy()):
-        problems.append(Problem(
-            files[i], int(rows[i]), "unit",
-            f"indicator {df['indicator'].iat[i]} is measured in {expected_unit.iat[i]!r}",
-            df["unit"].iat[i]))
+        problems.append(
+            Problem(
+                files[i],
+                int(rows[i]),
+                "unit",
+                f"indicator {df['indicator'].iat[i]} is measured in {expected_unit.iat[i]!r}",
+                df["unit"].iat[i],
+            )
+        )
     bad |= mismatch.to_numpy()
-    df["unit"] = df["unit"].where(df["unit"] != "", expected_unit.fillna(""))
+    df["unit"] = df["unit"].astype(object).where(df["unit"] != "", expected_unit)
 
     # source
     if default_source:
         df["source"] = df["source"].where(df["source"] != "", default_source)
-    flag(df["source"] == "", "source", "every value needs a source: add a source column or --source")
+    flag(
+        df["source"] == "", "source", "every value needs a source: add a source column or --source"
+    )
 
     # duplicates on the key, among rows otherwise valid
     key = list(KEY)
@@ -205,25 +255,41 @@ def validate(raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None,
         later = df[dup].duplicated(subset=key, keep="first")
         for idx in later[later].index:
             i = df.index.get_loc(idx)
-            problems.append(Problem(
-                files[i], int(rows[i]), "value",
-                f"the same indicator, area, period, disaggregation and source as row "
-                f"{int(first_row.loc[idx])}: each value may appear once",
-                df["value"].iat[i]))
+            problems.append(
+                Problem(
+                    files[i],
+                    int(rows[i]),
+                    "value",
+                    f"the same indicator, area, period, disaggregation and source as row "
+                    f"{int(first_row.loc[idx])}: each value may appear once",
+                    df["value"].iat[i],
+                )
+            )
             bad[i] = True
 
     problems.sort(key=lambda p: (p.file, p.row or 0))
     out = df.loc[~bad].copy()
-    frame = pd.DataFrame({
-        "indicator": out["indicator"], "area": out["area"], "period": out["period"],
-        "period_type": out["period_type"], "period_start": out["period_start"].dt.date,
-        "period_end": out["period_end"].dt.date, "sex": out["sex"], "age": out["age"],
-        "cause": out["cause"], "residence": out["residence"],
-        "value": out["value_num"].astype(float), "lower": out["lower_num"].astype(float),
-        "upper": out["upper_num"].astype(float),
-        "unit": out["unit"].replace("", None), "source": out["source"],
-        "vintage": out["vintage"].replace("", None), "note": out["note"].replace("", None),
-    })
+    frame = pd.DataFrame(
+        {
+            "indicator": out["indicator"],
+            "area": out["area"],
+            "period": out["period"],
+            "period_type": out["period_type"],
+            "period_start": out["period_start"].dt.date,
+            "period_end": out["period_end"].dt.date,
+            "sex": out["sex"],
+            "age": out["age"],
+            "cause": out["cause"],
+            "residence": out["residence"],
+            "value": out["value_num"].astype(float),
+            "lower": out["lower_num"].astype(float),
+            "upper": out["upper_num"].astype(float),
+            "unit": out["unit"].replace("", None),
+            "source": out["source"],
+            "vintage": out["vintage"].replace("", None),
+            "note": out["note"].replace("", None),
+        }
+    )
     return Validated(frame.reset_index(drop=True), problems, int(bad.sum()))
 
 

@@ -24,11 +24,16 @@ def parse_observations(path: Path, ctx: ParseContext) -> Parsed:
     if extra:
         raise InputError(
             f"{path}: unknown column(s) {', '.join(extra)}",
-            [Problem(str(path), 1, c, "unknown column: expected one of " + ", ".join(COLUMNS))
-             for c in extra],
+            [
+                Problem(str(path), 1, c, "unknown column: expected one of " + ", ".join(COLUMNS))
+                for c in extra
+            ],
         )
     return Parsed(df)
 
 
-register_parser("observations", parse_observations,
-                "long CSV/Parquet: indicator, area, period, value [, sex, age, cause, lower, upper, unit, source]")
+register_parser(
+    "observations",
+    parse_observations,
+    "long CSV/Parquet: indicator, area, period, value [, sex, age, cause, lower, upper, unit, source]",
+)

@@ -25,26 +25,43 @@ KNOWN_COLUMNS = {
 def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     df = read_table(path)
     require_columns(df, path, ("entity", "code", "year"))
-    values = [c for c in df.columns if c not in ("entity", "code", "year") and not c.startswith("_")]
+    values = [
+        c for c in df.columns if c not in ("entity", "code", "year") and not c.startswith("_")
+    ]
     if len(values) != 1:
-        raise InputError(f"{path}: expected one value column after Entity, Code, Year; "
-                         f"found {len(values)}")
+        raise InputError(
+            f"{path}: expected one value column after Entity, Code, Year; found {len(values)}"
+        )
     column = values[0]
     indicator = ctx.mapping.get("indicator", {}).get(column) or KNOWN_COLUMNS.get(column)
     if indicator is None:
-        raise InputError(f"{path}: no indicator for the column {column!r}", [Problem(
-            str(path), 1, column, "unknown OWID column: map it with --map "
-            "(a CSV row: indicator,<column name>,<indicator code>)")])
-    aggregate = (df["code"] == "") | (df["code"].str.startswith("OWID_") & (df["code"] != "OWID_WRL"))
+        raise InputError(
+            f"{path}: no indicator for the column {column!r}",
+            [
+                Problem(
+                    str(path),
+                    1,
+                    column,
+                    "unknown OWID column: map it with --map "
+                    "(a CSV row: indicator,<column name>,<indicator code>)",
+                )
+            ],
+        )
+    aggregate = (df["code"] == "") | (
+        df["code"].str.startswith("OWID_") & (df["code"] != "OWID_WRL")
+    )
     notes = []
     if aggregate.any():
         names = sorted(df.loc[aggregate, "entity"].unique())
-        notes.append(f"{path.name}: {int(aggregate.sum())} rows of {len(names)} OWID regional "
-                     f"aggregates without an ISO code not imported ({', '.join(names[:6])}"
-                     f"{' ...' if len(names) > 6 else ''})")
+        notes.append(
+            f"{path.name}: {int(aggregate.sum())} rows of {len(names)} OWID regional "
+            f"aggregates without an ISO code not imported ({', '.join(names[:6])}"
+            f"{' ...' if len(names) > 6 else ''})"
+        )
     kept = df.loc[~aggregate]
-    frame = kept[["_file", "_row"]].assign(indicator=indicator, area=kept["code"],
-                                           period=kept["year"], value=kept[column])
+    frame = kept[["_file", "_row"]].assign(
+        indicator=indicator, area=kept["code"], period=kept["year"], value=kept[column]
+    )
     return Parsed(frame, default_source="Our World in Data", notes=notes)
 
 

@@ -56,15 +56,24 @@ def hold_point() -> None:
         time.sleep(120)
 
 
-def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool = False,
-                        source: str | None = None, new_indicators: bool = False,
-                        mapping: dict[str, dict[str, str]] | None = None,
-                        progress: Progress | None = None) -> ImportSummary:
+def import_observations(
+    store: Store,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    source: str | None = None,
+    new_indicators: bool = False,
+    mapping: dict[str, dict[str, str]] | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     """Run an observation-type import (``observations``, ``wpp`` and the exchange formats)."""
     tick = progress or (lambda _stage: None)
     parser = get_parser(kind)
     if parser is None:
-        raise InputError(f"unknown import kind {kind!r}: expected one of {', '.join(parser_kinds())}")
+        raise InputError(
+            f"unknown import kind {kind!r}: expected one of {', '.join(parser_kinds())}"
+        )
     started = datetime.now()
     t0 = time.perf_counter()
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
@@ -78,11 +87,14 @@ def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_r
         try:
             parsed = parser(path, ctx)
         except InputError as exc:
-            problems.extend(exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))])
+            problems.extend(
+                exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
+            )
             continue
         except (ValueError, KeyError, TypeError) as exc:
-            problems.append(Problem(str(path), None, None,
-                                    f"cannot be read as a {kind} file: {exc!r}"))
+            problems.append(
+                Problem(str(path), None, None, f"cannot be read as a {kind} file: {exc!r}")
+            )
             continue
         problems.extend(parsed.problems)
         summary.notes.extend(parsed.notes)
@@ -92,18 +104,21 @@ def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_r
         frames.append(frame)
 
     tick("validating")
-    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=[*canonical.COLUMNS, "_file", "_row"])
+    raw = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=[*canonical.COLUMNS, "_file", "_row"])
+    )
     raw = apply_mapping(raw, ctx.mapping)
     summary.total = len(raw) + sum(1 for p in problems if p.row is not None)
-    checked = canonical.validate(raw, catalog, default_source=source,
-                                 new_indicators=new_indicators)
+    checked = canonical.validate(raw, catalog, default_source=source, new_indicators=new_indicators)
     problems.extend(checked.problems)
     if problems:
         summary.status = "ERROR"
         summary.rejected = checked.rows_with_problems + len(
-            {(p.file, p.row) for p in problems if p.row is not None} - {
-                (p.file, p.row) for p in checked.problems})
+            {(p.file, p.row) for p in problems if p.row is not None}
+            - {(p.file, p.row) for p in checked.problems}
+        )
         summary.add_problems(problems)
         summary.notes.append("nothing was written: fix the problems and import again")
         summary.seconds = time.perf_counter() - t0
@@ -115,17 +130,31 @@ def import_observations(store: Store, kind: str, paths: Sequence[Path], *, dry_r
             if new_indicators:
                 _create_indicators(store, checked.frame, catalog.data_elements)
             import_id = next_import_id(store)
-            counts = upsert_observations(store, checked.frame, import_id, started,
-                                         write=not dry_run)
+            counts = upsert_observations(
+                store, checked.frame, import_id, started, write=not dry_run
+            )
             summary.created, summary.updated, summary.unchanged = (
-                counts.created, counts.updated, counts.unchanged)
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+            )
             if dry_run:
                 raise _DryRun
-            finish_import(store, import_id=import_id, kind=kind, files=summary.files,
-                          sha256=file_digest(paths), started=started, finished=datetime.now(),
-                          created=counts.created, updated=counts.updated,
-                          unchanged=counts.unchanged, rejected=0, status="SUCCESS",
-                          source=source)
+            finish_import(
+                store,
+                import_id=import_id,
+                kind=kind,
+                files=summary.files,
+                sha256=file_digest(paths),
+                started=started,
+                finished=datetime.now(),
+                created=counts.created,
+                updated=counts.updated,
+                unchanged=counts.unchanged,
+                rejected=0,
+                status="SUCCESS",
+                source=source,
+            )
             hold_point()
             summary.import_id = import_id
     except _DryRun:

@@ -48,8 +48,10 @@ def _open_source(store: Store, path: Path, name: str) -> str:
     if kind == "parquet":
         try:
             con.read_parquet(str(path), file_row_number=True).create_view(f"{name}_raw")
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
-                        f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw")
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
+                f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw"
+            )
             describe(store, name)
         except (OSError, duckdb.Error) as exc:
             raise InputError(f"{path}: cannot be read as Parquet: {exc}") from exc
@@ -64,8 +66,10 @@ def _open_source(store: Store, path: Path, name: str) -> str:
             path,
             read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False),
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read as CSV: {exc}") from exc
@@ -80,13 +84,24 @@ def _check_columns(path: Path, columns: dict[str, str], required: Sequence[str])
     missing = [c for c in required if c not in columns]
     if missing:
         have = ", ".join(c for c in columns if c != "_row")
-        raise InputError(f"{path}: missing column(s) {', '.join(missing)}", [
-            Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
-            for c in missing])
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}",
+            [
+                Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
+                for c in missing
+            ],
+        )
 
 
-def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, source: str | None,
-         progress: Progress | None) -> ImportSummary:
+def _run(
+    store: Store,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool,
+    source: str | None,
+    progress: Progress | None,
+) -> ImportSummary:
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
     started = datetime.now()
@@ -101,10 +116,14 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
             if kind == "deaths":
                 _check_columns(path, columns, DEATH_REQUIRED)
                 if "birth_date" not in columns and "age" not in columns:
-                    raise InputError(f"{path}: give a birth_date or an age column", [
-                        Problem(str(path), 1, "age", "a birth_date or an age column is required")])
+                    raise InputError(
+                        f"{path}: give a birth_date or an age column",
+                        [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
+                    )
         except InputError as exc:
-            summary.add_problems(exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))])
+            summary.add_problems(
+                exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
+            )
             continue
         label = source or f"unit records: {path.name}"
         tick(f"validating {path.name}")
@@ -131,8 +150,9 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
         summary.status = "ERROR"
         summary.problem_count = max(summary.problem_count, len(summary.problems))
         if not summary.reasons:
-            summary.add_problem_counts(Counter(
-                f"{p.field or 'file'}: {p.message}" for p in summary.problems))
+            summary.add_problem_counts(
+                Counter(f"{p.field or 'file'}: {p.message}" for p in summary.problems)
+            )
         summary.notes.append("nothing was written: fix the problems and import again")
         summary.seconds = time.perf_counter() - t0
         return summary
@@ -149,17 +169,33 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
                 else:
                     store.con.execute(f"CREATE OR REPLACE TEMP TABLE _pop AS SELECT * FROM {table}")
                     c = merge_population(store, import_id, started, write=not dry_run)
-                total = RecordCounts(total.created + c.created, total.updated + c.updated,
-                                     total.unchanged + c.unchanged)
+                total = RecordCounts(
+                    total.created + c.created,
+                    total.updated + c.updated,
+                    total.unchanged + c.unchanged,
+                )
             summary.created, summary.updated, summary.unchanged = (
-                total.created, total.updated, total.unchanged)
+                total.created,
+                total.updated,
+                total.unchanged,
+            )
             if dry_run:
                 raise _DryRun
-            finish_import(store, import_id=import_id, kind=kind, files=summary.files,
-                          sha256=file_digest(paths), started=started, finished=datetime.now(),
-                          created=total.created, updated=total.updated,
-                          unchanged=total.unchanged, rejected=0, status="SUCCESS",
-                          source=source)
+            finish_import(
+                store,
+                import_id=import_id,
+                kind=kind,
+                files=summary.files,
+                sha256=file_digest(paths),
+                started=started,
+                finished=datetime.now(),
+                created=total.created,
+                updated=total.updated,
+                unchanged=total.unchanged,
+                rejected=0,
+                status="SUCCESS",
+                source=source,
+            )
             hold_point()
             summary.import_id = import_id
     except _DryRun:
@@ -172,18 +208,23 @@ def _run(store: Store, kind: str, paths: Sequence[Path], *, dry_run: bool, sourc
     return summary
 
 
-def _cross_file_duplicates(store: Store, staged: list[tuple[Path, str]],
-                           summary: ImportSummary) -> None:
+def _cross_file_duplicates(
+    store: Store, staged: list[tuple[Path, str]], summary: ImportSummary
+) -> None:
     """A record id may appear in only one of the files imported together."""
     union = " UNION ALL ".join(
         f"SELECT id, _row, '{str(p).replace(chr(39), chr(39) * 2)}' AS file FROM {t}"
-        for p, t in staged)
+        for p, t in staged
+    )
     rows = store.con.execute(f"""
         WITH u AS ({union}), d AS (SELECT id FROM u GROUP BY id HAVING count(DISTINCT file) > 1)
         SELECT file, _row, id FROM u SEMI JOIN d USING (id) ORDER BY file, _row""").fetchall()
     for file, row, rid in rows:
-        summary.problems.append(Problem(
-            file, int(row), "id", "the record id appears in more than one of the files", rid))
+        summary.problems.append(
+            Problem(
+                file, int(row), "id", "the record id appears in more than one of the files", rid
+            )
+        )
     if rows:
         summary.reasons["id: the record id appears in more than one of the files"] += len(rows)
         summary.problem_count += len(rows)
@@ -193,13 +234,25 @@ class _DryRun(Exception):
     pass
 
 
-def import_deaths(store: Store, paths: Sequence[Path], *, dry_run: bool = False,
-                  source: str | None = None, progress: Progress | None = None) -> ImportSummary:
+def import_deaths(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     """Validate death records, aggregate them and write them in one transaction."""
     return _run(store, "deaths", paths, dry_run=dry_run, source=source, progress=progress)
 
 
-def import_population(store: Store, paths: Sequence[Path], *, dry_run: bool = False,
-                      source: str | None = None, progress: Progress | None = None) -> ImportSummary:
+def import_population(
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool = False,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
     """Validate population estimates and upsert them in one transaction."""
     return _run(store, "population", paths, dry_run=dry_run, source=source, progress=progress)

@@ -38,7 +38,9 @@ class ImportSummary:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
-    def add_problems(self, problems: list[Problem], *, reason_of: dict[int, str] | None = None) -> None:
+    def add_problems(
+        self, problems: list[Problem], *, reason_of: dict[int, str] | None = None
+    ) -> None:
         """Record problems; every one is counted, the first MAX_PROBLEMS_KEPT are kept in full."""
         room = MAX_PROBLEMS_KEPT - len(self.problems)
         if room > 0:
@@ -71,8 +73,13 @@ class ImportSummary:
             "reasons": dict(self.reasons),
             "problem_count": self.problem_count,
             "conflicts": [
-                {"file": p.file, "row": p.row, "field": p.field, "message": p.message,
-                 "value": p.value}
+                {
+                    "file": p.file,
+                    "row": p.row,
+                    "field": p.field,
+                    "message": p.message,
+                    "value": p.value,
+                }
                 for p in self.problems
             ],
             "notes": self.notes,

@@ -35,14 +35,19 @@ def read_table(path: Path) -> pd.DataFrame:
     kind = file_kind(path)
     try:
         if kind == "csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                             quoting=csv.QUOTE_MINIMAL)
+            df = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                quoting=csv.QUOTE_MINIMAL,
+            )
             first_row = 2
         else:
             table = pq.read_table(path)
-            df = pd.DataFrame({
-                name: _arrow_to_str(table.column(name)) for name in table.column_names
-            })
+            df = pd.DataFrame(
+                {name: _arrow_to_str(table.column(name)) for name in table.column_names}
+            )
             first_row = 1
     except (pd.errors.ParserError, UnicodeDecodeError, pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{path}: cannot be read as {kind.upper()}: {exc}") from exc
@@ -56,8 +61,9 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def _arrow_to_str(col: pa.ChunkedArray) -> list[str]:
     values = col.to_pylist()
-    return ["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v))
-            for v in values]
+    return [
+        "" if v is None else (v.isoformat() if hasattr(v, "isoformat") else str(v)) for v in values
+    ]
 
 
 def require_columns(df: pd.DataFrame, path: Path, required: tuple[str, ...]) -> None:
@@ -66,6 +72,8 @@ def require_columns(df: pd.DataFrame, path: Path, required: tuple[str, ...]) -> 
         have = ", ".join(c for c in df.columns if not c.startswith("_"))
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)}",
-            [Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
-             for c in missing],
+            [
+                Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
+                for c in missing
+            ],
         )

@@ -36,8 +36,10 @@ from salamat.ingest.registry import ParseContext, Parsed, register_parser
 __all__ = ["parse_wpp"]
 
 _SEX = {"both": "total", "female": "female", "male": "male"}
-_PERIOD_NOTE = ("WPP period from 1 July of the first year to 30 June of the last; stored as the "
-                "five calendar years it mostly covers")
+_PERIOD_NOTE = (
+    "WPP period from 1 July of the first year to 30 June of the last; stored as the "
+    "five calendar years it mostly covers"
+)
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -119,7 +121,8 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         out["indicator"] = col.split("_")[0]
         out["period"] = df["year"]
         out["value"] = (pd.to_numeric(df[col], errors="coerce") * 1000).map(
-            lambda v: "" if pd.isna(v) else repr(round(float(v), 6)))
+            lambda v: "" if pd.isna(v) else repr(round(float(v), 6))
+        )
         out["note"] = "published in thousands; multiplied by 1000"
     elif "country_code" in cols and "country" in cols and any(c.isdigit() for c in cols):
         years = [c for c in df.columns if c.isdigit()]
@@ -130,25 +133,38 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         area, _ = _area(df, ctx, path)
         unknown = df.loc[area.isna(), "country"].tolist()
         if unknown:
-            notes.append(f"{path.name}: {len(unknown)} UN regional aggregates not imported "
-                         f"(no org unit): {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}")
+            notes.append(
+                f"{path.name}: {len(unknown)} UN regional aggregates not imported "
+                f"(no org unit): {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}"
+            )
         keep = df.loc[area.notna()].assign(area=area[area.notna()])
-        long = keep.melt(id_vars=["_file", "_row", "area"], value_vars=years,
-                         var_name="period", value_name="value")
+        long = keep.melt(
+            id_vars=["_file", "_row", "area"],
+            value_vars=years,
+            var_name="period",
+            value_name="value",
+        )
         long = long.loc[long["value"].str.strip() != ""]
         long["indicator"] = "le0"
         long["sex"] = sex
-        return Parsed(long.reset_index(drop=True).assign(source=source, vintage=vintage),
-                      notes=notes)
+        return Parsed(
+            long.reset_index(drop=True).assign(source=source, vintage=vintage), notes=notes
+        )
     elif "variant" in cols and "0-4" in cols and "year" in cols:
         ages = [c for c in df.columns if re.fullmatch(r"\d+-\d+|\d+\+", c)]
         df = df.loc[df["type"].str.strip() != "Label/Separator"]
-        df = df.assign(area=df["iso3 alpha-code"].where(df["iso3 alpha-code"] != "",
-                                                        df["location code"].map(
-                                                            lambda c: "WORLD" if c.strip() == "900"
-                                                            else "")))
-        long = df.melt(id_vars=["_file", "_row", "area", "year"], value_vars=ages,
-                       var_name="age", value_name="value")
+        df = df.assign(
+            area=df["iso3 alpha-code"].where(
+                df["iso3 alpha-code"] != "",
+                df["location code"].map(lambda c: "WORLD" if c.strip() == "900" else ""),
+            )
+        )
+        long = df.melt(
+            id_vars=["_file", "_row", "area", "year"],
+            value_vars=ages,
+            var_name="age",
+            value_name="value",
+        )
         num = pd.to_numeric(long["value"].str.replace(" ", "", regex=False), errors="coerce")
         long["value"] = (num * 1000).map(lambda v: "" if pd.isna(v) else repr(round(float(v), 3)))
         long = long.rename(columns={"year": "period"})
@@ -158,7 +174,8 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
     else:
         raise InputError(
             f"{path}: not a WPP data file this importer knows (expected e0, mx, deaths, births, "
-            "the wide e0B/e0F/e0M files or the WPP 2022 population by age)")
+            "the wide e0B/e0F/e0M files or the WPP 2022 population by age)"
+        )
     if "iso3" in cols:
         out["area"] = df["iso3"].replace({"WLD": "WORLD"})
     else:

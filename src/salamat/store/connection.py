@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from salamat.errors import StoreBusyError, StoreError
 from salamat.store.schema import DDL, REFERENCE_TABLES, SCHEMA_VERSION
@@ -162,18 +163,23 @@ class Store:
             row = self._first("SELECT value FROM meta WHERE key = 'reference_hash'")
             if row is None or row[0] != digest:
                 self._load_reference()
-                self.con.execute("INSERT OR REPLACE INTO meta VALUES ('reference_hash', ?)", [digest])
+                self.con.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('reference_hash', ?)", [digest]
+                )
 
     def _load_reference(self) -> None:
         for table, columns in REFERENCE_TABLES.items():
             rows = _bundled_rows(table)
             self.con.execute(f"DELETE FROM {table} WHERE origin = 'bundled'")
-            values = [[(r.get(c) or None) for c in columns] for r in rows]
-            placeholders = ", ".join("?" for _ in columns)
-            self.con.executemany(
-                f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                values,
-            )
+            frame = pd.DataFrame([[(r.get(c) or None) for c in columns] for r in rows],
+                                 columns=list(columns), dtype=object)
+            self.con.register("_bundled", frame)
+            try:
+                self.con.execute(
+                    f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
+                    f"SELECT {', '.join(columns)} FROM _bundled")
+            finally:
+                self.con.unregister("_bundled")
         self._rebuild_cause_ranges()
 
     def _rebuild_cause_ranges(self) -> None:
@@ -191,7 +197,10 @@ class Store:
                     )
                 ranges.append((code, m[1], m[2] or m[1]))
         if ranges:
-            self.con.executemany("INSERT INTO cause_group_range VALUES (?, ?, ?)", ranges)
+            frame = pd.DataFrame(ranges, columns=["cause", "start3", "end3"])
+            self.con.register("_ranges", frame)
+            self.con.execute("INSERT INTO cause_group_range SELECT * FROM _ranges")
+            self.con.unregister("_ranges")
 
     # -- transactions -----------------------------------------------------------------------
 

@@ -15,11 +15,36 @@ def next_import_id(store: Store) -> int:
     return int(row[0])
 
 
-def finish_import(store: Store, *, import_id: int, kind: str, files: list[str], sha256: str,
-                  started: datetime, finished: datetime, created: int, updated: int,
-                  unchanged: int, rejected: int, status: str, source: str | None) -> None:
+def finish_import(
+    store: Store,
+    *,
+    import_id: int,
+    kind: str,
+    files: list[str],
+    sha256: str,
+    started: datetime,
+    finished: datetime,
+    created: int,
+    updated: int,
+    unchanged: int,
+    rejected: int,
+    status: str,
+    source: str | None,
+) -> None:
     store.con.execute(
         "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [import_id, kind, ";".join(files), sha256, started, finished, created, updated,
-         unchanged, rejected, status, source],
+        [
+            import_id,
+            kind,
+            ";".join(files),
+            sha256,
+            started,
+            finished,
+            created,
+            updated,
+            unchanged,
+            rejected,
+            status,
+            source,
+        ],
     )

@@ -22,8 +22,9 @@ class UpsertCounts:
     unchanged: int
 
 
-def upsert_observations(store: Store, frame: pd.DataFrame, import_id: int,
-                        imported_at: datetime, *, write: bool = True) -> UpsertCounts:
+def upsert_observations(
+    store: Store, frame: pd.DataFrame, import_id: int, imported_at: datetime, *, write: bool = True
+) -> UpsertCounts:
     """Insert new keys, replace changed values, leave identical ones alone (idempotent).
 
     Must run inside the caller's transaction. With ``write=False`` only counts (a dry run).
@@ -39,17 +40,26 @@ def upsert_observations(store: Store, frame: pd.DataFrame, import_id: int,
                              WHEN {differs} THEN 'updated' ELSE 'unchanged' END AS _action
             FROM _staged_obs s LEFT JOIN observation o ON {join}
         """)
-        counts = dict(con.execute(
-            "SELECT _action, count(*) FROM _obs_delta GROUP BY _action").fetchall())
+        counts = dict(
+            con.execute("SELECT _action, count(*) FROM _obs_delta GROUP BY _action").fetchall()
+        )
         if write:
-            cols = ("indicator, area, period, period_type, period_start, period_end, sex, age, "
-                    "cause, residence, value, lower, upper, unit, source, vintage, note")
-            con.execute(f"""
+            cols = (
+                "indicator, area, period, period_type, period_start, period_end, sex, age, "
+                "cause, residence, value, lower, upper, unit, source, vintage, note"
+            )
+            con.execute(
+                f"""
                 INSERT OR REPLACE INTO observation ({cols}, import_id, imported_at)
                 SELECT {cols}, ?, ? FROM _obs_delta WHERE _action <> 'unchanged'
-            """, [import_id, imported_at])
+            """,
+                [import_id, imported_at],
+            )
         con.execute("DROP TABLE _obs_delta")
     finally:
         con.unregister("_staged_obs")
-    return UpsertCounts(int(counts.get("created", 0)), int(counts.get("updated", 0)),
-                        int(counts.get("unchanged", 0)))
+    return UpsertCounts(
+        int(counts.get("created", 0)),
+        int(counts.get("updated", 0)),
+        int(counts.get("unchanged", 0)),
+    )

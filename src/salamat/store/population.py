@@ -23,7 +23,8 @@ _ERRS = ("e_region", "e_year", "e_sex", "e_age", "e_population")
 def stage_population(store: Store, source_sql: str, source: str) -> None:
     """Normalise and check every row into the temp table ``_pop`` (``e_<field>``: the reason)."""
     create_region_lookup(store)
-    store.con.execute(f"""
+    store.con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _pop AS
         WITH s AS (
             SELECT _row,
@@ -63,10 +64,14 @@ def stage_population(store: Store, source_sql: str, source: str) -> None:
                  THEN 'expected a number of persons'
                  WHEN population < 0 THEN 'a population cannot be negative' END AS e_population
         FROM c
-    """, [source])
+    """,
+        [source],
+    )
 
 
-def population_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], list[Problem], int]:
+def population_problems(
+    store: Store, file: str, limit: int
+) -> tuple[Counter[str], list[Problem], int]:
     """Every problem in ``_pop``: field errors, duplicated cells, misplaced open bands."""
     con = store.con
     con.execute("""CREATE OR REPLACE TEMP TABLE _pop_extra AS
@@ -89,26 +94,34 @@ def population_problems(store: Store, file: str, limit: int) -> tuple[Counter[st
         SELECT o._row, 'age', 'more than one open age band for this region, year and sex',
                o.age_raw
         FROM ok o JOIN opened p USING (region, year, sex) WHERE o.open_age AND p.n_open > 1""")
-    parts = [f"SELECT _row, '{f}' AS field, {e} AS message, "
-             f"{'region_raw' if f == 'region' else f + '_raw' if f != 'population' else 'pop_raw'}"
-             f" AS value FROM _pop WHERE {e} IS NOT NULL"
-             for f, e in zip(POPULATION_FIELDS, _ERRS, strict=True)]
+    parts = [
+        f"SELECT _row, '{f}' AS field, {e} AS message, "
+        f"{'region_raw' if f == 'region' else f + '_raw' if f != 'population' else 'pop_raw'}"
+        f" AS value FROM _pop WHERE {e} IS NOT NULL"
+        for f, e in zip(POPULATION_FIELDS, _ERRS, strict=True)
+    ]
     parts.append("SELECT _row, field, message, value FROM _pop_extra")
     union = " UNION ALL ".join(parts)
     reasons: Counter[str] = Counter()
     for field, msg, n in con.execute(
         f"SELECT field, regexp_replace(message, '\\d+', 'N', 'g'), count(*) FROM ({union}) "
-        "GROUP BY ALL").fetchall():
+        "GROUP BY ALL"
+    ).fetchall():
         reasons[f"{field}: {msg}"] += int(n)
-    problems = [Problem(file, int(r), f, m, v) for r, f, m, v in con.execute(
-        f"SELECT * FROM ({union}) ORDER BY 1, 2 LIMIT ?", [limit]).fetchall()]
+    problems = [
+        Problem(file, int(r), f, m, v)
+        for r, f, m, v in con.execute(
+            f"SELECT * FROM ({union}) ORDER BY 1, 2 LIMIT ?", [limit]
+        ).fetchall()
+    ]
     bad = con.execute(f"SELECT count(DISTINCT _row) FROM ({union})").fetchall()[0]
     assert bad is not None
     return reasons, problems, int(bad[0])
 
 
-def merge_population(store: Store, import_id: int, imported_at: datetime, *,
-                     write: bool) -> RecordCounts:
+def merge_population(
+    store: Store, import_id: int, imported_at: datetime, *, write: bool
+) -> RecordCounts:
     """Upsert ``_pop`` into ``population``: new cells created, changed values updated."""
     con = store.con
     con.execute("""CREATE OR REPLACE TEMP TABLE _pop_cmp AS
@@ -120,8 +133,14 @@ def merge_population(store: Store, import_id: int, imported_at: datetime, *,
         FROM _pop n LEFT JOIN population o USING (region, year, sex, age)""")
     counts = dict(con.execute("SELECT action, count(*) FROM _pop_cmp GROUP BY 1").fetchall())
     if write:
-        con.execute("""INSERT OR REPLACE INTO population
+        con.execute(
+            """INSERT OR REPLACE INTO population
             SELECT region, year, sex, age, open_age, population, source, ?, ?
-            FROM _pop_cmp WHERE action <> 'unchanged'""", [import_id, imported_at])
-    return RecordCounts(int(counts.get("created", 0)), int(counts.get("updated", 0)),
-                        int(counts.get("unchanged", 0)))
+            FROM _pop_cmp WHERE action <> 'unchanged'""",
+            [import_id, imported_at],
+        )
+    return RecordCounts(
+        int(counts.get("created", 0)),
+        int(counts.get("updated", 0)),
+        int(counts.get("unchanged", 0)),
+    )

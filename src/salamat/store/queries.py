@@ -11,14 +11,29 @@ from salamat.store.connection import Store
 __all__ = ["series_frame", "store_info"]
 
 
-def series_frame(store: Store, *, indicator: str, areas: list[str], sex: str | None,
-                 start_year: int | None, end_year: int | None, source: str | None,
-                 age: str | None, cause: str | None, residence: str | None) -> pd.DataFrame:
+def series_frame(
+    store: Store,
+    *,
+    indicator: str,
+    areas: list[str],
+    sex: str | None,
+    start_year: int | None,
+    end_year: int | None,
+    source: str | None,
+    age: str | None,
+    cause: str | None,
+    residence: str | None,
+) -> pd.DataFrame:
     """Observations of one indicator for some areas, ordered by area, source, sex and period."""
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
     params: list[Any] = [indicator, *areas]
-    for col, val in (("sex", sex), ("age", age), ("cause", cause), ("residence", residence),
-                     ("source", source)):
+    for col, val in (
+        ("sex", sex),
+        ("age", age),
+        ("cause", cause),
+        ("residence", residence),
+        ("source", source),
+    ):
         if val is not None:
             where.append(f"o.{col} = ?")
             params.append(val)
@@ -32,7 +47,7 @@ def series_frame(store: Store, *, indicator: str, areas: list[str], sex: str | N
         SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
                o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note
         FROM observation o LEFT JOIN orgunit u ON u.code = o.area
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end
     """
     return store.con.execute(sql, params).df()

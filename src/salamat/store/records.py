@@ -53,9 +53,11 @@ def _date_expr(col: str, typ: str) -> tuple[str, str]:
         return f"CAST({col} AS DATE)", "NULL"
     txt = f"trim(CAST({col} AS VARCHAR))"
     value = f"CASE WHEN regexp_matches({txt}, '{_ISO_DATE}') THEN try_cast({txt} AS DATE) END"
-    error = (f"CASE WHEN {col} IS NULL OR {txt} = '' THEN NULL "
-             f"WHEN NOT regexp_matches({txt}, '{_ISO_DATE}') THEN 'expected an ISO date YYYY-MM-DD' "
-             f"WHEN try_cast({txt} AS DATE) IS NULL THEN 'no such date on the calendar' END")
+    error = (
+        f"CASE WHEN {col} IS NULL OR {txt} = '' THEN NULL "
+        f"WHEN NOT regexp_matches({txt}, '{_ISO_DATE}') THEN 'expected an ISO date YYYY-MM-DD' "
+        f"WHEN try_cast({txt} AS DATE) IS NULL THEN 'no such date on the calendar' END"
+    )
     return value, error
 
 
@@ -70,8 +72,9 @@ def create_region_lookup(store: Store) -> None:
         WHERE o.kind NOT IN ('world', 'group', 'who_region')""")
 
 
-def stage_deaths(store: Store, source_sql: str, columns: dict[str, str], source: str,
-                 today: date) -> None:
+def stage_deaths(
+    store: Store, source_sql: str, columns: dict[str, str], source: str, today: date
+) -> None:
     """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
 
     ``source_sql`` is a relation with the file's columns and ``_row``; ``columns`` maps each
@@ -90,15 +93,18 @@ def stage_deaths(store: Store, source_sql: str, columns: dict[str, str], source:
     if has_age:
         age_txt = "trim(CAST(age AS VARCHAR))"
         age_given = f"try_cast({age_txt} AS INTEGER)"
-        age_bad = (f"CASE WHEN age IS NULL OR {age_txt} = '' THEN NULL "
-                   f"WHEN {age_given} IS NULL THEN 'expected completed years as a whole number' "
-                   f"WHEN {age_given} < 0 OR {age_given} > {MAX_AGE} "
-                   f"THEN 'expected an age from 0 to {MAX_AGE}' END")
+        age_bad = (
+            f"CASE WHEN age IS NULL OR {age_txt} = '' THEN NULL "
+            f"WHEN {age_given} IS NULL THEN 'expected completed years as a whole number' "
+            f"WHEN {age_given} < 0 OR {age_given} > {MAX_AGE} "
+            f"THEN 'expected an age from 0 to {MAX_AGE}' END"
+        )
     else:
         age_given, age_bad = "NULL::INTEGER", "NULL"
     sex_value = _SEX_SQL.format(c="CAST(sex AS VARCHAR)")
     icd_txt = "upper(trim(CAST(icd10 AS VARCHAR)))"
-    con.execute(f"""
+    con.execute(
+        f"""
         CREATE OR REPLACE TEMP TABLE _dr AS
         WITH s AS (
             SELECT _row,
@@ -150,7 +156,9 @@ def stage_deaths(store: Store, source_sql: str, columns: dict[str, str], source:
                     THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10,
                sex_raw, region_raw, icd_raw
         FROM c
-    """, [source, today])
+    """,
+        [source, today],
+    )
 
 
 def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], list[Problem], int]:
@@ -169,7 +177,8 @@ def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], l
         SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
         GROUP BY id HAVING count(*) > 1""")
     dup_n = con.execute(
-        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row").fetchall()[0]
+        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row"
+    ).fetchall()[0]
     assert dup_n is not None
     if dup_n[0]:
         reasons["id: the record id appears more than once in the file"] += int(dup_n[0])
@@ -179,14 +188,25 @@ def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], l
     assert bad_rows is not None
     problems: list[Problem] = []
     if reasons:
-        raw = {"id": "id", "sex": "sex_raw", "birth_date": "CAST(birth_date AS VARCHAR)",
-               "age": "CAST(age AS VARCHAR)", "death_date": "CAST(death_date AS VARCHAR)",
-               "region": "region_raw", "icd10": "icd_raw"}
-        parts = [f"SELECT _row, '{f}' AS field, {e} AS message, {raw[f]} AS value FROM _dr "
-                 f"WHERE {e} IS NOT NULL" for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)]
-        parts.append("SELECT r._row, 'id', 'the record id appears more than once in the file '"
-                     "|| '(first at row ' || d.first_row || ')', r.id FROM _dr r JOIN _dr_dup d "
-                     "USING (id) WHERE r._row <> d.first_row")
+        raw = {
+            "id": "id",
+            "sex": "sex_raw",
+            "birth_date": "CAST(birth_date AS VARCHAR)",
+            "age": "CAST(age AS VARCHAR)",
+            "death_date": "CAST(death_date AS VARCHAR)",
+            "region": "region_raw",
+            "icd10": "icd_raw",
+        }
+        parts = [
+            f"SELECT _row, '{f}' AS field, {e} AS message, {raw[f]} AS value FROM _dr "
+            f"WHERE {e} IS NOT NULL"
+            for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)
+        ]
+        parts.append(
+            "SELECT r._row, 'id', 'the record id appears more than once in the file '"
+            "|| '(first at row ' || d.first_row || ')', r.id FROM _dr r JOIN _dr_dup d "
+            "USING (id) WHERE r._row <> d.first_row"
+        )
         for row, field, msg, value in con.execute(
             " UNION ALL ".join(parts) + " ORDER BY 1, 2 LIMIT ?", [limit]
         ).fetchall():
@@ -205,8 +225,10 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
     stored = con.execute("SELECT count(*) FROM death_record").fetchall()[0]
     assert stored is not None
     if stored[0] == 0:
-        con.execute("CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
-                    "NULL::VARCHAR AS region, NULL::INTEGER AS year WHERE false")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
+            "NULL::VARCHAR AS region, NULL::INTEGER AS year WHERE false"
+        )
         counts = con.execute("SELECT count(*) FROM _dr").fetchall()[0]
         assert counts is not None
         created, updated, unchanged = int(counts[0]), 0, 0
@@ -227,15 +249,21 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
         new_sql = "SELECT * FROM _dr_cmp WHERE NOT existed OR changed"
     if not write or created + updated == 0:
         return RecordCounts(created, updated, unchanged)
-    con.execute("""CREATE OR REPLACE TEMP TABLE _affected AS
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _affected AS
         SELECT DISTINCT region, year FROM (
             SELECT region, year FROM _dr_changed
-            UNION ALL SELECT region, year FROM (""" + new_sql + """))""")
+            UNION ALL SELECT region, year FROM ("""
+        + new_sql
+        + """))"""
+    )
     if updated:
         con.execute("DELETE FROM death_record WHERE id IN (SELECT id FROM _dr_changed)")
-    con.execute(f"""INSERT INTO death_record
+    con.execute(
+        f"""INSERT INTO death_record
         SELECT id, region, death_date, year, sex, age, icd10, source, ? FROM ({new_sql})""",
-                [import_id])
+        [import_id],
+    )
     reaggregate(store, "_affected")
     return RecordCounts(created, updated, unchanged)
 
@@ -248,14 +276,16 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
     millions of records.
     """
     con = store.con
-    where = (f"WHERE (region, year) IN (SELECT (region, year) FROM {affected})"
-             if affected else "")
+    where = f"WHERE (region, year) IN (SELECT (region, year) FROM {affected})" if affected else ""
     # DuckDB compares row values as structs; keep the filter in a semi-join instead.
     if affected:
-        con.execute(f"DELETE FROM deaths WHERE EXISTS (SELECT 1 FROM {affected} a "
-                    "WHERE a.region = deaths.region AND a.year = deaths.year)")
-        scope = (f"FROM death_record r SEMI JOIN {affected} a "
-                 "ON a.region = r.region AND a.year = r.year")
+        con.execute(
+            f"DELETE FROM deaths WHERE EXISTS (SELECT 1 FROM {affected} a "
+            "WHERE a.region = deaths.region AND a.year = deaths.year)"
+        )
+        scope = (
+            f"FROM death_record r SEMI JOIN {affected} a ON a.region = r.region AND a.year = r.year"
+        )
     else:
         con.execute("DELETE FROM deaths")
         scope = "FROM death_record r"

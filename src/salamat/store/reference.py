@@ -73,6 +73,10 @@ def load_catalog(store: Store) -> Catalog:
         predecessors.setdefault(succ, []).append((code, when))
     elements = dict(con.execute("SELECT code, unit FROM data_element").fetchall())
     causes = frozenset(r[0] for r in con.execute("SELECT code FROM cause_group").fetchall())
-    numeric = {str(int(n)): c for c, n in con.execute(
-        "SELECT code, iso_numeric FROM orgunit WHERE iso_numeric IS NOT NULL").fetchall()}
+    numeric = {
+        str(int(n)): c
+        for c, n in con.execute(
+            "SELECT code, iso_numeric FROM orgunit WHERE iso_numeric IS NOT NULL"
+        ).fetchall()
+    }
     return Catalog(units, aliases, successors, predecessors, elements, causes, numeric)

@@ -69,12 +69,30 @@ DDL: tuple[str, ...] = (
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user
 # added (origin 'user') are kept.
 REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
-    "orgunit": ("code", "parent", "level", "kind", "name_en", "name_kk", "name_ru",
-                "valid_from", "valid_to", "iso_numeric", "note"),
+    "orgunit": (
+        "code",
+        "parent",
+        "level",
+        "kind",
+        "name_en",
+        "name_kk",
+        "name_ru",
+        "valid_from",
+        "valid_to",
+        "iso_numeric",
+        "note",
+    ),
     "orgunit_alias": ("alias", "code", "note"),
     "orgunit_group": ("group_code", "member", "role"),
     "orgunit_successor": ("code", "successor", "date"),
-    "data_element": ("code", "name_en", "name_kk", "name_ru", "unit", "description",
-                     "international_code"),
+    "data_element": (
+        "code",
+        "name_en",
+        "name_kk",
+        "name_ru",
+        "unit",
+        "description",
+        "international_code",
+    ),
     "cause_group": ("code", "name_en", "name_kk", "name_ru", "icd10", "note"),
 }

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from salamat.store.connection import Store
+
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as s:
+        yield s
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "store.duckdb"
+
+
+def table_snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every data table's rows, sorted: equal snapshots mean an unchanged store."""
+    out = {}
+    for table in ("observation", "death_record", "deaths", "population", "import_log",
+                  "data_element", "orgunit"):
+        rows = store.con.execute(f"SELECT * FROM {table}").fetchall()
+        out[table] = sorted(rows, key=repr)
+    return out

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pycountry
+import pytest
+
+from salamat.errors import StoreBusyError, StoreError
+from salamat.store.connection import Store, default_store_path, resolve_store_path
+from salamat.store.reference import load_catalog
+
+
+def test_every_iso_country_is_an_org_unit(store: Store) -> None:
+    cat = load_catalog(store)
+    for c in pycountry.countries:
+        assert c.alpha_3 in cat.orgunits
+        assert cat.resolve(c.alpha_2) == c.alpha_3
+    kaz = cat.orgunits["KAZ"]
+    assert (kaz.name_en, kaz.name_kk, kaz.name_ru) == ("Kazakhstan", "Қазақстан", "Казахстан")
+
+
+def test_groups_ots_and_who_regions(store: Store) -> None:
+    rows = store.con.execute(
+        "SELECT member, role FROM orgunit_group WHERE group_code = 'OTS' ORDER BY member"
+    ).fetchall()
+    assert rows == [("AZE", "member"), ("HUN", "observer"), ("KAZ", "member"),
+                    ("KGZ", "member"), ("TKM", "observer"), ("TUR", "member"), ("UZB", "member")]
+    eur = store.con.execute(
+        "SELECT count(*) FROM orgunit_group WHERE group_code = 'WHO-EUR'").fetchall()[0][0]
+    assert eur == 53  # the WHO European Region's member states
+    kaz_region = store.con.execute(
+        "SELECT group_code FROM orgunit_group WHERE member = 'KAZ' AND group_code LIKE 'WHO-%'"
+    ).fetchall()
+    assert kaz_region == [("WHO-EUR",)]
+
+
+def test_kazakhstan_regions_before_and_after_both_reforms(store: Store) -> None:
+    cat = load_catalog(store)
+    today = [c for c, u in cat.orgunits.items() if u.parent == "KAZ" and u.valid_to is None]
+    assert len(today) == 20
+    assert cat.orgunits["KZ-10"].name_kk == "Абай облысы"
+    ont = cat.orgunits["KZ-ONT"]
+    assert ont.valid_to == date(2017, 12, 31)
+    assert [s for s, _ in cat.successors["KZ-ONT"]] == ["KZ-61", "KZ-79"]
+    for old, new in (("KZ-VOS", {"KZ-63", "KZ-10"}), ("KZ-ALM", {"KZ-19", "KZ-33"}),
+                     ("KZ-KAR", {"KZ-35", "KZ-62"})):
+        assert cat.orgunits[old].valid_to == date(2021, 12, 31)
+        assert {s for s, _ in cat.successors[old]} == new
+        for s in new:
+            assert cat.orgunits[s].valid_from == date(2022, 1, 1)
+    # unchanged units keep their old letter codes as aliases
+    assert cat.resolve("KZ-AKM") == "KZ-11"
+    assert cat.resolve("KAZ004") == "KZ-75"  # UN P-code
+    # KZ-YUZ meant South Kazakhstan, then Turkistan: ambiguous, so it is no alias
+    assert cat.resolve("KZ-YUZ") is None
+
+
+def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SALAMAT_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_store_path(None) == tmp_path / "env.duckdb"
+    assert resolve_store_path(tmp_path / "x.duckdb") == tmp_path / "x.duckdb"
+    monkeypatch.delenv("SALAMAT_DB")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert resolve_store_path(None) == default_store_path() == tmp_path / "xdg/salamat/salamat.duckdb"
+
+
+def test_reading_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no store at"):
+        Store.connect(tmp_path / "nothing.duckdb", read_only=True)
+
+
+def test_a_second_writer_gets_store_is_busy(db_path: Path) -> None:
+    Store.connect(db_path).close()
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from salamat.store.connection import Store
+        s = Store.connect({str(db_path)!r})
+        print("open", flush=True)
+        time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreBusyError, match=rf"store is busy: .* process {holder.pid}"):
+            Store.connect(db_path)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    Store.connect(db_path).close()  # free again once the holder is gone
+
+
+def test_reopening_keeps_data_and_does_not_reload(db_path: Path) -> None:
+    with Store.open(db_path) as s:
+        s.con.execute("UPDATE orgunit SET note = 'mine' WHERE code = 'KAZ'")
+    with Store.open(db_path) as s:
+        assert s.con.execute("SELECT note FROM orgunit WHERE code='KAZ'").fetchall() == [("mine",)]
