@@ -37,7 +37,8 @@ def test_layouts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("label", "start"), [("0", 0.0), ("1-4", 1.0), ("85+", 85.0), ("90 - 94", 90.0), ("55-69", 55.0)]
+    ("label", "start"),
+    [("0", 0.0), ("1-4", 1.0), ("85+", 85.0), ("90 - 94", 90.0), ("55-69", 55.0)],
 )
 def test_labels(label: str, start: float) -> None:
     assert age_start_from_label(label) == start

@@ -67,8 +67,21 @@ def test_lifetable_one_table_per_group(app: typer.Typer, runner: CliRunner, tmp_
     assert result.exit_code == 0, result.output
     out = _csv(result.stdout)
     assert list(out.columns) == [
-        "country", "year", "sex", "age", "width", "mx", "qx", "ax", "lx", "dx", "Lx", "Tx",
-        "ex", "ex_lower", "ex_upper",
+        "country",
+        "year",
+        "sex",
+        "age",
+        "width",
+        "mx",
+        "qx",
+        "ax",
+        "lx",
+        "dx",
+        "Lx",
+        "Tx",
+        "ex",
+        "ex_lower",
+        "ex_upper",
     ]
     assert out.groupby("country").size().tolist() == [19, 19]
     aut = data[data.country == "AUT"]
@@ -82,8 +95,17 @@ def test_lifetable_writes_file_and_takes_rule(
     _austria(tmp_path / "in.csv")
     target = tmp_path / "out.csv"
     result = runner.invoke(
-        app, ["lifetable", str(tmp_path / "in.csv"), "-o", str(target), "--a0", "coale-demeny",
-              "--radix", "1"]
+        app,
+        [
+            "lifetable",
+            str(tmp_path / "in.csv"),
+            "-o",
+            str(target),
+            "--a0",
+            "coale-demeny",
+            "--radix",
+            "1",
+        ],
     )
     assert result.exit_code == 0, result.output
     out = pd.read_csv(target)
@@ -107,7 +129,10 @@ def test_lifetable_rates_and_given_ax(app: typer.Typer, runner: CliRunner, tmp_p
     [
         ("age,deaths\n0,1\n1,2\n", "missing column"),
         ("age,deaths,exposure\n0,1,x\n1,2,100\n", "row 2, field 'exposure': expected a number"),
-        ("age,deaths,exposure\n0,1,100\n1,-2,100\n", "row 3, field 'deaths': expected a number >= 0"),
+        (
+            "age,deaths,exposure\n0,1,100\n1,-2,100\n",
+            "row 3, field 'deaths': expected a number >= 0",
+        ),
         ("age,mx\n0,0.01\n1,3.5\n2,0.2\n", "row 3, field 'mx'"),
         ("age,mx\n0,0.01\n0,0.02\n5,0.2\n", "row 3, field 'age'"),
         ("age,mx,sex\n0,0.01,m\n5,0.2,m\n", "field 'sex': expected female, male or total"),
@@ -127,8 +152,12 @@ def test_lifetable_bad_input_exits_2_naming_file_row_field(
 def test_standardise_reproduces_phe(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
     data = pd.read_csv(REFERENCE / "phe_dsr_testdata_1976.csv")
     frame = pd.DataFrame(
-        {"area": "example", "age": data["Age Band"].str.extract(r"^(\d+)")[0].astype(int),
-         "count": data["count"], "population": data["pop"]}
+        {
+            "area": "example",
+            "age": data["Age Band"].str.extract(r"^(\d+)")[0].astype(int),
+            "count": data["count"],
+            "population": data["pop"],
+        }
     )
     frame.to_csv(tmp_path / "in.csv", index=False)
     result = runner.invoke(
@@ -137,8 +166,19 @@ def test_standardise_reproduces_phe(app: typer.Typer, runner: CliRunner, tmp_pat
     assert result.exit_code == 0, result.output
     out = _csv(result.stdout)
     assert list(out.columns) == [
-        "area", "count", "population", "crude_rate", "asr", "lower", "upper", "method",
-        "standard", "per", "level", "suppressed", "reason",
+        "area",
+        "count",
+        "population",
+        "crude_rate",
+        "asr",
+        "lower",
+        "upper",
+        "method",
+        "standard",
+        "per",
+        "level",
+        "suppressed",
+        "reason",
     ]
     assert out.asr.iloc[0] == pytest.approx(859.2097585, abs=1e-6)
     assert out.lower.iloc[0] == pytest.approx(799.1160931, abs=1e-6)
@@ -153,8 +193,17 @@ def test_standardise_user_standard_and_suppression(
     )
     (tmp_path / "std.csv").write_text("age,weight\n0,1\n5,1\n")
     result = runner.invoke(
-        app, ["standardise", str(tmp_path / "in.csv"), "--standard", str(tmp_path / "std.csv"),
-              "--ci-method", "fay-feuer", "--per", "1000"]
+        app,
+        [
+            "standardise",
+            str(tmp_path / "in.csv"),
+            "--standard",
+            str(tmp_path / "std.csv"),
+            "--ci-method",
+            "fay-feuer",
+            "--per",
+            "1000",
+        ],
     )
     assert result.exit_code == 0, result.output
     out = _csv(result.stdout)
@@ -178,7 +227,15 @@ def test_ncd30q70(app: typer.Typer, runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = _csv(result.stdout)
     assert list(out.columns) == [
-        "region", "sex", "ncd_deaths", "population", "q30_70", "lower", "upper", "level", "method",
+        "region",
+        "sex",
+        "ncd_deaths",
+        "population",
+        "q30_70",
+        "lower",
+        "upper",
+        "level",
+        "method",
     ]
     q = 5 * 0.001 / (1 + 2.5 * 0.001)
     assert out.q30_70.iloc[0] == pytest.approx(1 - (1 - q) ** 8, rel=1e-12)
@@ -203,10 +260,18 @@ def test_decompose_by_age(app: typer.Typer, runner: CliRunner, tmp_path: Path) -
     assert list(out.columns) == ["country", "year", "sex", "age", "cause", "contribution"]
     assert set(out.cause) == {"all"}
     for country in ("AUT", "ZZZ"):
-        ta = life_table(a[a.country == country].age, deaths=a[a.country == country].deaths,
-                        exposure=a[a.country == country].exposure, sex="male")
-        tb = life_table(b[b.country == country].age, deaths=b[b.country == country].deaths,
-                        exposure=b[b.country == country].exposure, sex="male")
+        ta = life_table(
+            a[a.country == country].age,
+            deaths=a[a.country == country].deaths,
+            exposure=a[a.country == country].exposure,
+            sex="male",
+        )
+        tb = life_table(
+            b[b.country == country].age,
+            deaths=b[b.country == country].deaths,
+            exposure=b[b.country == country].exposure,
+            sex="male",
+        )
         total = out[out.country == country].contribution.sum()
         assert total == pytest.approx(tb.ex[0] - ta.ex[0], abs=1e-12)
 

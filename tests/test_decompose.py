@@ -30,8 +30,9 @@ def test_arriaga_equals_stepwise_replacement_from_the_oldest_age() -> None:
     steps = []
     for x in range(AGES.size):
         later = np.arange(AGES.size) > x
-        steps.append(e0(np.where(later | (np.arange(AGES.size) == x), mb, ma))
-                     - e0(np.where(later, mb, ma)))
+        steps.append(
+            e0(np.where(later | (np.arange(AGES.size) == x), mb, ma)) - e0(np.where(later, mb, ma))
+        )
     result = arriaga(life_table(AGES, mx=ma, ax=AX), life_table(AGES, mx=mb, ax=AX))
     assert np.max(np.abs(result.contribution - np.array(steps))) < 1e-12
 

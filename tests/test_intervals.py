@@ -39,8 +39,12 @@ def test_byars_close_to_exact_for_large_counts() -> None:
 @pytest.mark.reference("Newcombe R.G. (1998), Stat Med 17:857-872, Table II, method 3 (Wilson)")
 @pytest.mark.parametrize(
     ("x", "n", "low", "high"),
-    [(81, 263, 0.2553, 0.3662), (15, 148, 0.0624, 0.1605), (0, 20, 0.0, 0.1611),
-     (1, 29, 0.0061, 0.1718)],
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
 )
 def test_wilson_newcombe_examples(x: int, n: int, low: float, high: float) -> None:
     lower, upper = wilson(x, n)

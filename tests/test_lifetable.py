@@ -152,7 +152,7 @@ def test_coale_demeny_thresholds() -> None:
 
 
 def test_a0_both_sexes_is_death_weighted() -> None:
-    assert float(a0_both_sexes(0.3, 0.2, 1.0, 3.0)) == pytest.approx(0.225)
+    assert float(a0_both_sexes(0.3, 0.2, 1.0, 3.0)) == pytest.approx(0.225, rel=1e-12)
 
 
 def test_sex_per_stratum() -> None:
@@ -267,3 +267,20 @@ def test_property_interval_contains_point(
     assert table.ex_lower is not None and table.ex_upper is not None
     assert np.all(table.ex_lower <= table.ex)
     assert np.all(table.ex <= table.ex_upper)
+
+
+def test_life_table_smoothing_option_uses_hmd_default_start() -> None:
+    rates, exposure = _hmd("GBR_NP.Mx_1x1.txt.gz"), _hmd("GBR_NP.Exposures_1x1.txt.gz")
+    e = _wide(exposure, "Female")[-3:]
+    d = np.nan_to_num(_wide(rates, "Female"))[-3:] * e
+    smoothed = life_table(SINGLE_AGES, deaths=d, exposure=e, sex="female", smoothing="kannisto")
+    fit = kannisto_smooth(SINGLE_AGES, d, e)
+    assert np.all(fit.replace_from == 95.0)  # recent years: > 100 deaths at every age to 94
+    assert smoothed.smoothing == "kannisto"
+    assert smoothed.mx == pytest.approx(fit.mx, rel=1e-12)
+    assert smoothed.mx[:, :95] == pytest.approx(d[:, :95] / e[:, :95], rel=1e-12)
+
+
+def test_kannisto_needs_single_years() -> None:
+    with pytest.raises(InputError, match="single-year"):
+        kannisto_smooth(ABRIDGED, np.ones(ABRIDGED.size), np.full(ABRIDGED.size, 100.0))

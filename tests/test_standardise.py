@@ -44,9 +44,7 @@ def test_esp2013_21_groups_collapse_exactly_to_19() -> None:
     coarse = standard_population("esp2013_19")
     result = standardise(np.ones(19), np.full(19, 1e4), coarse.age, standard="esp2013", min_count=0)
     assert "summed" in result.standard
-    sums = np.bincount(
-        np.searchsorted(coarse.age, fine.age, side="right") - 1, weights=fine.weight
-    )
+    sums = np.bincount(np.searchsorted(coarse.age, fine.age, side="right") - 1, weights=fine.weight)
     assert sums.tolist() == coarse.weight.tolist()
     assert fine.weight.sum() == 100_000
 
@@ -60,8 +58,9 @@ def test_bundled_standards_load() -> None:
 
 def test_who2000_uses_single_years_when_bands_need_them() -> None:
     ages = np.array([0.0, 1.0, *np.arange(5.0, 90.0, 5.0)])
-    result = standardise(np.ones(ages.size), np.full(ages.size, 1e3), ages, standard="who2000",
-                         min_count=0)
+    result = standardise(
+        np.ones(ages.size), np.full(ages.size, 1e3), ages, standard="who2000", min_count=0
+    )
     assert result.standard.startswith("who2000_single")
 
 
@@ -73,7 +72,9 @@ def test_mismatched_bands_are_an_input_error() -> None:
 
 def test_small_numbers_are_flagged_with_a_reason() -> None:
     result = standardise(
-        [[1, 2], [30, 40]], [[100, 100], [100, 100]], [0, 5],
+        [[1, 2], [30, 40]],
+        [[100, 100], [100, 100]],
+        [0, 5],
         standard=StandardPopulation.from_arrays("two", [0, 5], [1, 1]),
     )
     assert result.suppressed.tolist() == [True, False]
@@ -82,8 +83,13 @@ def test_small_numbers_are_flagged_with_a_reason() -> None:
 
 
 def test_zero_count_with_no_threshold_is_flagged_for_dobson() -> None:
-    result = standardise([[0, 0]], [[10, 10]], [0, 5], min_count=0,
-                         standard=StandardPopulation.from_arrays("two", [0, 5], [1, 1]))
+    result = standardise(
+        [[0, 0]],
+        [[10, 10]],
+        [0, 5],
+        min_count=0,
+        standard=StandardPopulation.from_arrays("two", [0, 5], [1, 1]),
+    )
     assert bool(result.suppressed[0]) and "undefined" in result.reason[0]
 
 
@@ -114,8 +120,14 @@ def test_negative_counts_rejected() -> None:
 def test_property_flat_rate_standardises_to_itself(
     rate: float, population: np.ndarray, standard: str
 ) -> None:
-    result = standardise(rate * population, population, ABRIDGED_18, standard=standard,  # type: ignore[arg-type]
-                         per=1.0, min_count=0)
+    result = standardise(
+        rate * population,
+        population,
+        ABRIDGED_18,
+        standard=standard,
+        per=1.0,
+        min_count=0,
+    )
     assert np.allclose(result.asr, rate, rtol=1e-12)
     assert np.allclose(result.crude_rate, rate, rtol=1e-12)
 
@@ -130,8 +142,15 @@ def test_property_flat_rate_standardises_to_itself(
 def test_property_interval_contains_point(
     count: np.ndarray, population: np.ndarray, method: str, level: float
 ) -> None:
-    result = standardise(count, population, ABRIDGED_18, standard="esp1976", min_count=1,
-                         ci_method=method, level=level)  # type: ignore[arg-type]
+    result = standardise(
+        count,
+        population,
+        ABRIDGED_18,
+        standard="esp1976",
+        min_count=1,
+        ci_method=method,
+        level=level,
+    )
     shown = ~result.suppressed
     assert np.all(result.lower[shown] <= result.asr[shown])
     assert np.all(result.asr[shown] <= result.upper[shown])

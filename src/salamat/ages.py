@@ -24,6 +24,7 @@ __all__ = [
     "band_widths",
     "is_abridged",
     "is_single_year",
+    "starts_from_labels",
     "validate_age_starts",
 ]
 

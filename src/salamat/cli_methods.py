@@ -329,7 +329,13 @@ def lifetable_command(
         float | None, typer.Option(help="Confidence level for ex, e.g. 0.95 (needs deaths).")
     ] = None,
 ) -> None:
-    """Period life tables, one per group of rows (all computed at once)."""
+    """Period life tables, one per group of rows (all computed at once).
+
+    IN has ``age`` (band starts, the last open), ``deaths`` and ``exposure`` or ``mx``,
+    optionally ``ax`` (a value on a row wins over the rule; blank = rule) and ``sex``
+    (female, male or total; ``total`` when absent: a0 is then the mean of the female and male
+    rules). Every other column except ``deaths_<cause>`` is a grouping key.
+    """
     with _reported():
         data = _life_input(infile, allow_causes=False)
         tables = _tables(data, a0, radix, ci)
@@ -526,7 +532,13 @@ def decompose_command(
         A0Choice.andreev_kingkade
     ),
 ) -> None:
-    """Arriaga decomposition of ex(B) - ex(A) at the first age, by age (and cause)."""
+    """Arriaga decomposition of ex(B) - ex(A) at the first age, by age (and cause).
+
+    A and B are life-table inputs with the same key columns, groups and ages. Optional
+    ``deaths_<cause>`` columns split each age's contribution by cause; deaths not given by
+    cause (``deaths`` minus their sum) form the cause ``other``. Without them the cause is
+    ``all``.
+    """
     with _reported():
         data_a = _life_input(file_a, allow_causes=True)
         data_b = _life_input(file_b, allow_causes=True)

@@ -223,7 +223,7 @@ def a0_both_sexes(
 
     Examples
     --------
-    >>> float(a0_both_sexes(0.3, 0.2, 1, 3))
+    >>> round(float(a0_both_sexes(0.3, 0.2, 1, 3)), 12)
     0.225
     """
     af, am = np.asarray(a0_female, np.float64), np.asarray(a0_male, np.float64)

@@ -133,8 +133,7 @@ def stage_deaths(
                     WHEN birth_date IS NOT NULL AND death_date IS NOT NULL AND birth_date > death_date
                     THEN 'birth_date is after death_date' END AS e_birth_date,
                CASE WHEN e_age_fmt IS NOT NULL THEN e_age_fmt
-                    WHEN age_from_dates IS NULL AND age_given IS NULL AND e_birth_date IS NULL
-                         AND NOT (birth_date IS NOT NULL AND death_date IS NOT NULL)
+                    WHEN birth_date IS NULL AND e_birth_date IS NULL AND age_given IS NULL
                     THEN 'give birth_date or age (completed years)'
                     WHEN age_from_dates IS NOT NULL AND age_given IS NOT NULL
                          AND age_from_dates <> age_given
@@ -153,15 +152,16 @@ def stage_deaths(
                          || coalesce(CAST(valid_to AS VARCHAR), 'today') || ')' END AS e_region,
                CASE WHEN icd_raw IS NULL OR icd_raw = '' THEN 'an underlying cause is required'
                     WHEN NOT regexp_matches(icd_raw, '{_ICD10}')
-                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10,
-               sex_raw, region_raw, icd_raw
+                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
         FROM c
     """,
         [source, today],
     )
 
 
-def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], list[Problem], int]:
+def death_problems(
+    store: Store, file: str, limit: int, source_sql: str, columns: dict[str, str]
+) -> tuple[Counter[str], list[Problem], int]:
     """Count every problem in ``_dr`` by reason; return the first ``limit`` in full and the
     number of records with at least one problem. Duplicate ids within the file are problems."""
     con = store.con
@@ -188,18 +188,10 @@ def death_problems(store: Store, file: str, limit: int) -> tuple[Counter[str], l
     assert bad_rows is not None
     problems: list[Problem] = []
     if reasons:
-        raw = {
-            "id": "id",
-            "sex": "sex_raw",
-            "birth_date": "CAST(birth_date AS VARCHAR)",
-            "age": "CAST(age AS VARCHAR)",
-            "death_date": "CAST(death_date AS VARCHAR)",
-            "region": "region_raw",
-            "icd10": "icd_raw",
-        }
+        raw = {f: (f"CAST(src.{f} AS VARCHAR)" if f in columns else "NULL") for f in DEATH_FIELDS}
         parts = [
-            f"SELECT _row, '{f}' AS field, {e} AS message, {raw[f]} AS value FROM _dr "
-            f"WHERE {e} IS NOT NULL"
+            f"SELECT d._row, '{f}' AS field, d.{e} AS message, {raw[f]} AS value "
+            f"FROM _dr d JOIN {source_sql} src ON src._row = d._row WHERE d.{e} IS NOT NULL"
             for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)
         ]
         parts.append(

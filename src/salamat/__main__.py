@@ -1,0 +1,5 @@
+"""``python -m salamat`` runs the command line."""
+
+from salamat.cli import main
+
+main()
