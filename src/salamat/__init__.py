@@ -5,14 +5,52 @@ The public Python API is listed in ``__all__`` (a test checks that every name re
 
 from __future__ import annotations
 
+from salamat.decompose import Decomposition, arriaga, arriaga_by_cause
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
+from salamat.intervals import poisson_exact, wilson
+from salamat.lifetable import (
+    KannistoFit,
+    LifeTable,
+    QxAboveOneError,
+    a0_both_sexes,
+    kannisto_smooth,
+    life_table,
+)
+from salamat.ncd import NCDProbability, ncd_30q70
+from salamat.standardise import (
+    CrudeRate,
+    StandardisedRate,
+    StandardPopulation,
+    crude_rate,
+    standard_population,
+    standardise,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CrudeRate",
+    "Decomposition",
     "InputError",
+    "KannistoFit",
+    "LifeTable",
     "MethodError",
+    "NCDProbability",
+    "QxAboveOneError",
     "SalamatError",
+    "StandardPopulation",
+    "StandardisedRate",
     "StoreError",
     "__version__",
+    "a0_both_sexes",
+    "arriaga",
+    "arriaga_by_cause",
+    "crude_rate",
+    "kannisto_smooth",
+    "life_table",
+    "ncd_30q70",
+    "poisson_exact",
+    "standard_population",
+    "standardise",
+    "wilson",
 ]

@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from salamat import __version__, services
+from salamat.cli_methods import register as register_methods
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store, resolve_store_path
@@ -340,8 +341,8 @@ def demo(
         )
 
 
-def main() -> None:
-    from salamat.cli_registry import register_all
+register_methods(app)
 
-    register_all(app)
+
+def main() -> None:
     app()

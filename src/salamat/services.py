@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 import salamat.ingest.observations
-import salamat.ingest.wpp  # noqa: F401  (registers the parsers)
+import salamat.ingest.wpp
 from salamat.errors import InputError
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population

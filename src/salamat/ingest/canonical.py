@@ -195,7 +195,7 @@ def validate(
         bad |= mask.to_numpy()
 
     # disaggregations
-    sex = df["sex"].str.lower().map(lambda s: SEX_CODES.get(s, None) if s else "total")
+    sex = df["sex"].str.lower().map(lambda s: SEX_CODES.get(s) if s else "total")
     flag(sex.isna(), "sex", "expected female, male or total (also F, M, T, 1, 2, both)")
     df["sex"] = sex.fillna("")
     age = df["age"].map(canonical_age)
