@@ -30,8 +30,27 @@ def db_path(tmp_path: Path) -> Path:
 def table_snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
     """Every data table's rows, sorted: equal snapshots mean an unchanged store."""
     out = {}
-    for table in ("observation", "death_record", "deaths", "population", "import_log",
-                  "data_element", "orgunit"):
+    for table in (
+        "observation",
+        "death_record",
+        "deaths",
+        "population",
+        "import_log",
+        "data_element",
+        "orgunit",
+    ):
         rows = store.con.execute(f"SELECT * FROM {table}").fetchall()
         out[table] = sorted(rows, key=repr)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo store built once per test session (read it; do not write to it)."""
+    from salamat.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    with Store.open(path) as s:
+        summaries = build_demo(s)
+    assert all(x.ok for x in summaries), [x.as_dict() for x in summaries if not x.ok]
+    return path

@@ -22,8 +22,10 @@ def deaths(store: Store, **where: object) -> dict[str, int]:
     sql = "SELECT cause, sum(deaths) FROM deaths"
     if where:
         sql += " WHERE " + " AND ".join(f"{k} = ?" for k in where)
-    return {c: int(n) for c, n in store.con.execute(sql + " GROUP BY cause",
-                                                    list(where.values())).fetchall()}
+    return {
+        c: int(n)
+        for c, n in store.con.execute(sql + " GROUP BY cause", list(where.values())).fetchall()
+    }
 
 
 def test_real_shaped_file_is_normalised_and_aggregated(store: Store) -> None:
@@ -40,8 +42,14 @@ def test_real_shaped_file_is_normalised_and_aggregated(store: Store) -> None:
     kz75 = deaths(store, region="KZ-75", year=2023)
     assert kz75 == {"all": 5, "circulatory": 2, "ncd4": 3, "cancer": 1, "ill_defined": 1}
     kz71 = deaths(store, region="KZ-71", year=2023)
-    assert kz71 == {"all": 5, "external": 1, "diabetes": 1, "respiratory_chronic": 1,
-                    "ncd4": 2, "tuberculosis": 1}
+    assert kz71 == {
+        "all": 5,
+        "external": 1,
+        "diabetes": 1,
+        "respiratory_chronic": 1,
+        "ncd4": 2,
+        "tuberculosis": 1,
+    }
     # each unit on its own side of the border changes
     assert deaths(store, region="KZ-ALM", year=2021) == {"all": 1, "cancer": 1, "ncd4": 1}
     assert deaths(store, region="KZ-19", year=2022)["circulatory"] == 1
@@ -61,13 +69,18 @@ def test_aggregates_equal_a_recount_of_the_records(store: Store, tmp_path: Path)
     year = pd.to_datetime(d["death_date"]).dt.year
     icd3 = d["icd10"].str.replace(".", "", regex=False).str[:3]
     expect_all = d.assign(year=year).groupby(["region", "year", "sex", "age"]).size()
-    got = store.con.execute("SELECT region, year, sex, age, deaths FROM deaths "
-                            "WHERE cause = 'all'").df()
+    got = store.con.execute(
+        "SELECT region, year, sex, age, deaths FROM deaths WHERE cause = 'all'"
+    ).df()
     got["sex"] = got["sex"].map({"female": "F", "male": "M"})
     got = got.set_index(["region", "year", "sex", "age"])["deaths"].sort_index()
     assert got.to_dict() == expect_all.sort_index().to_dict()
-    ncd = icd3.between("I00", "I99") | icd3.between("C00", "C97") | icd3.between(
-        "E10", "E14") | icd3.between("J30", "J98")
+    ncd = (
+        icd3.between("I00", "I99")
+        | icd3.between("C00", "C97")
+        | icd3.between("E10", "E14")
+        | icd3.between("J30", "J98")
+    )
     assert deaths(store)["ncd4"] == int(ncd.sum())
     assert deaths(store)["all"] == len(d)
 
@@ -93,7 +106,8 @@ BAD = [
 
 @pytest.mark.parametrize(("row", "field", "fragment"), BAD)
 def test_every_bad_record_is_named_and_nothing_is_written(
-        store: Store, tmp_path: Path, row: str, field: str, fragment: str) -> None:
+    store: Store, tmp_path: Path, row: str, field: str, fragment: str
+) -> None:
     services.run_import(store, "deaths", [SAMPLE])
     before = table_snapshot(store)
     f = tmp_path / "bad.csv"
@@ -107,9 +121,11 @@ def test_every_bad_record_is_named_and_nothing_is_written(
 
 def test_duplicate_record_ids(store: Store, tmp_path: Path) -> None:
     f = tmp_path / "dup.csv"
-    f.write_text(HEADER + "A,M,1960-01-01,,2023-01-01,KZ-75,I21.9\n"
-                          "B,M,1960-01-01,,2023-01-01,KZ-75,I21.9\n"
-                          "A,F,1970-01-01,,2023-02-01,KZ-75,C34.9\n")
+    f.write_text(
+        HEADER + "A,M,1960-01-01,,2023-01-01,KZ-75,I21.9\n"
+        "B,M,1960-01-01,,2023-01-01,KZ-75,I21.9\n"
+        "A,F,1970-01-01,,2023-02-01,KZ-75,C34.9\n"
+    )
     s = services.run_import(store, "deaths", [f])
     assert s.status == "ERROR"
     assert [(p.row, p.field) for p in s.problems] == [(4, "id")]
@@ -158,35 +174,50 @@ POP = "region,year,sex,age,population\n"
 
 def test_population_import_and_its_errors(store: Store, tmp_path: Path) -> None:
     f = tmp_path / "pop.csv"
-    f.write_text(POP + "KZ-75,2023,F,0,12000\nKZ-75,2023,F,1,11800\nKZ-75,2023,F,2+,900000\n"
-                       "KZ-75,2023,male,0,12500\n")
+    f.write_text(
+        POP + "KZ-75,2023,F,0,12000\nKZ-75,2023,F,1,11800\nKZ-75,2023,F,2+,900000\n"
+        "KZ-75,2023,male,0,12500\n"
+    )
     s = services.run_import(store, "population", [f])
     assert (s.status, s.created) == ("SUCCESS", 4)
     assert services.run_import(store, "population", [f]).unchanged == 4
     before = table_snapshot(store)
     bad = tmp_path / "bad.csv"
-    bad.write_text(POP + "KZ-75,2023,F,0,-5\n"           # row 2 negative
-                         "KZ-75,2023,F,1,11800\n"         # row 3 ok
-                         "KZ-75,2023,F,1,11800\n"         # row 4 duplicate
-                         "KZ-99,2023,F,3,10\n"            # row 5 unknown region
-                         "KZ-79,2010,F,3,10\n"            # row 6 not valid yet
-                         "KZ-75,20x3,F,3,10\n"            # row 7 bad year
-                         "KZ-75,2023,F,3,ten\n"           # row 8 not a number
-                         "KZ-75,2022,F,80+,10\n"          # row 9 open band ...
-                         "KZ-75,2022,F,85,10\n")          # row 10 ... above it
+    bad.write_text(
+        POP + "KZ-75,2023,F,0,-5\n"  # row 2 negative
+        "KZ-75,2023,F,1,11800\n"  # row 3 ok
+        "KZ-75,2023,F,1,11800\n"  # row 4 duplicate
+        "KZ-99,2023,F,3,10\n"  # row 5 unknown region
+        "KZ-79,2010,F,3,10\n"  # row 6 not valid yet
+        "KZ-75,20x3,F,3,10\n"  # row 7 bad year
+        "KZ-75,2023,F,3,ten\n"  # row 8 not a number
+        "KZ-75,2022,F,80+,10\n"  # row 9 open band ...
+        "KZ-75,2022,F,85,10\n"
+    )  # row 10 ... above it
     s = services.run_import(store, "population", [bad])
     assert s.status == "ERROR"
     got = [(p.row, p.field) for p in s.problems]
-    assert got == [(2, "population"), (4, "age"), (5, "region"), (6, "region"), (7, "year"),
-                   (8, "population"), (10, "age")]
+    assert got == [
+        (2, "population"),
+        (4, "age"),
+        (5, "region"),
+        (6, "region"),
+        (7, "year"),
+        (8, "population"),
+        (10, "age"),
+    ]
     assert table_snapshot(store) == before
 
 
 def _kill_during_import(db: Path, tmp_path: Path, args: list[str]) -> None:
     marker = tmp_path / "in-transaction"
     env = {**os.environ, "SALAMAT_TEST_HOLD_IN_TRANSACTION": str(marker)}
-    proc = subprocess.Popen([sys.executable, "-m", "salamat", "import", *args, "--db", str(db)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "salamat", "import", *args, "--db", str(db)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert proc.poll() is None, "the import ended before reaching its transaction"
@@ -198,7 +229,8 @@ def _kill_during_import(db: Path, tmp_path: Path, args: list[str]) -> None:
 
 @pytest.mark.parametrize("kind", ["deaths", "observations"])
 def test_an_import_killed_mid_transaction_leaves_the_store_as_it_was(
-        db_path: Path, tmp_path: Path, kind: str) -> None:
+    db_path: Path, tmp_path: Path, kind: str
+) -> None:
     with Store.open(db_path) as s:
         services.run_import(s, "deaths", [SAMPLE])
         obs = tmp_path / "obs.csv"

@@ -41,13 +41,18 @@ def test_import_creates_then_is_idempotent_then_updates(store: Store, tmp_path: 
     assert (s3.created, s3.updated, s3.unchanged) == (0, 1, 5)
     row = store.con.execute(
         "SELECT value, import_id, unit, sex, age FROM observation "
-        "WHERE indicator='le0' AND area='KAZ' AND period='2022'").fetchall()
+        "WHERE indicator='le0' AND area='KAZ' AND period='2022'"
+    ).fetchall()
     assert row == [(74.45, s3.import_id, "years", "total", "all")]
 
 
-def test_units_default_to_the_indicator_unit_and_aliases_resolve(store: Store, tmp_path: Path) -> None:
-    f = write(tmp_path, "indicator,area,period,value,source\nle0,KZ,2020,71.37,BNS\n"
-                        "le0,KZ-ALA,2020,74.1,BNS\n")
+def test_units_default_to_the_indicator_unit_and_aliases_resolve(
+    store: Store, tmp_path: Path
+) -> None:
+    f = write(
+        tmp_path,
+        "indicator,area,period,value,source\nle0,KZ,2020,71.37,BNS\nle0,KZ-ALA,2020,74.1,BNS\n",
+    )
     assert services.run_import(store, "observations", [f]).ok
     rows = store.con.execute("SELECT area, unit FROM observation ORDER BY area").fetchall()
     assert rows == [("KAZ", "years"), ("KZ-75", "years")]
@@ -89,7 +94,8 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("row", "field", "fragment"), BAD_ROWS)
 def test_every_bad_row_is_named_and_nothing_is_written(
-        store: Store, tmp_path: Path, row: str, field: str, fragment: str) -> None:
+    store: Store, tmp_path: Path, row: str, field: str, fragment: str
+) -> None:
     services.run_import(store, "observations", [write(tmp_path, GOOD, "seed.csv")])
     before = table_snapshot(store)
     header = "indicator,area,period,value,sex,age,lower,upper,unit,source\n"
@@ -114,26 +120,34 @@ def test_all_problems_are_reported_at_once(store: Store, tmp_path: Path) -> None
 
 
 def test_duplicate_key_names_the_first_row(store: Store, tmp_path: Path) -> None:
-    f = write(tmp_path, "indicator,area,period,value,source\nle0,KAZ,2020,71,S\n"
-                        "le0,KAZ,2020,72,S\n")
+    f = write(
+        tmp_path, "indicator,area,period,value,source\nle0,KAZ,2020,71,S\nle0,KAZ,2020,72,S\n"
+    )
     s = services.run_import(store, "observations", [f])
     assert s.status == "ERROR"
     assert s.problems[0].row == 3 and "as row 2" in s.problems[0].message
 
 
 def test_same_value_from_two_sources_is_kept_side_by_side(store: Store, tmp_path: Path) -> None:
-    f = write(tmp_path, "indicator,area,period,value,source\nle0,KAZ,2020,71.37,BNS\n"
-                        "le0,KAZ,2020,70.98,UN WPP 2024\n")
+    f = write(
+        tmp_path,
+        "indicator,area,period,value,source\nle0,KAZ,2020,71.37,BNS\n"
+        "le0,KAZ,2020,70.98,UN WPP 2024\n",
+    )
     assert services.run_import(store, "observations", [f]).created == 2
 
 
 def test_missing_and_unknown_columns(store: Store, tmp_path: Path) -> None:
-    s = services.run_import(store, "observations",
-                            [write(tmp_path, "indicator,area,value\nle0,KAZ,70\n")])
+    s = services.run_import(
+        store, "observations", [write(tmp_path, "indicator,area,value\nle0,KAZ,70\n")]
+    )
     assert s.status == "ERROR" and s.problems[0].field == "period"
     assert "required column is missing" in s.problems[0].message
-    s = services.run_import(store, "observations", [write(
-        tmp_path, "indicator,area,period,value,lowr\nle0,KAZ,2020,70,60\n", "b.csv")])
+    s = services.run_import(
+        store,
+        "observations",
+        [write(tmp_path, "indicator,area,period,value,lowr\nle0,KAZ,2020,70,60\n", "b.csv")],
+    )
     assert s.status == "ERROR" and s.problems[0].field == "lowr"
 
 
@@ -152,10 +166,13 @@ def test_mapping_file_maps_codes(store: Store, tmp_path: Path) -> None:
 
 
 def test_new_indicators_need_the_flag(store: Store, tmp_path: Path) -> None:
-    f = write(tmp_path, "indicator,area,period,value,unit,source\nbeds_per_10k,KAZ,2022,41.2,"
-                        "per 10000,MoH\n")
+    f = write(
+        tmp_path,
+        "indicator,area,period,value,unit,source\nbeds_per_10k,KAZ,2022,41.2,per 10000,MoH\n",
+    )
     assert services.run_import(store, "observations", [f]).status == "ERROR"
     s = services.run_import(store, "observations", [f], new_indicators=True)
     assert s.ok
-    assert store.con.execute("SELECT unit, origin FROM data_element WHERE code = "
-                             "'beds_per_10k'").fetchall() == [("per 10000", "user")]
+    assert store.con.execute(
+        "SELECT unit, origin FROM data_element WHERE code = 'beds_per_10k'"
+    ).fetchall() == [("per 10000", "user")]

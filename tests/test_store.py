@@ -27,10 +27,18 @@ def test_groups_ots_and_who_regions(store: Store) -> None:
     rows = store.con.execute(
         "SELECT member, role FROM orgunit_group WHERE group_code = 'OTS' ORDER BY member"
     ).fetchall()
-    assert rows == [("AZE", "member"), ("HUN", "observer"), ("KAZ", "member"),
-                    ("KGZ", "member"), ("TKM", "observer"), ("TUR", "member"), ("UZB", "member")]
+    assert rows == [
+        ("AZE", "member"),
+        ("HUN", "observer"),
+        ("KAZ", "member"),
+        ("KGZ", "member"),
+        ("TKM", "observer"),
+        ("TUR", "member"),
+        ("UZB", "member"),
+    ]
     eur = store.con.execute(
-        "SELECT count(*) FROM orgunit_group WHERE group_code = 'WHO-EUR'").fetchall()[0][0]
+        "SELECT count(*) FROM orgunit_group WHERE group_code = 'WHO-EUR'"
+    ).fetchall()[0][0]
     assert eur == 53  # the WHO European Region's member states
     kaz_region = store.con.execute(
         "SELECT group_code FROM orgunit_group WHERE member = 'KAZ' AND group_code LIKE 'WHO-%'"
@@ -46,8 +54,11 @@ def test_kazakhstan_regions_before_and_after_both_reforms(store: Store) -> None:
     ont = cat.orgunits["KZ-ONT"]
     assert ont.valid_to == date(2017, 12, 31)
     assert [s for s, _ in cat.successors["KZ-ONT"]] == ["KZ-61", "KZ-79"]
-    for old, new in (("KZ-VOS", {"KZ-63", "KZ-10"}), ("KZ-ALM", {"KZ-19", "KZ-33"}),
-                     ("KZ-KAR", {"KZ-35", "KZ-62"})):
+    for old, new in (
+        ("KZ-VOS", {"KZ-63", "KZ-10"}),
+        ("KZ-ALM", {"KZ-19", "KZ-33"}),
+        ("KZ-KAR", {"KZ-35", "KZ-62"}),
+    ):
         assert cat.orgunits[old].valid_to == date(2021, 12, 31)
         assert {s for s, _ in cat.successors[old]} == new
         for s in new:
@@ -65,7 +76,9 @@ def test_store_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     assert resolve_store_path(tmp_path / "x.duckdb") == tmp_path / "x.duckdb"
     monkeypatch.delenv("SALAMAT_DB")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert resolve_store_path(None) == default_store_path() == tmp_path / "xdg/salamat/salamat.duckdb"
+    assert (
+        resolve_store_path(None) == default_store_path() == tmp_path / "xdg/salamat/salamat.duckdb"
+    )
 
 
 def test_reading_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
@@ -75,13 +88,21 @@ def test_reading_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_a_second_writer_gets_store_is_busy(db_path: Path) -> None:
     Store.connect(db_path).close()
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import sys, time
         from salamat.store.connection import Store
         s = Store.connect({str(db_path)!r})
         print("open", flush=True)
         time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
+    """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None
         assert holder.stdout.readline().strip() == "open"

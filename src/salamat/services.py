@@ -8,9 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-import salamat.ingest.observations
-import salamat.ingest.wpp
 from salamat.errors import InputError
+from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.registry import parser_kinds
@@ -19,9 +18,9 @@ from salamat.store.connection import Store
 from salamat.store.queries import series_frame, store_info
 from salamat.store.reference import load_catalog
 
-__all__ = ["import_kinds", "info", "read_mapping", "run_import", "series"]
+load_parsers()
 
-del salamat  # only imported for registration
+__all__ = ["import_kinds", "info", "read_mapping", "run_import", "series"]
 
 
 def import_kinds() -> dict[str, str]:

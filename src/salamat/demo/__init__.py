@@ -15,6 +15,7 @@ from pathlib import Path
 
 from salamat.demo.kz import kz_observations
 from salamat.demo.synthetic import POPULATION_SOURCE, SOURCE, synthetic_deaths, synthetic_population
+from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.summary import ImportSummary
@@ -40,10 +41,7 @@ def build_demo(
     store: Store, *, seed: int = 2024, progress: Progress | None = None
 ) -> list[ImportSummary]:
     """Import every demo dataset; returns one import summary per step. Safe to run again."""
-    import salamat.ingest.observations
-    import salamat.ingest.owid
-    import salamat.ingest.wpp  # noqa: F401  (register the parsers)
-
+    load_parsers()
     tick = progress or (lambda _s: None)
     data = resources.files("salamat") / "data" / "demo"
     summaries: list[ImportSummary] = []

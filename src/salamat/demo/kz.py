@@ -64,8 +64,8 @@ def assign_units(dataset: str, row_key: pd.Series, year: pd.Series) -> pd.Series
     for r in rules.itertuples(index=False):
         if r.dataset not in ("*", dataset):
             continue
-        lo = int(r.from_year) if r.from_year else -(10**6)
-        hi = int(r.to_year) if r.to_year else 10**6
+        lo = int(str(r.from_year)) if r.from_year else -(10**6)
+        hi = int(str(r.to_year)) if r.to_year else 10**6
         hit = ~done & (row_key.to_numpy() == r.row) & (years >= lo) & (years <= hi)
         unit[hit] = r.unit
         done |= hit

@@ -82,7 +82,8 @@ def _age_share() -> np.ndarray:
     bands = [f"{a}-{a + 4}" for a in range(0, 100, 5)] + ["100+"]
     counts = np.array([float(row[b].replace(" ", "")) for b in bands])
     single = np.concatenate([np.repeat(counts[:-1] / 5.0, 5), counts[-1:]])
-    return single / single.sum()
+    share: np.ndarray = single / single.sum()
+    return share
 
 
 def _mx(sex: str, period: str) -> np.ndarray:
@@ -92,7 +93,8 @@ def _mx(sex: str, period: str) -> np.ndarray:
     rate = dict(zip(sel["age"].str.rstrip("+").astype(int), sel["mx"].astype(float), strict=True))
     ages = np.arange(MAX_AGE + 1)
     start = np.where(ages == 0, 0, np.where(ages < 5, 1, np.minimum(ages // 5 * 5, 100)))
-    return np.array([rate[int(s)] for s in start])
+    out: np.ndarray = np.array([rate[int(s)] for s in start])
+    return out
 
 
 def synthetic_population() -> pd.DataFrame:

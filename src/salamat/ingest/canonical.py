@@ -164,9 +164,9 @@ def validate(
             period_info[p] = str(exc)
     bad_period = df["period"].map(lambda p: isinstance(period_info.get(p), str)).astype(bool)
     for i in np.flatnonzero(bad_period.to_numpy()):
-        msg = period_info[df["period"].iat[i]]
+        msg = period_info[_at(df, "period", i)]
         assert isinstance(msg, str)
-        problems.append(Problem(files[i], int(rows[i]), "period", msg, df["period"].iat[i]))
+        problems.append(Problem(files[i], int(rows[i]), "period", msg, _at(df, "period", i)))
     bad |= bad_period.to_numpy()
     ok_p = df["period"].map(lambda p: not isinstance(period_info.get(p, ""), str)).astype(bool)
     df["period_type"] = df["period"].map(lambda p: _pick(period_info.get(p), 1))
@@ -184,14 +184,14 @@ def validate(
     after = ok_p & valid_to.notna() & (df["period_end"] > valid_to)
     for mask, word in ((before, "before"), (after, "after")):
         for i in np.flatnonzero(mask.to_numpy()):
-            unit = catalog.orgunits[df["area"].iat[i]]
+            unit = catalog.orgunits[_at(df, "area", i)]
             span = f"{unit.valid_from or '...'} to {unit.valid_to or 'today'}"
             hint = catalog.lineage_hint(unit.code)
             msg = (
-                f"period {df['period'].iat[i]} falls {word} the validity of {unit.code} "
+                f"period {_at(df, 'period', i)} falls {word} the validity of {unit.code} "
                 f"({unit.name_en}, {span})" + (f": {hint}" if hint else "")
             )
-            problems.append(Problem(files[i], int(rows[i]), "area", msg, df["area"].iat[i]))
+            problems.append(Problem(files[i], int(rows[i]), "area", msg, _at(df, "area", i)))
         bad |= mask.to_numpy()
 
     # disaggregations
@@ -223,18 +223,20 @@ def validate(
     flag(hi.notna() & val.notna() & (hi < val), "upper", "upper bound is below the value")
 
     # unit
-    expected_unit = pd.Series([catalog.data_elements.get(c) or "" for c in df["indicator"]],
-                              index=df.index, dtype=object)
-    mismatch = ((df["unit"] != "") & (expected_unit != "")
-                & (df["unit"].astype(object) != expected_unit)).astype(bool)
+    expected_unit = pd.Series(
+        [catalog.data_elements.get(c) or "" for c in df["indicator"]], index=df.index, dtype=object
+    )
+    mismatch = (
+        (df["unit"] != "") & (expected_unit != "") & (df["unit"].astype(object) != expected_unit)
+    ).astype(bool)
     for i in np.flatnonzero(mismatch.to_numpy()):
         problems.append(
             Problem(
                 files[i],
                 int(rows[i]),
                 "unit",
-                f"indicator {df['indicator'].iat[i]} is measured in {expected_unit.iat[i]!r}",
-                df["unit"].iat[i],
+                f"indicator {_at(df, 'indicator', i)} is measured in {expected_unit.iloc[int(i)]!r}",
+                _at(df, "unit", i),
             )
         )
     bad |= mismatch.to_numpy()
@@ -253,8 +255,9 @@ def validate(
     if dup.any():
         first_row = df[dup].groupby(key, sort=False)["_row"].transform("first")
         later = df[dup].duplicated(subset=key, keep="first")
+        positions = {idx: pos for pos, idx in enumerate(df.index)}
         for idx in later[later].index:
-            i = df.index.get_loc(idx)
+            i = np.int64(positions[idx])
             problems.append(
                 Problem(
                     files[i],
@@ -262,7 +265,7 @@ def validate(
                     "value",
                     f"the same indicator, area, period, disaggregation and source as row "
                     f"{int(first_row.loc[idx])}: each value may appear once",
-                    df["value"].iat[i],
+                    _at(df, "value", i),
                 )
             )
             bad[i] = True
@@ -291,6 +294,10 @@ def validate(
         }
     )
     return Validated(frame.reset_index(drop=True), problems, int(bad.sum()))
+
+
+def _at(df: pd.DataFrame, col: str, i: int | np.integer) -> str:
+    return str(df[col].iloc[int(i)])
 
 
 def raw_nonblank(df: pd.DataFrame, col: str) -> pd.Series:

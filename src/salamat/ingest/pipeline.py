@@ -168,8 +168,8 @@ def apply_mapping(raw: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.D
     """Replace codes by the user's mapping (``--map``), per dimension, before validation."""
     for dimension, table in mapping.items():
         if dimension in raw.columns:
-            col = raw[dimension].astype("string")
-            raw[dimension] = col.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
+            values = raw[dimension].astype(object)
+            raw[dimension] = values.map(lambda v, t=table: t.get(v, v) if isinstance(v, str) else v)
     return raw
 
 

@@ -130,7 +130,9 @@ def _run(
         table = f"_staged{i}"
         if kind == "deaths":
             stage_deaths(store, rel, columns, label, date.today())
-            reasons, problems, bad = death_problems(store, str(path), MAX_PROBLEMS_KEPT, rel, columns)
+            reasons, problems, bad = death_problems(
+                store, str(path), MAX_PROBLEMS_KEPT, rel, columns
+            )
             store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dr")
         else:
             stage_population(store, rel, label)

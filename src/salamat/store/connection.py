@@ -171,13 +171,17 @@ class Store:
         for table, columns in REFERENCE_TABLES.items():
             rows = _bundled_rows(table)
             self.con.execute(f"DELETE FROM {table} WHERE origin = 'bundled'")
-            frame = pd.DataFrame([[(r.get(c) or None) for c in columns] for r in rows],
-                                 columns=list(columns), dtype=object)
+            frame = pd.DataFrame(
+                [[(r.get(c) or None) for c in columns] for r in rows],
+                columns=list(columns),
+                dtype=object,
+            )
             self.con.register("_bundled", frame)
             try:
                 self.con.execute(
                     f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) "
-                    f"SELECT {', '.join(columns)} FROM _bundled")
+                    f"SELECT {', '.join(columns)} FROM _bundled"
+                )
             finally:
                 self.con.unregister("_bundled")
         self._rebuild_cause_ranges()

@@ -1,0 +1,124 @@
+"""The demo store: real series on the right units, synthetic records labelled, rebuilt safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA
+from salamat.cli import app
+from salamat.store.connection import Store
+
+runner = CliRunner()
+
+WPP_E0 = (
+    Path(__file__).parents[1] / "src/salamat/data/demo/un_wpp/wpp2024_e0_by_sex_OTS_1950-2023.csv"
+)
+
+
+def series(db: Path, *args: str) -> list[dict[str, str]]:
+    res = runner.invoke(app, ["series", *args, "--db", str(db), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    return list(csv.DictReader(io.StringIO(res.stdout)))
+
+
+def test_series_le0_kaz_prints_wpp_2024(demo_db: Path) -> None:
+    rows = [r for r in series(demo_db, "le0", "--area", "KAZ") if r["source"] == "UN WPP 2024"]
+    annual = {r["period"]: float(r["value"]) for r in rows if "-" not in r["period"]}
+    with open(WPP_E0, encoding="utf-8") as fh:
+        published = {
+            r["year"]: float(r["e0"])
+            for r in csv.DictReader(fh)
+            if r["iso3"] == "KAZ" and r["sex"] == "both"
+        }
+    assert annual == published
+    assert len(annual) == 74  # 1950-2023
+    assert {r["unit"] for r in rows} == {"years"}
+
+
+def test_regional_series_never_cross_a_border_change(demo_db: Path) -> None:
+    def years(area: str) -> list[int]:
+        return sorted(
+            {int(r["period"]) for r in series(demo_db, "le0", "--area", area, "--sex", "all")}
+        )
+
+    assert years("KZ-ONT") == list(range(1999, 2017))
+    assert years("KZ-61") == list(range(2017, 2023))  # Turkistan: from 2017 in the workbook
+    assert years("KZ-79") == list(range(2017, 2023))
+    assert years("KZ-ALM") == list(range(1999, 2022))
+    assert years("KZ-19") == [2022]
+    assert years("KZ-10") == [2022]
+    assert years("KZ-75") == list(range(1999, 2023))
+    # the Turkistan row of the workbook, 2016, is South Kazakhstan's value
+    ont = {r["period"]: r["value"] for r in series(demo_db, "le0", "--area", "KZ-ONT")}
+    assert ont["2016"] == "72.58"
+    # physicians: the workbook's Turkistan row means South Kazakhstan up to 2017
+    phys = series(demo_db, "physicians", "--area", "KZ-ONT")
+    assert max(int(r["period"]) for r in phys) == 2017
+    assert [int(r["period"]) for r in series(demo_db, "physicians", "--area", "KZ-61")] == list(
+        range(2018, 2023)
+    )
+
+
+def test_synthetic_records_are_labelled(demo_db: Path) -> None:
+    with Store.open(demo_db, read_only=True) as s:
+        sources = {
+            r[0] for r in s.con.execute("SELECT DISTINCT source FROM death_record").fetchall()
+        }
+        pops = {r[0] for r in s.con.execute("SELECT DISTINCT source FROM population").fetchall()}
+        n = s.con.execute("SELECT sum(deaths) FROM deaths WHERE cause = 'all'").fetchall()[0][0]
+    assert len(sources) == 1 and next(iter(sources)).startswith("SYNTHETIC")
+    assert len(pops) == 1 and next(iter(pops)).startswith("SYNTHETIC")
+    # calibrated on real rates: Kazakhstan registers roughly 130-190 thousand deaths a year
+    assert 6 * 120_000 < n < 6 * 200_000
+
+
+def test_the_seven_countries_and_owid_series(demo_db: Path) -> None:
+    ots = series(demo_db, "le0", "--area", "OTS", "--from", "2023", "--source", "UN WPP 2024")
+    assert sorted(r["area"] for r in ots) == ["AZE", "HUN", "KAZ", "KGZ", "TKM", "TUR", "UZB"]
+    tb = series(demo_db, "tb_incidence", "--area", "KAZ")
+    assert tb and tb[0]["unit"] == "per 100,000 population"
+    assert "Our World in Data" in tb[0]["source"]
+    assert series(demo_db, "che_gdp", "--area", "KAZ")
+
+
+def test_demo_twice_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "d.duckdb"
+    first = runner.invoke(app, ["demo", "--db", str(db)])
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["demo", "--db", str(db)])
+    assert second.exit_code == 0
+    assert "created  updated  unchanged" in second.stdout
+    for line in second.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 5 and all(p.isdigit() for p in parts):
+            assert parts[0] == "0" and parts[1] == "0", line
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_info(demo_db: Path, fmt: str) -> None:
+    res = runner.invoke(app, ["info", "--db", str(demo_db), "--format", fmt])
+    assert res.exit_code == 0, res.output
+    assert "observations" in res.stdout
+
+
+def test_cli_import_exit_codes_and_json_summary(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    ok = runner.invoke(
+        app, ["import", "deaths", str(DATA / "deaths_sample.csv"), "--db", db, "--format", "json"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert '"created": 14' in ok.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator,area,period,value,source\nle0,XYZ,2020,70,S\n")
+    res = runner.invoke(app, ["import", "observations", str(bad), "--db", db])
+    assert res.exit_code == 1
+    assert "row 2" in res.stdout and "area" in res.stdout
+    res = runner.invoke(app, ["series", "le0", "--area", "NOWHERE", "--db", db])
+    assert res.exit_code == 2 and "unknown area" in res.output
+    res = runner.invoke(app, ["series", "le0", "--area", "KAZ", "--db", str(tmp_path / "no.db")])
+    assert res.exit_code == 3 and "no store" in res.output

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+
+from conftest import DATA
+from salamat import services
+from salamat.store.connection import Store
+
+WPP = DATA / "wpp"
+
+
+def test_wide_wpp_e0_files_every_country(store: Store) -> None:
+    files = [WPP / f"wpp2024_e0{s}.txt.gz" for s in "BFM"]
+    s = services.run_import(store, "wpp", files)
+    assert s.status == "SUCCESS", s.as_dict()
+    assert any("UN regional aggregates not imported" in n for n in s.notes)
+    with gzip.open(WPP / "wpp2024_e0F.txt.gz", "rt") as fh:
+        wide = pd.read_csv(fh, sep="\t", dtype=str)
+    tur = float(wide.loc[wide["country_code"] == "792", "2023"].iloc[0])
+    got = store.con.execute(
+        "SELECT value, source FROM observation WHERE indicator='le0' AND "
+        "area='TUR' AND period='2023' AND sex='female'"
+    ).fetchall()
+    assert got == [(tur, "UN WPP 2024")]
+    n_countries = store.con.execute("SELECT count(DISTINCT area) FROM observation").fetchall()
+    assert n_countries[0][0] > 200
+    again = services.run_import(store, "wpp", files)
+    assert again.created == 0 and again.unchanged == s.created
+
+
+def test_wpp_file_it_does_not_know_is_an_error(store: Store) -> None:
+    s = services.run_import(store, "wpp", [WPP / "wpp2024_UNlocations.txt"])
+    assert s.status == "ERROR" and "not a WPP data file" in s.problems[0].message
+
+
+def test_owid_unknown_column_needs_a_mapping(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "owid.csv"
+    f.write_text(
+        "Entity,Code,Year,Hospital beds per 1000\nKazakhstan,KAZ,2019,6.1\nEurope,,2019,5.0\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.status == "ERROR" and "map it with --map" in s.problems[0].message
+    m = tmp_path / "map.csv"
+    m.write_text("dimension,from,to\nindicator,hospital beds per 1000,beds_per_1000\n")
+    s = services.run_import(store, "owid", [f], mapping=m, new_indicators=True)
+    assert s.ok and s.created == 1
+    assert any("Europe" in n for n in s.notes)  # the aggregate is named, not silently dropped
