@@ -133,11 +133,13 @@ def _run(
             reasons, problems, bad = death_problems(
                 store, str(path), MAX_PROBLEMS_KEPT, rel, columns
             )
-            store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _dr")
+            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+            store.con.execute(f"ALTER TABLE _dr RENAME TO {table}")
         else:
             stage_population(store, rel, label)
             reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
-            store.con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM _pop")
+            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+            store.con.execute(f"ALTER TABLE _pop RENAME TO {table}")
         n = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
         assert n is not None
         summary.total += int(n[0])
@@ -166,10 +168,12 @@ def _run(
             total = RecordCounts(0, 0, 0)
             for _path, table in staged:
                 if kind == "deaths":
-                    store.con.execute(f"CREATE OR REPLACE TEMP TABLE _dr AS SELECT * FROM {table}")
+                    store.con.execute("DROP TABLE IF EXISTS _dr")
+                    store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
                     c = merge_deaths(store, import_id, write=not dry_run)
                 else:
-                    store.con.execute(f"CREATE OR REPLACE TEMP TABLE _pop AS SELECT * FROM {table}")
+                    store.con.execute("DROP TABLE IF EXISTS _pop")
+                    store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
                     c = merge_population(store, import_id, started, write=not dry_run)
                 total = RecordCounts(
                     total.created + c.created,

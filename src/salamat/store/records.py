@@ -167,25 +167,32 @@ def death_problems(
     con = store.con
     reasons: Counter[str] = Counter()
     any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
-    for field, err in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True):
-        for msg, n in con.execute(
+    # One pass for the clean case: error counts per field and the number of distinct ids.
+    filters = ", ".join(f"count(*) FILTER (WHERE {e} IS NOT NULL)" for e in _ERR_COLUMNS)
+    head = con.execute(
+        f"SELECT count(id), count(DISTINCT id), {filters} FROM _dr"
+    ).fetchall()[0]
+    n_ids, n_distinct, per_field = int(head[0]), int(head[1]), [int(x) for x in head[2:]]
+    for field, err, n in zip(DEATH_FIELDS, _ERR_COLUMNS, per_field, strict=True):
+        if not n:
+            continue
+        for msg, k in con.execute(
             f"SELECT regexp_replace({err}, ' \\(\\d+ completed years\\)', ''), count(*) "
             f"FROM _dr WHERE {err} IS NOT NULL GROUP BY 1"
         ).fetchall():
-            reasons[f"{field}: {msg}"] += int(n)
+            reasons[f"{field}: {msg}"] += int(k)
     con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
-        SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
-        GROUP BY id HAVING count(*) > 1""")
-    dup_n = con.execute(
-        "SELECT count(*) FROM _dr JOIN _dr_dup USING (id) WHERE _row <> first_row"
-    ).fetchall()[0]
-    assert dup_n is not None
-    if dup_n[0]:
-        reasons["id: the record id appears more than once in the file"] += int(dup_n[0])
+        SELECT id, _row AS first_row FROM _dr WHERE false""")
+    if n_distinct < n_ids:
+        con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
+            SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
+            GROUP BY id HAVING count(*) > 1""")
+        reasons["id: the record id appears more than once in the file"] += n_ids - n_distinct
+    if not reasons:
+        return reasons, [], 0
     bad_rows = con.execute(f"""
         SELECT count(*) FROM _dr LEFT JOIN _dr_dup d USING (id)
         WHERE ({any_err}) OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchall()[0]
-    assert bad_rows is not None
     problems: list[Problem] = []
     if reasons:
         raw = {f: (f"CAST(src.{f} AS VARCHAR)" if f in columns else "NULL") for f in DEATH_FIELDS}

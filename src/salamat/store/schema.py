@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: indicator definitions on data_element; the target table
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -31,6 +31,19 @@ DDL: tuple[str, ...] = (
         code VARCHAR PRIMARY KEY, name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
         unit VARCHAR, description VARCHAR, international_code VARCHAR,
         origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    # version 2: an indicator is a definition (method, inputs, multiplier, direction, trend)
+    *(
+        f"ALTER TABLE data_element ADD COLUMN IF NOT EXISTS {col} VARCHAR"
+        for col in (
+            "sdg",
+            "method",
+            "inputs",
+            "multiplier",
+            "higher_is_better",
+            "trend",
+            "definition_source",
+        )
+    ),
     """CREATE TABLE IF NOT EXISTS cause_group (
         code VARCHAR PRIMARY KEY, name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
         icd10 VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL DEFAULT 'bundled')""",
@@ -59,6 +72,15 @@ DDL: tuple[str, ...] = (
         region VARCHAR NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL,
         age INTEGER NOT NULL, cause VARCHAR NOT NULL, deaths BIGINT NOT NULL,
         PRIMARY KEY (region, year, sex, age, cause))""",
+    # version 2: targets, each with its source document (bundled rows from data/targets.csv,
+    # synced by salamat.store.targets; users add their own with origin 'user')
+    """CREATE TABLE IF NOT EXISTS target (
+        code VARCHAR PRIMARY KEY, indicator VARCHAR NOT NULL, area VARCHAR NOT NULL,
+        sex VARCHAR NOT NULL, baseline_year INTEGER NOT NULL, baseline_value DOUBLE,
+        target_year INTEGER NOT NULL, target_value DOUBLE, target_change DOUBLE,
+        direction VARCHAR NOT NULL, series_source VARCHAR, trend VARCHAR,
+        document VARCHAR NOT NULL, document_date VARCHAR, source_url VARCHAR, note VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled', added_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS population (
         region VARCHAR NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL,
         age INTEGER NOT NULL, open_age BOOLEAN NOT NULL, population DOUBLE NOT NULL,
@@ -93,6 +115,13 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
         "unit",
         "description",
         "international_code",
+        "sdg",
+        "method",
+        "inputs",
+        "multiplier",
+        "higher_is_better",
+        "trend",
+        "definition_source",
     ),
     "cause_group": ("code", "name_en", "name_kk", "name_ru", "icd10", "note"),
 }

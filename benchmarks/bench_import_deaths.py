@@ -1,0 +1,127 @@
+"""Benchmark: importing unit-record deaths from Parquet, against a bare DuckDB GROUP BY.
+
+Usage: python benchmarks/bench_import_deaths.py [--records 10000000] [--repeat 3]
+
+1. Writes N synthetic death records (seeded) to benchmarks/_work/deaths_N.parquet.
+2. Baseline: a fresh in-memory DuckDB counts the same file grouped by region, year of death,
+   sex, age and ICD-10 code (no validation, nothing written).
+3. Salamat: ``salamat.services.run_import(store, "deaths", [file])`` into a fresh on-disk store:
+   every field validated, duplicate ids checked, records normalised and stored, and aggregated
+   to region x year x sex x age x cause group, in one transaction.
+Each is run ``--repeat`` times; the best time of each is compared. Results are appended to
+benchmarks/results.jsonl and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from salamat import services
+from salamat.store.connection import Store
+
+HERE = Path(__file__).parent
+WORK = HERE / "_work"
+REGIONS = ["KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35",
+           "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-62", "KZ-63", "KZ-71",
+           "KZ-75", "KZ-79"]
+CODES = ["I21.9", "I25.1", "I63.9", "I64", "I11.9", "C34.9", "C16.9", "C50.9", "E11.9", "J44.9",
+         "J45.9", "A16.2", "V89.2", "X70", "W19", "R99", "J18.9", "K70.3", "N18.9", "U07.1"]
+
+
+def make_file(n: int, seed: int = 1) -> Path:
+    path = WORK / f"deaths_{n}.parquet"
+    if path.exists():
+        return path
+    WORK.mkdir(exist_ok=True)
+    rng = np.random.default_rng(seed)
+    death = np.datetime64("2022-01-01") + rng.integers(0, 730, n).astype("timedelta64[D]")
+    age = np.minimum(rng.gamma(9.0, 7.5, n).astype(np.int64), 110)
+    birth = death - (age * 365.2425 + rng.random(n) * 360 + 2).astype("timedelta64[D]")
+    table = pa.table({
+        "id": pa.array(np.char.add("D", np.arange(n).astype(str))),
+        "sex": pa.array(np.where(rng.random(n) < 0.5, "F", "M")),
+        "birth_date": pa.array(birth.astype("datetime64[D]")),
+        "death_date": pa.array(death.astype("datetime64[D]")),
+        "region": pa.DictionaryArray.from_arrays(
+            pa.array(rng.integers(0, len(REGIONS), n).astype(np.int32)), pa.array(REGIONS)),
+        "icd10": pa.DictionaryArray.from_arrays(
+            pa.array(rng.integers(0, len(CODES), n).astype(np.int32)), pa.array(CODES)),
+    })
+    pq.write_table(table, path, row_group_size=1_000_000)
+    return path
+
+
+def baseline(path: Path) -> float:
+    con = duckdb.connect()
+    t0 = time.perf_counter()
+    con.execute(
+        "SELECT region, year(death_date) AS year, sex, date_sub('year', birth_date, death_date) "
+        "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL", [str(path)]
+    ).fetchall()
+    seconds = time.perf_counter() - t0
+    con.close()
+    return seconds
+
+
+def salamat_import(path: Path) -> float:
+    db = WORK / "bench.duckdb"
+    for p in (db, Path(f"{db}.wal")):
+        p.unlink(missing_ok=True)
+    with Store.open(db) as store:
+        t0 = time.perf_counter()
+        summary = services.run_import(store, "deaths", [path])
+        seconds = time.perf_counter() - t0
+    assert summary.ok and summary.created > 0, summary.as_dict()
+    return seconds
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    path = make_file(args.records)
+    base = [baseline(path) for _ in range(args.repeat)]
+    ours = [salamat_import(path) for _ in range(args.repeat)]
+    result = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "duckdb": duckdb.__version__,
+        "records": args.records,
+        "file_mb": round(path.stat().st_size / 1e6, 1),
+        "baseline_group_by_s": [round(x, 3) for x in base],
+        "salamat_import_s": [round(x, 3) for x in ours],
+        "ratio_best": round(min(ours) / min(base), 2),
+    }
+    with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(result) + "\n")
+    print(json.dumps(result, indent=1))
+    shutil.rmtree(WORK / "bench.duckdb", ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
