@@ -157,6 +157,13 @@ def import_cmd(
     map_file: Annotated[
         Path | None, typer.Option("--map", help="CSV mapping codes: dimension,from,to.")
     ] = None,
+    metadata: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--metadata",
+            help="DHIS2 metadata JSON or SDMX structure message describing the files (repeatable).",
+        ),
+    ] = None,
     new_indicators: Annotated[
         bool, typer.Option("--new-indicators", help="Create indicators not yet in the catalogue.")
     ] = False,
@@ -178,6 +185,7 @@ def import_cmd(
                 mapping=map_file,
                 new_indicators=new_indicators,
                 progress=tick,
+                metadata=metadata,
             )
         if fmt == Fmt.json:
             out.print_json(json.dumps(summary.as_dict(), default=str))

@@ -57,6 +57,7 @@ def run_import(
     mapping: Path | None = None,
     new_indicators: bool = False,
     progress: Progress | None = None,
+    metadata: list[Path] | None = None,
 ) -> ImportSummary:
     if not files:
         raise InputError("give at least one file to import")
@@ -77,6 +78,7 @@ def run_import(
         new_indicators=new_indicators,
         mapping=read_mapping(mapping),
         progress=progress,
+        metadata=metadata or [],
     )
 
 

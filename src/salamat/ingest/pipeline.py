@@ -66,6 +66,7 @@ def import_observations(
     new_indicators: bool = False,
     mapping: dict[str, dict[str, str]] | None = None,
     progress: Progress | None = None,
+    metadata: Sequence[Path] = (),
 ) -> ImportSummary:
     """Run an observation-type import (``observations``, ``wpp`` and the exchange formats)."""
     tick = progress or (lambda _stage: None)
@@ -78,7 +79,7 @@ def import_observations(
     t0 = time.perf_counter()
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
     catalog = load_catalog(store)
-    ctx = ParseContext(catalog=catalog, mapping=mapping or {})
+    ctx = ParseContext(catalog=catalog, mapping=mapping or {}, metadata=list(metadata))
 
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []

@@ -20,10 +20,12 @@ __all__ = ["ParseContext", "Parsed", "Parser", "get_parser", "parser_kinds", "re
 
 @dataclass
 class ParseContext:
-    """What a parser may need: the reference catalogue and user options (a code mapping)."""
+    """What a parser may need: the reference catalogue and user options: a code mapping, and
+    metadata files that describe the data files (DHIS2 metadata, SDMX structure messages)."""
 
     catalog: Catalog
     mapping: dict[str, dict[str, str]] = field(default_factory=dict)
+    metadata: list[Path] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,472 @@
+"""Targets: status by the published growth-ratio method, projection, probability, required pace.
+
+A :class:`Target` is data: an indicator, an area, a baseline (year, value), a target year with a
+value or a relative change from the baseline, a direction and the document that set it. One
+indicator can have several targets, each with its own source; they are never merged.
+
+Status (:func:`status_from_ratio`) follows the method Eurostat uses in its SDG monitoring
+report for indicators with a quantified target and that Open SDG (Statistics Canada's
+implementation in ``sdg-build``) publishes: the ratio of the observed compound annual growth
+rate since the baseline to the growth rate required to reach the target on time,
+
+``R = sign(y0) d CAGR_obs / |CAGR_req|``, ``CAGR_obs = (y_t / y_0)^(1/(t - t0)) - 1``,
+``CAGR_req = (y_T / y_0)^(1/(T - t0)) - 1``,
+
+with ``d = +1`` when higher is better and ``-1`` when lower is better. Cut-offs (the same in
+both sources): ``R >= 0.95`` on track; ``0.60 <= R < 0.95`` needs acceleration; ``0 <= R <
+0.60`` off track ("insufficient progress" in Eurostat, "limited progress" in Open SDG); ``R <
+0`` moving away. A latest value that meets the target is "achieved" whatever the trend.
+
+The status says how the pace so far compares with the pace needed; the projection
+(:mod:`salamat.trends`) says where the recent trend leads and how uncertain that is. Both are
+shown; neither is a forecast of policy.
+
+References
+----------
+Eurostat (2023). *Sustainable development in the European Union - Monitoring report on
+progress towards the SDGs in an EU context*, 2023 edition. Luxembourg: Publications Office of
+the European Union. Annex II, methodological notes (indicators with quantitative targets).
+Open SDG. Progress measurement methodology (docs/progress-methodology.md, open-sdg/open-sdg)
+and its implementation ``sdg/ProgressMeasure.py`` in open-sdg/sdg-build (methodology 2:
+``sign * direction * cagr_o / abs(cagr_r)``; thresholds 0.95, 0.6, 0).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from salamat.errors import InputError, MethodError, Problem
+from salamat.trends import (
+    MIN_POINTS,
+    Direction,
+    Projection,
+    TrendModel,
+    fit_trend,
+    probability_of_reaching,
+    project,
+)
+
+__all__ = [
+    "ACCELERATION",
+    "ON_TRACK",
+    "Assessment",
+    "Direction",
+    "Status",
+    "Target",
+    "assess",
+    "cagr",
+    "growth_ratio",
+    "required_annual_change",
+    "select_series",
+    "status_from_ratio",
+]
+
+Status = Literal[
+    "achieved", "on_track", "needs_acceleration", "off_track", "moving_away", "insufficient_data"
+]
+
+ON_TRACK = 0.95
+"""``R`` at or above which a target is on track (Eurostat; Open SDG ``high``)."""
+ACCELERATION = 0.60
+"""``R`` at or above which progress is made but needs acceleration (Eurostat; Open SDG ``med``)."""
+
+STATUS_METHOD = (
+    "ratio R of the observed to the required compound annual growth rate since the baseline "
+    "(Eurostat SDG monitoring report; Open SDG progress measure): achieved if the latest value "
+    "meets the target; on track R >= 0.95; needs acceleration 0.60 <= R < 0.95; off track "
+    "0 <= R < 0.60; moving away R < 0"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target, as set by one document.
+
+    ``area`` ``"*"`` means every country (SDG and End TB targets). Give ``target_value`` or
+    ``target_change`` (relative: ``-1/3`` is "down a third"); with a change, the target value
+    is computed from the baseline value, which is then looked up in the series when
+    ``baseline_value`` is ``None``. ``series_source`` lists source prefixes in order of
+    preference (``"*"`` means any other source).
+    """
+
+    code: str
+    indicator: str
+    area: str
+    sex: str
+    baseline_year: int
+    baseline_value: float | None
+    target_year: int
+    target_value: float | None
+    target_change: float | None
+    direction: Direction
+    series_source: tuple[str, ...]
+    trend: TrendModel | None
+    document: str
+    document_date: str | None
+    source_url: str | None
+    note: str | None
+    origin: str = "bundled"
+
+    def __post_init__(self) -> None:
+        problems: list[Problem] = []
+        if self.direction not in ("increase", "decrease"):
+            problems.append(
+                Problem(self.code, None, "direction", "expected increase or decrease", None)
+            )
+        if (self.target_value is None) == (self.target_change is None):
+            problems.append(
+                Problem(
+                    self.code,
+                    None,
+                    "target_value",
+                    "give exactly one of target_value and target_change",
+                    None,
+                )
+            )
+        if self.target_year <= self.baseline_year:
+            problems.append(
+                Problem(
+                    self.code, None, "target_year", "expected a year after the baseline", None
+                )
+            )
+        if self.trend is not None and self.trend not in ("linear", "log_linear"):
+            problems.append(Problem(self.code, None, "trend", "expected linear or log_linear", None))
+        if self.target_change is not None and self.target_change <= -1.0:
+            problems.append(
+                Problem(self.code, None, "target_change", "a relative change must be > -1", None)
+            )
+        if problems:
+            raise InputError(f"target {self.code!r} is not valid", problems)
+
+    def resolve_value(self, baseline_value: float) -> float:
+        """The target value: given, or ``baseline (1 + change)``."""
+        if self.target_value is not None:
+            return self.target_value
+        assert self.target_change is not None
+        return baseline_value * (1.0 + self.target_change)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Where one target stands. ``None`` fields could not be computed; ``reason`` says why."""
+
+    target: Target
+    status: Status
+    reason: str
+    ratio: float | None
+    baseline_year: int | None
+    baseline_value: float | None
+    target_value: float | None
+    latest_year: int | None
+    latest_value: float | None
+    latest_source: str | None
+    projection: Projection | None
+    probability: float | None
+    required_annual_change: float | None
+    required_annual_growth: float | None
+    method: str
+
+
+def cagr(value: float, base_value: float, year: float, base_year: float) -> float:
+    """Compound annual growth rate ``(y_t / y_0)^(1 / (t - t0)) - 1`` (Open SDG ``growth_calculation``).
+
+    Examples
+    --------
+    >>> round(cagr(121.0, 100.0, 2017, 2015), 12)
+    0.1
+    """
+    return float((value / base_value) ** (1.0 / (year - base_year)) - 1.0)
+
+
+def growth_ratio(
+    *,
+    base_year: int,
+    base_value: float,
+    year: int,
+    value: float,
+    target_year: int,
+    target_value: float,
+    direction: Direction,
+) -> float:
+    """``R = sign(y0) d CAGR_obs / |CAGR_req|`` (Eurostat; Open SDG methodology 2).
+
+    Raises
+    ------
+    MethodError
+        Values of different sign or zero (growth rates need them all positive or all negative),
+        or a target equal to the baseline (no growth required).
+
+    Examples
+    --------
+    Life expectancy 70 in 2015, 71 in 2020, target 75 in 2030:
+
+    >>> r = growth_ratio(base_year=2015, base_value=70, year=2020, value=71,
+    ...                  target_year=2030, target_value=75, direction="increase")
+    >>> round(r, 4)
+    0.6162
+    """
+    if base_value == 0 or value == 0 or target_value == 0:
+        raise MethodError("a growth rate needs values other than zero")
+    if (base_value > 0) != (value > 0) or (base_value > 0) != (target_value > 0):
+        raise MethodError("a growth rate needs values all positive or all negative")
+    required = cagr(target_value, base_value, target_year, base_year)
+    if required == 0:
+        raise MethodError("the target equals the baseline: no growth is required")
+    observed = cagr(value, base_value, year, base_year)
+    sign = -1.0 if base_value < 0 else 1.0
+    d = 1.0 if direction == "increase" else -1.0
+    return sign * d * observed / abs(required)
+
+
+def status_from_ratio(ratio: float) -> Status:
+    """Eurostat / Open SDG cut-offs: 0.95, 0.60 and 0.
+
+    Examples
+    --------
+    >>> [status_from_ratio(r) for r in (1.2, 0.95, 0.6, 0.0, -0.01)]
+    ['on_track', 'on_track', 'needs_acceleration', 'off_track', 'moving_away']
+    """
+    if math.isnan(ratio):
+        raise MethodError("the growth ratio is not a number")
+    if ratio >= ON_TRACK:
+        return "on_track"
+    if ratio >= ACCELERATION:
+        return "needs_acceleration"
+    if ratio >= 0.0:
+        return "off_track"
+    return "moving_away"
+
+
+def required_annual_change(
+    value: float, year: int, target_value: float, target_year: int
+) -> tuple[float, float | None]:
+    """The change a year still needed from the latest value: absolute, and as a growth rate.
+
+    Returns ``((y_T - y_t) / (T - t), (y_T / y_t)^(1/(T - t)) - 1)``; the rate is ``None``
+    when the values differ in sign or one is zero.
+
+    Raises
+    ------
+    MethodError
+        If the target year is not after ``year``.
+
+    Examples
+    --------
+    >>> change, rate = required_annual_change(75.44, 2024, 77.0, 2029)
+    >>> round(change, 6), round(rate, 6)
+    (0.312, 0.004102)
+    """
+    if target_year <= year:
+        raise MethodError("the target year has passed: no annual change can still be required")
+    absolute = (target_value - value) / (target_year - year)
+    rate = None
+    if value != 0 and target_value != 0 and (value > 0) == (target_value > 0):
+        rate = cagr(target_value, value, target_year, year)
+    return absolute, rate
+
+
+def _meets(value: float, target_value: float, direction: Direction) -> bool:
+    return value >= target_value if direction == "increase" else value <= target_value
+
+
+def select_series(
+    frame: pd.DataFrame, preferences: tuple[str, ...], *, from_year: int | None = None
+) -> pd.DataFrame:
+    """One annual series from observations of several sources, by source preference.
+
+    Parameters
+    ----------
+    frame
+        Columns ``year`` (int), ``value``, ``source`` and optionally ``vintage``.
+    preferences
+        Source prefixes in order; ``"*"`` matches any source. The first preference with a value
+        in ``from_year`` or later wins, and only its sources are used (sources are never
+        spliced year by year). Sources marked ``SYNTHETIC`` are used only when a preference
+        names them explicitly. An empty tuple means ``("*",)``.
+    from_year
+        Only a source with data from this year on can win.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``year``, ``value``, ``source``, one row per year, sorted. Where two sources of the
+        winning preference give the same year, the later vintage (then the first source in
+        alphabetical order) wins.
+    """
+    prefs = preferences or ("*",)
+    empty = pd.DataFrame({"year": pd.Series(dtype="int64"), "value": [], "source": []})
+    if frame.empty:
+        return empty
+    sources = frame["source"].astype(str)
+    for pref in prefs:
+        if pref == "*":
+            mask = ~sources.str.contains("SYNTHETIC", regex=False)
+        else:
+            mask = sources.str.startswith(pref)
+        pick = frame[mask]
+        if from_year is not None:
+            if not (pick["year"] >= from_year).any():
+                continue
+        elif pick.empty:
+            continue
+        if pref == "*" and pick["source"].nunique() > 1:
+            # any source: take the one with the most recent value, never a splice
+            latest = pick.groupby("source")["year"].max()
+            best = sorted(latest[latest == latest.max()].index)[0]
+            pick = pick[pick["source"] == best]
+        vintage = pick["vintage"] if "vintage" in pick.columns else pd.Series("", index=pick.index)
+        ordered = pick.assign(_v=vintage.fillna("").astype(str)).sort_values(
+            ["year", "_v", "source"], ascending=[True, False, True]
+        )
+        out = ordered.drop_duplicates("year", keep="first")
+        return out[["year", "value", "source"]].reset_index(drop=True)
+    return empty
+
+
+def assess(
+    target: Target,
+    series: pd.DataFrame,
+    *,
+    trend: TrendModel,
+    window: int = 10,
+    level: float = 0.95,
+) -> Assessment:
+    """Status, projection, probability and required pace of one target on one series.
+
+    Parameters
+    ----------
+    target
+        The target.
+    series
+        ``year``, ``value``, ``source`` (one row per year), e.g. from :func:`select_series`.
+    trend
+        Trend model for the projection (the target's own, else the indicator's).
+    window
+        The projection uses the last ``window`` years up to the latest value.
+    level
+        Level of the prediction interval.
+
+    Returns
+    -------
+    Assessment
+
+    Notes
+    -----
+    Baseline: the target's value if the document gives one, else the series' value in the
+    baseline year, else in the first later year (as Open SDG does; the reason says so). The
+    status uses the latest value, or the value in the target year once that has passed
+    (a missed target is "off track"). The probability is that of the projected value in the
+    target year meeting the target under the trend's predictive distribution.
+    """
+    s = series.sort_values("year").reset_index(drop=True)
+    notes: list[str] = []
+
+    def result(status: Status, reason: str, **kw: object) -> Assessment:
+        base: dict[str, object] = dict(
+            ratio=None,
+            baseline_year=None,
+            baseline_value=None,
+            target_value=target.target_value,
+            latest_year=None,
+            latest_value=None,
+            latest_source=None,
+            projection=None,
+            probability=None,
+            required_annual_change=None,
+            required_annual_growth=None,
+        )
+        base.update(kw)
+        text = "; ".join([reason, *notes]) if reason else "; ".join(notes)
+        return Assessment(target=target, status=status, reason=text, method=STATUS_METHOD, **base)  # type: ignore[arg-type]
+
+    if s.empty:
+        return result("insufficient_data", "no values in the chosen series")
+    years = s["year"].astype(int).to_numpy()
+    values = s["value"].astype(float).to_numpy()
+    latest_i = len(s) - 1
+    latest = dict(
+        latest_year=int(years[latest_i]),
+        latest_value=float(values[latest_i]),
+        latest_source=str(s["source"].iloc[latest_i]),
+    )
+    # baseline
+    if target.baseline_value is not None:
+        base_year, base_value = target.baseline_year, float(target.baseline_value)
+    else:
+        after = np.flatnonzero(years >= target.baseline_year)
+        if after.size == 0:
+            return result("insufficient_data", f"no value in {target.baseline_year} or later", **latest)
+        base_year, base_value = int(years[after[0]]), float(values[after[0]])
+        if base_year != target.baseline_year:
+            notes.append(f"no value for {target.baseline_year}: baseline taken from {base_year}")
+    target_value = target.resolve_value(base_value)
+    known = dict(baseline_year=base_year, baseline_value=base_value, target_value=target_value)
+
+    # the value judged: the latest, or the one in the target year once it has passed
+    judged_i = latest_i
+    if years[latest_i] >= target.target_year:
+        upto = np.flatnonzero(years <= target.target_year)
+        judged_i = int(upto[-1]) if upto.size else latest_i
+    judged_year, judged_value = int(years[judged_i]), float(values[judged_i])
+
+    projection: Projection | None = None
+    probability: float | None = None
+    req_abs: float | None = None
+    req_rate: float | None = None
+    if years[latest_i] < target.target_year:
+        req_abs, req_rate = required_annual_change(
+            float(values[latest_i]), int(years[latest_i]), target_value, target.target_year
+        )
+        recent = (years > years[latest_i] - window) & (years <= years[latest_i])
+        if int(recent.sum()) >= MIN_POINTS:
+            try:
+                fit = fit_trend(years[recent], values[recent], trend)
+                projection = project(fit, target.target_year, level)
+                probability = probability_of_reaching(
+                    fit, target.target_year, target_value, target.direction
+                )
+            except (InputError, MethodError) as exc:
+                notes.append(f"no projection: {exc}")
+        else:
+            notes.append(
+                f"no projection: {int(recent.sum())} year(s) in the last {window}, "
+                f"{MIN_POINTS} needed"
+            )
+    extra = dict(
+        projection=projection,
+        probability=probability,
+        required_annual_change=req_abs,
+        required_annual_growth=req_rate,
+    )
+
+    if _meets(judged_value, target_value, target.direction):
+        return result("achieved", f"{judged_value:g} in {judged_year} meets {target_value:g}",
+                      **latest, **known, **extra)
+    if judged_year >= target.target_year:
+        return result("off_track", f"target year {target.target_year} reached without the "
+                      f"target being met ({judged_value:g})", **latest, **known, **extra)
+    if judged_year <= base_year:
+        return result("insufficient_data", f"no value after the baseline year {base_year}",
+                      **latest, **known, **extra)
+    try:
+        ratio = growth_ratio(
+            base_year=base_year,
+            base_value=base_value,
+            year=judged_year,
+            value=judged_value,
+            target_year=target.target_year,
+            target_value=target_value,
+            direction=target.direction,
+        )
+    except MethodError as exc:
+        if "equals the baseline" in str(exc):
+            return result("moving_away", "the target equals the baseline and is not met",
+                          **latest, **known, **extra)
+        return result("insufficient_data", str(exc), **latest, **known, **extra)
+    return result(status_from_ratio(ratio), f"R = {ratio:.2f}", ratio=ratio,
+                  **latest, **known, **extra)
