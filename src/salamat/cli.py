@@ -291,11 +291,28 @@ def series(
 @app.command()
 def info(
     db: DbOption = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+    areas: Annotated[
+        str | None,
+        typer.Option("--areas", help="List org units under this code (WORLD, KAZ, OTS ...)."),
+    ] = None,
+    indicators: Annotated[
+        bool, typer.Option("--indicators", help="List the indicator catalogue.")
+    ] = False,
+    causes: Annotated[bool, typer.Option("--causes", help="List the cause groups.")] = False,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
-    """What the store holds: counts, indicators by source, recent imports."""
+    """What the store holds: counts, indicators by source, recent imports; or the catalogues."""
     with _errors():
         with Store.open(resolve_store_path(db), read_only=True) as store:
+            if areas is not None or indicators or causes:
+                if indicators:
+                    listing = services.list_indicators(store)
+                elif causes:
+                    listing = services.list_causes(store)
+                else:
+                    listing = services.list_areas(store, areas or "WORLD")
+                _emit(listing, fmt, "Catalogue")
+                return
             data = services.info(store)
         if fmt == Fmt.json:
             plain: dict[str, Any] = {

@@ -15,7 +15,7 @@ from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.registry import parser_kinds
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store
-from salamat.store.queries import series_frame, store_info
+from salamat.store.queries import catalogue_frame, series_frame, store_info
 from salamat.store.reference import load_catalog
 
 load_parsers()
@@ -126,6 +126,23 @@ def series(
         cause=cause,
         residence=residence,
     )
+
+
+def list_indicators(store: Store) -> pd.DataFrame:
+    return catalogue_frame(store, "indicators")
+
+
+def list_causes(store: Store) -> pd.DataFrame:
+    return catalogue_frame(store, "causes")
+
+
+def list_areas(store: Store, under: str) -> pd.DataFrame:
+    """Org units directly under ``under`` (a group lists its members), with validity."""
+    catalog = load_catalog(store)
+    code = catalog.resolve(under)
+    if code is None:
+        raise InputError(f"unknown area {under!r}: expected an org-unit code such as WORLD or KAZ")
+    return catalogue_frame(store, "areas", code)
 
 
 def info(store: Store) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from salamat.store.connection import Store
 
-__all__ = ["series_frame", "store_info"]
+__all__ = ["catalogue_frame", "series_frame", "store_info"]
 
 
 def series_frame(
@@ -80,3 +80,29 @@ def store_info(store: Store) -> dict[str, Any]:
         "by_indicator": by_indicator,
         "recent_imports": imports,
     }
+
+
+def catalogue_frame(store: Store, what: str, under: str | None = None) -> pd.DataFrame:
+    """The indicator catalogue, the cause groups, or the org units under one code."""
+    con = store.con
+    if what == "indicators":
+        return con.execute(
+            "SELECT code, name_en, name_kk, name_ru, unit, international_code, origin "
+            "FROM data_element ORDER BY code"
+        ).df()
+    if what == "causes":
+        return con.execute(
+            "SELECT code, name_en, name_kk, name_ru, icd10 FROM cause_group ORDER BY code"
+        ).df()
+    return con.execute(
+        """
+        SELECT u.code, u.name_en, u.name_kk, u.name_ru, u.kind, u.valid_from, u.valid_to,
+               g.role, string_agg(s.successor, ' ' ORDER BY s.successor) AS became
+        FROM orgunit u
+        LEFT JOIN orgunit_group g ON g.member = u.code AND g.group_code = ?
+        LEFT JOIN orgunit_successor s ON s.code = u.code
+        WHERE u.parent = ? OR g.group_code IS NOT NULL
+        GROUP BY ALL ORDER BY u.code
+        """,
+        [under, under],
+    ).df()
