@@ -10,6 +10,7 @@ import pandas as pd
 
 from salamat.errors import InputError
 from salamat.ingest.kinds import load_parsers
+from salamat.ingest.orgunits import import_orgunits
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.registry import parser_kinds
@@ -27,6 +28,9 @@ def import_kinds() -> dict[str, str]:
     kinds = dict(parser_kinds())
     kinds["deaths"] = (
         "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10"
+    )
+    kinds["orgunits"] = (
+        "your own org units (CSV/Parquet): code, parent, name_en, kind [, name_kk, name_ru, valid_from, valid_to, aliases]"
     )
     kinds["population"] = "population estimates (CSV/Parquet): region, year, sex, age, population"
     return dict(sorted(kinds.items()))
@@ -63,6 +67,8 @@ def run_import(
         raise InputError("give at least one file to import")
     if kind == "deaths":
         return import_deaths(store, files, dry_run=dry_run, source=source, progress=progress)
+    if kind == "orgunits":
+        return import_orgunits(store, files, dry_run=dry_run)
     if kind == "population":
         return import_population(store, files, dry_run=dry_run, source=source, progress=progress)
     if kind not in parser_kinds():
