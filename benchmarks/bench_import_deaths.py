@@ -33,11 +33,50 @@ from salamat.store.connection import Store
 
 HERE = Path(__file__).parent
 WORK = HERE / "_work"
-REGIONS = ["KZ-10", "KZ-11", "KZ-15", "KZ-19", "KZ-23", "KZ-27", "KZ-31", "KZ-33", "KZ-35",
-           "KZ-39", "KZ-43", "KZ-47", "KZ-55", "KZ-59", "KZ-61", "KZ-62", "KZ-63", "KZ-71",
-           "KZ-75", "KZ-79"]
-CODES = ["I21.9", "I25.1", "I63.9", "I64", "I11.9", "C34.9", "C16.9", "C50.9", "E11.9", "J44.9",
-         "J45.9", "A16.2", "V89.2", "X70", "W19", "R99", "J18.9", "K70.3", "N18.9", "U07.1"]
+REGIONS = [
+    "KZ-10",
+    "KZ-11",
+    "KZ-15",
+    "KZ-19",
+    "KZ-23",
+    "KZ-27",
+    "KZ-31",
+    "KZ-33",
+    "KZ-35",
+    "KZ-39",
+    "KZ-43",
+    "KZ-47",
+    "KZ-55",
+    "KZ-59",
+    "KZ-61",
+    "KZ-62",
+    "KZ-63",
+    "KZ-71",
+    "KZ-75",
+    "KZ-79",
+]
+CODES = [
+    "I21.9",
+    "I25.1",
+    "I63.9",
+    "I64",
+    "I11.9",
+    "C34.9",
+    "C16.9",
+    "C50.9",
+    "E11.9",
+    "J44.9",
+    "J45.9",
+    "A16.2",
+    "V89.2",
+    "X70",
+    "W19",
+    "R99",
+    "J18.9",
+    "K70.3",
+    "N18.9",
+    "U07.1",
+]
 
 
 def make_file(n: int, seed: int = 1) -> Path:
@@ -49,16 +88,20 @@ def make_file(n: int, seed: int = 1) -> Path:
     death = np.datetime64("2022-01-01") + rng.integers(0, 730, n).astype("timedelta64[D]")
     age = np.minimum(rng.gamma(9.0, 7.5, n).astype(np.int64), 110)
     birth = death - (age * 365.2425 + rng.random(n) * 360 + 2).astype("timedelta64[D]")
-    table = pa.table({
-        "id": pa.array(np.char.add("D", np.arange(n).astype(str))),
-        "sex": pa.array(np.where(rng.random(n) < 0.5, "F", "M")),
-        "birth_date": pa.array(birth.astype("datetime64[D]")),
-        "death_date": pa.array(death.astype("datetime64[D]")),
-        "region": pa.DictionaryArray.from_arrays(
-            pa.array(rng.integers(0, len(REGIONS), n).astype(np.int32)), pa.array(REGIONS)),
-        "icd10": pa.DictionaryArray.from_arrays(
-            pa.array(rng.integers(0, len(CODES), n).astype(np.int32)), pa.array(CODES)),
-    })
+    table = pa.table(
+        {
+            "id": pa.array(np.char.add("D", np.arange(n).astype(str))),
+            "sex": pa.array(np.where(rng.random(n) < 0.5, "F", "M")),
+            "birth_date": pa.array(birth.astype("datetime64[D]")),
+            "death_date": pa.array(death.astype("datetime64[D]")),
+            "region": pa.DictionaryArray.from_arrays(
+                pa.array(rng.integers(0, len(REGIONS), n).astype(np.int32)), pa.array(REGIONS)
+            ),
+            "icd10": pa.DictionaryArray.from_arrays(
+                pa.array(rng.integers(0, len(CODES), n).astype(np.int32)), pa.array(CODES)
+            ),
+        }
+    )
     pq.write_table(table, path, row_group_size=1_000_000)
     return path
 
@@ -68,7 +111,8 @@ def baseline(path: Path) -> float:
     t0 = time.perf_counter()
     con.execute(
         "SELECT region, year(death_date) AS year, sex, date_sub('year', birth_date, death_date) "
-        "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL", [str(path)]
+        "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL",
+        [str(path)],
     ).fetchall()
     seconds = time.perf_counter() - t0
     con.close()

@@ -158,10 +158,24 @@ KZ_HISTORICAL = [
 # used. KZALM, KZVOS and KZKAR are not here: they name the pre-2022 units until 2021 and the
 # new, smaller regions from 2022, so the Open SDG importer maps them by year.
 KZ_OPENSDG = {
-    "KZAKM": "KZ-11", "KZAKT": "KZ-15", "KZATY": "KZ-23", "KZZAP": "KZ-27", "KZZHA": "KZ-31",
-    "KZKUS": "KZ-39", "KZKZY": "KZ-43", "KZMAN": "KZ-47", "KZPAV": "KZ-55", "KZSEV": "KZ-59",
-    "KZNS": "KZ-71", "KZALA": "KZ-75", "KZONT": "KZ-ONT", "KZYUZ": "KZ-61", "KZSHY": "KZ-79",
-    "KZABY": "KZ-10", "KZZHS": "KZ-33", "KZULU": "KZ-62",
+    "KZAKM": "KZ-11",
+    "KZAKT": "KZ-15",
+    "KZATY": "KZ-23",
+    "KZZAP": "KZ-27",
+    "KZZHA": "KZ-31",
+    "KZKUS": "KZ-39",
+    "KZKZY": "KZ-43",
+    "KZMAN": "KZ-47",
+    "KZPAV": "KZ-55",
+    "KZSEV": "KZ-59",
+    "KZNS": "KZ-71",
+    "KZALA": "KZ-75",
+    "KZONT": "KZ-ONT",
+    "KZYUZ": "KZ-61",
+    "KZSHY": "KZ-79",
+    "KZABY": "KZ-10",
+    "KZZHS": "KZ-33",
+    "KZULU": "KZ-62",
 }
 KZ_NEW_2017 = {"KZ-61", "KZ-79"}
 KZ_NEW_2022 = {"KZ-63", "KZ-10", "KZ-19", "KZ-33", "KZ-35", "KZ-62"}
@@ -327,8 +341,13 @@ def main() -> None:
             successors.append({"code": h["code"], "successor": s, "date": h["date"]})
 
     for alias, code in KZ_OPENSDG.items():
-        aliases.append({"alias": alias, "code": code,
-                        "note": "Kazakhstan national SDG platform (Open SDG) REF_AREA code"})
+        aliases.append(
+            {
+                "alias": alias,
+                "code": code,
+                "note": "Kazakhstan national SDG platform (Open SDG) REF_AREA code",
+            }
+        )
 
     def write(name: str, rows: list[dict[str, str]]) -> None:
         with open(OUT / name, "w", newline="", encoding="utf-8") as fh:

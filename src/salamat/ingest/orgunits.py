@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, Problem
-from salamat.ingest.pipeline import hold_point
+from salamat.ingest.pipeline import write_once
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import read_table, require_columns
 from salamat.store.connection import Store
@@ -41,6 +41,7 @@ def _date(text: str) -> date | str | None:
 
 def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = False) -> ImportSummary:
     t0 = time.perf_counter()
+    started = datetime.now()
     summary = ImportSummary(kind="orgunits", files=[str(p) for p in paths])
     frames = []
     problems: list[Problem] = []
@@ -147,16 +148,13 @@ def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = Fals
         if a.strip()
     ]
     aliases = pd.DataFrame(alias_rows, columns=["alias", "code", "note"])
-    with store.transaction():
-        counts = upsert_orgunits(store, units, aliases, write=not dry_run)
-        hold_point()
-    summary.created, summary.updated, summary.unchanged = (
-        counts.created,
-        counts.updated,
-        counts.unchanged,
+
+    def write(_import_id: int) -> tuple[int, int, int]:
+        c = upsert_orgunits(store, units, aliases, write=not dry_run)
+        return c.created, c.updated, c.unchanged
+
+    write_once(
+        store, summary, paths=paths, source=None, started=started, dry_run=dry_run, write=write
     )
-    if dry_run:
-        summary.status = "DRY_RUN"
-        summary.notes.append("dry run: nothing was written")
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -29,7 +29,13 @@ from salamat.store.imports import finish_import, next_import_id
 from salamat.store.observations import upsert_observations
 from salamat.store.reference import load_catalog
 
-__all__ = ["Progress", "file_digest", "hold_point", "import_observations"]
+__all__ = [
+    "Progress",
+    "file_digest",
+    "hold_point",
+    "import_observations",
+    "write_once",
+]
 
 Progress = Callable[[str], None]
 
@@ -126,32 +132,53 @@ def import_observations(
         return summary
 
     tick("writing")
+
+    def write(import_id: int) -> tuple[int, int, int]:
+        if new_indicators:
+            _create_indicators(store, checked.frame, catalog.data_elements)
+        c = upsert_observations(store, checked.frame, import_id, started, write=not dry_run)
+        return c.created, c.updated, c.unchanged
+
+    write_once(
+        store, summary, paths=paths, source=source, started=started, dry_run=dry_run, write=write
+    )
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+def write_once(
+    store: Store,
+    summary: ImportSummary,
+    *,
+    paths: Sequence[Path],
+    source: str | None,
+    started: datetime,
+    dry_run: bool,
+    write: Callable[[int], tuple[int, int, int]],
+) -> None:
+    """Run ``write(import_id)`` in one transaction and log the import; roll a dry run back.
+
+    ``write`` returns the (created, updated, unchanged) counts. Any error, or the process being
+    killed, before the commit leaves the store exactly as it was.
+    """
     try:
         with store.transaction():
-            if new_indicators:
-                _create_indicators(store, checked.frame, catalog.data_elements)
             import_id = next_import_id(store)
-            counts = upsert_observations(
-                store, checked.frame, import_id, started, write=not dry_run
-            )
-            summary.created, summary.updated, summary.unchanged = (
-                counts.created,
-                counts.updated,
-                counts.unchanged,
-            )
+            created, updated, unchanged = write(import_id)
+            summary.created, summary.updated, summary.unchanged = created, updated, unchanged
             if dry_run:
                 raise _DryRun
             finish_import(
                 store,
                 import_id=import_id,
-                kind=kind,
+                kind=summary.kind,
                 files=summary.files,
                 sha256=file_digest(paths),
                 started=started,
                 finished=datetime.now(),
-                created=counts.created,
-                updated=counts.updated,
-                unchanged=counts.unchanged,
+                created=created,
+                updated=updated,
+                unchanged=unchanged,
                 rejected=0,
                 status="SUCCESS",
                 source=source,
@@ -161,8 +188,6 @@ def import_observations(
     except _DryRun:
         summary.status = "DRY_RUN"
         summary.notes.append("dry run: nothing was written")
-    summary.seconds = time.perf_counter() - t0
-    return summary
 
 
 def apply_mapping(raw: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.DataFrame:

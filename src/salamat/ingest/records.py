@@ -25,11 +25,10 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from salamat.errors import InputError, Problem
-from salamat.ingest.pipeline import Progress, file_digest, hold_point
+from salamat.ingest.pipeline import Progress, write_once
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import file_kind
 from salamat.store.connection import Store
-from salamat.store.imports import finish_import, next_import_id
 from salamat.store.population import merge_population, population_problems, stage_population
 from salamat.store.records import RecordCounts, death_problems, describe, merge_deaths, stage_deaths
 
@@ -162,54 +161,36 @@ def _run(
         return summary
     # 2. one transaction for all files
     tick("writing")
-    try:
-        with store.transaction():
-            import_id = next_import_id(store)
-            total = RecordCounts(0, 0, 0)
-            for _path, table in staged:
-                if kind == "deaths":
-                    store.con.execute("DROP TABLE IF EXISTS _dr")
-                    store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
-                    c = merge_deaths(store, import_id, write=not dry_run)
-                else:
-                    store.con.execute("DROP TABLE IF EXISTS _pop")
-                    store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
-                    c = merge_population(store, import_id, started, write=not dry_run)
-                total = RecordCounts(
-                    total.created + c.created,
-                    total.updated + c.updated,
-                    total.unchanged + c.unchanged,
-                )
-            summary.created, summary.updated, summary.unchanged = (
-                total.created,
-                total.updated,
-                total.unchanged,
-            )
-            if dry_run:
-                raise _DryRun
-            finish_import(
-                store,
-                import_id=import_id,
-                kind=kind,
-                files=summary.files,
-                sha256=file_digest(paths),
-                started=started,
-                finished=datetime.now(),
-                created=total.created,
-                updated=total.updated,
-                unchanged=total.unchanged,
-                rejected=0,
-                status="SUCCESS",
-                source=source,
-            )
-            hold_point()
-            summary.import_id = import_id
-    except _DryRun:
-        summary.status = "DRY_RUN"
-        summary.notes.append("dry run: nothing was written")
-    finally:
+
+    def write(import_id: int) -> tuple[int, int, int]:
+        total = RecordCounts(0, 0, 0)
         for _path, table in staged:
-            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+            if kind == "deaths":
+                store.con.execute("DROP TABLE IF EXISTS _dr")
+                store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
+                c = merge_deaths(store, import_id, write=not dry_run)
+            else:
+                store.con.execute("DROP TABLE IF EXISTS _pop")
+                store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
+                c = merge_population(store, import_id, started, write=not dry_run)
+            total = RecordCounts(
+                total.created + c.created, total.updated + c.updated, total.unchanged + c.unchanged
+            )
+        return total.created, total.updated, total.unchanged
+
+    try:
+        write_once(
+            store,
+            summary,
+            paths=paths,
+            source=source,
+            started=started,
+            dry_run=dry_run,
+            write=write,
+        )
+    finally:
+        for name in [t for _p, t in staged] + ["_dr", "_pop"]:
+            store.con.execute(f"DROP TABLE IF EXISTS {name}")
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -234,10 +215,6 @@ def _cross_file_duplicates(
     if rows:
         summary.reasons["id: the record id appears in more than one of the files"] += len(rows)
         summary.problem_count += len(rows)
-
-
-class _DryRun(Exception):
-    pass
 
 
 def import_deaths(

@@ -169,9 +169,7 @@ def death_problems(
     any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
     # One pass for the clean case: error counts per field and the number of distinct ids.
     filters = ", ".join(f"count(*) FILTER (WHERE {e} IS NOT NULL)" for e in _ERR_COLUMNS)
-    head = con.execute(
-        f"SELECT count(id), count(DISTINCT id), {filters} FROM _dr"
-    ).fetchall()[0]
+    head = con.execute(f"SELECT count(id), count(DISTINCT id), {filters} FROM _dr").fetchall()[0]
     n_ids, n_distinct, per_field = int(head[0]), int(head[1]), [int(x) for x in head[2:]]
     for field, err, n in zip(DEATH_FIELDS, _ERR_COLUMNS, per_field, strict=True):
         if not n:
