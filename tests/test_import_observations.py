@@ -89,6 +89,7 @@ BAD_ROWS = [
     ("le0,KAZ,2020,70,,,,,months,S", "unit", "measured in 'years'"),
     ("nope,KAZ,2020,70,,,,,,S", "indicator", "unknown indicator"),
     ("le0,KAZ,2020,70,,,,,,", "source", "needs a source"),
+    ("deaths,KAZ,2020,-4,,,,,,S", "value", "a count cannot be negative"),
 ]
 
 

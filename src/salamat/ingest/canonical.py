@@ -54,6 +54,8 @@ SEX_CODES = {
     "1": "male",
     "mle": "male",
 }
+# Units of indicators that count things: a negative value is an error.
+COUNT_UNITS = frozenset({"persons", "deaths", "births", "organisations", "cases", "facilities"})
 RESIDENCE_CODES = {"total": "total", "urban": "urban", "rural": "rural", "_t": "total"}
 
 
@@ -221,6 +223,12 @@ def validate(
     lo, val, hi = df["lower_num"], df["value_num"], df["upper_num"]
     flag(lo.notna() & val.notna() & (lo > val), "lower", "lower bound is above the value")
     flag(hi.notna() & val.notna() & (hi < val), "upper", "upper bound is below the value")
+    count_unit = (
+        df["indicator"]
+        .map(lambda c: (catalog.data_elements.get(c) or "") in COUNT_UNITS)
+        .astype(bool)
+    )
+    flag(count_unit & val.notna() & (val < 0), "value", "a count cannot be negative")
 
     # unit
     expected_unit = pd.Series(
