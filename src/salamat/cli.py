@@ -22,6 +22,7 @@ from rich.table import Table
 
 from salamat import __version__, services
 from salamat.cli_methods import register as register_methods
+from salamat.cli_targets import register as register_targets
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store, resolve_store_path
@@ -367,6 +368,7 @@ def demo(
 
 
 register_methods(app)
+register_targets(app)
 
 
 def main() -> None:

@@ -34,8 +34,9 @@ and its implementation ``sdg/ProgressMeasure.py`` in open-sdg/sdg-build (methodo
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ __all__ = [
     "required_annual_change",
     "select_series",
     "status_from_ratio",
+    "target_from_row",
 ]
 
 Status = Literal[
@@ -130,12 +132,12 @@ class Target:
             )
         if self.target_year <= self.baseline_year:
             problems.append(
-                Problem(
-                    self.code, None, "target_year", "expected a year after the baseline", None
-                )
+                Problem(self.code, None, "target_year", "expected a year after the baseline", None)
             )
         if self.trend is not None and self.trend not in ("linear", "log_linear"):
-            problems.append(Problem(self.code, None, "trend", "expected linear or log_linear", None))
+            problems.append(
+                Problem(self.code, None, "trend", "expected linear or log_linear", None)
+            )
         if self.target_change is not None and self.target_change <= -1.0:
             problems.append(
                 Problem(self.code, None, "target_change", "a relative change must be > -1", None)
@@ -170,6 +172,93 @@ class Assessment:
     required_annual_change: float | None
     required_annual_growth: float | None
     method: str
+
+
+def _num(row: Mapping[str, object], key: str, problems: list[Problem], where: str) -> float | None:
+    raw = row.get(key)
+    if raw is None or (isinstance(raw, float) and raw != raw) or str(raw).strip() == "":
+        return None
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        problems.append(Problem(where, None, key, "expected a number", str(raw)))
+        return None
+    if not math.isfinite(value):
+        problems.append(Problem(where, None, key, "expected a finite number", str(raw)))
+        return None
+    return value
+
+
+def target_from_row(
+    row: Mapping[str, object], *, where: str = "target", origin: str = "bundled"
+) -> Target:
+    """A :class:`Target` from a CSV or table row (strings or numbers); all problems at once.
+
+    Required: ``code``, ``indicator``, ``area``, ``baseline_year``, ``target_year``,
+    ``direction``, ``document`` and one of ``target_value`` / ``target_change``. ``sex``
+    defaults to ``total``; ``series_source`` is ``|``-separated.
+
+    Raises
+    ------
+    InputError
+        Every missing or malformed field, each as a :class:`~salamat.errors.Problem`.
+    """
+    problems: list[Problem] = []
+
+    def text(key: str) -> str | None:
+        v = row.get(key)
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        t = str(v).strip()
+        return t or None
+
+    for key in ("code", "indicator", "area", "direction", "document"):
+        if text(key) is None:
+            problems.append(Problem(where, None, key, "a value is required", None))
+    base_year = _num(row, "baseline_year", problems, where)
+    target_year = _num(row, "target_year", problems, where)
+    for key, year in (("baseline_year", base_year), ("target_year", target_year)):
+        if year is None and not any(p.field == key for p in problems):
+            problems.append(Problem(where, None, key, "a year is required", None))
+        elif year is not None and year != int(year):
+            problems.append(Problem(where, None, key, "expected a whole year", str(year)))
+    base_value = _num(row, "baseline_value", problems, where)
+    target_value = _num(row, "target_value", problems, where)
+    change = _num(row, "target_change", problems, where)
+    direction = text("direction")
+    if direction is not None and direction not in ("increase", "decrease"):
+        problems.append(
+            Problem(where, None, "direction", "expected increase or decrease", direction)
+        )
+    if problems:
+        raise InputError(f"{where}: target {text('code') or '?'!r} is not valid", problems)
+    assert base_year is not None and target_year is not None
+    prefs = tuple(p.strip() for p in (text("series_source") or "").split("|") if p.strip())
+    try:
+        return Target(
+            code=str(text("code")),
+            indicator=str(text("indicator")),
+            area=str(text("area")),
+            sex=text("sex") or "total",
+            baseline_year=int(base_year),
+            baseline_value=base_value,
+            target_year=int(target_year),
+            target_value=target_value,
+            target_change=change,
+            direction=cast(Direction, direction),
+            series_source=prefs,
+            trend=cast(TrendModel | None, text("trend")),
+            document=str(text("document")),
+            document_date=text("document_date"),
+            source_url=text("source_url"),
+            note=text("note"),
+            origin=origin,
+        )
+    except InputError as exc:
+        raise InputError(
+            f"{where}: {exc.args[0]}",
+            [Problem(where, p.row, p.field, p.message, p.value) for p in exc.problems],
+        ) from None
 
 
 def cagr(value: float, base_value: float, year: float, base_year: float) -> float:
@@ -294,7 +383,7 @@ def select_series(
     Returns
     -------
     pandas.DataFrame
-        ``year``, ``value``, ``source``, one row per year, sorted. Where two sources of the
+        ``year``, ``value``, ``source`` (and ``note`` if given), one row per year, sorted. Where two sources of the
         winning preference give the same year, the later vintage (then the first source in
         alphabetical order) wins.
     """
@@ -324,7 +413,8 @@ def select_series(
             ["year", "_v", "source"], ascending=[True, False, True]
         )
         out = ordered.drop_duplicates("year", keep="first")
-        return out[["year", "value", "source"]].reset_index(drop=True)
+        keep = ["year", "value", "source", *(c for c in ("note",) if c in out.columns)]
+        return out[keep].reset_index(drop=True)
     return empty
 
 
@@ -359,8 +449,8 @@ def assess(
     -----
     Baseline: the target's value if the document gives one, else the series' value in the
     baseline year, else in the first later year (as Open SDG does; the reason says so). The
-    status uses the latest value, or the value in the target year once that has passed
-    (a missed target is "off track"). The probability is that of the projected value in the
+    status uses the latest value; once the target year has passed, the value in the target
+    year (else the latest), and a missed target is "off track". The probability is that of the projected value in the
     target year meeting the target under the trend's predictive distribution.
     """
     s = series.sort_values("year").reset_index(drop=True)
@@ -400,18 +490,20 @@ def assess(
     else:
         after = np.flatnonzero(years >= target.baseline_year)
         if after.size == 0:
-            return result("insufficient_data", f"no value in {target.baseline_year} or later", **latest)
+            return result(
+                "insufficient_data", f"no value in {target.baseline_year} or later", **latest
+            )
         base_year, base_value = int(years[after[0]]), float(values[after[0]])
         if base_year != target.baseline_year:
             notes.append(f"no value for {target.baseline_year}: baseline taken from {base_year}")
     target_value = target.resolve_value(base_value)
     known = dict(baseline_year=base_year, baseline_value=base_value, target_value=target_value)
 
-    # the value judged: the latest, or the one in the target year once it has passed
+    # the value judged: the latest, or the one in the target year once that has passed
     judged_i = latest_i
-    if years[latest_i] >= target.target_year:
-        upto = np.flatnonzero(years <= target.target_year)
-        judged_i = int(upto[-1]) if upto.size else latest_i
+    at_target = np.flatnonzero(years == target.target_year)
+    if years[latest_i] >= target.target_year and at_target.size:
+        judged_i = int(at_target[0])
     judged_year, judged_value = int(years[judged_i]), float(values[judged_i])
 
     projection: Projection | None = None
@@ -445,14 +537,30 @@ def assess(
     )
 
     if _meets(judged_value, target_value, target.direction):
-        return result("achieved", f"{judged_value:g} in {judged_year} meets {target_value:g}",
-                      **latest, **known, **extra)
+        return result(
+            "achieved",
+            f"{judged_value:g} in {judged_year} meets {target_value:g}",
+            **latest,
+            **known,
+            **extra,
+        )
     if judged_year >= target.target_year:
-        return result("off_track", f"target year {target.target_year} reached without the "
-                      f"target being met ({judged_value:g})", **latest, **known, **extra)
+        return result(
+            "off_track",
+            f"target year {target.target_year} reached without the "
+            f"target being met ({judged_value:g} in {judged_year})",
+            **latest,
+            **known,
+            **extra,
+        )
     if judged_year <= base_year:
-        return result("insufficient_data", f"no value after the baseline year {base_year}",
-                      **latest, **known, **extra)
+        return result(
+            "insufficient_data",
+            f"no value after the baseline year {base_year}",
+            **latest,
+            **known,
+            **extra,
+        )
     try:
         ratio = growth_ratio(
             base_year=base_year,
@@ -465,8 +573,14 @@ def assess(
         )
     except MethodError as exc:
         if "equals the baseline" in str(exc):
-            return result("moving_away", "the target equals the baseline and is not met",
-                          **latest, **known, **extra)
+            return result(
+                "moving_away",
+                "the target equals the baseline and is not met",
+                **latest,
+                **known,
+                **extra,
+            )
         return result("insufficient_data", str(exc), **latest, **known, **extra)
-    return result(status_from_ratio(ratio), f"R = {ratio:.2f}", ratio=ratio,
-                  **latest, **known, **extra)
+    return result(
+        status_from_ratio(ratio), f"R = {ratio:.2f}", ratio=ratio, **latest, **known, **extra
+    )

@@ -107,7 +107,9 @@ def _arrays(year: npt.ArrayLike, value: npt.ArrayLike) -> tuple[FloatArray, Floa
     if t.shape != y.shape:
         problems.append(Problem("argument", None, "value", "expected one value per year", None))
     elif np.any(~np.isfinite(t)) or np.any(~np.isfinite(y)):
-        problems.append(Problem("argument", None, "value", "expected finite years and values", None))
+        problems.append(
+            Problem("argument", None, "value", "expected finite years and values", None)
+        )
     elif np.unique(t).size != t.size:
         problems.append(Problem("argument", None, "year", "expected each year once", None))
     if problems:
@@ -212,7 +214,9 @@ def project(fit: TrendFit, year: int, level: float = 0.95) -> Projection:
     half = float(stats.t.ppf(0.5 + level / 2.0, fit.df)) * fit.prediction_se(year)
     lo, hi = centre - half, centre + half
     if fit.model == "log_linear":
-        centre, lo, hi = math.exp(centre), math.exp(lo), math.exp(hi)
+        # a very wide interval may overflow: its limit is then +inf, not an error
+        with np.errstate(over="ignore"):
+            centre, lo, hi = (float(v) for v in np.exp([centre, lo, hi]))
     return Projection(
         year=int(year),
         value=float(centre),
@@ -258,6 +262,10 @@ def probability_of_reaching(
         g = math.log(threshold)
     else:
         g = float(threshold)
-    z = (g - fit.fitted(year)) / fit.prediction_se(year)
-    below = float(stats.t.cdf(z, fit.df))
+    se = fit.prediction_se(year)
+    gap = g - fit.fitted(year)
+    if se == 0.0:  # a perfect fit: the projected value is certain
+        meets = gap <= 0 if direction == "increase" else gap >= 0
+        return 1.0 if meets else 0.0
+    below = float(stats.t.cdf(gap / se, fit.df))
     return 1.0 - below if direction == "increase" else below

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from salamat.demo.kz import kz_observations
+from salamat.demo.published import import_published_figures
 from salamat.demo.synthetic import POPULATION_SOURCE, SOURCE, synthetic_deaths, synthetic_population
 from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
@@ -78,4 +79,6 @@ def build_demo(
         deaths_file = work / "synthetic_deaths.parquet"
         deaths.to_parquet(deaths_file, index=False)
         summaries.append(import_deaths(store, [deaths_file], source=SOURCE, progress=tick))
+    tick("national published figures and targets")
+    summaries.append(import_published_figures(store))
     return summaries

@@ -41,9 +41,11 @@ Progress = Callable[[str], None]
 
 
 def file_digest(paths: Sequence[Path]) -> str:
-    """SHA-256 over the files' bytes, in order (recorded in the import log)."""
+    """SHA-256 over the files' bytes, in order (recorded in the import log); a folder (an Open
+    SDG repository) counts as its files in sorted order."""
     digest = hashlib.sha256()
-    for p in paths:
+    files = [f for p in paths for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])]
+    for p in files:
         with open(p, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
@@ -117,7 +119,7 @@ def import_observations(
         else pd.DataFrame(columns=[*canonical.COLUMNS, "_file", "_row"])
     )
     raw = apply_mapping(raw, ctx.mapping)
-    summary.total = len(raw) + sum(1 for p in problems if p.row is not None)
+    summary.total = len(raw) + len({(p.file, p.row) for p in problems if p.row is not None})
     checked = canonical.validate(raw, catalog, default_source=source, new_indicators=new_indicators)
     problems.extend(checked.problems)
     if problems:

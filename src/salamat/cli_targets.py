@@ -1,0 +1,397 @@
+"""Command-line faces of indicators and targets: ``targets``, ``compute``, ``explain``, ``indicators``.
+
+:func:`register` adds the commands to the ``salamat`` Typer app. They read the store given by
+``--db`` (else ``$SALAMAT_DB``, else the per-user default) and print a table, CSV or JSON.
+Exit codes as for the other commands: 2 bad input, 3 the store cannot be opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from salamat import services_targets as svc
+from salamat.errors import InputError, SalamatError, StoreError
+from salamat.store.connection import Store, resolve_store_path
+
+__all__ = ["register"]
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
+        show_default=False,
+    ),
+]
+
+
+class Fmt(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class By(StrEnum):
+    age = "age"
+    cause = "cause"
+
+
+class ExplainSource(StrEnum):
+    auto = "auto"
+    records = "records"
+    wpp = "wpp"
+
+
+STATUS_LABEL = {
+    "achieved": ("achieved", "bold green"),
+    "on_track": ("on track", "green"),
+    "needs_acceleration": ("needs acceleration", "yellow"),
+    "off_track": ("off track", "red"),
+    "moving_away": ("moving away", "bold red"),
+    "insufficient_data": ("insufficient data", "dim"),
+}
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except StoreError as exc:
+        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
+        raise typer.Exit(3) from None
+    except SalamatError as exc:
+        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", r"\[")
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "" if x is None else f"{x:,.{digits}f}"
+
+
+def _finite(v: object) -> float | None:
+    x = float(v)  # type: ignore[arg-type]
+    return x if x == x else None
+
+
+def _flat(rec: dict[str, Any]) -> dict[str, Any]:
+    """A scorecard record as one flat CSV row."""
+    p = rec["projection"] or {}
+    return {
+        "code": rec["code"],
+        "indicator": rec["indicator"],
+        "area": rec["area"],
+        "sex": rec["sex"],
+        "baseline_year": rec["baseline"]["year"],
+        "baseline_value": rec["baseline"]["value"],
+        "target_year": rec["target"]["year"],
+        "target_value": rec["target"]["value"],
+        "direction": rec["target"]["direction"],
+        "latest_year": rec["latest"]["year"],
+        "latest_value": rec["latest"]["value"],
+        "latest_source": rec["latest"]["source"],
+        "status": rec["status"],
+        "ratio": rec["ratio"],
+        "projection_year": p.get("year"),
+        "projection": p.get("value"),
+        "projection_lower": p.get("lower"),
+        "projection_upper": p.get("upper"),
+        "probability": rec["probability"],
+        "required_annual_change": rec["required_annual_change"],
+        "reason": rec["reason"],
+        "document": rec["document"],
+        "document_date": rec["document_date"],
+        "source_url": rec["source_url"],
+    }
+
+
+def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
+    table = Table(title=title, header_style="bold", show_lines=False)
+    for col, just in (
+        ("target", "left"),
+        ("area", "left"),
+        ("baseline", "right"),
+        ("target value", "right"),
+        ("latest", "right"),
+        ("status", "left"),
+        ("R", "right"),
+        ("projection (95% PI)", "right"),
+        ("P(meet)", "right"),
+        ("needed / yr", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in records:
+        label, style = STATUS_LABEL[r["status"]]
+        p = r["projection"]
+        proj = (
+            f"{p['year']}: {_num(p['value'])} [{_num(p['lower'])}, {_num(p['upper'])}]" if p else ""
+        )
+        b, t, lt = r["baseline"], r["target"], r["latest"]
+        table.add_row(
+            f"{r['code']}\n[dim]{r['indicator']}[/]",
+            r["area"],
+            f"{b['year']}: {_num(b['value'])}" if b["year"] else "",
+            f"{t['year']}: {'>= ' if t['direction'] == 'increase' else '<= '}{_num(t['value'])}",
+            f"{lt['year']}: {_num(lt['value'])}" if lt["year"] else "",
+            f"[{style}]{label}[/]",
+            _num(r["ratio"]),
+            proj,
+            "" if r["probability"] is None else f"{r['probability']:.2f}",
+            _num(r["required_annual_change"], 3),
+        )
+    out.print(table)
+    out.print(
+        "[dim]Status: ratio R of the observed to the required annual growth since the baseline "
+        "(Eurostat SDG monitoring; Open SDG): on track R >= 0.95, needs acceleration 0.60-0.95, "
+        "off track 0-0.60, moving away R < 0. Projection: OLS trend over the last 10 years "
+        "with a 95% prediction interval; P(meet) = probability that the trend reaches the "
+        "target in the target year.[/]"
+    )
+    for i, r in enumerate(records, start=1):
+        lt = r["latest"]
+        line = str(r["document"])
+        if r["document_date"]:
+            line += f" ({r['document_date']})"
+        if r["source_url"]:
+            line += f" {r['source_url']}"
+        label, style = STATUS_LABEL[r["status"]]
+        out.print(f"[bold]{i}. {r['code']}[/] ([{style}]{label}[/]) - {_escape(line)}")
+        if lt["source"]:
+            out.print(f"   latest: {_escape(str(lt['source']))}")
+        if lt.get("note") and "SUSPECT" in str(lt["note"]):
+            out.print(f"   [yellow]latest value: {_escape(str(lt['note']))}[/]")
+        if r["reason"]:
+            out.print(f"   [dim]{_escape(r['reason'])}[/]")
+        if r["note"]:
+            out.print(f"   [dim]note: {_escape(r['note'])}[/]")
+
+
+def targets_command(
+    area: Annotated[
+        str | None, typer.Option("--area", help="Org-unit code: KAZ, KZ-75, OTS ... (default: all)")
+    ] = None,
+    db: DbOption = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+    add: Annotated[
+        Path | None,
+        typer.Option(
+            "--add", help="Add (or replace) targets from a CSV shaped like data/targets.csv."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="With --add: check the file, write nothing.")
+    ] = False,
+    window: Annotated[int, typer.Option(help="Years of data behind the projection.")] = 10,
+) -> None:
+    """The target scorecard: status, projection, probability and pace still needed."""
+    with _errors():
+        path = resolve_store_path(db)
+        if add is not None:
+            with Store.open(path) as store:
+                created, updated = svc.import_targets(store, add, dry_run=dry_run)
+            verb = "would add" if dry_run else "added"
+            err.print(f"{verb} {created} target(s), replaced {updated}")
+        with Store.open(path, read_only=True) as store:
+            records = svc.scorecard(store, area, window=window)
+        if fmt == Fmt.json:
+            sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        elif fmt == Fmt.csv:
+            sys.stdout.write(
+                pd.DataFrame([_flat(r) for r in records]).to_csv(index=False, lineterminator="\n")
+            )
+        else:
+            if not records:
+                err.print(f"no targets for {area or 'any area'}")
+                return
+            _print_scorecard(records, f"Targets - {area or 'all areas'}")
+
+
+def compute_command(
+    indicator: Annotated[
+        str, typer.Argument(help="le0, le60, ncd30q70, asdr_all, asdr_cancer ...")
+    ],
+    area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, KZ-75 ...")],
+    db: DbOption = None,
+    sex: Annotated[str, typer.Option(help="total, female or male.")] = "total",
+    start: Annotated[int | None, typer.Option("--from", help="First year.")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="Last year.")] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Write the values to the store, beside reported ones.")
+    ] = False,
+    from_mx: Annotated[
+        str | None,
+        typer.Option(
+            "--from-mx",
+            help="Life expectancy from this source's death rates by age (e.g. 'UN WPP 2024') "
+            "instead of unit records.",
+        ),
+    ] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """Compute an indicator from the store's deaths and population (regions summed, not averaged)."""
+    with _errors():
+        path = resolve_store_path(db)
+        with Store.open(path, read_only=not save) as store:
+            if from_mx:
+                df = svc.compute_from_mx(store, indicator, area, sex=sex, source=from_mx)
+            else:
+                df = svc.compute(store, indicator, area, sex=sex, start=start, end=end)
+            if save:
+                created, updated, unchanged = svc.save_computed(store, df)
+                err.print(f"saved: {created} created, {updated} updated, {unchanged} unchanged")
+        if fmt == Fmt.csv:
+            sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+        elif fmt == Fmt.json:
+            sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+        else:
+            table = Table(title=f"{indicator} - {area} ({sex})", header_style="bold")
+            for col in ("period", "value", "lower", "upper", "note"):
+                table.add_column(col, justify="left" if col in ("period", "note") else "right")
+            for rec in df.to_dict(orient="records"):
+                table.add_row(
+                    str(rec["period"]),
+                    *(_num(_finite(rec[c]), 3) for c in ("value", "lower", "upper")),
+                    str(rec["note"]),
+                )
+            out.print(table)
+            out.print(
+                f"[dim]unit:[/] {df['unit'].iloc[0]}   [dim]regions:[/] {df['regions'].iloc[0]}"
+            )
+            out.print(f"[dim]method:[/] {_escape(str(df['method'].iloc[0]))}")
+            out.print(f"[dim]source:[/] {_escape(str(df['source'].iloc[0]))}")
+
+
+def explain_command(
+    indicator: Annotated[str, typer.Argument(help="le0 (life expectancy at birth).")],
+    area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, KZ-75 ...")],
+    start: Annotated[int, typer.Option("--from", help="First year.")],
+    end: Annotated[int, typer.Option("--to", help="Second year.")],
+    db: DbOption = None,
+    by: Annotated[By, typer.Option("--by", help="age or cause.")] = By.age,
+    sex: Annotated[str, typer.Option(help="total, female or male.")] = "total",
+    source: Annotated[
+        ExplainSource,
+        typer.Option(help="records (unit records), wpp (UN WPP 5-year periods) or auto."),
+    ] = ExplainSource.auto,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """What drove the change in life expectancy: Arriaga decomposition by age (and cause)."""
+    with _errors():
+        if indicator != "le0":
+            raise InputError(f"explain {indicator!r}: only le0 is decomposed")
+        with Store.open(resolve_store_path(db), read_only=True) as store:
+            ex = svc.explain(store, area, start, end, by=by.value, sex=sex, source=source.value)
+        if fmt == Fmt.csv:
+            sys.stdout.write(ex.table.to_csv(index=False, lineterminator="\n"))
+            return
+        if fmt == Fmt.json:
+            payload = {
+                "area": ex.area,
+                "sex": ex.sex,
+                "from": {"period": ex.period_from, "e0": ex.e0_from},
+                "to": {"period": ex.period_to, "e0": ex.e0_to},
+                "difference": ex.e0_to - ex.e0_from,
+                "contributions": json.loads(ex.table.to_json(orient="records")),
+                "method": ex.method,
+                "source": ex.source,
+                "note": ex.note,
+            }
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+            return
+        title = (
+            f"e0 {ex.area} ({ex.sex}): {ex.e0_from:.2f} in {ex.period_from} -> "
+            f"{ex.e0_to:.2f} in {ex.period_to} ({ex.e0_to - ex.e0_from:+.2f} years)"
+        )
+        table = Table(title=title, header_style="bold")
+        for col in ex.table.columns:
+            table.add_column(str(col), justify="left" if col == "age" else "right")
+        for row in ex.table.itertuples(index=False):
+            table.add_row(*(str(v) if isinstance(v, str) else f"{v:+.3f}" for v in row))
+        sums = ["total"] + [f"{ex.table[c].sum():+.3f}" for c in ex.table.columns[1:]]
+        table.add_row(*sums, style="bold")
+        out.print(table)
+        if ex.note:
+            out.print(f"[yellow]note:[/] {_escape(ex.note)}")
+        out.print(f"[dim]method:[/] {_escape(ex.method)}")
+        out.print(f"[dim]source:[/] {_escape(ex.source)}")
+
+
+def indicators_command(
+    db: DbOption = None,
+    add: Annotated[
+        Path | None,
+        typer.Option(
+            "--add", help="Add (or replace) definitions from a CSV shaped like data_elements.csv."
+        ),
+    ] = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """The indicator catalogue: each indicator's definition, method, unit and codes."""
+    with _errors():
+        path = resolve_store_path(db)
+        if add is not None:
+            with Store.open(path) as store:
+                created, updated = svc.import_definitions(store, add)
+            err.print(f"added {created} indicator(s), replaced {updated}")
+        with Store.open(path, read_only=True) as store:
+            defs = svc.catalogue(store)
+        rows = [
+            {
+                "code": d.code,
+                "name_en": d.name_en,
+                "name_kk": d.name_kk,
+                "name_ru": d.name_ru,
+                "unit": d.unit,
+                "method": d.method,
+                "multiplier": d.multiplier,
+                "higher_is_better": d.higher_is_better,
+                "international_code": d.international_code,
+                "sdg": d.sdg,
+                "trend": d.trend,
+                "description": d.description,
+                "definition_source": d.definition_source,
+                "origin": d.origin,
+            }
+            for d in defs.values()
+        ]
+        if fmt == Fmt.json:
+            sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        elif fmt == Fmt.csv:
+            sys.stdout.write(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"))
+        else:
+            table = Table(title="Indicator catalogue", header_style="bold")
+            for col in ("code", "name_en", "unit", "method", "international_code", "sdg"):
+                table.add_column(col)
+            for r in rows:
+                table.add_row(
+                    *(
+                        str(r[c] or "")
+                        for c in ("code", "name_en", "unit", "method", "international_code", "sdg")
+                    )
+                )
+            out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``targets``, ``compute``, ``explain`` and ``indicators`` to ``app``."""
+    app.command("targets")(targets_command)
+    app.command("compute")(compute_command)
+    app.command("explain")(explain_command)
+    app.command("indicators")(indicators_command)
