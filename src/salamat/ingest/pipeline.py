@@ -44,7 +44,11 @@ def file_digest(paths: Sequence[Path]) -> str:
     """SHA-256 over the files' bytes, in order (recorded in the import log); a folder (an Open
     SDG repository) counts as its files in sorted order."""
     digest = hashlib.sha256()
-    files = [f for p in paths for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])]
+    files = [
+        f
+        for p in paths
+        for f in (sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    ]
     for p in files:
         with open(p, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
