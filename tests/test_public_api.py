@@ -10,6 +10,9 @@ import salamat
 PURE = (
     "periods",
     "lifetable",
+    "kannisto",
+    "arrays",
+    "indicators",
     "intervals",
     "standardise",
     "ncd",
