@@ -21,6 +21,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from salamat import __version__, services
+from salamat.cli_interop import register as register_interop
 from salamat.cli_methods import register as register_methods
 from salamat.cli_targets import register as register_targets
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
@@ -368,6 +369,7 @@ def demo(
 
 
 register_methods(app)
+register_interop(app)
 register_targets(app)
 
 

@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from salamat.demo.kz import kz_observations
+from salamat.demo.opensdg import opensdg_demo
 from salamat.demo.published import import_published_figures
 from salamat.demo.synthetic import POPULATION_SOURCE, SOURCE, synthetic_deaths, synthetic_population
 from salamat.ingest.kinds import load_parsers
@@ -79,6 +80,8 @@ def build_demo(
         deaths_file = work / "synthetic_deaths.parquet"
         deaths.to_parquet(deaths_file, index=False)
         summaries.append(import_deaths(store, [deaths_file], source=SOURCE, progress=tick))
+    tick("Kazakhstan's national SDG platform (Open SDG)")
+    summaries.append(opensdg_demo(store, progress=tick))
     tick("national published figures and targets")
     summaries.append(import_published_figures(store))
     return summaries

@@ -1,0 +1,411 @@
+"""``salamat import gho``: WHO Global Health Observatory exports.
+
+Three shapes of the same data are read:
+
+* the GHO OData API response (``https://ghoapi.azureedge.net/api/<IndicatorCode>``), JSON
+  ``{"value": [{"IndicatorCode", "SpatialDimType", "SpatialDim", "TimeDim", "Dim1Type",
+  "Dim1", ..., "Value", "NumericValue", "Low", "High", "Comments", "Date"}, ...]}``;
+* the same records as CSV (the API's CSV export, one column per field);
+* the older "athena" CSV export (``GHO, PUBLISHSTATE, YEAR, REGION, COUNTRY, SEX, Display
+  Value, Numeric, Low, High, Comments``).
+
+``NumericValue`` (``Numeric``) is the value; ``Low`` and ``High`` are kept as the bounds.
+``Value`` is WHO's display text: a record whose numeric value is empty is a problem, never
+parsed from the display text (``"[5]/[10]"`` is not a number). Disaggregations: ``SEX_BTSX``,
+``SEX_FMLE``, ``SEX_MLE``; ``AGEGROUP_YEARS30-69`` -> ``30-69``; ``RESIDENCEAREATYPE_URB`` /
+``_RUR`` / ``_TOTL``. Any other dimension (``EMFEXPOSED`` ...) becomes part of the indicator
+code to map: ``EMFLIMITELECTRIC/EMFEXPOSED=EMFPUBLIC``. Indicator codes map to ours by the
+catalogue's international codes (NCDMORT3070 -> ncd30q70) or ``--map``. Rows of a region
+(``SpatialDimType`` REGION) go to the WHO region (``EUR`` -> ``WHO-EUR``); the world to
+``WORLD``; other aggregates (income groups ...) are not imported and are listed in the notes.
+
+The GHO's data are CC BY-NC-SA 3.0 IGO: fine for non-commercial use, with attribution.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from salamat.errors import InputError, Problem
+from salamat.ingest.interop import (
+    SKIP,
+    as_text,
+    definitional_age,
+    lookup,
+    resolve_indicator,
+    row_problems,
+    skip_note,
+)
+from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.tables import read_table
+
+__all__ = ["SOURCE", "gho_age", "parse_gho", "read_gho"]
+
+SOURCE = "WHO Global Health Observatory"
+
+_SEX = {"SEX_BTSX": "total", "SEX_MLE": "male", "SEX_FMLE": "female"}
+_RESIDENCE = {
+    "RESIDENCEAREATYPE_TOTL": "total",
+    "RESIDENCEAREATYPE_URB": "urban",
+    "RESIDENCEAREATYPE_RUR": "rural",
+}
+_AGE_BAND = re.compile(r"^AGEGROUP_YEARS(\d+)-(\d+)$")
+_AGE_OPEN = re.compile(r"^AGEGROUP_YEARS(\d+)PLUS$")
+_AGE_UNDER = re.compile(r"^AGEGROUP_YEARSUNDER(\d+)$")
+
+# The columns of the normalised frame every shape is read into.
+_FIELDS = (
+    "code",
+    "spatial_type",
+    "spatial",
+    "time",
+    "value_text",
+    "numeric",
+    "low",
+    "high",
+    "comments",
+    "date",
+    "publish_state",
+)
+_ATHENA_KNOWN = {
+    "gho",
+    "publishstate",
+    "year",
+    "region",
+    "unregion",
+    "worldbankincomegroup",
+    "country",
+    "display value",
+    "numeric",
+    "low",
+    "high",
+    "comments",
+}
+
+
+def gho_age(code: str) -> str | None:
+    """GHO age group code -> our band: ``AGEGROUP_YEARS30-69`` -> ``30-69``, ``...85PLUS`` ->
+    ``85+``, ``...UNDER5`` -> ``0-4``, ``AGEGROUP_YEARSALL`` -> ``all``; else None."""
+    if code in ("AGEGROUP_YEARSALL", "AGEGROUP_ALL"):
+        return "all"
+    if m := _AGE_BAND.match(code):
+        return f"{int(m[1])}-{int(m[2])}"
+    if m := _AGE_OPEN.match(code):
+        return f"{int(m[1])}+"
+    if m := _AGE_UNDER.match(code):
+        return f"0-{int(m[1]) - 1}"
+    return None
+
+
+def read_gho(path: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Read any GHO shape into one frame of text (:data:`_FIELDS`, ``_file``, ``_row``) and the
+    (type column, value column) pairs of its disaggregations."""
+    if path.name.lower().endswith(".json"):
+        return _read_odata_json(path)
+    df = read_table(path)
+    if {"indicatorcode", "spatialdim", "timedim"} <= set(df.columns):
+        return _from_odata_columns(df)
+    if {"gho", "year"} <= set(df.columns):
+        return _from_athena(df)
+    raise InputError(
+        f"{path}: not a GHO export: expected the OData columns (IndicatorCode, SpatialDim, "
+        "TimeDim, NumericValue ...) or the athena columns (GHO, YEAR, COUNTRY, Numeric ...)",
+        [Problem(str(path), 1, None, "not a GHO header")],
+    )
+
+
+def _read_odata_json(path: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            doc = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+            "is the file complete?",
+            [Problem(str(path), None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}")],
+        ) from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
+        raise InputError(f"{path}: not a GHO OData response (expected an object with 'value')")
+    records = doc["value"]
+    df = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    df = pd.DataFrame({str(c).lower(): as_text(df[c]) for c in df.columns})
+    df["_file"] = str(path)
+    df["_row"] = range(1, len(df) + 1)
+    if len(df) and "indicatorcode" not in df.columns:
+        raise InputError(f"{path}: GHO OData records without IndicatorCode")
+    return _from_odata_columns(df)
+
+
+def _from_odata_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    def col(name: str) -> pd.Series:
+        return (
+            df[name].astype(object)
+            if name in df.columns
+            else pd.Series("", index=df.index, dtype=object)
+        )
+
+    out = pd.DataFrame(
+        {
+            "code": col("indicatorcode"),
+            "spatial_type": col("spatialdimtype"),
+            "spatial": col("spatialdim"),
+            "time": col("timedim"),
+            "value_text": col("value"),
+            "numeric": col("numericvalue"),
+            "low": col("low"),
+            "high": col("high"),
+            "comments": col("comments"),
+            "date": col("date").astype(str).str[:10],
+            "publish_state": "",
+            "_file": df["_file"],
+            "_row": df["_row"],
+        }
+    )
+    pairs = []
+    for t, v in (
+        ("dim1type", "dim1"),
+        ("dim2type", "dim2"),
+        ("dim3type", "dim3"),
+        ("datasourcedimtype", "datasourcedim"),
+    ):
+        out[t] = col(t)
+        out[v] = col(v)
+        pairs.append((t, v))
+    return out, pairs
+
+
+def _from_athena(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    def col(name: str) -> pd.Series:
+        return (
+            df[name].astype(object)
+            if name in df.columns
+            else pd.Series("", index=df.index, dtype=object)
+        )
+
+    country, region = col("country"), col("region")
+    income, unregion = col("worldbankincomegroup"), col("unregion")
+    spatial_type = pd.Series("GLOBAL", index=df.index, dtype=object)
+    spatial = pd.Series("GLOBAL", index=df.index, dtype=object)
+    for code, kind in (
+        (region, "REGION"),
+        (unregion, "UNREGION"),
+        (income, "WORLDBANKINCOMEGROUP"),
+    ):
+        spatial_type = spatial_type.where(code == "", kind)
+        spatial = spatial.where(code == "", code)
+    spatial_type = spatial_type.where(country == "", "COUNTRY")
+    spatial = spatial.where(country == "", country)
+    out = pd.DataFrame(
+        {
+            "code": col("gho"),
+            "spatial_type": spatial_type,
+            "spatial": spatial,
+            "time": col("year"),
+            "value_text": col("display value"),
+            "numeric": col("numeric"),
+            "low": col("low"),
+            "high": col("high"),
+            "comments": col("comments"),
+            "date": "",
+            "publish_state": col("publishstate"),
+            "_file": df["_file"],
+            "_row": df["_row"],
+        }
+    )
+    pairs = []
+    for name in [c for c in df.columns if c not in _ATHENA_KNOWN and not c.startswith("_")]:
+        kind = name.upper()
+        value = df[name].astype(object)
+        prefixed = value.where(
+            (value == "") | value.str.startswith(f"{kind}_"), f"{kind}_" + value.astype(str)
+        )
+        out[f"{name}__type"] = pd.Series(kind, index=df.index, dtype=object).where(value != "", "")
+        out[f"{name}__value"] = prefixed
+        pairs.append((f"{name}__type", f"{name}__value"))
+    return out, pairs
+
+
+def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
+    raw, pairs = read_gho(path)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    empty = pd.Series("", index=raw.index, dtype=object)
+    sex, age, residence = empty.copy(), empty.copy(), empty.copy()
+    key = raw["code"].astype(str)
+    bad = pd.Series(False, index=raw.index)
+
+    # disaggregations: SEX, AGEGROUP and RESIDENCEAREATYPE have columns; others join the key
+    for t, v in pairs:
+        kind, value = raw[t].astype(str), raw[v].astype(str)
+        present = (kind != "") & (value != "")
+        is_sex = present & (kind == "SEX")
+        mapped_sex = value.map(lambda c: lookup(ctx, ("sex",), c) or _SEX.get(c, ""))
+        sex = sex.where(~is_sex, mapped_sex)
+        unknown = is_sex & (mapped_sex == "")
+        problems += row_problems(
+            raw.assign(_v=value),
+            unknown,
+            "sex",
+            lambda c: f"unknown GHO sex code {c!r}: map it with --map (sex,{c},female|male|total)",
+            "_v",
+        )
+        bad |= unknown
+        is_age = present & (kind == "AGEGROUP")
+        mapped_age = value.map(lambda c: lookup(ctx, ("age",), c) or gho_age(c) or "")
+        age = age.where(~is_age, mapped_age)
+        unknown = is_age & (mapped_age == "")
+        problems += row_problems(
+            raw.assign(_v=value),
+            unknown,
+            "age",
+            lambda c: (
+                f"unknown GHO age group {c!r}: map it with --map (age,{c},<band such as 30-69>)"
+            ),
+            "_v",
+        )
+        bad |= unknown
+        is_res = present & (kind == "RESIDENCEAREATYPE")
+        mapped_res = value.map(lambda c: lookup(ctx, ("residence",), c) or _RESIDENCE.get(c, ""))
+        residence = residence.where(~is_res, mapped_res)
+        unknown = is_res & (mapped_res == "")
+        problems += row_problems(
+            raw.assign(_v=value),
+            unknown,
+            "residence",
+            lambda c: (
+                f"unknown GHO residence code {c!r}: map it with --map (residence,{c},urban|rural|total)"
+            ),
+            "_v",
+        )
+        bad |= unknown
+        extra = present & ~is_sex & ~is_age & ~is_res
+        key = key.where(~extra, key + "/" + kind + "=" + value)
+
+    # indicator
+    resolved = {
+        (k, b): resolve_indicator(ctx, k, b)
+        for k, b in set(zip(key, raw["code"].astype(str), strict=True))
+    }
+    indicator = pd.Series(
+        [resolved[(k, b)] for k, b in zip(key, raw["code"].astype(str), strict=True)],
+        index=raw.index,
+        dtype=object,
+    )
+    skipped = indicator == SKIP
+    notes += skip_note(path.name, raw, skipped, key)
+    unknown_ind = indicator.isna()
+    problems += row_problems(
+        raw.assign(_k=key),
+        unknown_ind,
+        "indicator",
+        lambda k: (
+            f"unknown GHO indicator {k!r}: map it with --map (indicator,{k},<code>)"
+            + (
+                ", adding --new-indicators for a new code"
+                if "/" not in k
+                else "; its disaggregation has no Salamat column, so the combination is mapped as a "
+                "whole (or left out with '-')"
+            )
+        ),
+        "_k",
+    )
+    bad |= unknown_ind
+
+    # not published (VOID) records are withdrawn by WHO
+    void = (raw["publish_state"] != "") & (raw["publish_state"] != "PUBLISHED") & ~skipped
+    if void.any():
+        notes.append(
+            f"{path.name}: {int(void.sum())} record(s) with PUBLISHSTATE other than PUBLISHED "
+            "not imported (withdrawn by WHO)"
+        )
+
+    # area
+    stype, spatial = raw["spatial_type"].astype(str), raw["spatial"].astype(str)
+    area_map: dict[tuple[str, str], str | None] = {}
+    for t, s in set(zip(stype, spatial, strict=True)):
+        mapped = lookup(ctx, ("area",), s)
+        if mapped is not None:
+            area_map[(t, s)] = mapped
+        elif t == "GLOBAL":
+            area_map[(t, s)] = "WORLD"
+        elif t in ("COUNTRY", "REGION"):
+            area_map[(t, s)] = ctx.catalog.resolve(s)
+        else:
+            area_map[(t, s)] = None
+    area = pd.Series(
+        [area_map[(t, s)] for t, s in zip(stype, spatial, strict=True)],
+        index=raw.index,
+        dtype=object,
+    )
+    area_skip = area == SKIP
+    live = ~skipped & ~void & ~area_skip
+    aggregate = live & area.isna() & (stype != "COUNTRY")
+    if aggregate.any():
+        names = sorted(set(stype[aggregate] + " " + spatial[aggregate]))
+        notes.append(
+            f"{path.name}: {int(aggregate.sum())} row(s) of aggregates Salamat has no org unit for "
+            f"not imported ({', '.join(names[:6])}{' ...' if len(names) > 6 else ''}); map one "
+            "with --map (area,<code>,<org unit>) to import it"
+        )
+    unknown_area = live & area.isna() & (stype == "COUNTRY")
+    problems += row_problems(
+        raw,
+        unknown_area,
+        "area",
+        lambda s: f"unknown GHO country {s!r}: map it with --map (area,{s},<code>)",
+        "spatial",
+    )
+    bad |= unknown_area
+    notes += skip_note(path.name, raw, area_skip & ~skipped, spatial)
+
+    # value: the numeric value only, never the display text
+    numeric = raw["numeric"].astype(str).str.strip()
+    text = raw["value_text"].astype(str).str.strip()
+    no_number = live & ~aggregate & ~unknown_area & (numeric == "")
+    for mask, message in (
+        (
+            no_number & (text != ""),
+            "GHO record without a numeric value; its display value is text, which Salamat does "
+            "not read as a number: correct the file or leave the record out",
+        ),
+        (no_number & (text == ""), "GHO record without a value (NumericValue and Value empty)"),
+    ):
+        problems += row_problems(raw, mask, "value", _constant(message), "value_text")
+    bad |= no_number
+
+    keep = live & ~aggregate & ~bad
+    frame = pd.DataFrame(
+        {
+            "indicator": indicator[keep],
+            "area": area[keep],
+            "period": raw["time"][keep],
+            "sex": sex[keep],
+            "age": age[keep],
+            "residence": residence[keep],
+            "value": numeric[keep],
+            "lower": raw["low"][keep],
+            "upper": raw["high"][keep],
+            "vintage": raw["date"][keep],
+            "note": raw["comments"][keep],
+            "_file": raw["_file"][keep],
+            "_row": raw["_row"][keep],
+        }
+    )
+    frame["age"] = definitional_age(frame["indicator"], frame["age"])
+    return Parsed(frame.reset_index(drop=True), problems, default_source=SOURCE, notes=notes)
+
+
+def _constant(message: str) -> Callable[[str], str]:
+    return lambda _value: message
+
+
+register_parser(
+    "gho",
+    parse_gho,
+    "WHO GHO: OData JSON, its CSV export or the athena CSV (NumericValue, Low, High)",
+)

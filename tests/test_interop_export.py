@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interop_helpers import INTEROP, write_map
+from salamat import services
+from salamat.cli import app
+from salamat.errors import InputError
+from salamat.export import export
+from salamat.ingest.sdmx_read import read_structure
+from salamat.store.connection import Store
+
+MIXED = """indicator,area,period,value,sex,age,cause,residence,lower,upper,unit,source,vintage,note
+le0,KAZ,2021,70.23,total,,,,,,years,BNS,2023,
+le0,KAZ,2022,74.44,female,,,urban,,,years,BNS,2023,"a note, with a comma"
+deaths,KZ-75,2024Q1,1520,male,65,circulatory,,,,deaths,MoH quarterly,,
+deaths,KZ-75,202401,510,male,85+,all,,,,deaths,MoH monthly,,
+deaths,KZ-75,2024W05,120,total,0-4,all,,,,deaths,MoH weekly,,
+mx,KAZ,2015-2019,0.0123,total,30-34,all,,,,per person-year,UN WPP 2024,2024,
+ncd30q70,KAZ,2019,24.8,male,30-69,,,21.0,28.9,%,WHO GHO 2024,,
+ncd30q70,KAZ,2019,24.1,male,30-69,,,,,%,BNS,,national computation
+hospitals,KZ-75,2020,91,,,,,,,,BNS,,
+hospitals,KZ-75,2021,93,,,,,,,,BNS,,"end of year"
+hospitals,KAZ,2021,761,,,,,,,,BNS,,
+"""
+
+
+@pytest.fixture
+def filled(store: Store, tmp_path: Path) -> Store:
+    f = tmp_path / "mixed.csv"
+    f.write_text(MIXED, encoding="utf-8")
+    assert services.run_import(store, "observations", [f]).ok
+    gho = INTEROP / "who_gho" / "NCDMORT3070_GHO_export_2024-12-18_OTS.csv"
+    assert services.run_import(store, "gho", [gho]).ok
+    one = INTEROP / "opensdg_kazstat_goal3" / "data" / "indicator_3-3-2.csv"
+    assert services.run_import(store, "opensdg", [one]).ok
+    return store
+
+
+def observations(store: Store) -> list[tuple[object, ...]]:
+    return sorted(
+        store.con.execute(
+            "SELECT indicator, area, period, period_type, period_start, period_end, sex, age, "
+            "cause, residence, value, lower, upper, unit, source, vintage, note FROM observation"
+        ).fetchall(),
+        key=repr,
+    )
+
+
+def test_sdmx_round_trip(filled: Store, tmp_path: Path) -> None:
+    first = tmp_path / "a" / "salamat.csv"
+    files, _ = export(filled, "sdmx", first)
+    assert [f.name for f in files] == ["salamat.csv", "salamat.structure.xml"]
+    structure = read_structure([files[1]])  # sdmx1 reads the structure message
+    assert structure is not None
+    assert structure.dimensions == ["INDICATOR", "REF_AREA", "SEX", "AGE", "CAUSE",
+                                    "URBANISATION", "SOURCE"]  # fmt: skip
+    assert structure.codes["REF_AREA"]["KZ-75"] == "Almaty"
+    header = first.read_text().splitlines()[0]
+    assert header.startswith("DATAFLOW,INDICATOR,REF_AREA,SEX,AGE,CAUSE,URBANISATION,SOURCE,")
+    with Store.open(":memory:") as empty:
+        s = services.run_import(empty, "sdmx", [first], metadata=[files[1]])
+        assert (s.status, s.created) == ("SUCCESS", len(observations(filled)))
+        assert observations(empty) == observations(filled)
+        second = tmp_path / "b" / "salamat.csv"
+        files2, _ = export(empty, "sdmx", second)
+    assert second.read_bytes() == first.read_bytes()
+    strip = re.compile(r"<mes:Prepared>.*</mes:Prepared>")
+    assert strip.sub("", files2[1].read_text()) == strip.sub("", files[1].read_text())
+
+
+def test_tidy_round_trip_with_metadata(filled: Store, tmp_path: Path) -> None:
+    files, _ = export(filled, "tidy", tmp_path / "a")
+    names = sorted(f.name for f in files)
+    assert "ncd30q70.csv" in names and "ncd30q70.metadata.json" in names
+    meta = json.loads((tmp_path / "a" / "ncd30q70.metadata.json").read_text())
+    col = meta["columns"]["ncd30q70"]
+    assert (col["unit"], col["internationalCode"], col["sdgIndicator"]) == (
+        "%",
+        "NCDMORT3070",
+        "3.4.1",
+    )
+    assert col["titleKk"] and col["titleRu"]
+    assert meta["entities"]["KAZ"] == "Kazakhstan"
+    with Store.open(":memory:") as empty:
+        csvs = sorted(f for f in files if f.suffix == ".csv")
+        s = services.run_import(empty, "observations", csvs)
+        assert s.ok
+        assert observations(empty) == observations(filled)
+        export(empty, "tidy", tmp_path / "b")
+    for f in files:
+        assert (tmp_path / "b" / f.name).read_bytes() == f.read_bytes()
+
+
+def test_dhis2_round_trip_with_codes(filled: Store, tmp_path: Path) -> None:
+    first = tmp_path / "a.json"
+    with pytest.raises(InputError, match="more than one source"):
+        export(filled, "dhis2", first, indicators=["ncd30q70"])
+    with pytest.raises(InputError, match="categoryOptionCombo,sex=female"):
+        export(
+            filled, "dhis2", first, indicators=["ncd30q70"], source="WHO Global Health Observatory"
+        )
+    with pytest.raises(InputError, match="categoryOptionCombo,residence=rural"):
+        export(filled, "dhis2", first, indicators=["tb_incidence"])
+    export(filled, "dhis2", first, indicators=["hospitals"])
+    doc = json.loads(first.read_text())
+    assert doc["idScheme"] == "CODE" and len(doc["dataValues"]) == 3
+    assert doc["dataValues"][1] == {"dataElement": "hospitals", "period": "2020",
+                                    "orgUnit": "KZ-75", "value": "91"}  # fmt: skip
+    assert doc["dataValues"][2]["comment"] == "end of year"
+    with Store.open(":memory:") as empty:
+        s = services.run_import(empty, "dhis2", [first])
+        assert (s.status, s.created) == ("SUCCESS", 3)
+        second = tmp_path / "b.json"
+        export(empty, "dhis2", second)
+    assert second.read_bytes() == first.read_bytes()
+
+
+def test_dhis2_round_trip_with_uids_and_computed_30q70(filled: Store, tmp_path: Path) -> None:
+    out_map = [
+        ("indicator", "ncd30q70", "NCD30q70UID"),
+        ("area", "KAZ", "KazakhstUID"),
+        ("categoryOptionCombo", "sex=female", "FemaleCOUID"),
+        ("categoryOptionCombo", "sex=male", "MaleCOCOUID"),
+    ]
+    first = tmp_path / "a.json"
+    source = "WHO Global Health Observatory"
+    missing = [r for r in out_map if r[1] != "KAZ"]
+    with pytest.raises(InputError, match="lacks DHIS2 ids") as exc:
+        export(
+            filled,
+            "dhis2",
+            first,
+            indicators=["ncd30q70"],
+            areas=["KAZ"],
+            source=source,
+            mapping=_read(write_map(tmp_path, missing, "m0.csv")),
+        )
+    assert "area,KAZ,<uid>" in exc.value.problems[0].message
+    export(
+        filled,
+        "dhis2",
+        first,
+        indicators=["ncd30q70"],
+        areas=["KAZ"],
+        source=source,
+        mapping=_read(write_map(tmp_path, out_map)),
+    )
+    doc = json.loads(first.read_text())
+    assert "idScheme" not in doc
+    assert {v["categoryOptionCombo"] for v in doc["dataValues"] if "categoryOptionCombo" in v} == {
+        "FemaleCOUID",
+        "MaleCOCOUID",
+    }
+    back = write_map(tmp_path, [(d, to, fr) for d, fr, to in out_map], "back.csv")
+    with Store.open(":memory:") as empty:
+        s = services.run_import(empty, "dhis2", [first], mapping=back)
+        assert (s.status, s.created) == ("SUCCESS", 66)
+        assert empty.con.execute("SELECT DISTINCT age FROM observation").fetchall() == [("30-69",)]
+        second = tmp_path / "b.json"
+        export(empty, "dhis2", second, mapping=_read(write_map(tmp_path, out_map, "m2.csv")))
+    assert second.read_bytes() == first.read_bytes()
+
+
+def _read(path: Path) -> dict[str, dict[str, str]]:
+    return services.read_mapping(path)
+
+
+def test_export_cli(filled: Store, tmp_path: Path, db_path: Path) -> None:
+    with Store.open(db_path) as s:
+        f = tmp_path / "mixed.csv"
+        f.write_text(MIXED, encoding="utf-8")
+        assert services.run_import(s, "observations", [f]).ok
+    runner = CliRunner()
+    r = runner.invoke(app, ["export", "dhis2", "--indicator", "le0", "--source", "BNS",
+                            "--area", "KAZ", "--db", str(db_path)])  # fmt: skip
+    assert r.exit_code == 2 and "categoryOptionCombo,sex=female;residence=urban" in r.output
+    out = tmp_path / "x.csv"
+    r = runner.invoke(app, ["export", "sdmx", "--indicator", "deaths", "-o", str(out),
+                            "--db", str(db_path)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert out.exists() and (tmp_path / "x.structure.xml").exists()
+    r = runner.invoke(app, ["export", "sdmx", "--indicator", "nope", "-o", str(out),
+                            "--db", str(db_path)])  # fmt: skip
+    assert r.exit_code == 2 and "unknown indicator" in r.output
+    # import with --metadata and --map from the command line
+    m = write_map(
+        tmp_path,
+        [("area", "DiszpKrYNg8", "SLE")]
+        + [
+            ("indicator", d, f"sl_{d.lower()}")
+            for d in ("Ix2HsbDMLea", "eY5ehpbEsB7", "f7n9E0hX8qk", "FTRrcoaog83")
+        ],
+    )
+    dvs = (
+        INTEROP
+        / "dhis2_datavaluesets"
+        / "play-40.0.1_dataValueSets_pBOMPrpg1QX_202201_DiszpKrYNg8.json"
+    )
+    meta = INTEROP / "dhis2_metadata" / "play-40.0.1_organisationUnits_all_name-id.json"
+    r = runner.invoke(app, ["import", "dhis2", str(dvs), "--metadata", str(meta), "--map", str(m),
+                            "--new-indicators", "--db", str(db_path)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert "SUCCESS" in r.output
