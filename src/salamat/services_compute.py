@@ -1,0 +1,443 @@
+"""Use cases: indicators computed from the store (regions summed, then computed), and
+explanations of a change in life expectancy (Arriaga)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from salamat.computed import (
+    ABRIDGED_TO_85,
+    ComputedValues,
+    age_standardised_rate,
+    life_expectancy,
+    probability_30q70,
+    regroup,
+)
+from salamat.decompose import arriaga, arriaga_by_cause
+from salamat.errors import InputError, MethodError
+from salamat.indicators import IndicatorDefinition, definition_from_row
+from salamat.ingest import canonical
+from salamat.lifetable import Sex, life_table
+from salamat.store.connection import Store
+from salamat.store.imports import finish_import, next_import_id
+from salamat.store.indicators import (
+    aggregates,
+    leaf_regions,
+    load_definition_rows,
+)
+from salamat.store.observations import upsert_observations
+from salamat.store.queries import series_frame
+from salamat.store.reference import load_catalog
+
+__all__ = [
+    "EXPLAIN_CAUSES",
+    "Explanation",
+    "catalogue",
+    "compute",
+    "compute_from_mx",
+    "explain",
+    "save_computed",
+]
+
+EXPLAIN_CAUSES = (
+    "circulatory",
+    "cancer",
+    "respiratory_chronic",
+    "diabetes",
+    "tuberculosis",
+    "external",
+    "ill_defined",
+)
+"""Disjoint cause groups for the cause split; the rest of all-cause deaths is ``other``."""
+
+
+# -- the catalogue -------------------------------------------------------------------------
+
+
+def catalogue(store: Store) -> dict[str, IndicatorDefinition]:
+    """Every indicator definition in the store, by code."""
+    return {r["code"]: definition_from_row(r) for r in load_definition_rows(store)}
+
+
+def _definition(store: Store, code: str) -> IndicatorDefinition:
+    defs = catalogue(store)
+    if code not in defs:
+        raise InputError(f"unknown indicator {code!r}: expected one of {', '.join(sorted(defs))}")
+    return defs[code]
+
+
+def _compute_values(
+    d: IndicatorDefinition, age: Any, deaths: Any, exposure: Any, sex: str, level: float
+) -> ComputedValues:
+    if d.method == "life_expectancy":
+        return life_expectancy(age, deaths, exposure, at=d.at_age, sex=_sex(sex), level=level)
+    if d.method == "age_standardised_rate":
+        return age_standardised_rate(age, deaths, exposure, per=d.multiplier, level=level)
+    if d.method == "probability_30q70":
+        return probability_30q70(age, deaths, exposure, per=d.multiplier, level=level)
+    raise MethodError(
+        f"{d.code} ({d.method or 'no method'}) is not computed from unit records: it is "
+        "imported as published (salamat import)"
+    )
+
+
+def _sex(sex: str) -> Sex:
+    if sex not in ("female", "male", "total"):
+        raise InputError(f"sex {sex!r}: expected female, male or total")
+    return sex  # type: ignore[return-value]
+
+
+def compute(
+    store: Store,
+    indicator: str,
+    area: str,
+    *,
+    sex: str = "total",
+    start: int | None = None,
+    end: int | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """An indicator computed from the store's deaths and population for an area, by year.
+
+    Life expectancy, age-standardised death rates and 30q70 are computed from the unit-record
+    aggregates; a country or an abolished region is the sum of its regions' deaths and
+    exposures. Returns the observation columns plus ``method``; ``source`` is
+    ``Salamat (computed from <inputs>)``.
+    """
+    d = _definition(store, indicator)
+    if not d.computable:
+        _compute_values(d, None, None, None, sex, level)  # raises the explanation
+    catalog = load_catalog(store)
+    code = catalog.resolve(area)
+    if code is None:
+        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+    _sex(sex)
+    agg = aggregates(
+        store, regions=leaf_regions(store, code), sex=sex, cause=d.cause, start=start, end=end
+    )
+    if agg.year.size == 0:
+        raise InputError(
+            f"no deaths and population for {code} in the store"
+            + (f" between {start} and {end}" if start or end else "")
+            + ": import unit records (salamat import deaths) and population first"
+        )
+    values = _compute_values(d, agg.age, agg.deaths, agg.exposure, sex, level)
+    source = f"Salamat (computed from {agg.deaths_source}; exposures: {agg.population_source})"
+    note = np.where(values.suppressed, values.reason, "")
+    return pd.DataFrame(
+        {
+            "indicator": d.code,
+            "area": code,
+            "period": [str(y) for y in agg.year],
+            "sex": sex,
+            "value": values.value,
+            "lower": values.lower,
+            "upper": values.upper,
+            "unit": d.unit,
+            "source": source,
+            "method": values.method,
+            "note": note,
+            "regions": ", ".join(agg.regions),
+        }
+    )
+
+
+def compute_from_mx(
+    store: Store, indicator: str, area: str, *, sex: str = "total", source: str = "UN WPP 2024"
+) -> pd.DataFrame:
+    """Life expectancy from published death rates by age band (e.g. UN WPP five-year periods).
+
+    One abridged life table per period with the rates of ``source`` (no interval: rates alone
+    carry no count). The result sits beside the publisher's own e0, each with its source.
+    """
+    d = _definition(store, indicator)
+    if d.method != "life_expectancy":
+        raise MethodError(f"{indicator} is not a life expectancy: it is not computed from mx")
+    code = load_catalog(store).resolve(area)
+    if code is None:
+        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+    s = _sex(sex)
+    df = series_frame(
+        store,
+        indicator="mx",
+        areas=[code],
+        sex=sex,
+        start_year=None,
+        end_year=None,
+        source=source,
+        age=None,
+        cause="all",
+        residence="total",
+    )
+    if df.empty:
+        raise InputError(f"no death rates (mx) from {source!r} for {code} ({sex}) in the store")
+    df = df.assign(start=df["age"].map(lambda a: float(str(a).split("-")[0].rstrip("+"))))
+    rows = []
+    for period, g in df.groupby("period", sort=True):
+        g = g.sort_values("start")
+        table = life_table(
+            g["start"].to_numpy(),
+            mx=g["value"].to_numpy(dtype=float),
+            sex=s,
+            ax=_old_age_ax(g["start"].to_numpy(), g["value"].to_numpy(dtype=float)),
+        )
+        rows.append((str(period), float(table.ex_at(d.at_age)), table.method))
+    return pd.DataFrame(
+        {
+            "indicator": d.code,
+            "area": code,
+            "period": [r[0] for r in rows],
+            "sex": sex,
+            "value": [r[1] for r in rows],
+            "lower": np.nan,
+            "upper": np.nan,
+            "unit": d.unit,
+            "source": f"Salamat (computed from {source} mx)",
+            "method": [
+                r[2] + "; a0 andreev_kingkade; constant-rate ax from 85; no interval (rates only)"
+                for r in rows
+            ],
+            "note": "",
+            "regions": code,
+        }
+    )
+
+
+def _old_age_ax(start: np.ndarray, mx: np.ndarray, from_age: float = 85.0) -> np.ndarray:
+    """``ax`` of closed bands from ``from_age`` up under a constant death rate, else ``NaN``.
+
+    ``nax = 1/m - n e^{-nm} / (1 - e^{-nm})`` (Preston, Heuveline & Guillot 2001, ch. 3:
+    constant force of mortality within the band), which keeps ``qx = 1 - e^{-nm} < 1`` at the
+    very high rates of the oldest five-year bands, where half the band would give ``qx > 1``.
+    """
+    width = np.append(np.diff(start), np.inf)
+    ax = np.full(start.shape, np.nan)
+    pick = (start >= from_age) & np.isfinite(width) & (mx > 0)
+    n, m = width[pick], mx[pick]
+    ax[pick] = 1.0 / m - n * np.exp(-n * m) / (1.0 - np.exp(-n * m))
+    return ax
+
+
+def save_computed(store: Store, frame: pd.DataFrame) -> tuple[int, int, int]:
+    """Write computed values to the observation table (validated, one transaction, logged).
+
+    Suppressed rows (no value) are not written. Returns (created, updated, unchanged).
+    """
+    keep = frame[np.isfinite(frame["value"].astype(float))]
+    raw = pd.DataFrame(
+        {
+            "indicator": keep["indicator"],
+            "area": keep["area"],
+            "period": keep["period"],
+            "sex": keep["sex"],
+            "value": keep["value"].map(repr),
+            "lower": keep["lower"].map(lambda v: "" if not np.isfinite(v) else repr(v)),
+            "upper": keep["upper"].map(lambda v: "" if not np.isfinite(v) else repr(v)),
+            "unit": keep["unit"].fillna(""),
+            "source": keep["source"],
+            "note": keep["method"],
+            "vintage": datetime.now().date().isoformat(),
+        }
+    ).reset_index(drop=True)
+    raw["_file"] = "computed"
+    raw["_row"] = range(1, len(raw) + 1)
+    checked = canonical.validate(raw, load_catalog(store), default_source=None)
+    if checked.problems:
+        raise InputError("computed values failed validation", checked.problems)
+    started = datetime.now()
+    with store.transaction():
+        import_id = next_import_id(store)
+        counts = upsert_observations(store, checked.frame, import_id, started)
+        finish_import(
+            store,
+            import_id=import_id,
+            kind="compute",
+            files=["computed"],
+            sha256="",
+            started=started,
+            finished=datetime.now(),
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            rejected=0,
+            status="SUCCESS",
+            source="Salamat (computed)",
+        )
+    return counts.created, counts.updated, counts.unchanged
+
+
+# -- explain -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Arriaga decomposition of ``e0(to) - e0(from)`` by age band (and cause)."""
+
+    area: str
+    sex: str
+    period_from: str
+    period_to: str
+    e0_from: float
+    e0_to: float
+    table: pd.DataFrame
+    source: str
+    method: str
+    note: str
+
+
+def _wpp_span(store: Store, area: str, year: int, sex: str) -> tuple[str, np.ndarray, np.ndarray]:
+    df = series_frame(
+        store,
+        indicator="mx",
+        areas=[area],
+        sex=sex,
+        start_year=year,
+        end_year=year,
+        source=None,
+        age=None,
+        cause="all",
+        residence="total",
+    )
+    df = df[df["period"].astype(str).str.fullmatch(r"\d{4}-\d{4}")]
+    if df.empty:
+        raise InputError(f"no death rates (mx) for {area} around {year} in the store")
+    period = sorted(df["period"].unique())[0]
+    rows = df[df["period"] == period].copy()
+    rows["start"] = rows["age"].map(lambda a: float(str(a).split("-")[0].rstrip("+")))
+    rows = rows.sort_values("start")
+    return str(period), rows["start"].to_numpy(), rows["value"].to_numpy(dtype=float)
+
+
+def explain(
+    store: Store,
+    area: str,
+    year_from: int,
+    year_to: int,
+    *,
+    by: Literal["age", "cause"] = "age",
+    sex: str = "total",
+    source: Literal["auto", "records", "wpp"] = "auto",
+) -> Explanation:
+    """What drove the change in life expectancy at birth between two years (Arriaga 1984).
+
+    ``source="records"`` uses the store's deaths and population (abridged tables 0, 1-4, ...,
+    85+, causes from the cause groups); ``"wpp"`` the UN WPP death rates of the five-year
+    periods that contain the two years (age only); ``"auto"`` takes records when both years
+    are covered, else WPP, and says so in ``note``.
+    """
+    catalog = load_catalog(store)
+    code = catalog.resolve(area)
+    if code is None:
+        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+    s = _sex(sex)
+    if year_to == year_from:
+        raise InputError("--from and --to must be different years")
+    note = ""
+    regions = leaf_regions(store, code)
+    allc = aggregates(
+        store,
+        regions=regions,
+        sex=sex,
+        cause="all",
+        start=min(year_from, year_to),
+        end=max(year_from, year_to),
+    )
+    covered = set(allc.year.tolist())
+    use_records = source == "records" or (source == "auto" and {year_from, year_to} <= covered)
+    if source == "records" and not {year_from, year_to} <= covered:
+        span = f"{min(covered)}-{max(covered)}" if covered else "no years"
+        raise InputError(
+            f"unit records for {code} cover {span}: choose years in that range, or --source wpp"
+        )
+    if use_records:
+        i, j = (int(np.flatnonzero(allc.year == y)[0]) for y in (year_from, year_to))
+        d = regroup(allc.age, allc.deaths[[i, j]], ABRIDGED_TO_85)
+        e = regroup(allc.age, allc.exposure[[i, j]], ABRIDGED_TO_85)
+        ta = life_table(ABRIDGED_TO_85, deaths=d[0], exposure=e[0], sex=s)
+        tb = life_table(ABRIDGED_TO_85, deaths=d[1], exposure=e[1], sex=s)
+        starts = ABRIDGED_TO_85
+        label_from, label_to = str(year_from), str(year_to)
+        src = f"Salamat (computed from {allc.deaths_source}; exposures: {allc.population_source})"
+    else:
+        if by == "cause":
+            raise InputError(
+                "a cause split needs deaths by cause: the unit records of "
+                f"{code} cover {sorted(covered) or 'no years'}"
+            )
+        if source == "auto":
+            note = (
+                f"unit records do not cover both {year_from} and {year_to}: UN WPP 2024 death "
+                "rates of the five-year periods containing them are used instead"
+            )
+        label_from, ma_start, ma = _wpp_span(store, code, year_from, sex)
+        label_to, mb_start, mb = _wpp_span(store, code, year_to, sex)
+        if label_from == label_to:
+            raise InputError(f"{year_from} and {year_to} fall in the same WPP period {label_from}")
+        if not np.array_equal(ma_start, mb_start):
+            raise MethodError("the two WPP periods have different age bands")
+        starts = ma_start
+        ta = life_table(starts, mx=ma, sex=s, ax=_old_age_ax(starts, ma))
+        tb = life_table(starts, mx=mb, sex=s, ax=_old_age_ax(starts, mb))
+        src = "Salamat (computed from UN WPP 2024 mx)"
+    labels = [
+        f"{int(a)}+"
+        if k == len(starts) - 1
+        else (f"{int(a)}" if starts[k + 1] - a == 1 else f"{int(a)}-{int(starts[k + 1]) - 1}")
+        for k, a in enumerate(starts)
+    ]
+    if by == "age":
+        dec = arriaga(ta, tb)
+        table = pd.DataFrame({"age": labels, "contribution": dec.contribution})
+    else:
+        shares_a, shares_b, names = _cause_shares(store, regions, sex, year_from, year_to, allc)
+        dec = arriaga_by_cause(ta, tb, shares_a, shares_b, names)
+        table = pd.DataFrame(dec.contribution.T, columns=list(names))
+        table.insert(0, "age", labels)
+        table["total"] = table[list(names)].sum(axis=1)
+    return Explanation(
+        area=code,
+        sex=sex,
+        period_from=label_from,
+        period_to=label_to,
+        e0_from=float(ta.ex[0]),
+        e0_to=float(tb.ex[0]),
+        table=table,
+        source=src,
+        method=dec.method,
+        note=note,
+    )
+
+
+def _cause_shares(
+    store: Store, regions: list[str], sex: str, year_from: int, year_to: int, allc: Any
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    i, j = (int(np.flatnonzero(allc.year == y)[0]) for y in (year_from, year_to))
+    total = regroup(allc.age, allc.deaths[[i, j]], ABRIDGED_TO_85)
+    parts = []
+    for cause in EXPLAIN_CAUSES:
+        agg = aggregates(
+            store,
+            regions=regions,
+            sex=sex,
+            cause=cause,
+            start=min(year_from, year_to),
+            end=max(year_from, year_to),
+        )
+        k, m = (int(np.flatnonzero(agg.year == y)[0]) for y in (year_from, year_to))
+        parts.append(regroup(agg.age, agg.deaths[[k, m]], ABRIDGED_TO_85))
+    causes = np.stack(parts, axis=1)  # (2, causes, ages)
+    other = total - causes.sum(axis=1)
+    if np.any(other < -1e-9):
+        raise MethodError("cause groups overlap: their deaths exceed all-cause deaths")
+    full = np.concatenate([causes, other[:, None, :]], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(total[:, None, :] > 0, full / total[:, None, :], 0.0)
+    # an age band with no deaths: its (zero) contribution is put on 'other'
+    empty = total <= 0
+    shares[:, -1, :] = np.where(empty, 1.0, shares[:, -1, :])
+    return shares[0], shares[1], (*EXPLAIN_CAUSES, "other")
