@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import duckdb
 import pandas as pd
 import typer
 from rich.console import Console
@@ -75,21 +77,47 @@ def _escape(text: str) -> str:
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[str], None]]:
+def _progress(total: int, store: Store | None = None) -> Iterator[Callable[[str], None]]:
+    """A progress display: the overall bar advances per stage; a second bar follows the
+    running DuckDB query (validation and aggregation of large files) when a store is given."""
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
         console=err,
         transient=True,
     ) as bar:
         task = bar.add_task("starting", total=total)
+        query = bar.add_task("  query", total=100, visible=False)
+        done = threading.Event()
 
         def tick(stage: str) -> None:
             bar.update(task, description=stage, advance=1)
+            bar.reset(query, total=100, visible=False)
 
-        yield tick
+        def poll(con: duckdb.DuckDBPyConnection) -> None:
+            while not done.wait(0.2):
+                try:
+                    pct = con.query_progress()
+                except duckdb.Error:
+                    return
+                if pct >= 0:
+                    bar.update(query, completed=pct, visible=True)
+
+        poller = None
+        if store is not None and err.is_terminal:
+            store.con.execute("SET enable_progress_bar = true")
+            store.con.execute("SET enable_progress_bar_print = false")
+            poller = threading.Thread(target=poll, args=(store.con,), daemon=True)
+            poller.start()
+        try:
+            yield tick
+        finally:
+            done.set()
+            if poller is not None:
+                poller.join()
 
 
 def _version(value: bool) -> None:
@@ -177,7 +205,7 @@ def import_cmd(
     """Import files into the store: all rows are validated first; all or nothing is written."""
     with _errors():
         path = resolve_store_path(db)
-        with Store.open(path) as store, _progress(2 * len(files) + 2) as tick:
+        with Store.open(path) as store, _progress(2 * len(files) + 2, store) as tick:
             summary = services.run_import(
                 store,
                 kind,
@@ -355,7 +383,7 @@ def demo(
         if fresh and path.exists():
             path.unlink()
             Path(str(path) + ".wal").unlink(missing_ok=True)
-        with Store.open(path) as store, _progress(12) as tick:
+        with Store.open(path) as store, _progress(12, store) as tick:
             summaries = build_demo(store, seed=seed, progress=tick)
         for s in summaries:
             print_summary(s)
