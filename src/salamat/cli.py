@@ -26,6 +26,7 @@ from salamat import __version__, services
 from salamat.cli_interop import register as register_interop
 from salamat.cli_methods import register as register_methods
 from salamat.cli_targets import register as register_targets
+from salamat.cli_web import register as register_web
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store, resolve_store_path
@@ -399,6 +400,7 @@ def demo(
 register_methods(app)
 register_interop(app)
 register_targets(app)
+register_web(app)
 
 
 def main() -> None:

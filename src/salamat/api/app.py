@@ -1,0 +1,139 @@
+"""The web application: the REST API under ``/api/v1`` and the dashboard pages, on one store.
+
+:func:`create_app` opens the store read-only (a clear :class:`~salamat.errors.StoreError` if
+there is none) and serves it until shutdown. Errors are JSON on the API and a page on the
+dashboard, with the same sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from salamat import __version__
+from salamat.api.cache import Memo
+from salamat.api.deps import StoreProvider
+from salamat.api.routes import router as api_router
+from salamat.errors import InputError, MethodError, SalamatError, StoreError
+from salamat.services_web import NotFoundError
+
+__all__ = ["create_app"]
+
+# The browser may talk to this server only: no CDN, no fonts, no analytics. Vega compiles its
+# expressions with Function(), hence 'unsafe-eval' for scripts.
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _problems(exc: InputError) -> list[dict[str, Any]]:
+    return [{"field": p.field, "message": p.message, "value": p.value} for p in exc.problems]
+
+
+def _error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse(
+            {"status": status, "error": message, "problems": problems}, status_code=status
+        )
+    from salamat.web.pages import error_page
+
+    return error_page(request, status, message)
+
+
+def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
+    """The API and the dashboard over the store at ``db``, opened read-only.
+
+    Raises
+    ------
+    StoreError
+        No store at ``db`` (build one with ``salamat demo``), or not a Salamat store.
+    """
+    provider = StoreProvider(db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        provider.close()
+
+    app = FastAPI(
+        title="Salamat API",
+        version=__version__,
+        description=(
+            "Read-only access to a Salamat store: org units, indicators, series with intervals "
+            "and sources, life tables, decompositions, targets. Imports stay on the command line."
+        ),
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,  # Swagger UI and ReDoc load scripts from CDNs: not offered
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.stores = provider
+    app.state.memo = Memo(str(provider.path), cache_size)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return _error(request, 404, exc.args[0], _problems(exc))
+
+    @app.exception_handler(InputError)
+    async def bad_input(request: Request, exc: InputError) -> Response:
+        return _error(request, 422, exc.args[0], _problems(exc))
+
+    @app.exception_handler(MethodError)
+    async def bad_method(request: Request, exc: MethodError) -> Response:
+        return _error(request, 422, str(exc), [])
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        return _error(request, 503, str(exc), [])
+
+    @app.exception_handler(SalamatError)
+    async def other_error(request: Request, exc: SalamatError) -> Response:
+        return _error(request, 422, str(exc), [])
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for e in exc.errors():
+            loc = [str(x) for x in e.get("loc", ()) if x not in ("query", "path", "body")]
+            value = e.get("input")
+            problems.append(
+                {
+                    "field": ".".join(loc) or None,
+                    "message": str(e.get("msg", "invalid")),
+                    "value": None if value is None or isinstance(value, dict) else str(value),
+                }
+            )
+        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        return _error(request, 422, f"bad parameter ({summary})", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "no such page or route" if exc.status_code == 404 else str(exc.detail)
+        return _error(request, exc.status_code, f"{message}: {request.url.path}", [])
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    from salamat.web.pages import router as web_router
+
+    app.include_router(api_router)
+    app.include_router(web_router)
+    static = resources.files("salamat") / "web" / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

@@ -1,0 +1,51 @@
+"""The store behind the API and the pages: one read-only connection, a cursor per request.
+
+DuckDB connections are not to be shared between threads; a cursor is a new connection to the
+same open database, cheap to make, so each request (each worker thread) gets its own. The
+database stays open read-only for the server's lifetime: reference data can be cached, and a
+writer (``salamat import``) is told the store is busy until the server stops.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from fastapi import Request
+
+from salamat.store.connection import Store
+
+__all__ = ["StoreProvider", "get_store"]
+
+
+class StoreProvider:
+    """Opens the store read-only once; hands out per-request cursors."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._base: Store | None = Store.connect(self.path, read_only=True)
+
+    def cursor(self) -> Store:
+        with self._lock:
+            if self._base is None:
+                self._base = Store.connect(self.path, read_only=True)
+            con = self._base.con.cursor()
+        return Store(con, str(self.path), True)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._base is not None:
+                self._base.close()
+                self._base = None
+
+
+def get_store(request: Request) -> Iterator[Store]:
+    """FastAPI dependency: a read-only store for one request (override it in tests)."""
+    provider: StoreProvider = request.app.state.stores
+    store = provider.cursor()
+    try:
+        yield store
+    finally:
+        store.close()

@@ -1,0 +1,223 @@
+"""Response models of the REST API (pydantic lives here, at the edge, and nowhere else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "ApiError",
+    "Decomposition",
+    "DecompositionRow",
+    "Indicator",
+    "IndicatorSource",
+    "LifeTable",
+    "LifeTableRow",
+    "OrgUnit",
+    "OrgUnitNode",
+    "Problem",
+    "SeriesResponse",
+    "SeriesRow",
+    "Target",
+]
+
+
+class Problem(BaseModel):
+    field: str | None = Field(None, description="The parameter at fault.")
+    message: str
+    value: str | None = None
+
+
+class ApiError(BaseModel):
+    """Every error: the HTTP status, one clear sentence, and each problem found."""
+
+    status: int
+    error: str
+    problems: list[Problem] = []
+
+
+class Member(BaseModel):
+    code: str
+    role: str
+
+
+class OrgUnit(BaseModel):
+    code: str
+    parent: str | None
+    level: int
+    kind: str = Field(description="world, who_region, group, country, region, city ...")
+    names: dict[str, str] = Field(description="Names by language: en, kk, ru.")
+    valid_from: str | None = Field(description="First day the unit existed (ISO date).")
+    valid_to: str | None = Field(description="Last day (ISO date); null while it exists.")
+    successors: list[str] = Field(description="The units it became when abolished.")
+    predecessors: list[str] = Field(description="The units it was made from.")
+    succeeded_on: str | None
+    note: str | None
+    children: list[str] = []
+    members: list[Member] = []
+
+
+class OrgUnitNode(BaseModel):
+    code: str
+    parent: str | None
+    level: int
+    kind: str
+    names: dict[str, str]
+    valid_from: str | None
+    valid_to: str | None
+    successors: list[str]
+    predecessors: list[str]
+    succeeded_on: str | None
+    note: str | None
+    members: list[Member] = []
+    children: list[OrgUnitNode] = []
+    more: int | None = Field(None, description="Children not shown below the depth asked for.")
+
+
+class IndicatorSource(BaseModel):
+    source: str
+    vintage: str | None
+    observations: int
+    areas: int
+    first_year: int
+    last_year: int
+    imported_at: str | None
+    synthetic: bool
+
+
+class Indicator(BaseModel):
+    code: str
+    names: dict[str, str]
+    unit: str | None
+    description: str | None
+    international_code: str | None
+    sdg: str | None
+    method: str | None
+    inputs: str | None
+    multiplier: float | None
+    higher_is_better: bool | None
+    trend: str
+    definition_source: str | None
+    origin: str | None
+    observations: int
+    sources: int
+    source_list: list[IndicatorSource] | None = None
+
+
+class SeriesRow(BaseModel):
+    indicator: str
+    area: str
+    area_name: str | None
+    area_name_kk: str | None
+    area_name_ru: str | None
+    period: str
+    sex: str
+    age: str
+    cause: str
+    residence: str
+    value: float
+    lower: float | None
+    upper: float | None
+    unit: str | None
+    source: str
+    vintage: str | None
+    note: str | None
+
+
+class SeriesResponse(BaseModel):
+    indicator: str
+    areas: list[str]
+    count: int
+    sources: list[str]
+    values: list[SeriesRow]
+
+
+class LifeTableRow(BaseModel):
+    age: str
+    age_start: float
+    width: float | None = Field(description="Band width in years; null for the open band.")
+    deaths: float
+    exposure: float
+    mx: float
+    qx: float
+    ax: float
+    lx: float
+    dx: float
+    Lx: float
+    Tx: float
+    ex: float
+    ex_lower: float | None
+    ex_upper: float | None
+
+
+class LifeTable(BaseModel):
+    area: str
+    year: int
+    sex: str
+    e0: float
+    e0_lower: float
+    e0_upper: float
+    level: float
+    regions: list[str]
+    source: str
+    synthetic: bool
+    note: str | None
+    method: str
+    table: list[LifeTableRow]
+
+
+class DecompositionRow(BaseModel):
+    age: str
+    cause: str
+    contribution: float = Field(description="Years of life expectancy at birth.")
+
+
+class Decomposition(BaseModel):
+    area: str
+    sex: str
+    from_: str = Field(alias="from")
+    to: str
+    e0_from: float
+    e0_to: float
+    difference: float
+    by: str
+    causes: list[str]
+    contributions: list[DecompositionRow]
+    source: str
+    synthetic: bool
+    method: str
+    note: str
+
+    model_config = {"populate_by_name": True}
+
+
+class Target(BaseModel):
+    code: str
+    indicator: str
+    area: str
+    sex: str
+    baseline: dict[str, Any]
+    target: dict[str, Any]
+    latest: dict[str, Any]
+    status: str
+    ratio: float | None
+    reason: str
+    projection: dict[str, Any] | None
+    probability: float | None
+    required_annual_change: float | None
+    required_annual_growth: float | None
+    method: str
+    document: str
+    document_date: str | None
+    source_url: str | None
+    series_source: list[str]
+    note: str | None
+    origin: str
+    indicator_names: dict[str, str]
+    unit: str | None
+    trend: str
+    series: list[dict[str, Any]] = Field(description="The series the status is judged on.")
+    fan: list[dict[str, Any]] = Field(
+        description="Projection and prediction interval, year by year to the target year."
+    )

@@ -1,0 +1,356 @@
+"""The REST API, version 1: read-only routes over :mod:`salamat.services_web`.
+
+Unknown codes answer 404, bad parameters 422, both as JSON ``{"status", "error", "problems"}``.
+Imports are not here: they stay on the command line.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+
+from salamat import services_web as svc
+from salamat.api.cache import Memo
+from salamat.api.deps import get_store
+from salamat.api.models import (
+    ApiError,
+    Decomposition,
+    Indicator,
+    LifeTable,
+    OrgUnit,
+    OrgUnitNode,
+    SeriesResponse,
+    Target,
+)
+from salamat.store.connection import Store
+
+__all__ = ["records", "router", "series_csv"]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ApiError, "description": "Unknown code"},
+    422: {"model": ApiError, "description": "Bad parameter"},
+}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+class SexChoice(StrEnum):
+    total = "total"
+    female = "female"
+    male = "male"
+    all = "all"
+
+
+class OneSex(StrEnum):
+    total = "total"
+    female = "female"
+    male = "male"
+
+
+class Residence(StrEnum):
+    total = "total"
+    urban = "urban"
+    rural = "rural"
+    all = "all"
+
+
+class Fmt(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+class By(StrEnum):
+    age = "age"
+    cause = "cause"
+
+
+Year = Annotated[int, Path(ge=1800, le=2200, description="A calendar year.")]
+
+
+def _memo(request: Request) -> Memo:
+    memo: Memo = request.app.state.memo
+    return memo
+
+
+def _clean(v: Any) -> Any:
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return v
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with NaN and NaT as None (JSON null)."""
+    return [{str(k): _clean(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def series_csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+@router.get("/", summary="What the API offers")
+def index() -> dict[str, Any]:
+    return {
+        "name": "Salamat API",
+        "version": "v1",
+        "openapi": "/api/v1/openapi.json",
+        "routes": [
+            "/api/v1/orgunits",
+            "/api/v1/orgunits/{code}",
+            "/api/v1/indicators",
+            "/api/v1/indicators/{code}",
+            "/api/v1/series/{indicator}?area=KAZ&area=KZ-75&sex=all&format=csv",
+            "/api/v1/lifetables/{area}/{year}?sex=total",
+            "/api/v1/decompositions/{area}?from=2018&to=2023&by=cause",
+            "/api/v1/targets?area=KAZ",
+            "/api/v1/targets/{code}",
+            "/api/v1/maps/{indicator}?country=KAZ",
+            "/api/v1/compare/{indicator}?group=OTS",
+        ],
+    }
+
+
+# -- org units ---------------------------------------------------------------------------------
+
+
+@router.get("/orgunits", response_model=OrgUnitNode, summary="The org-unit tree")
+def orgunits(
+    request: Request,
+    store: StoreDep,
+    root: Annotated[str, Query(description="Start here: WORLD, OTS, KAZ ...")] = "WORLD",
+    depth: Annotated[int, Query(ge=0, le=5, description="Levels below the root.")] = 2,
+) -> Any:
+    """Org units under ``root``, with names in three languages, validity and successors."""
+    return _memo(request).get(("tree", root, depth), lambda: svc.orgunit_tree(store, root, depth))
+
+
+@router.get("/orgunits/{code}", response_model=OrgUnit, summary="One org unit")
+def orgunit(store: StoreDep, code: str) -> Any:
+    return svc.orgunit(store, code)
+
+
+# -- indicators --------------------------------------------------------------------------------
+
+
+@router.get("/indicators", response_model=list[Indicator], summary="The indicator catalogue")
+def indicators(
+    store: StoreDep,
+    with_data: Annotated[bool, Query(description="Only indicators with values.")] = False,
+) -> Any:
+    return svc.indicators(store, with_data=with_data)
+
+
+@router.get("/indicators/{code}", response_model=Indicator, summary="One indicator")
+def indicator(store: StoreDep, code: str) -> Any:
+    """The definition (method, inputs, unit, trend, source of the definition) and every source
+    of its values with vintage, years and counts."""
+    return svc.indicator(store, code)
+
+
+# -- series ------------------------------------------------------------------------------------
+
+
+def _areas(values: list[str]) -> list[str]:
+    return [a.strip() for v in values for a in v.split(",") if a.strip()]
+
+
+@router.get(
+    "/series/{indicator}",
+    response_model=SeriesResponse,
+    summary="Values of an indicator for one or many areas",
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def series(
+    request: Request,
+    store: StoreDep,
+    indicator: str,
+    area: Annotated[
+        list[str],
+        Query(
+            description="Org-unit codes (repeat, or comma-separated); a group gives its members."
+        ),
+    ],
+    sex: Annotated[list[SexChoice], Query(description="total, female, male or all.")] = [  # noqa: B006
+        SexChoice.total
+    ],
+    start: Annotated[int | None, Query(alias="from", ge=1800, le=2200)] = None,
+    end: Annotated[int | None, Query(alias="to", ge=1800, le=2200)] = None,
+    source: Annotated[str | None, Query(description="Only this source.")] = None,
+    age: Annotated[str | None, Query(description="An age band such as 30-69.")] = None,
+    residence: Residence = Residence.total,
+    format: Fmt = Fmt.json,
+) -> Any:
+    """Every value keeps its interval (``lower``, ``upper``), unit, source and vintage."""
+    areas = _areas(area)
+    sexes = None if SexChoice.all in sex else sorted({s.value for s in sex})
+    key = (
+        "series",
+        indicator,
+        tuple(areas),
+        tuple(sexes or ()),
+        start,
+        end,
+        source,
+        age,
+        residence.value,
+        format.value,
+    )
+
+    def build() -> bytes:
+        residence_value = None if residence == Residence.all else residence.value
+        if format == Fmt.csv:
+            frame = svc.series(
+                store,
+                indicator,
+                areas,
+                sexes=sexes,
+                start=start,
+                end=end,
+                source=source,
+                age=age,
+                residence=residence_value,
+            )
+            return series_csv(frame).encode("utf-8")
+        text = svc.series_json_text(
+            store,
+            indicator,
+            areas,
+            sexes=sexes,
+            start=start,
+            end=end,
+            source=source,
+            age=age,
+            residence=residence_value,
+        )
+        return text.encode("utf-8")
+
+    # the memo keeps the encoded body: a repeated request costs no query and no serialising
+    content = _memo(request).get(key, build)
+    if format == Fmt.csv:
+        name = f"salamat_{indicator}_{'_'.join(areas)[:60]}.csv"
+        return Response(
+            content,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return Response(content, media_type="application/json")
+
+
+# -- life tables and decompositions ------------------------------------------------------------
+
+
+@router.get("/lifetables/{area}/{year}", response_model=LifeTable, summary="A life table")
+def lifetable(
+    request: Request,
+    store: StoreDep,
+    area: str,
+    year: Year,
+    sex: OneSex = OneSex.total,
+    level: Annotated[float, Query(ge=0.5, lt=1.0, description="Confidence level of ex.")] = 0.95,
+) -> Any:
+    """Abridged period life table (0, 1-4, ..., 85+) computed with ``salamat.life_table`` from
+    the store's unit-record deaths and population; the source says when they are SYNTHETIC."""
+
+    def build() -> dict[str, Any]:
+        out = svc.life_table_for(store, area, year, sex.value, level=level)
+        out["table"] = records(out["table"])
+        return out
+
+    return _memo(request).get(("lifetable", area, year, sex.value, level), build)
+
+
+@router.get(
+    "/decompositions/{area}",
+    response_model=Decomposition,
+    response_model_by_alias=True,
+    summary="What changed life expectancy",
+)
+def decomposition(
+    request: Request,
+    store: StoreDep,
+    area: str,
+    start: Annotated[int, Query(alias="from", ge=1800, le=2200)],
+    end: Annotated[int, Query(alias="to", ge=1800, le=2200)],
+    sex: OneSex = OneSex.total,
+    by: By = By.cause,
+) -> Any:
+    """Arriaga (1984) decomposition of e0(to) - e0(from) by age band, split by cause group."""
+
+    def build() -> dict[str, Any]:
+        d = svc.decomposition(store, area, start, end, sex=sex.value, by=by.value)
+        long = d.pop("long")
+        d.pop("table")
+        d["contributions"] = records(long)
+        return d
+
+    return _memo(request).get(("decomposition", area, start, end, sex.value, by.value), build)
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+@router.get("/targets", response_model=list[Target], summary="Targets with status and projection")
+def targets(
+    request: Request,
+    store: StoreDep,
+    area: Annotated[str, Query(description="A country, a region or a group.")] = "KAZ",
+) -> Any:
+    """Each target: baseline, target, latest value with its source, status (Eurostat / Open SDG
+    growth ratio), projection with its prediction interval, probability and required pace."""
+    return _memo(request).get(("targets", area), lambda: svc.target_board(store, area))
+
+
+@router.get("/targets/{code}", response_model=list[Target], summary="One target")
+def target(
+    request: Request,
+    store: StoreDep,
+    code: str,
+    area: Annotated[str | None, Query(description="Limit to one area.")] = None,
+) -> Any:
+    """One target, for every area it applies to (an every-country target gives several)."""
+    board = _memo(request).get(("targets", area), lambda: svc.target_board(store, area))
+    found = [t for t in board if t["code"] == code]
+    if not found:
+        known = sorted({t["code"] for t in board})
+        raise svc.NotFoundError(f"unknown target {code!r}: expected one of {', '.join(known)}")
+    return found
+
+
+# -- maps and comparisons ----------------------------------------------------------------------
+
+
+@router.get("/maps/{indicator}", summary="Regional values by year, with the units of each year")
+def map_values(
+    request: Request,
+    store: StoreDep,
+    indicator: str,
+    country: str = "KAZ",
+    sex: OneSex = OneSex.total,
+) -> Any:
+    return _memo(request).get(
+        ("map", indicator, country, sex.value),
+        lambda: svc.map_values(store, indicator, country, sex=sex.value),
+    )
+
+
+@router.get("/compare/{indicator}", summary="A group's countries side by side")
+def compare(
+    request: Request,
+    store: StoreDep,
+    indicator: str,
+    group: str = "OTS",
+    sex: OneSex = OneSex.total,
+) -> Any:
+    return _memo(request).get(
+        ("compare", indicator, group, sex.value),
+        lambda: svc.compare(store, indicator, group, sex=sex.value),
+    )

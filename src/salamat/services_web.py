@@ -1,0 +1,835 @@
+"""Use cases behind the REST API and the dashboard (read-only).
+
+Each function takes an open :class:`~salamat.store.connection.Store` and returns plain data
+(dicts, lists, data frames) with names in English, Kazakh and Russian, so that the API can
+serialise it and the pages can pick a language. Unknown codes raise :class:`NotFoundError`
+(HTTP 404), bad values :class:`~salamat.errors.InputError` (HTTP 422).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from salamat import services_targets
+from salamat.computed import ABRIDGED_TO_85, regroup
+from salamat.errors import InputError, MethodError, Problem
+from salamat.lifetable import Sex, life_table
+from salamat.store.connection import Store
+from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
+from salamat.store.queries import series_frame
+from salamat.store.web import (
+    group_members,
+    indicator_coverage,
+    indicator_sources,
+    indicators_with_values,
+    orgunit_frame,
+    record_coverage,
+    regional_series,
+    series_json,
+)
+from salamat.targets import select_series
+from salamat.trends import MIN_POINTS, TrendModel, fit_trend, project
+
+__all__ = [
+    "LANGS",
+    "SEXES",
+    "NotFoundError",
+    "Unit",
+    "compare",
+    "decomposition",
+    "group_members_of",
+    "indicator",
+    "indicator_choices",
+    "indicators",
+    "life_table_for",
+    "map_values",
+    "orgunit",
+    "orgunit_tree",
+    "record_years",
+    "series",
+    "series_json_text",
+    "target_board",
+    "units",
+]
+
+LANGS = ("en", "kk", "ru")
+SEXES = ("total", "female", "male")
+SYNTHETIC_NOTE = (
+    "SYNTHETIC: the demo's unit records and single-age populations are generated, not real "
+    "deaths; use them to try the methods, never to describe Kazakhstan"
+)
+
+
+class NotFoundError(InputError):
+    """A code (indicator, area, target) the store does not know."""
+
+
+T = TypeVar("T")
+_CACHE: dict[tuple[str, str, int, int], Any] = {}
+
+
+def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
+    """Reference data read once per store file version (path, mtime, size).
+
+    A store file does not change while it is open read-only (DuckDB keeps writers out), so
+    the org units and the catalogue need not be read again for every request.
+    """
+    if store.path == ":memory:" or not store.read_only:
+        return build()
+    try:
+        st = os.stat(store.path)
+    except OSError:
+        return build()
+    key = (name, store.path, st.st_mtime_ns, st.st_size)
+    if key not in _CACHE:
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        _CACHE[key] = build()
+    return _CACHE[key]  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An org unit as the pages and the API show it."""
+
+    code: str
+    parent: str | None
+    level: int
+    kind: str
+    names: dict[str, str]
+    valid_from: date | None
+    valid_to: date | None
+    successors: tuple[str, ...]
+    predecessors: tuple[str, ...]
+    succeeded_on: date | None
+    note: str | None
+    iso_numeric: str | None = None
+
+    def name(self, lang: str) -> str:
+        return self.names.get(lang) or self.names["en"]
+
+    def valid_in(self, year: int) -> bool:
+        return (self.valid_from is None or self.valid_from.year <= year) and (
+            self.valid_to is None or self.valid_to.year >= year
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "parent": self.parent,
+            "level": self.level,
+            "kind": self.kind,
+            "names": dict(self.names),
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_to": self.valid_to.isoformat() if self.valid_to else None,
+            "successors": list(self.successors),
+            "predecessors": list(self.predecessors),
+            "succeeded_on": self.succeeded_on.isoformat() if self.succeeded_on else None,
+            "note": self.note,
+        }
+
+
+def _text(v: object) -> str | None:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NaT:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def _date(v: object) -> date | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    return date.fromisoformat(str(v)[:10])
+
+
+def _num(v: object, digits: int | None = None) -> float | None:
+    if v is None:
+        return None
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(x):
+        return None
+    return round(x, digits) if digits is not None else x
+
+
+# -- org units ---------------------------------------------------------------------------------
+
+
+def units(store: Store) -> dict[str, Unit]:
+    """Every org unit by code."""
+    return _cached(store, "units", lambda: _read_units(store))
+
+
+def _read_units(store: Store) -> dict[str, Unit]:
+    out: dict[str, Unit] = {}
+    for r in orgunit_frame(store).to_dict(orient="records"):
+        names = {"en": str(r["name_en"])}
+        for lang in ("kk", "ru"):
+            text = _text(r[f"name_{lang}"])
+            if text:
+                names[lang] = text
+        code = str(r["code"])
+        out[code] = Unit(
+            code=code,
+            parent=_text(r["parent"]),
+            level=int(r["level"]),
+            kind=str(r["kind"]),
+            names=names,
+            valid_from=_date(r["valid_from"]),
+            valid_to=_date(r["valid_to"]),
+            successors=tuple((_text(r["successors"]) or "").split(";"))
+            if _text(r["successors"])
+            else (),
+            predecessors=tuple((_text(r["predecessors"]) or "").split(";"))
+            if _text(r["predecessors"])
+            else (),
+            succeeded_on=_date(r["succeeded_on"]),
+            note=_text(r["note"]),
+            iso_numeric=_text(r["iso_numeric"]),
+        )
+    return out
+
+
+def _resolve(store: Store, code: str, all_units: dict[str, Unit] | None = None) -> str:
+    all_units = all_units if all_units is not None else units(store)
+    if code in all_units:
+        return code
+    alias = _aliases(store).get(code)
+    if alias is not None:
+        return alias
+    upper = code.upper()
+    if upper != code:
+        return _resolve(store, upper, all_units)
+    raise NotFoundError(f"unknown area {code!r}: expected an org-unit code such as KAZ or KZ-75")
+
+
+def group_members_of(store: Store, group: str) -> list[tuple[str, str]]:
+    """``(member, role)`` of a group, members before observers (cached)."""
+    return _cached(store, f"group:{group}", lambda: group_members(store, group))
+
+
+def orgunit(store: Store, code: str) -> dict[str, Any]:
+    """One unit with its parent, children, groups, validity, successors and predecessors."""
+    all_units = units(store)
+    canonical = _resolve(store, code, all_units)
+    unit = all_units[canonical]
+    out = unit.as_dict()
+    out["children"] = sorted(u.code for u in all_units.values() if u.parent == canonical)
+    out["members"] = [{"code": m, "role": r} for m, r in group_members(store, canonical)]
+    return out
+
+
+def orgunit_tree(store: Store, root: str = "WORLD", depth: int = 3) -> dict[str, Any]:
+    """The hierarchy under ``root`` as nested ``children`` (groups list their members)."""
+    if depth < 0 or depth > 5:
+        raise InputError(f"depth {depth}: expected 0 to 5")
+    all_units = units(store)
+    start = _resolve(store, root, all_units)
+    kids: dict[str, list[str]] = {}
+    for u in all_units.values():
+        if u.parent is not None:
+            kids.setdefault(u.parent, []).append(u.code)
+
+    def node(code: str, level: int) -> dict[str, Any]:
+        d = all_units[code].as_dict()
+        if all_units[code].kind in ("group", "who_region"):
+            d["members"] = [{"code": m, "role": r} for m, r in group_members(store, code)]
+        below = sorted(kids.get(code, []))
+        d["children"] = [node(c, level + 1) for c in below] if level < depth else []
+        if level >= depth and below:
+            d["more"] = len(below)
+        return d
+
+    return node(start, 0)
+
+
+# -- indicators --------------------------------------------------------------------------------
+
+
+def _definition_rows(store: Store) -> dict[str, dict[str, Any]]:
+    return _cached(
+        store, "definitions", lambda: {str(r["code"]): r for r in load_definition_rows(store)}
+    )
+
+
+def _aliases(store: Store) -> dict[str, str]:
+    return _cached(
+        store,
+        "aliases",
+        lambda: {
+            str(a): str(c)
+            for a, c in store.con.execute("SELECT alias, code FROM orgunit_alias").fetchall()
+        },
+    )
+
+
+def _indicator_record(row: dict[str, Any], coverage: tuple[int, int]) -> dict[str, Any]:
+    names = {"en": str(row["name_en"])}
+    for lang in ("kk", "ru"):
+        if row.get(f"name_{lang}"):
+            names[lang] = str(row[f"name_{lang}"])
+    hib = _text(row.get("higher_is_better"))
+    return {
+        "code": row["code"],
+        "names": names,
+        "unit": row.get("unit"),
+        "description": row.get("description"),
+        "international_code": row.get("international_code"),
+        "sdg": row.get("sdg"),
+        "method": row.get("method"),
+        "inputs": row.get("inputs"),
+        "multiplier": _num(row.get("multiplier")),
+        "higher_is_better": None if hib is None else hib.lower() == "true",
+        "trend": row.get("trend") or "linear",
+        "definition_source": row.get("definition_source"),
+        "origin": row.get("origin"),
+        "observations": coverage[0],
+        "sources": coverage[1],
+    }
+
+
+def indicators(store: Store, *, with_data: bool = False) -> list[dict[str, Any]]:
+    """The catalogue; ``with_data`` keeps only indicators with observations in the store."""
+    coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
+    out = [
+        _indicator_record(row, coverage.get(code, (0, 0)))
+        for code, row in sorted(_definition_rows(store).items())
+    ]
+    return [r for r in out if r["observations"] > 0] if with_data else out
+
+
+def indicator(store: Store, code: str) -> dict[str, Any]:
+    """One indicator's definition and the sources of its values."""
+    rows = _definition_rows(store)
+    if code not in rows:
+        raise NotFoundError(
+            f"unknown indicator {code!r}: expected one of {', '.join(sorted(rows))}"
+        )
+    coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
+    out = _indicator_record(rows[code], coverage.get(code, (0, 0)))
+    sources = indicator_sources(store, code)
+    out["source_list"] = [
+        {
+            "source": str(r["source"]),
+            "vintage": _text(r["vintage"]),
+            "observations": int(r["observations"]),
+            "areas": int(r["areas"]),
+            "first_year": int(r["first_year"]),
+            "last_year": int(r["last_year"]),
+            "imported_at": str(r["imported_at"])[:19] if _text(r["imported_at"]) else None,
+            "synthetic": "SYNTHETIC" in str(r["source"]),
+        }
+        for r in sources.to_dict(orient="records")
+    ]
+    return out
+
+
+def indicator_choices(
+    store: Store, *, areas: list[str] | None = None, parent: str | None = None
+) -> list[str]:
+    """Indicators with annual values for ``areas`` or for the units under ``parent``."""
+    key = f"choices:{','.join(areas or [])}:{parent}"
+    return _cached(store, key, lambda: indicators_with_values(store, areas, parent))
+
+
+def _check_indicator(store: Store, code: str) -> dict[str, Any]:
+    rows = _definition_rows(store)
+    if code not in rows:
+        raise NotFoundError(
+            f"unknown indicator {code!r}: expected one of {', '.join(sorted(rows))}"
+        )
+    return rows[code]
+
+
+# -- series ------------------------------------------------------------------------------------
+
+
+def _series_areas(
+    store: Store,
+    indicator_code: str,
+    areas: list[str],
+    sexes: list[str] | None,
+    start: int | None,
+    end: int | None,
+) -> list[str]:
+    """Check a series request; the canonical area codes (a group's members in its place)."""
+    _check_indicator(store, indicator_code)
+    if not areas:
+        raise InputError("give at least one area", [Problem("query", None, "area", "required")])
+    if start is not None and end is not None and start > end:
+        raise InputError(
+            f"from {start} is after to {end}",
+            [Problem("query", None, "from", "expected a year before 'to'", str(start))],
+        )
+    for s in sexes or ():
+        if s not in SEXES:
+            raise InputError(
+                f"sex {s!r}: expected total, female or male",
+                [Problem("query", None, "sex", "expected total, female, male or all", s)],
+            )
+    all_units = units(store)
+    codes: list[str] = []
+    for a in areas:
+        code = _resolve(store, a, all_units)
+        if all_units[code].kind in ("group", "who_region"):
+            codes.extend(m for m, _ in group_members_of(store, code))
+        else:
+            codes.append(code)
+    return list(dict.fromkeys(codes))
+
+
+def series_json_text(
+    store: Store,
+    indicator_code: str,
+    areas: list[str],
+    *,
+    sexes: list[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    source: str | None = None,
+    age: str | None = None,
+    residence: str | None = "total",
+) -> str:
+    """:func:`series` as the API's JSON document, written by the store (fast path)."""
+    codes = _series_areas(store, indicator_code, areas, sexes, start, end)
+    rows, count, found, sources = series_json(
+        store,
+        indicator=indicator_code,
+        areas=codes,
+        sexes=sexes,
+        start_year=start,
+        end_year=end,
+        source=source,
+        age=age,
+        residence=residence,
+    )
+    order = [c for c in codes if c in set(found)]
+    head = {"indicator": indicator_code, "areas": order, "count": count, "sources": sources}
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": ' + rows + "}"
+
+
+def series(
+    store: Store,
+    indicator_code: str,
+    areas: list[str],
+    *,
+    sexes: list[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    source: str | None = None,
+    age: str | None = None,
+    residence: str | None = "total",
+) -> pd.DataFrame:
+    """Values of one indicator for one or many areas (a group gives its members), by sex.
+
+    ``sexes`` ``None`` means every sex. Returns the columns of ``salamat series`` plus the
+    area's names in Kazakh and Russian, ordered by area, source, sex and period.
+    """
+    codes = _series_areas(store, indicator_code, areas, sexes, start, end)
+    all_units = units(store)
+    frame = series_frame(
+        store,
+        indicator=indicator_code,
+        areas=codes,
+        sex=sexes[0] if sexes and len(sexes) == 1 else None,
+        start_year=start,
+        end_year=end,
+        source=source,
+        age=age,
+        cause=None,
+        residence=residence,
+    )
+    if sexes and len(sexes) > 1:
+        frame = frame[frame["sex"].isin(sexes)].reset_index(drop=True)
+    names_kk = {c: all_units[c].name("kk") for c in codes}
+    names_ru = {c: all_units[c].name("ru") for c in codes}
+    frame.insert(3, "area_name_kk", frame["area"].map(names_kk))
+    frame.insert(4, "area_name_ru", frame["area"].map(names_ru))
+    return frame
+
+
+def yearly(frame: pd.DataFrame) -> pd.DataFrame:
+    """Only the calendar-year rows of a series frame, with an integer ``year`` column."""
+    keep = frame[frame["period"].astype(str).str.fullmatch(r"\d{4}")].copy()
+    keep["year"] = keep["period"].astype(int)
+    return keep
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+def _fan(
+    years: np.ndarray, values: np.ndarray, trend: TrendModel, until: int, window: int, level: float
+) -> list[dict[str, float]]:
+    """Projection with its prediction interval for every year from the latest to ``until``."""
+    if years.size == 0:
+        return []
+    last = int(years.max())
+    recent = (years > last - window) & (years <= last)
+    if int(recent.sum()) < MIN_POINTS or until <= last:
+        return []
+    try:
+        fit = fit_trend(years[recent], values[recent], trend)
+    except (InputError, MethodError):
+        return []
+    last_value = float(values[years == last][-1])
+    out = [{"year": last, "value": last_value, "lower": last_value, "upper": last_value}]
+    for y in range(last + 1, until + 1):
+        p = project(fit, y, level)
+        out.append({"year": y, "value": p.value, "lower": p.lower, "upper": p.upper})
+    return out
+
+
+def target_board(
+    store: Store, area: str | None = "KAZ", *, window: int = 10, level: float = 0.95
+) -> list[dict[str, Any]]:
+    """Every target of ``area`` (scorecard records of :mod:`salamat.services_targets`), each
+    with the series it was judged on and the projection fan year by year, for the charts."""
+    if area is not None:
+        area = _resolve(store, area)
+    records = services_targets.scorecard(store, area, window=window, level=level)
+    defs = _definition_rows(store)
+    by_code = {t.code: t for t in services_targets.targets(store)}
+    out = []
+    for rec in records:
+        t = by_code[rec["code"]]
+        frame = series_frame(
+            store,
+            indicator=t.indicator,
+            areas=[rec["area"]],
+            sex=t.sex,
+            start_year=None,
+            end_year=None,
+            source=None,
+            age="all",
+            cause="all",
+            residence="total",
+        )
+        y = yearly(frame)
+        chosen = select_series(
+            y[["year", "value", "source", "vintage"]], t.series_source, from_year=t.baseline_year
+        )
+        trend_name = t.trend or str(defs.get(t.indicator, {}).get("trend") or "linear")
+        trend: TrendModel = "log_linear" if trend_name == "log_linear" else "linear"
+        fan = _fan(
+            chosen["year"].to_numpy(dtype=np.int64),
+            chosen["value"].to_numpy(dtype=np.float64),
+            trend,
+            t.target_year,
+            window,
+            level,
+        )
+        row = defs.get(t.indicator, {})
+        rec = dict(rec)
+        rec["indicator_names"] = {
+            lang: str(row.get(f"name_{lang}") or row.get("name_en") or t.indicator)
+            for lang in LANGS
+        }
+        rec["unit"] = row.get("unit")
+        rec["series"] = [
+            {"year": int(r["year"]), "value": float(r["value"]), "source": str(r["source"])}
+            for r in chosen.to_dict(orient="records")
+        ]
+        rec["fan"] = fan
+        rec["trend"] = trend
+        out.append(rec)
+    return out
+
+
+# -- life tables and decompositions ------------------------------------------------------------
+
+
+def record_years(store: Store) -> tuple[list[int], list[str]]:
+    """Years and regions covered by unit records and population (cached per store file)."""
+    return _cached(store, "records", lambda: record_coverage(store))
+
+
+def _band_labels(starts: np.ndarray) -> list[str]:
+    out = []
+    for k, a in enumerate(starts):
+        if k == len(starts) - 1:
+            out.append(f"{int(a)}+")
+        elif starts[k + 1] - a == 1:
+            out.append(f"{int(a)}")
+        else:
+            out.append(f"{int(a)}-{int(starts[k + 1]) - 1}")
+    return out
+
+
+def _sex(sex: str) -> Sex:
+    if sex == "female":
+        return "female"
+    if sex == "male":
+        return "male"
+    if sex == "total":
+        return "total"
+    raise InputError(
+        f"sex {sex!r}: expected total, female or male",
+        [Problem("query", None, "sex", "expected total, female or male", sex)],
+    )
+
+
+def life_table_for(
+    store: Store, area: str, year: int, sex: str = "total", *, level: float = 0.95
+) -> dict[str, Any]:
+    """An abridged life table (0, 1-4, ..., 85+) from the store's deaths and population.
+
+    A country or an abolished region sums the deaths and exposures of its regions. The source
+    names the unit records, which in the demo are SYNTHETIC.
+    """
+    s = _sex(sex)
+    if not 0.5 <= level < 1:
+        raise InputError(
+            f"level {level}: expected a confidence level such as 0.95",
+            [Problem("query", None, "level", "expected 0.5 <= level < 1", str(level))],
+        )
+    code = _resolve(store, area)
+    agg = aggregates(
+        store, regions=leaf_regions(store, code), sex=sex, cause="all", start=year, end=year
+    )
+    if agg.year.size == 0:
+        years, _ = record_years(store)
+        span = f"{min(years)}-{max(years)}" if years else "no years"
+        raise NotFoundError(
+            f"no deaths and population for {code} in {year}: the unit records cover {span}"
+        )
+    d = regroup(agg.age, agg.deaths[0], ABRIDGED_TO_85)
+    e = regroup(agg.age, agg.exposure[0], ABRIDGED_TO_85)
+    table = life_table(ABRIDGED_TO_85, deaths=d, exposure=e, sex=s, ci=level)
+    assert table.ex_lower is not None and table.ex_upper is not None
+    source = f"{agg.deaths_source}; exposures: {agg.population_source}"
+    rows = pd.DataFrame(
+        {
+            "age": _band_labels(ABRIDGED_TO_85),
+            "age_start": ABRIDGED_TO_85,
+            "width": table.width,
+            "deaths": d,
+            "exposure": e,
+            "mx": table.mx,
+            "qx": table.qx,
+            "ax": table.ax,
+            "lx": table.lx,
+            "dx": table.dx,
+            "Lx": table.Lx,
+            "Tx": table.Tx,
+            "ex": table.ex,
+            "ex_lower": table.ex_lower,
+            "ex_upper": table.ex_upper,
+        }
+    )
+    rows["width"] = rows["width"].where(np.isfinite(rows["width"]), None)
+    return {
+        "area": code,
+        "year": year,
+        "sex": sex,
+        "e0": float(table.ex[0]),
+        "e0_lower": float(table.ex_lower[0]),
+        "e0_upper": float(table.ex_upper[0]),
+        "level": level,
+        "regions": list(agg.regions),
+        "source": source,
+        "synthetic": "SYNTHETIC" in source,
+        "note": SYNTHETIC_NOTE if "SYNTHETIC" in source else None,
+        "method": f"{table.method}; a0 {table.a0_rule}; {table.ci_method} interval",
+        "table": rows,
+    }
+
+
+def decomposition(
+    store: Store,
+    area: str,
+    year_from: int,
+    year_to: int,
+    *,
+    sex: str = "total",
+    by: Literal["age", "cause"] = "cause",
+) -> dict[str, Any]:
+    """Arriaga decomposition of the change in e0 between two years, by age (and cause)."""
+    _sex(sex)
+    code = _resolve(store, area)
+    if year_from == year_to:
+        raise InputError(
+            "from and to must be different years",
+            [Problem("query", None, "to", "expected a year other than 'from'", str(year_to))],
+        )
+    ex = services_targets.explain(store, code, year_from, year_to, by=by, sex=sex)
+    table = ex.table
+    causes = [c for c in table.columns if c not in ("age", "total", "contribution")]
+    long = (
+        table.melt(id_vars=["age"], value_vars=causes, var_name="cause", value_name="contribution")
+        if causes
+        else table.assign(cause="all")[["age", "cause", "contribution"]]
+    )
+    return {
+        "area": code,
+        "sex": sex,
+        "from": ex.period_from,
+        "to": ex.period_to,
+        "e0_from": ex.e0_from,
+        "e0_to": ex.e0_to,
+        "difference": ex.e0_to - ex.e0_from,
+        "by": by,
+        "causes": causes,
+        "table": table,
+        "long": long,
+        "source": ex.source,
+        "synthetic": "SYNTHETIC" in ex.source,
+        "method": ex.method,
+        "note": "; ".join(
+            x for x in (ex.note, SYNTHETIC_NOTE if "SYNTHETIC" in ex.source else "") if x
+        ),
+    }
+
+
+# -- map and compare ---------------------------------------------------------------------------
+
+
+def map_values(
+    store: Store,
+    indicator_code: str,
+    country: str = "KAZ",
+    *,
+    sex: str = "total",
+    source_prefix: str | None = "BNS Kazakhstan",
+) -> dict[str, Any]:
+    """Every region's annual values of an indicator, with the units valid each year.
+
+    Each year is drawn with the regions that existed then: a unit is listed for the years of
+    its validity (South Kazakhstan to 2017, Turkistan and Shymkent from 2017 on, the borders
+    before 2022 to 2021). Where two units are valid in the same year (2017 in the south), the
+    one with a value that year is drawn, successors first.
+    """
+    _check_indicator(store, indicator_code)
+    _sex(sex)
+    all_units = units(store)
+    code = _resolve(store, country, all_units)
+    frame = regional_series(
+        store, indicator=indicator_code, parent=code, sex=sex, source_prefix=source_prefix
+    )
+    if frame.empty and source_prefix:
+        frame = regional_series(
+            store, indicator=indicator_code, parent=code, sex=sex, source_prefix=None
+        )
+    frame = frame.drop_duplicates(["area", "year"], keep="first")
+    years = sorted(int(y) for y in frame["year"].unique())
+    below = [u for u in all_units.values() if u.parent == code and u.kind in ("region", "city")]
+    regions = sorted(u.code for u in below)
+    drawn: dict[int, list[str]] = {}
+    for y in years:
+        have = set(frame.loc[frame["year"] == y, "area"])
+        valid = [u for u in below if u.valid_in(y)]
+        codes = {u.code for u in valid}
+        drop: set[str] = set()
+        for u in valid:
+            succ = [c for c in u.successors if c in codes]
+            if not succ:
+                continue
+            # an overlap year (2017 in the south): draw the side that has values, else the new
+            if u.code in have and not any(c in have for c in succ):
+                drop.update(succ)
+            else:
+                drop.add(u.code)
+        drawn[y] = sorted(codes - drop)
+    values = [
+        {
+            "area": str(r["area"]),
+            "year": int(r["year"]),
+            "value": float(r["value"]),
+            "source": str(r["source"]),
+            "note": _text(r["note"]),
+        }
+        for r in frame.to_dict(orient="records")
+        if str(r["area"]) in drawn.get(int(r["year"]), [])
+    ]
+    sources = sorted({str(v["source"]) for v in values})
+    vintages = sorted({str(v) for v in frame["vintage"].dropna().unique()})
+    return {
+        "indicator": indicator_code,
+        "country": code,
+        "sex": sex,
+        "years": years,
+        "units": {r: all_units[r].as_dict() for r in regions},
+        "drawn": {str(y): v for y, v in drawn.items()},
+        "values": values,
+        "sources": sources,
+        "vintages": vintages,
+    }
+
+
+def compare(
+    store: Store,
+    indicator_code: str,
+    group: str = "OTS",
+    *,
+    sex: str = "total",
+    source: str | None = None,
+) -> dict[str, Any]:
+    """A group's countries side by side: the latest value of each, and their series.
+
+    One source for all countries, so the values compare: the given one, else the source with
+    values for most members (then the most recent), never a mix.
+    """
+    _check_indicator(store, indicator_code)
+    _sex(sex)
+    all_units = units(store)
+    code = _resolve(store, group, all_units)
+    members = group_members(store, code) or [(code, "member")]
+    frame = yearly(
+        series_frame(
+            store,
+            indicator=indicator_code,
+            areas=[m for m, _ in members],
+            sex=sex,
+            start_year=None,
+            end_year=None,
+            source=source,
+            age="all",
+            cause="all",
+            residence="total",
+        )
+    )
+    chosen = source
+    if chosen is None and not frame.empty:
+        stats = frame.groupby("source").agg(n=("area", "nunique"), last=("year", "max"))
+        stats = stats.sort_values(["n", "last"], ascending=False)
+        chosen = str(stats.index[0])
+    frame = frame[frame["source"] == chosen] if chosen else frame
+    role = dict(members)
+    latest = []
+    for m, _ in members:
+        sub = frame[frame["area"] == m]
+        if sub.empty:
+            continue
+        last = sub.sort_values("year").iloc[-1]
+        latest.append(
+            {"area": m, "role": role[m], "year": int(last["year"]), "value": float(last["value"])}
+        )
+    vintages = sorted({str(v) for v in frame["vintage"].dropna().unique()})
+    return {
+        "indicator": indicator_code,
+        "group": code,
+        "sex": sex,
+        "source": chosen,
+        "vintages": vintages,
+        "members": [{"code": m, "role": r, "names": all_units[m].names} for m, r in members],
+        "latest": latest,
+        "series": [
+            {"area": str(r["area"]), "year": int(r["year"]), "value": float(r["value"])}
+            for r in frame.to_dict(orient="records")
+        ],
+    }

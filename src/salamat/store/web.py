@@ -1,0 +1,195 @@
+"""Read-only queries the API and the dashboard need beyond :mod:`salamat.store.queries`.
+
+Every function reads; none writes. Parameters are bound, never formatted into the SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from salamat.store.connection import Store
+
+__all__ = [
+    "group_members",
+    "indicator_coverage",
+    "indicator_sources",
+    "indicators_with_values",
+    "orgunit_frame",
+    "record_coverage",
+    "regional_series",
+    "series_json",
+]
+
+
+def orgunit_frame(store: Store) -> pd.DataFrame:
+    """Every org unit with its names, validity, successors and predecessors (``;``-joined)."""
+    return store.con.execute(
+        """
+        SELECT u.code, u.parent, u.level, u.kind, u.name_en, u.name_kk, u.name_ru,
+               u.valid_from, u.valid_to, u.note, u.origin, u.iso_numeric,
+               (SELECT string_agg(s.successor, ';' ORDER BY s.successor)
+                  FROM orgunit_successor s WHERE s.code = u.code) AS successors,
+               (SELECT string_agg(p.code, ';' ORDER BY p.code)
+                  FROM orgunit_successor p WHERE p.successor = u.code) AS predecessors,
+               (SELECT min(s.date) FROM orgunit_successor s WHERE s.code = u.code) AS succeeded_on
+        FROM orgunit u
+        ORDER BY u.level, u.code
+        """
+    ).df()
+
+
+def group_members(store: Store, group: str) -> list[tuple[str, str]]:
+    """``(member, role)`` of a group (OTS, a WHO region ...), members before observers."""
+    rows = store.con.execute(
+        "SELECT member, role FROM orgunit_group WHERE group_code = ? "
+        "ORDER BY role = 'member' DESC, member",
+        [group],
+    ).fetchall()
+    return [(str(m), str(r)) for m, r in rows]
+
+
+def indicator_sources(store: Store, indicator: str) -> pd.DataFrame:
+    """The sources of one indicator's observations: vintage, counts, years, last import."""
+    return store.con.execute(
+        """
+        SELECT source, string_agg(DISTINCT vintage, ', ' ORDER BY vintage) AS vintage,
+               count(*) AS observations, count(DISTINCT area) AS areas,
+               min(year(period_start)) AS first_year, max(year(period_end)) AS last_year,
+               max(imported_at) AS imported_at
+        FROM observation WHERE indicator = ?
+        GROUP BY source ORDER BY source
+        """,
+        [indicator],
+    ).df()
+
+
+def indicator_coverage(store: Store) -> dict[str, tuple[int, int]]:
+    """``indicator -> (observations, sources)`` for every indicator with values."""
+    rows = store.con.execute(
+        "SELECT indicator, count(*), count(DISTINCT source) FROM observation GROUP BY indicator"
+    ).fetchall()
+    return {str(i): (int(n), int(s)) for i, n, s in rows}
+
+
+def regional_series(
+    store: Store, *, indicator: str, parent: str, sex: str, source_prefix: str | None
+) -> pd.DataFrame:
+    """Annual values of one indicator for every unit under ``parent`` (all residences total).
+
+    Columns ``area``, ``year``, ``value``, ``lower``, ``upper``, ``source``, ``vintage``,
+    ``note``; one row per area, year and source.
+    """
+    where = ""
+    params: list[Any] = [indicator, parent, sex]
+    if source_prefix:
+        where = "AND starts_with(o.source, ?)"
+        params.append(source_prefix)
+    return store.con.execute(
+        f"""
+        SELECT o.area, year(o.period_start) AS year, o.value, o.lower, o.upper, o.source,
+               o.vintage, o.note
+        FROM observation o JOIN orgunit u ON u.code = o.area
+        WHERE o.indicator = ? AND u.parent = ? AND o.sex = ? AND o.period_type = 'yearly'
+          AND o.age = 'all' AND o.cause = 'all' AND o.residence = 'total' {where}
+        ORDER BY o.area, year, o.source
+        """,
+        params,
+    ).df()
+
+
+def record_coverage(store: Store) -> tuple[list[int], list[str]]:
+    """Years and regions with both unit-record deaths and population."""
+    years = [
+        int(r[0])
+        for r in store.con.execute(
+            "SELECT DISTINCT d.year FROM deaths d JOIN population p "
+            "ON p.year = d.year AND p.region = d.region ORDER BY 1"
+        ).fetchall()
+    ]
+    regions = [
+        str(r[0])
+        for r in store.con.execute(
+            "SELECT DISTINCT d.region FROM deaths d JOIN population p "
+            "ON p.year = d.year AND p.region = d.region ORDER BY 1"
+        ).fetchall()
+    ]
+    return years, regions
+
+
+def indicators_with_values(
+    store: Store, areas: list[str] | None = None, parent: str | None = None
+) -> list[str]:
+    """Indicators with at least one annual total value for ``areas`` or the units under ``parent``."""
+    where = [
+        "o.period_type = 'yearly'",
+        "o.sex = 'total'",
+        "o.residence = 'total'",
+        "o.age = 'all'",
+    ]
+    params: list[Any] = []
+    if areas is not None:
+        where.append(f"o.area IN ({', '.join('?' for _ in areas) or 'NULL'})")
+        params.extend(areas)
+    if parent is not None:
+        where.append("o.area IN (SELECT code FROM orgunit WHERE parent = ?)")
+        params.append(parent)
+    rows = store.con.execute(
+        f"SELECT DISTINCT o.indicator FROM observation o WHERE {' AND '.join(where)} ORDER BY 1",
+        params,
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def series_json(
+    store: Store,
+    *,
+    indicator: str,
+    areas: list[str],
+    sexes: list[str] | None,
+    start_year: int | None,
+    end_year: int | None,
+    source: str | None,
+    age: str | None,
+    residence: str | None,
+) -> tuple[str, int, list[str], list[str]]:
+    """The rows of :func:`salamat.store.queries.series_frame` (plus the area's Kazakh and
+    Russian names) as a JSON array written by DuckDB, with the count, the areas in order and
+    the sources. DuckDB writes JSON faster than Python can, which the API's series route needs.
+    """
+    where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
+    params: list[Any] = [indicator, *areas]
+    if sexes:
+        where.append(f"o.sex IN ({', '.join('?' for _ in sexes)})")
+        params.extend(sexes)
+    for col, val in (("age", age), ("residence", residence), ("source", source)):
+        if val is not None:
+            where.append(f"o.{col} = ?")
+            params.append(val)
+    if start_year is not None:
+        where.append("year(o.period_end) >= ?")
+        params.append(start_year)
+    if end_year is not None:
+        where.append("year(o.period_start) <= ?")
+        params.append(end_year)
+    row = store.con.execute(
+        f"""
+        SELECT CAST(to_json(coalesce(list(json_object(
+                   'indicator', o.indicator, 'area', o.area, 'area_name', u.name_en,
+                   'area_name_kk', u.name_kk, 'area_name_ru', u.name_ru, 'period', o.period,
+                   'sex', o.sex, 'age', o.age, 'cause', o.cause, 'residence', o.residence,
+                   'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
+                   'source', o.source, 'vintage', o.vintage, 'note', o.note)
+                 ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start,
+                          o.period_end), [])) AS VARCHAR),
+               count(*),
+               coalesce(list_sort(list_distinct(list(o.area))), []),
+               coalesce(list_sort(list_distinct(list(o.source))), [])
+        FROM observation o LEFT JOIN orgunit u ON u.code = o.area
+        WHERE {" AND ".join(where)}
+        """,
+        params,
+    ).fetchone()
+    assert row is not None
+    return str(row[0]), int(row[1]), [str(a) for a in row[2]], [str(s) for s in row[3]]

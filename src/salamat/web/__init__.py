@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages, charts, maps and translations (see :mod:`salamat.web.pages`)."""

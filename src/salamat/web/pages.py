@@ -1,0 +1,581 @@
+"""The dashboard's pages: server-rendered HTML (Jinja2), charts drawn by the vendored Vega.
+
+Every page works without JavaScript for its controls (plain GET forms) and is switchable
+between English, Kazakh and Russian (``?lang=``, remembered in a cookie).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from salamat import services_web as svc
+from salamat.api.cache import Memo
+from salamat.api.deps import get_store
+from salamat.errors import InputError
+from salamat.store.connection import Store
+from salamat.web import charts
+from salamat.web.i18n import LANG_NAMES, LANGS, Gettext, best_lang, fmt_number, translator
+
+__all__ = ["error_page", "router"]
+
+router = APIRouter(include_in_schema=False)
+StoreDep = Annotated[Store, Depends(get_store)]
+HOME_AREA = "KAZ"
+GROUP = "OTS"
+
+_env = Environment(
+    loader=FileSystemLoader(str(resources.files("salamat") / "web" / "templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _status_words(_: Gettext) -> dict[str, tuple[str, str]]:
+    return {
+        "achieved": (_("Achieved"), "✓"),
+        "on_track": (_("On track"), "↗"),
+        "needs_acceleration": (_("Needs acceleration"), "!"),
+        "off_track": (_("Off track"), "✗"),
+        "moving_away": (_("Moving away"), "↘"),
+        "insufficient_data": (_("Insufficient data"), "?"),
+    }
+
+
+def _sex_words(_: Gettext) -> dict[str, str]:
+    return {"total": _("Both sexes"), "female": _("Female"), "male": _("Male")}
+
+
+def _cause_words(_: Gettext) -> dict[str, str]:
+    return {
+        "circulatory": _("Circulatory diseases"),
+        "cancer": _("Cancers"),
+        "respiratory_chronic": _("Chronic respiratory diseases"),
+        "diabetes": _("Diabetes"),
+        "tuberculosis": _("Tuberculosis"),
+        "external": _("External causes"),
+        "ill_defined": _("Ill-defined causes"),
+        "other": _("Other causes"),
+        "all": _("All causes"),
+    }
+
+
+def _unit_words(_: Gettext) -> dict[str, str]:
+    """The units of the bundled catalogue; a user's own unit is shown as written."""
+    return {
+        "years": _("years"),
+        "%": "%",
+        "% of GDP": _("% of GDP"),
+        "births": _("births"),
+        "deaths": _("deaths"),
+        "persons": _("persons"),
+        "organisations": _("organisations"),
+        "facilities": _("facilities"),
+        "bn KZT": _("bn KZT"),
+        "per person-year": _("per person-year"),
+        "per 1,000 live births": _("per 1,000 live births"),
+        "per 1,000 population": _("per 1,000 population"),
+        "per 1,000 uninfected population": _("per 1,000 uninfected population"),
+        "per 1,000 women in the age group": _("per 1,000 women in the age group"),
+        "per 100,000 live births": _("per 100,000 live births"),
+        "per 100,000 population": _("per 100,000 population"),
+    }
+
+
+def _unit(info: dict[str, Any], _: Gettext) -> str:
+    raw = str(info.get("unit") or "")
+    return _unit_words(_).get(raw, raw)
+
+
+def _lang(request: Request) -> str:
+    return best_lang(
+        request.query_params.get("lang"),
+        request.cookies.get("salamat_lang"),
+        request.headers.get("accept-language"),
+    )
+
+
+def _memo(request: Request) -> Memo:
+    memo: Memo = request.app.state.memo
+    return memo
+
+
+def _render(request: Request, template: str, page: str, status: int = 200, **ctx: Any) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+
+    def lang_url(code: str) -> str:
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        params.append(("lang", code))
+        return f"{request.url.path}?{urlencode(params)}"
+
+    def num(value: float | None, digits: int = 1) -> str:
+        return fmt_number(value, lang, digits)
+
+    nav = [
+        ("targets", "/", _("Targets")),
+        ("explorer", "/explorer", _("Indicators")),
+        ("map", "/map", _("Map")),
+        ("compare", "/compare", _("Compare")),
+        ("lifetable", "/lifetable", _("Life tables")),
+    ]
+    html = _env.get_template(template).render(
+        request=request,
+        page=page,
+        lang=lang,
+        langs=LANGS,
+        lang_names=LANG_NAMES,
+        lang_url=lang_url,
+        nav=nav,
+        num=num,
+        _=_,
+        **ctx,
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("salamat_lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> Response:
+    _ = translator(_lang(request))
+    title = _("Not found") if status == 404 else _("Something is wrong with the request")
+    return _render(request, "error.html", "error", status=status, title=title, message=message)
+
+
+def _unit_name(units: dict[str, svc.Unit], code: str, lang: str) -> str:
+    return units[code].name(lang) if code in units else code
+
+
+def _indicator_name(info: dict[str, Any], lang: str) -> str:
+    names: dict[str, str] = info["names"]
+    return names.get(lang) or names["en"]
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """The first clause of a long document title, cut at a word."""
+    head = text.split(":")[0].split(", Government Decree")[0]
+    if len(head) <= limit:
+        return head
+    return head[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
+    return {r["code"]: r for r in svc.indicators(store)}
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def targets_page(request: Request, store: StoreDep) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    board = _memo(request).get(("targets", HOME_AREA), lambda: svc.target_board(store, HOME_AREA))
+    units = svc.units(store)
+    words = _status_words(_)
+    cards = []
+    ordered = sorted(board, key=lambda r: not r["series"])  # targets with values first
+    for i, rec in enumerate(ordered):
+        word, symbol = words.get(rec["status"], (rec["status"], "?"))
+        unit = _unit(rec, _)
+        cards.append(
+            {
+                "id": f"target-{i}",
+                "rec": rec,
+                "title": rec["indicator_names"].get(lang) or rec["indicator_names"]["en"],
+                "area_name": _unit_name(units, rec["area"], lang),
+                "status_word": word,
+                "status_symbol": symbol,
+                "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
+                "unit": unit,
+                "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
+            }
+        )
+    counts: dict[str, int] = {}
+    for rec in board:
+        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+    summary = [
+        (words[s][0], words[s][1], charts.STATUS_COLOURS[s], counts[s])
+        for s in words
+        if s in counts
+    ]
+    return _render(
+        request,
+        "targets.html",
+        "targets",
+        cards=cards,
+        summary=summary,
+        area_name=_unit_name(units, HOME_AREA, lang),
+    )
+
+
+# -- indicator explorer ------------------------------------------------------------------------
+
+
+def _area_options(store: Store, lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    units = svc.units(store)
+    countries = [(m, _unit_name(units, m, lang)) for m, _r in svc.group_members_of(store, GROUP)]
+    countries.append(("WORLD", _unit_name(units, "WORLD", lang)))
+    regions = sorted(
+        (
+            (u.code, u.name(lang))
+            for u in units.values()
+            if u.parent == HOME_AREA and u.kind in ("region", "city")
+        ),
+        key=lambda x: x[1],
+    )
+    return countries, regions
+
+
+@router.get("/explorer", response_class=HTMLResponse)
+def explorer_page(
+    request: Request,
+    store: StoreDep,
+    indicator: str = "le0",
+    area: Annotated[list[str] | None, Query()] = None,
+    sex: str = "total",
+    scale: str = "linear",
+    source: str = "",
+) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    areas = area or [HOME_AREA]
+    if sex not in svc.SEXES:
+        raise InputError(f"sex {sex!r}: expected total, female or male")
+    if scale not in ("linear", "log"):
+        raise InputError(f"scale {scale!r}: expected linear or log")
+    info = svc.indicator(store, indicator)
+    frame = _memo(request).get(
+        ("page-series", indicator, tuple(areas), sex),
+        lambda: svc.series(store, indicator, areas, sexes=[sex], age="all"),
+    )
+    all_sources = sorted({str(s) for s in frame["source"]})
+    if source and source not in all_sources:
+        source = ""
+    shown = frame[frame["source"] == source] if source else frame
+    yearly = svc.yearly(shown)
+    name_col = {"en": "area_name", "kk": "area_name_kk", "ru": "area_name_ru"}[lang]
+    rows: list[dict[str, Any]] = [
+        {
+            "area": str(r["area"]),
+            "area_name": str(r[name_col] or r["area"]),
+            "year": int(r["year"]),
+            "value": float(r["value"]),
+            "lower": None if r["lower"] != r["lower"] else float(r["lower"]),
+            "upper": None if r["upper"] != r["upper"] else float(r["upper"]),
+            "source": str(r["source"]),
+            "vintage": None if r["vintage"] != r["vintage"] else r["vintage"],
+        }
+        for r in yearly.to_dict(orient="records")
+    ]
+    if scale == "log":
+        rows = [r for r in rows if r["value"] > 0]
+    units = svc.units(store)
+    target_marks = []
+    board = _memo(request).get(("targets", HOME_AREA), lambda: svc.target_board(store, HOME_AREA))
+    for rec in board:
+        if (
+            rec["indicator"] == indicator
+            and rec["area"] in areas
+            and rec["sex"] == sex
+            and rec["target"]["value"] is not None
+        ):
+            target_marks.append(
+                {
+                    "from": rec["baseline"]["year"] or rec["target"]["year"] - 5,
+                    "year": rec["target"]["year"],
+                    "value": rec["target"]["value"],
+                    "label": f"{_unit_name(units, rec['area'], lang)}: "
+                    f"{fmt_number(rec['target']['value'], lang, 1)} ({rec['target']['year']}), "
+                    f"{_short(rec['document'])}",
+                }
+            )
+    name = _indicator_name(info, lang)
+    unit = _unit(info, _)
+    selected_names = [_unit_name(units, a, lang) for a in areas if a in units]
+    spec = (
+        charts.explorer_chart(
+            rows,
+            target_marks,
+            log=scale == "log",
+            unit=unit,
+            _=_,
+            title=f"{name} - {', '.join(selected_names)}",
+        )
+        if rows
+        else None
+    )
+    countries, regions = _area_options(store, lang)
+    csv_params = [("area", a) for a in areas] + [("sex", sex), ("format", "csv")]
+    if source:
+        csv_params.append(("source", source))
+    vintages = sorted({(r["source"], r["vintage"] or "") for r in rows})
+    choices = [
+        (code, _indicator_name(i, lang))
+        for code, i in _catalogue(store).items()
+        if i["observations"] > 0
+    ]
+    return _render(
+        request,
+        "explorer.html",
+        "explorer",
+        indicator=indicator,
+        info=info,
+        name=name,
+        unit=unit,
+        choices=choices,
+        areas=areas,
+        countries=countries,
+        regions=regions,
+        sex=sex,
+        sexes=_sex_words(_),
+        scale=scale,
+        source=source,
+        sources=all_sources,
+        rows=rows,
+        spec=spec,
+        vintages=vintages,
+        targets=target_marks,
+        csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
+        filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
+    )
+
+
+# -- map ---------------------------------------------------------------------------------------
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    store: StoreDep,
+    indicator: str = "le0",
+    sex: str = "total",
+    year: int | None = None,
+) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    info = svc.indicator(store, indicator)
+    data = _memo(request).get(
+        ("map", indicator, HOME_AREA, sex),
+        lambda: svc.map_values(store, indicator, HOME_AREA, sex=sex),
+    )
+    units = svc.units(store)
+    years: list[int] = data["years"]
+    if not years:
+        raise svc.NotFoundError(f"no regional values of {indicator} for {HOME_AREA}")
+    if year is None or year not in years:
+        year = years[-1]
+    value_of = {(v["area"], v["year"]): v["value"] for v in data["values"]}
+    digits = 1 if (info["unit"] or "") in ("years", "%") else 0
+    values = []
+    for y_text, codes in data["drawn"].items():
+        for code in codes:
+            v = value_of.get((code, int(y_text)))
+            values.append(
+                {
+                    "key": f"{code}|{y_text}",
+                    "code": code,
+                    "year": int(y_text),
+                    "name": _unit_name(units, code, lang),
+                    "value": v,
+                    "label": fmt_number(v, lang, digits) if v is not None else _("no data"),
+                }
+            )
+    numbers = [v["value"] for v in values if v["value"] is not None]
+    name = _indicator_name(info, lang)
+    unit = _unit(info, _)
+    spec = charts.region_map(
+        "/static/geo/kaz_regions.geojson",
+        values,
+        year=year,
+        domain=(min(numbers), max(numbers)),
+        legend_title=f"{name} ({unit})" if unit else name,
+        higher_is_better=info["higher_is_better"],
+        _=_,
+        description=_("Map of Kazakhstan's regions coloured by the indicator, for the year chosen"),
+    )
+    choices = [
+        (code, _indicator_name(i, lang))
+        for code, i in _catalogue(store).items()
+        if code in svc.indicator_choices(store, parent=HOME_AREA)
+    ]
+    return _render(
+        request,
+        "map.html",
+        "map",
+        indicator=indicator,
+        name=name,
+        unit=unit,
+        choices=choices,
+        sex=sex,
+        sexes=_sex_words(_),
+        year=year,
+        years=years,
+        values=sorted(values, key=lambda v: (v["year"], v["name"])),
+        spec=spec,
+        source_items=[(s, ", ".join(data["vintages"])) for s in data["sources"]],
+    )
+
+
+# -- compare -----------------------------------------------------------------------------------
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request, store: StoreDep, indicator: str = "le0", sex: str = "total"
+) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    info = svc.indicator(store, indicator)
+    data = _memo(request).get(
+        ("compare", indicator, GROUP, sex), lambda: svc.compare(store, indicator, GROUP, sex=sex)
+    )
+    units = svc.units(store)
+    digits = 1 if (info["unit"] or "") in ("years", "%") else 0
+    latest = []
+    for r in data["latest"]:
+        u = units.get(r["area"])
+        latest.append(
+            {
+                **r,
+                "name": _unit_name(units, r["area"], lang),
+                "id": (u.iso_numeric or "").zfill(3) if u else "",
+                "label": fmt_number(r["value"], lang, digits),
+                "role_word": _("member") if r["role"] == "member" else _("observer"),
+            }
+        )
+    lines = [{**r, "name": _unit_name(units, r["area"], lang)} for r in data["series"]]
+    name = _indicator_name(info, lang)
+    unit = _unit(info, _)
+    members = [m for m, _r in svc.group_members_of(store, GROUP)]
+    choices = [
+        (code, _indicator_name(i, lang))
+        for code, i in _catalogue(store).items()
+        if code in svc.indicator_choices(store, areas=members)
+    ]
+    specs = (
+        {
+            "bars": charts.compare_bars(
+                latest, unit=unit, _=_, description=_("Latest value of each country")
+            ),
+            "lines": charts.compare_lines(
+                lines, unit=unit, _=_, description=_("Trends of each country")
+            ),
+            "map": charts.ots_map(
+                "/static/geo/world-atlas_countries-110m.topojson.json",
+                latest,
+                legend_title=f"{name} ({unit})" if unit else name,
+                _=_,
+                description=_("Map of the countries coloured by the latest value"),
+            ),
+        }
+        if latest
+        else {}
+    )
+    return _render(
+        request,
+        "compare.html",
+        "compare",
+        indicator=indicator,
+        name=name,
+        unit=unit,
+        choices=choices,
+        sex=sex,
+        sexes=_sex_words(_),
+        latest=latest,
+        specs=specs,
+        source_items=[(data["source"], ", ".join(data["vintages"]))] if data["source"] else [],
+        group_name=_unit_name(units, GROUP, lang),
+    )
+
+
+# -- life tables and decomposition -------------------------------------------------------------
+
+
+@router.get("/lifetable", response_class=HTMLResponse)
+def lifetable_page(
+    request: Request,
+    store: StoreDep,
+    area: str = HOME_AREA,
+    year: int | None = None,
+    sex: str = "total",
+    start: Annotated[int | None, Query(alias="from")] = None,
+    end: Annotated[int | None, Query(alias="to")] = None,
+) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    years, regions = svc.record_years(store)
+    if not years:
+        raise svc.NotFoundError(
+            "the store has no unit-record deaths and population: run `salamat demo` or import them"
+        )
+    year = year if year in years else years[-1]
+    start = start if start in years else years[0]
+    end = end if end in years else years[-1]
+    units = svc.units(store)
+    table = _memo(request).get(
+        ("lifetable", area, year, sex, 0.95), lambda: svc.life_table_for(store, area, year, sex)
+    )
+    rows = [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in table["table"].to_dict(orient="records")
+    ]
+    decomposition = None
+    dec_spec = None
+    if start != end:
+        decomposition = _memo(request).get(
+            ("decomposition-page", area, start, end, sex),
+            lambda: svc.decomposition(store, area, start, end, sex=sex, by="cause"),
+        )
+        words = _cause_words(_)
+        causes = [(c, words.get(c, c)) for c in decomposition["causes"]]
+        long = [
+            {
+                "age": r["age"],
+                "cause": r["cause"],
+                "cause_name": words.get(r["cause"], r["cause"]),
+                "contribution": float(r["contribution"]),
+            }
+            for r in decomposition["long"].to_dict(orient="records")
+        ]
+        dec_spec = charts.decomposition_chart(
+            long,
+            [str(r["age"]) for r in rows],
+            causes,
+            _=_,
+            description=_(
+                "Contribution of each age group and cause to the change in life expectancy"
+            ),
+        )
+        by_cause = decomposition["table"][[c for c, _n in causes]].sum()
+        decomposition["by_cause"] = [(words.get(c, c), float(by_cause[c])) for c, _n in causes]
+    area_options = [
+        (HOME_AREA, _unit_name(units, HOME_AREA, lang)),
+        *sorted(((r, _unit_name(units, r, lang)) for r in regions), key=lambda x: x[1]),
+    ]
+    return _render(
+        request,
+        "lifetable.html",
+        "lifetable",
+        area=table["area"],
+        area_name=_unit_name(units, table["area"], lang),
+        area_options=area_options,
+        year=year,
+        years=years,
+        sex=sex,
+        sexes=_sex_words(_),
+        start=start,
+        end=end,
+        table=table,
+        rows=rows,
+        lt_spec=charts.lifetable_chart(rows, _=_, description=_("Life expectancy at each age")),
+        decomposition=decomposition,
+        dec_spec=dec_spec,
+    )

@@ -1,0 +1,260 @@
+"""The REST API: every route on the demo store, with bad parameters (422) and unknown codes (404)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from salamat.api.app import create_app
+from salamat.errors import StoreError
+
+with warnings.catch_warnings():
+    # starlette's TestClient warns on import that it would rather use httpx2; not installed
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def client(demo_db: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_db)) as c:
+        yield c
+
+
+def _error(response: object, status: int) -> dict[str, object]:
+    r = response
+    assert r.status_code == status, r.text  # type: ignore[attr-defined]
+    body = r.json()  # type: ignore[attr-defined]
+    assert body["status"] == status
+    assert isinstance(body["error"], str) and body["error"]
+    assert isinstance(body["problems"], list)
+    return body  # type: ignore[no-any-return]
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="salamat demo"):
+        create_app(tmp_path / "none.duckdb")
+
+
+def test_index_and_openapi(client: TestClient) -> None:
+    assert "/api/v1/orgunits" in client.get("/api/v1/").json()["routes"]
+    doc = client.get("/api/v1/openapi.json").json()
+    assert doc["info"]["title"] == "Salamat API"
+    for path in (
+        "/api/v1/orgunits",
+        "/api/v1/orgunits/{code}",
+        "/api/v1/indicators",
+        "/api/v1/indicators/{code}",
+        "/api/v1/series/{indicator}",
+        "/api/v1/lifetables/{area}/{year}",
+        "/api/v1/decompositions/{area}",
+        "/api/v1/targets",
+        "/api/v1/targets/{code}",
+        "/api/v1/maps/{indicator}",
+        "/api/v1/compare/{indicator}",
+    ):
+        assert path in doc["paths"], path
+    # no page that would load Swagger UI from a CDN
+    assert client.get("/docs").status_code == 404
+
+
+def test_orgunit_tree_has_names_validity_and_successors(client: TestClient) -> None:
+    tree = client.get("/api/v1/orgunits", params={"root": "KAZ", "depth": 1}).json()
+    assert tree["code"] == "KAZ" and tree["names"]["kk"] == "Қазақстан"
+    kids = {c["code"]: c for c in tree["children"]}
+    assert kids["KZ-ONT"]["valid_to"] == "2017-12-31"
+    assert kids["KZ-ONT"]["successors"] == ["KZ-61", "KZ-79"]
+    assert kids["KZ-61"]["predecessors"] == ["KZ-ONT"]
+    shallow = client.get("/api/v1/orgunits", params={"root": "WORLD", "depth": 0}).json()
+    assert shallow["children"] == [] and shallow["more"] > 100
+    ots = client.get("/api/v1/orgunits", params={"root": "OTS", "depth": 0}).json()
+    assert {"code": "HUN", "role": "observer"} in ots["members"]
+
+
+def test_orgunit_one_and_alias(client: TestClient) -> None:
+    one = client.get("/api/v1/orgunits/KZ-VOS").json()
+    assert one["successors"] == ["KZ-10", "KZ-63"] and one["parent"] == "KAZ"
+    assert client.get("/api/v1/orgunits/KAZ001").json()["code"] == "KZ-10"  # UNHCR P-code
+    assert "KZ-75" in client.get("/api/v1/orgunits/KAZ").json()["children"]
+
+
+def test_orgunit_errors(client: TestClient) -> None:
+    assert "unknown area" in str(_error(client.get("/api/v1/orgunits/NOPE"), 404)["error"])
+    _error(client.get("/api/v1/orgunits", params={"root": "NOPE"}), 404)
+    body = _error(client.get("/api/v1/orgunits", params={"depth": 9}), 422)
+    assert body["problems"][0]["field"] == "depth"  # type: ignore[index]
+
+
+def test_indicators(client: TestClient) -> None:
+    everything = client.get("/api/v1/indicators").json()
+    with_data = client.get("/api/v1/indicators", params={"with_data": True}).json()
+    assert {"le0", "tb_incidence"} <= {i["code"] for i in with_data}
+    assert len(with_data) < len(everything)
+    le0 = client.get("/api/v1/indicators/le0").json()
+    assert le0["unit"] == "years" and le0["names"]["ru"].startswith("Ожидаемая")
+    sources = {s["source"]: s for s in le0["source_list"]}
+    assert sources["UN WPP 2024"]["first_year"] == 1950
+    assert any(s.startswith("BNS Kazakhstan") for s in sources)
+    assert "unknown indicator" in str(_error(client.get("/api/v1/indicators/nope"), 404)["error"])
+
+
+def test_series_json_many_areas_by_sex(client: TestClient) -> None:
+    r = client.get(
+        "/api/v1/series/le0",
+        params={"area": ["KAZ", "KZ-75"], "sex": "all", "from": 2015, "to": 2020},
+    )
+    body = r.json()
+    assert body["areas"] == ["KAZ", "KZ-75"]
+    rows = body["values"]
+    assert {r["sex"] for r in rows} == {"female", "male", "total"}
+    kz = [
+        r
+        for r in rows
+        if r["area"] == "KAZ"
+        and r["period"] == "2019"
+        and r["sex"] == "total"
+        and r["source"].startswith("BNS")
+    ]
+    assert kz[0]["value"] == pytest.approx(73.18)
+    assert {"lower", "upper", "unit", "source", "vintage", "area_name_kk"} <= set(kz[0])
+    comma = client.get("/api/v1/series/le0", params={"area": "KAZ,KZ-75", "sex": "female"})
+    assert {r["sex"] for r in comma.json()["values"]} == {"female"}
+    two = client.get("/api/v1/series/le0", params={"area": "KAZ", "sex": ["female", "male"]})
+    assert {r["sex"] for r in two.json()["values"]} == {"female", "male"}
+
+
+def test_series_group_gives_members(client: TestClient) -> None:
+    body = client.get("/api/v1/series/tb_incidence", params={"area": "OTS", "from": 2020}).json()
+    assert set(body["areas"]) == {"AZE", "HUN", "KAZ", "KGZ", "TKM", "TUR", "UZB"}
+
+
+def test_series_csv(client: TestClient) -> None:
+    r = client.get("/api/v1/series/le0", params={"area": "KZ-ONT", "format": "csv"})
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {row["period"] for row in rows} >= {"1999", "2016"}
+    assert all(row["area"] == "KZ-ONT" for row in rows)
+
+
+def test_series_errors(client: TestClient) -> None:
+    _error(client.get("/api/v1/series/nope", params={"area": "KAZ"}), 404)
+    _error(client.get("/api/v1/series/le0", params={"area": "XX-99"}), 404)
+    _error(client.get("/api/v1/series/le0"), 422)  # area is required
+    _error(client.get("/api/v1/series/le0", params={"area": "KAZ", "sex": "both"}), 422)
+    _error(client.get("/api/v1/series/le0", params={"area": "KAZ", "format": "xml"}), 422)
+    _error(client.get("/api/v1/series/le0", params={"area": "KAZ", "from": "soon"}), 422)
+    body = _error(
+        client.get("/api/v1/series/le0", params={"area": "KAZ", "from": 2020, "to": 2010}), 422
+    )
+    assert "after" in str(body["error"])
+
+
+def test_lifetable_is_computed_and_labelled_synthetic(client: TestClient) -> None:
+    body = client.get("/api/v1/lifetables/KAZ/2020", params={"sex": "female"}).json()
+    assert body["synthetic"] is True and "SYNTHETIC" in body["source"]
+    table = body["table"]
+    assert [r["age"] for r in table][:3] == ["0", "1-4", "5-9"] and table[-1]["age"] == "85+"
+    assert table[-1]["width"] is None
+    assert body["e0"] == pytest.approx(table[0]["ex"])
+    assert body["e0_lower"] < body["e0"] < body["e0_upper"]
+    assert sum(r["dx"] for r in table) == pytest.approx(100_000)
+    # an abolished region is the sum of its successors' records after the reform
+    vos = client.get("/api/v1/lifetables/KZ-VOS/2023").json()
+    assert set(vos["regions"]) == {"KZ-10", "KZ-63"}
+
+
+def test_lifetable_errors(client: TestClient) -> None:
+    body = _error(client.get("/api/v1/lifetables/KAZ/1990"), 404)
+    assert "2018-2023" in str(body["error"])
+    _error(client.get("/api/v1/lifetables/NOPE/2020"), 404)
+    _error(client.get("/api/v1/lifetables/KAZ/twenty"), 422)
+    _error(client.get("/api/v1/lifetables/KAZ/2020", params={"sex": "x"}), 422)
+    _error(client.get("/api/v1/lifetables/KAZ/2020", params={"level": 1.5}), 422)
+
+
+def test_decomposition_adds_up(client: TestClient) -> None:
+    body = client.get("/api/v1/decompositions/KAZ", params={"from": 2018, "to": 2023}).json()
+    total = sum(r["contribution"] for r in body["contributions"])
+    assert total == pytest.approx(body["difference"], abs=1e-9)
+    assert body["e0_to"] - body["e0_from"] == pytest.approx(body["difference"])
+    assert "other" in body["causes"] and body["synthetic"] is True
+    by_age = client.get(
+        "/api/v1/decompositions/KZ-75", params={"from": 2019, "to": 2021, "by": "age"}
+    ).json()
+    assert {r["cause"] for r in by_age["contributions"]} == {"all"}
+
+
+def test_decomposition_errors(client: TestClient) -> None:
+    _error(client.get("/api/v1/decompositions/KAZ", params={"from": 2018}), 422)
+    _error(client.get("/api/v1/decompositions/KAZ", params={"from": 2020, "to": 2020}), 422)
+    _error(
+        client.get("/api/v1/decompositions/KAZ", params={"from": 2018, "to": 2023, "by": "x"}), 422
+    )
+    _error(client.get("/api/v1/decompositions/NOPE", params={"from": 2018, "to": 2023}), 404)
+
+
+def test_targets_have_status_projection_and_fan(client: TestClient) -> None:
+    board = client.get("/api/v1/targets").json()
+    codes = {t["code"] for t in board}
+    assert {"kz_le0_75_2025_healthy_nation", "end_tb_incidence"} <= codes
+    le0 = next(t for t in board if t["code"] == "kz_le0_75_2025_healthy_nation")
+    for key in (
+        "baseline",
+        "target",
+        "latest",
+        "status",
+        "projection",
+        "probability",
+        "required_annual_change",
+        "method",
+    ):
+        assert key in le0
+    assert le0["target"] == {"year": 2025, "value": 75.0, "change": None, "direction": "increase"}
+    assert le0["latest"]["source"].startswith("BNS Kazakhstan")
+    fan = le0["fan"]
+    assert fan[0]["year"] == le0["latest"]["year"] and fan[-1]["year"] == 2025
+    assert fan[-1]["lower"] == pytest.approx(le0["projection"]["lower"], abs=1e-3)
+    one = client.get("/api/v1/targets/end_tb_incidence").json()
+    assert [t["area"] for t in one] == ["KAZ"]
+
+
+def test_target_errors(client: TestClient) -> None:
+    _error(client.get("/api/v1/targets/nope"), 404)
+    _error(client.get("/api/v1/targets", params={"area": "NOPE"}), 404)
+
+
+def test_map_values_follow_the_borders_of_each_year(client: TestClient) -> None:
+    body = client.get("/api/v1/maps/le0").json()
+    assert body["years"][0] == 1999 and body["years"][-1] == 2022
+    drawn = body["drawn"]
+    assert "KZ-ONT" in drawn["2016"] and "KZ-61" not in drawn["2016"]
+    assert {"KZ-61", "KZ-79"} <= set(drawn["2017"]) and "KZ-ONT" not in drawn["2017"]
+    assert {"KZ-VOS", "KZ-ALM", "KZ-KAR"} <= set(drawn["2021"])
+    assert {"KZ-10", "KZ-63", "KZ-19", "KZ-33", "KZ-35", "KZ-62"} <= set(drawn["2022"])
+    assert not {"KZ-VOS", "KZ-ALM", "KZ-KAR", "KZ-ONT"} & set(drawn["2022"])
+    assert len(drawn["2022"]) == 20
+    assert all(s.startswith("BNS Kazakhstan") for s in body["sources"])
+    _error(client.get("/api/v1/maps/nope"), 404)
+    _error(client.get("/api/v1/maps/le0", params={"sex": "x"}), 422)
+
+
+def test_compare(client: TestClient) -> None:
+    body = client.get("/api/v1/compare/le0").json()
+    assert body["source"] == "UN WPP 2024"
+    assert {r["area"] for r in body["latest"]} == {"AZE", "HUN", "KAZ", "KGZ", "TKM", "TUR", "UZB"}
+    _error(client.get("/api/v1/compare/nope"), 404)
+    _error(client.get("/api/v1/compare/le0", params={"group": "NOPE"}), 404)
+
+
+def test_unknown_route_is_json(client: TestClient) -> None:
+    _error(client.get("/api/v1/nothing"), 404)
+
+
+def test_responses_forbid_outside_resources(client: TestClient) -> None:
+    csp = client.get("/api/v1/").headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "connect-src 'self'" in csp

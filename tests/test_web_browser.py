@@ -1,0 +1,284 @@
+"""The dashboard in a real headless Chromium (Debian's package, driven by Playwright).
+
+A server (uvicorn in a thread, loopback, a free port) serves the demo store. Every test logs
+every request the page makes and fails if one leaves localhost, and fails on any console error.
+Skipped only when /usr/bin/chromium is absent (``apt-get install -y chromium``); Playwright never
+downloads a browser here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="no /usr/bin/chromium: install Debian's package (apt-get install -y chromium)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path) -> Iterator[str]:
+    """The app under uvicorn in a thread, on a free loopback port."""
+    import uvicorn
+
+    from salamat.api.app import create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(demo_db), log_level="warning", access_log=False, ws="none", http="h11"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@dataclass
+class Watch:
+    """What a page did: its requests, the ones refused (not localhost), its console errors."""
+
+    requests: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def check(self) -> None:
+        assert not self.outside, f"requests left localhost: {self.outside}"
+        assert not self.errors, f"console errors: {self.errors}"
+        assert self.requests
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[tuple[Any, Watch]]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="en-GB"
+    )
+    watch = Watch()
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        watch.requests.append(url)
+        host = urlsplit(url).hostname
+        if url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            r.continue_()
+        else:
+            watch.outside.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: watch.errors.append(str(e)))
+    pg.set_default_timeout(20_000)
+    yield pg, watch
+    context.close()
+    watch.check()
+
+
+def _ready(pg: Any) -> None:
+    pg.wait_for_selector("body[data-charts-ready]")
+    charts = pg.locator("[data-spec]")
+    assert charts.count() >= 1
+    for i in range(charts.count()):
+        assert charts.nth(i).get_attribute("data-rendered") == "1"
+        assert charts.nth(i).locator("svg").count() >= 1
+
+
+def _legend(pg: Any, chart: str) -> str:
+    text: str = pg.locator(f"#{chart} svg").first.text_content() or ""
+    return text
+
+
+@pytest.mark.parametrize("path", ["/", "/explorer", "/map", "/compare", "/lifetable"])
+def test_page_draws_its_charts_locally(page: tuple[Any, Watch], server: str, path: str) -> None:
+    pg, watch = page
+    pg.goto(server + path)
+    _ready(pg)
+    assert pg.locator("h1").inner_text()
+    assert all(urlsplit(u).hostname == "127.0.0.1" for u in watch.requests if "://" in u)
+
+
+def test_landing_page_cards(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/?lang=en")
+    _ready(pg)
+    card = pg.locator('article[data-code="kz_le0_75_2025_healthy_nation"]')
+    words = {
+        "achieved": "Achieved",
+        "on_track": "On track",
+        "needs_acceleration": "Needs acceleration",
+        "off_track": "Off track",
+        "moving_away": "Moving away",
+        "insufficient_data": "Insufficient data",
+    }
+    status = card.get_attribute("data-status")
+    assert words[status] in card.locator(".badge").inner_text()
+    assert "75.00" in card.inner_text() and "(2025)" in card.inner_text()
+    assert card.locator("svg").count() >= 1
+
+
+def test_explorer_pick_an_area_and_the_chart_changes(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en")
+    _ready(pg)
+    before = _legend(pg, "explorer-chart")
+    assert "Kazakhstan" in before and "Shymkent" not in before
+    with pg.expect_navigation():
+        pg.get_by_label("Shymkent").click()  # a pointer choice submits the form
+    _ready(pg)
+    assert "area=KZ-79" in pg.url
+    after = _legend(pg, "explorer-chart")
+    assert "Shymkent" in after and "Kazakhstan" in after
+    # log scale
+    with pg.expect_navigation():
+        pg.get_by_label("Logarithmic").click()
+    _ready(pg)
+    assert "scale=log" in pg.url
+
+
+def test_explorer_keyboard_choice_waits_for_show(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en")
+    _ready(pg)
+    box = pg.get_by_label("Astana")
+    box.focus()
+    pg.keyboard.press("Space")  # toggles the box without leaving the page
+    assert box.is_checked() and "area=KZ-71" not in pg.url
+    with pg.expect_navigation():
+        pg.get_by_role("button", name="Show").press("Enter")
+    _ready(pg)
+    assert "area=KZ-71" in pg.url and "Astana" in _legend(pg, "explorer-chart")
+
+
+def test_download_csv_and_png(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en&indicator=le0&area=KAZ&area=KZ-75&sex=female")
+    _ready(pg)
+    with pg.expect_download() as info:
+        pg.get_by_role("link", name="Download CSV").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["area"] for r in rows} == {"KAZ", "KZ-75"} and {r["sex"] for r in rows} == {"female"}
+    assert {"value", "lower", "upper", "source", "vintage"} <= set(rows[0])
+    with pg.expect_download() as png:
+        pg.get_by_role("button", name="Download PNG").click()
+    assert png.value.suggested_filename.endswith(".png")
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_switch_language(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en&area=KAZ&area=KZ-10")
+    _ready(pg)
+    with pg.expect_navigation():
+        pg.locator('a[data-lang="kk"]').click()
+    _ready(pg)
+    assert pg.locator("html").get_attribute("lang") == "kk"
+    assert pg.locator("h1").inner_text() == "Көрсеткіштерді қарау"
+    assert "Абай облысы" in _legend(pg, "explorer-chart")  # names from the store
+    assert "area=KZ-10" in pg.url  # the choice is kept
+    pg.goto(server + "/map")  # the cookie remembers the language
+    _ready(pg)
+    assert pg.locator("h1").inner_text() == "Өңірлер картасы"
+    with pg.expect_navigation():
+        pg.locator('a[data-lang="ru"]').click()
+    _ready(pg)
+    assert pg.locator("h1").inner_text() == "Карта регионов"
+
+
+def test_map_slider_redraws_the_units_of_the_year(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/map?lang=en")
+    _ready(pg)
+    visible = pg.locator("#map-table tbody tr:not([hidden])")
+    assert visible.count() == 20
+    slider = pg.locator("#year")
+    slider.focus()
+    for _i in range(12):  # 2022 -> 2010 with the keyboard
+        pg.keyboard.press("ArrowLeft")
+    assert pg.locator("#year-out").inner_text() == "2010"
+    assert visible.count() == 16
+    assert "South Kazakhstan Region" in pg.locator("#map-table").inner_text()
+    year = pg.evaluate("window.salamatViews['map-chart'].signal('year')")
+    assert year == 2010
+    pg.wait_for_function(
+        "document.querySelectorAll('#map-chart svg path[aria-roledescription=\"geoshape\"]')"
+        ".length === 16 || document.querySelectorAll('#map-chart svg .mark-geoshape path')"
+        ".length === 16"
+    )
+
+
+def test_lifetable_area_choice(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/lifetable?lang=en")
+    _ready(pg)
+    e0 = pg.locator("[data-e0]").inner_text()
+    with pg.expect_navigation():
+        pg.get_by_label("Area").select_option("KZ-75")
+    _ready(pg)
+    assert "area=KZ-75" in pg.url
+    assert pg.locator("[data-e0]").inner_text() != e0
+    assert "Almaty" in pg.locator("#lt-title").inner_text()
+    assert pg.locator("#dec-chart svg").count() == 1
+
+
+def test_compare_indicator_choice(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/compare?lang=en")
+    _ready(pg)
+    with pg.expect_navigation():
+        pg.get_by_label("Indicator").select_option("tb_incidence")
+    _ready(pg)
+    assert "Tuberculosis incidence" in pg.locator("h2").first.inner_text()
+
+
+def test_keyboard_skip_link(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/?lang=en")
+    _ready(pg)
+    pg.keyboard.press("Tab")
+    focused = pg.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
