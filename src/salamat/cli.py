@@ -11,7 +11,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,11 +22,12 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from salamat import __version__, services
+from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
 from salamat.cli_interop import register as register_interop
 from salamat.cli_methods import register as register_methods
 from salamat.cli_targets import register as register_targets
 from salamat.cli_web import register as register_web
-from salamat.errors import InputError, MethodError, SalamatError, StoreError
+from salamat.errors import InputError
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store, resolve_store_path
 
@@ -38,43 +38,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
-        show_default=False,
-    ),
-]
-
-
-class Fmt(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Print Salamat's own errors as one clear message and exit with its code."""
-    try:
-        yield
-    except StoreError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(3) from None
-    except (InputError, MethodError) as exc:
-        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
-        raise typer.Exit(2) from None
-    except SalamatError as exc:
-        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
-        raise typer.Exit(2) from None
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
 
 
 @contextmanager
@@ -158,14 +121,14 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
     if summary.reasons:
         console.print(f"[bold]Rejected[/]: {summary.problem_count} problem(s) by reason:")
         for reason, n in summary.reasons.most_common():
-            console.print(f"  {n:>8}  {_escape(reason)}")
+            console.print(f"  {n:>8}  {escape(reason)}")
     if summary.problems:
         shown = summary.problems[:50]
         console.print(f"[bold]Conflicts[/] (first {len(shown)} of {summary.problem_count}):")
         for p in shown:
-            console.print(f"  - {_escape(str(p))}")
+            console.print(f"  - {escape(str(p))}")
     for note in summary.notes:
-        console.print(f"[dim]note:[/] {_escape(note)}")
+        console.print(f"[dim]note:[/] {escape(note)}")
     if summary.import_id is not None:
         console.print(f"[dim]import {summary.import_id}, {summary.seconds:.2f} s[/]")
 
@@ -204,7 +167,7 @@ def import_cmd(
     fmt: Annotated[Fmt, typer.Option("--format", help="Summary as a table or JSON.")] = Fmt.table,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
-    with _errors():
+    with errors():
         path = resolve_store_path(db)
         with Store.open(path) as store, _progress(2 * len(files) + 2, store) as tick:
             summary = services.run_import(
@@ -270,7 +233,7 @@ def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
     sources = sorted(str(x) for x in df["source"].unique())
     _emit(df[keep], Fmt.table, title)
     for src in sources:
-        out.print(f"[dim]source:[/] {_escape(src)}")
+        out.print(f"[dim]source:[/] {escape(src)}")
 
 
 @app.command()
@@ -293,7 +256,7 @@ def series(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """Print an indicator's series for an area, every value with its source."""
-    with _errors():
+    with errors():
         if sex not in ("total", "female", "male", "all"):
             raise InputError(f"--sex {sex!r}: expected total, female, male or all")
         with Store.open(resolve_store_path(db), read_only=True) as store:
@@ -333,7 +296,7 @@ def info(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """What the store holds: counts, indicators by source, recent imports; or the catalogues."""
-    with _errors():
+    with errors():
         with Store.open(resolve_store_path(db), read_only=True) as store:
             if areas is not None or indicators or causes:
                 if indicators:
@@ -379,7 +342,7 @@ def demo(
     """Build a store from the bundled real data (and synthetic unit records, labelled so)."""
     from salamat.demo import build_demo
 
-    with _errors():
+    with errors():
         path = resolve_store_path(db)
         if fresh and path.exists():
             path.unlink()

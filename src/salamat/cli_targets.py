@@ -9,40 +9,20 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from salamat import services_targets as svc
-from salamat.errors import InputError, SalamatError, StoreError
+from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
+from salamat.errors import InputError
 from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["register"]
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db",
-        help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
-        show_default=False,
-    ),
-]
-
-
-class Fmt(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
 
 
 class By(StrEnum):
@@ -64,22 +44,6 @@ STATUS_LABEL = {
     "moving_away": ("moving away", "bold red"),
     "insufficient_data": ("insufficient data", "dim"),
 }
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    try:
-        yield
-    except StoreError as exc:
-        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
-        raise typer.Exit(3) from None
-    except SalamatError as exc:
-        err.print(f"[bold red]error:[/] {_escape(str(exc))}")
-        raise typer.Exit(2) from None
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", r"\[")
 
 
 def _num(x: float | None, digits: int = 2) -> str:
@@ -172,15 +136,15 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
         if r["source_url"]:
             line += f" {r['source_url']}"
         label, style = STATUS_LABEL[r["status"]]
-        out.print(f"[bold]{i}. {r['code']}[/] ([{style}]{label}[/]) - {_escape(line)}")
+        out.print(f"[bold]{i}. {r['code']}[/] ([{style}]{label}[/]) - {escape(line)}")
         if lt["source"]:
-            out.print(f"   latest: {_escape(str(lt['source']))}")
+            out.print(f"   latest: {escape(str(lt['source']))}")
         if lt.get("note") and "SUSPECT" in str(lt["note"]):
-            out.print(f"   [yellow]latest value: {_escape(str(lt['note']))}[/]")
+            out.print(f"   [yellow]latest value: {escape(str(lt['note']))}[/]")
         if r["reason"]:
-            out.print(f"   [dim]{_escape(r['reason'])}[/]")
+            out.print(f"   [dim]{escape(r['reason'])}[/]")
         if r["note"]:
-            out.print(f"   [dim]note: {_escape(r['note'])}[/]")
+            out.print(f"   [dim]note: {escape(r['note'])}[/]")
 
 
 def targets_command(
@@ -201,7 +165,7 @@ def targets_command(
     window: Annotated[int, typer.Option(help="Years of data behind the projection.")] = 10,
 ) -> None:
     """The target scorecard: status, projection, probability and pace still needed."""
-    with _errors():
+    with errors():
         path = resolve_store_path(db)
         if add is not None:
             with Store.open(path) as store:
@@ -246,7 +210,7 @@ def compute_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """Compute an indicator from the store's deaths and population (regions summed, not averaged)."""
-    with _errors():
+    with errors():
         path = resolve_store_path(db)
         with Store.open(path, read_only=not save) as store:
             if from_mx:
@@ -274,8 +238,8 @@ def compute_command(
             out.print(
                 f"[dim]unit:[/] {df['unit'].iloc[0]}   [dim]regions:[/] {df['regions'].iloc[0]}"
             )
-            out.print(f"[dim]method:[/] {_escape(str(df['method'].iloc[0]))}")
-            out.print(f"[dim]source:[/] {_escape(str(df['source'].iloc[0]))}")
+            out.print(f"[dim]method:[/] {escape(str(df['method'].iloc[0]))}")
+            out.print(f"[dim]source:[/] {escape(str(df['source'].iloc[0]))}")
 
 
 def explain_command(
@@ -293,7 +257,7 @@ def explain_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """What drove the change in life expectancy: Arriaga decomposition by age (and cause)."""
-    with _errors():
+    with errors():
         if indicator != "le0":
             raise InputError(f"explain {indicator!r}: only le0 is decomposed")
         with Store.open(resolve_store_path(db), read_only=True) as store:
@@ -328,9 +292,9 @@ def explain_command(
         table.add_row(*sums, style="bold")
         out.print(table)
         if ex.note:
-            out.print(f"[yellow]note:[/] {_escape(ex.note)}")
-        out.print(f"[dim]method:[/] {_escape(ex.method)}")
-        out.print(f"[dim]source:[/] {_escape(ex.source)}")
+            out.print(f"[yellow]note:[/] {escape(ex.note)}")
+        out.print(f"[dim]method:[/] {escape(ex.method)}")
+        out.print(f"[dim]source:[/] {escape(ex.source)}")
 
 
 def indicators_command(
@@ -344,7 +308,7 @@ def indicators_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """The indicator catalogue: each indicator's definition, method, unit and codes."""
-    with _errors():
+    with errors():
         path = resolve_store_path(db)
         if add is not None:
             with Store.open(path) as store:
