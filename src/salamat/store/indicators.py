@@ -15,6 +15,7 @@ import pandas as pd
 
 from salamat.ages import FloatArray
 from salamat.store.connection import Store
+from salamat.store.schema import REFERENCE_TABLES
 
 __all__ = [
     "DEFINITION_COLUMNS",
@@ -25,22 +26,7 @@ __all__ = [
     "upsert_user_definitions",
 ]
 
-DEFINITION_COLUMNS = (
-    "code",
-    "name_en",
-    "name_kk",
-    "name_ru",
-    "unit",
-    "description",
-    "international_code",
-    "sdg",
-    "method",
-    "inputs",
-    "multiplier",
-    "higher_is_better",
-    "trend",
-    "definition_source",
-)
+DEFINITION_COLUMNS = REFERENCE_TABLES["data_element"]
 
 
 def load_definition_rows(store: Store) -> list[dict[str, Any]]:
