@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from salamat.ages import (
+from salamat.errors import InputError
+from salamat.methods.ages import (
     age_start_from_label,
     band_widths,
     is_abridged,
@@ -13,7 +14,6 @@ from salamat.ages import (
     starts_from_labels,
     validate_age_starts,
 )
-from salamat.errors import InputError
 
 
 def test_widths_end_open() -> None:

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from salamat.cli_methods import register
-from salamat.lifetable import life_table
+from salamat.methods.lifetable import life_table
 
 REFERENCE = Path(__file__).parent / "reference"
 

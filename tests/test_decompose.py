@@ -8,9 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from salamat.decompose import arriaga, arriaga_by_cause
 from salamat.errors import InputError
-from salamat.lifetable import life_table
+from salamat.methods.decompose import arriaga, arriaga_by_cause
+from salamat.methods.lifetable import life_table
 
 PROPERTY = settings(derandomize=True, max_examples=60, deadline=None)
 AGES = np.array([0.0, 1.0, *np.arange(5.0, 90.0, 5.0)])

@@ -16,14 +16,14 @@ import pytest
 
 from salamat import services
 from salamat import services_targets as svc
-from salamat.computed import (
+from salamat.errors import InputError, MethodError
+from salamat.indicators import definition_from_row
+from salamat.methods.computed import (
     age_standardised_rate,
     life_expectancy,
     probability_30q70,
     regroup,
 )
-from salamat.errors import InputError, MethodError
-from salamat.indicators import definition_from_row
 from salamat.store.connection import Store
 
 REGIONS = ["KZ-75", "KZ-71", "KZ-11", "KZ-ALM", "KZ-19", "KZ-33"]

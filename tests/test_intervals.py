@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salamat.errors import InputError
-from salamat.intervals import (
+from salamat.methods.intervals import (
     dobson_interval,
     fay_feuer_interval,
     poisson_byars,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from salamat.errors import InputError, MethodError
-from salamat.lifetable import (
+from salamat.methods.lifetable import (
     a0_andreev_kingkade,
     a0_both_sexes,
     a0_coale_demeny,

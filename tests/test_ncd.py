@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from salamat.errors import InputError, MethodError
-from salamat.lifetable import life_table
-from salamat.ncd import NCD_AGES, ncd_30q70
+from salamat.methods.lifetable import life_table
+from salamat.methods.ncd import NCD_AGES, ncd_30q70
 
 PROPERTY = settings(derandomize=True, max_examples=60, deadline=None)
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from salamat.errors import InputError
-from salamat.periods import parse_period
+from salamat.methods.periods import parse_period
 
 
 @pytest.mark.parametrize(

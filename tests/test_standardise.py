@@ -11,9 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from salamat.ages import starts_from_labels
 from salamat.errors import InputError
-from salamat.standardise import StandardPopulation, crude_rate, standard_population, standardise
+from salamat.methods.ages import starts_from_labels
+from salamat.methods.standardise import (
+    StandardPopulation,
+    crude_rate,
+    standard_population,
+    standardise,
+)
 
 REFERENCE = Path(__file__).parent / "reference"
 PROPERTY = settings(derandomize=True, max_examples=60, deadline=None)

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salamat.errors import InputError, MethodError
-from salamat.targets import (
+from salamat.methods.targets import (
     Target,
     assess,
     cagr,
@@ -24,7 +24,7 @@ from salamat.targets import (
     status_from_ratio,
     target_from_row,
 )
-from salamat.trends import fit_trend, probability_of_reaching, project
+from salamat.methods.trends import fit_trend, probability_of_reaching, project
 
 
 def target(**kw: object) -> Target:

@@ -5,10 +5,10 @@ The public Python API is listed in ``__all__`` (a test checks that every name re
 
 from __future__ import annotations
 
-from salamat.decompose import Decomposition, arriaga, arriaga_by_cause
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
-from salamat.intervals import poisson_exact, wilson
-from salamat.lifetable import (
+from salamat.methods.decompose import Decomposition, arriaga, arriaga_by_cause
+from salamat.methods.intervals import poisson_exact, wilson
+from salamat.methods.lifetable import (
     KannistoFit,
     LifeTable,
     QxAboveOneError,
@@ -16,8 +16,8 @@ from salamat.lifetable import (
     kannisto_smooth,
     life_table,
 )
-from salamat.ncd import NCDProbability, ncd_30q70
-from salamat.standardise import (
+from salamat.methods.ncd import NCDProbability, ncd_30q70
+from salamat.methods.standardise import (
     CrudeRate,
     StandardisedRate,
     StandardPopulation,

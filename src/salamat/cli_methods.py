@@ -22,12 +22,12 @@ import numpy.typing as npt
 import pandas as pd
 import typer
 
-from salamat.ages import FloatArray
-from salamat.decompose import arriaga, arriaga_by_cause
 from salamat.errors import InputError, Problem, SalamatError
-from salamat.lifetable import LifeTable, QxAboveOneError, life_table
-from salamat.ncd import NCD_AGES, ncd_30q70
-from salamat.standardise import CIMethod, StandardName, StandardPopulation, standardise
+from salamat.methods.ages import FloatArray
+from salamat.methods.decompose import arriaga, arriaga_by_cause
+from salamat.methods.lifetable import LifeTable, QxAboveOneError, life_table
+from salamat.methods.ncd import NCD_AGES, ncd_30q70
+from salamat.methods.standardise import CIMethod, StandardName, StandardPopulation, standardise
 
 __all__ = ["register"]
 

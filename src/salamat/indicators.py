@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from salamat.errors import InputError, Problem
-from salamat.trends import TrendModel
+from salamat.methods.trends import TrendModel
 
 __all__ = [
     "COMPUTABLE",

@@ -10,7 +10,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from salamat.computed import (
+from salamat.errors import InputError, MethodError
+from salamat.indicators import IndicatorDefinition, definition_from_row
+from salamat.ingest import canonical
+from salamat.methods.computed import (
     ABRIDGED_TO_85,
     ComputedValues,
     age_standardised_rate,
@@ -18,11 +21,8 @@ from salamat.computed import (
     probability_30q70,
     regroup,
 )
-from salamat.decompose import arriaga, arriaga_by_cause
-from salamat.errors import InputError, MethodError
-from salamat.indicators import IndicatorDefinition, definition_from_row
-from salamat.ingest import canonical
-from salamat.lifetable import Sex, life_table
+from salamat.methods.decompose import arriaga, arriaga_by_cause
+from salamat.methods.lifetable import Sex, life_table
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
 from salamat.store.indicators import (

@@ -1,8 +1,8 @@
 """Use cases for indicators and targets: the catalogue, computed values, the scorecard, explain.
 
 Shared by the CLI (:mod:`salamat.cli_targets`), the API and the web pages. Store access goes
-through :mod:`salamat.store`; the numbers come from the pure modules (:mod:`salamat.computed`,
-:mod:`salamat.targets`, :mod:`salamat.trends`, :mod:`salamat.decompose`).
+through :mod:`salamat.store`; the numbers come from the pure modules (:mod:`salamat.methods.computed`,
+:mod:`salamat.methods.targets`, :mod:`salamat.methods.trends`, :mod:`salamat.methods.decompose`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.indicators import definition_from_row
+from salamat.methods.targets import Assessment, Target, assess, select_series, target_from_row
 from salamat.store.connection import Store
 from salamat.store.indicators import (
     upsert_user_definitions,
@@ -27,7 +28,6 @@ from salamat.store.targets import (
     sync_bundled_targets,
     upsert_user_targets,
 )
-from salamat.targets import Assessment, Target, assess, select_series, target_from_row
 
 __all__ = [
     "EXPLAIN_CAUSES",

@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 from salamat import services_targets
-from salamat.computed import ABRIDGED_TO_85, regroup
 from salamat.errors import InputError, MethodError, Problem
-from salamat.lifetable import Sex, life_table
+from salamat.methods.computed import ABRIDGED_TO_85, regroup
+from salamat.methods.lifetable import Sex, life_table
+from salamat.methods.targets import select_series
+from salamat.methods.trends import MIN_POINTS, TrendModel, fit_trend, project
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
 from salamat.store.queries import series_frame
@@ -36,8 +38,6 @@ from salamat.store.web import (
     regional_series,
     series_json,
 )
-from salamat.targets import select_series
-from salamat.trends import MIN_POINTS, TrendModel, fit_trend, project
 
 __all__ = [
     "LANGS",

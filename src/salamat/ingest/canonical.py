@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, Problem
-from salamat.periods import parse_period
+from salamat.methods.periods import parse_period
 from salamat.store.reference import Catalog
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Validated", "canonical_age", "validate"]

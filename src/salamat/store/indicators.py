@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from salamat.ages import FloatArray
+from salamat.methods.ages import FloatArray
 from salamat.store.connection import Store
 from salamat.store.schema import REFERENCE_TABLES
 

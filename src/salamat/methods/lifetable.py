@@ -24,13 +24,13 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray, validate_age_starts
-from salamat.arrays import float_array as _float_array
-from salamat.arrays import frozen as _frozen
-from salamat.arrays import where_text as _where_text
 from salamat.errors import InputError, MethodError, Problem
-from salamat.intervals import check_level, chiang_ex_standard_error, z_value
-from salamat.kannisto import KannistoFit, kannisto_smooth
+from salamat.methods.ages import FloatArray, validate_age_starts
+from salamat.methods.arrays import float_array as _float_array
+from salamat.methods.arrays import frozen as _frozen
+from salamat.methods.arrays import where_text as _where_text
+from salamat.methods.intervals import check_level, chiang_ex_standard_error, z_value
+from salamat.methods.kannisto import KannistoFit, kannisto_smooth
 
 __all__ = [
     "A0Rule",
@@ -459,7 +459,7 @@ def life_table(
     there is no one left to have an expectation.
 
     The interval is Chiang's, with Silcocks et al.'s term for the open band
-    (:func:`salamat.intervals.chiang_ex_standard_error`): ``ex -/+ z se``.
+    (:func:`salamat.methods.intervals.chiang_ex_standard_error`): ``ex -/+ z se``.
 
     References
     ----------

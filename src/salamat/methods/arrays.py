@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, Problem
+from salamat.methods.ages import FloatArray
 
 __all__ = ["float_array", "frozen", "where_text"]
 

@@ -5,11 +5,11 @@ store's unit-record aggregates), already summed over the regions of the area: ra
 averaged, so a country's value is computed from its pooled deaths and exposures and equals the
 value computed from the pooled records themselves.
 
-* life expectancy at age x: :func:`salamat.lifetable.life_table` on the abridged bands
+* life expectancy at age x: :func:`salamat.methods.lifetable.life_table` on the abridged bands
   0, 1-4, 5-9, ..., 85+ with Chiang's interval;
-* age-standardised death rate: :func:`salamat.standardise.standardise` on 5-year bands to 85+,
+* age-standardised death rate: :func:`salamat.methods.standardise.standardise` on 5-year bands to 85+,
   WHO World Standard Population 2000-2025, Dobson interval;
-* 30q70: :func:`salamat.ncd.ncd_30q70` on the 5-year bands 30-34, ..., 65-69.
+* 30q70: :func:`salamat.methods.ncd.ncd_30q70` on the 5-year bands 30-34, ..., 65-69.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, Problem
-from salamat.lifetable import Sex, life_table
-from salamat.ncd import NCD_AGES, ncd_30q70
-from salamat.standardise import standardise
+from salamat.methods.ages import FloatArray
+from salamat.methods.lifetable import Sex, life_table
+from salamat.methods.ncd import NCD_AGES, ncd_30q70
+from salamat.methods.standardise import standardise
 
 __all__ = [
     "ABRIDGED_TO_85",

@@ -32,9 +32,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, MethodError, Problem
-from salamat.intervals import check_level
+from salamat.methods.ages import FloatArray
+from salamat.methods.intervals import check_level
 
 __all__ = [
     "Projection",

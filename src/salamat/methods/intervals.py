@@ -13,8 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, Problem
+from salamat.methods.ages import FloatArray
 
 __all__ = [
     "CountLimits",

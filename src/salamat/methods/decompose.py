@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, MethodError, Problem
-from salamat.lifetable import LifeTable
+from salamat.methods.ages import FloatArray
+from salamat.methods.lifetable import LifeTable
 
 __all__ = ["Decomposition", "arriaga", "arriaga_by_cause"]
 
@@ -106,7 +106,7 @@ def arriaga(a: LifeTable, b: LifeTable) -> Decomposition:
 
     Examples
     --------
-    >>> from salamat.lifetable import life_table
+    >>> from salamat.methods.lifetable import life_table
     >>> a = life_table([0, 1], mx=[0.1, 0.5], a0=0.5)
     >>> b = life_table([0, 1], mx=[0.05, 0.5], a0=0.5)
     >>> d = arriaga(a, b)

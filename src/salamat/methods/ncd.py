@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray
 from salamat.errors import InputError, MethodError, Problem
-from salamat.intervals import z_value
+from salamat.methods.ages import FloatArray
+from salamat.methods.intervals import z_value
 
 __all__ = ["NCD_AGES", "NCDProbability", "m_to_5q", "ncd_30q70"]
 

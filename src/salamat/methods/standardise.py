@@ -19,9 +19,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray, age_start_from_label, validate_age_starts
 from salamat.errors import InputError, Problem
-from salamat.intervals import (
+from salamat.methods.ages import FloatArray, age_start_from_label, validate_age_starts
+from salamat.methods.intervals import (
     CountLimits,
     check_level,
     dobson_interval,

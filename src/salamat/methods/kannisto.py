@@ -1,6 +1,6 @@
 """Old-age smoothing of death rates with the Kannisto model, as the Human Mortality Database does.
 
-Split from :mod:`salamat.lifetable`, which calls it when ``smoothing="kannisto"``.
+Split from :mod:`salamat.methods.lifetable`, which calls it when ``smoothing="kannisto"``.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from salamat.ages import FloatArray, validate_age_starts
-from salamat.arrays import float_array as _float_array
-from salamat.arrays import frozen as _frozen
-from salamat.arrays import where_text as _where_text
 from salamat.errors import InputError, MethodError, Problem
+from salamat.methods.ages import FloatArray, validate_age_starts
+from salamat.methods.arrays import float_array as _float_array
+from salamat.methods.arrays import frozen as _frozen
+from salamat.methods.arrays import where_text as _where_text
 
 __all__ = ["KannistoFit", "kannisto_smooth"]
 

@@ -18,7 +18,7 @@ both sources): ``R >= 0.95`` on track; ``0.60 <= R < 0.95`` needs acceleration; 
 0`` moving away. A latest value that meets the target is "achieved" whatever the trend.
 
 The status says how the pace so far compares with the pace needed; the projection
-(:mod:`salamat.trends`) says where the recent trend leads and how uncertain that is. Both are
+(:mod:`salamat.methods.trends`) says where the recent trend leads and how uncertain that is. Both are
 shown; neither is a forecast of policy.
 
 References
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, MethodError, Problem
-from salamat.trends import (
+from salamat.methods.trends import (
     MIN_POINTS,
     Direction,
     Projection,
