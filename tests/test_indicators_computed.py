@@ -17,7 +17,7 @@ import pytest
 from salamat import services
 from salamat import services_targets as svc
 from salamat.errors import InputError, MethodError
-from salamat.indicators import definition_from_row
+from salamat.indicators.definitions import definition_from_row
 from salamat.methods.computed import (
     age_standardised_rate,
     life_expectancy,

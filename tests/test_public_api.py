@@ -8,7 +8,7 @@ from pathlib import Path
 import salamat
 
 PURE_PACKAGES = ("methods",)
-PURE_MODULES = ("indicators",)
+PURE_MODULES = ("indicators/definitions",)
 IO_MODULES = {
     "duckdb",
     "salamat.store",

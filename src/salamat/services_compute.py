@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, MethodError
-from salamat.indicators import IndicatorDefinition, definition_from_row
+from salamat.indicators.definitions import IndicatorDefinition, definition_from_row
 from salamat.ingest import canonical
 from salamat.methods.computed import (
     ABRIDGED_TO_85,

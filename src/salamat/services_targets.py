@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.errors import InputError, Problem
-from salamat.indicators import definition_from_row
+from salamat.indicators.definitions import definition_from_row
 from salamat.methods.targets import Assessment, Target, assess, select_series, target_from_row
 from salamat.store.connection import Store
 from salamat.store.indicators import (
