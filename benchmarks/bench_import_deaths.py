@@ -5,7 +5,7 @@ Usage: python benchmarks/bench_import_deaths.py [--records 10000000] [--repeat 3
 1. Writes N synthetic death records (seeded) to benchmarks/_work/deaths_N.parquet.
 2. Baseline: a fresh in-memory DuckDB counts the same file grouped by region, year of death,
    sex, age and ICD-10 code (no validation, nothing written).
-3. Salamat: ``salamat.services.run_import(store, "deaths", [file])`` into a fresh on-disk store:
+3. Salamat: ``salamat.services.imports.run_import(store, "deaths", [file])`` into a fresh on-disk store:
    every field validated, duplicate ids checked, records normalised and stored, and aggregated
    to region x year x sex x age x cause group, in one transaction.
 Each is run ``--repeat`` times; the best time of each is compared. Results are appended to
@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from salamat import services
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 HERE = Path(__file__).parent

@@ -235,7 +235,7 @@ def test_le0_from_wpp_rates_sits_beside_wpp_published_e0(demo_db: Path) -> None:
     single-year tables. It was set after looking at 2015-2019 for Kazakhstan (0.054), so it is
     a regression bound, not a reference tolerance; every area, sex and period is checked.
     """
-    from salamat import services_targets as svc
+    from salamat.services import targets as svc
 
     with Store.open(demo_db, read_only=True) as s:
         for area in ("KAZ", "AZE", "KGZ", "TUR", "UZB", "HUN", "TKM", "WORLD"):

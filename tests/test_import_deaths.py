@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, table_snapshot
-from salamat import services
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 SAMPLE = DATA / "deaths_sample.csv"

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from conftest import table_snapshot
-from salamat import services
 from salamat.errors import InputError
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 GOOD = """indicator,area,period,value,sex,age,lower,upper,unit,source

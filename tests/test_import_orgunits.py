@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import table_snapshot
-from salamat import services
+from salamat.services import imports as services
 from salamat.store.connection import Store
 from salamat.store.reference import load_catalog
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from conftest import DATA
-from salamat import services
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 WPP = DATA / "wpp"

@@ -14,8 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salamat import services
-from salamat import services_targets as svc
 from salamat.errors import InputError, MethodError
 from salamat.indicators.definitions import definition_from_row
 from salamat.methods.computed import (
@@ -24,6 +22,8 @@ from salamat.methods.computed import (
     probability_30q70,
     regroup,
 )
+from salamat.services import imports as services
+from salamat.services import targets as svc
 from salamat.store.connection import Store
 
 REGIONS = ["KZ-75", "KZ-71", "KZ-11", "KZ-ALM", "KZ-19", "KZ-33"]

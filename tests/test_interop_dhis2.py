@@ -7,8 +7,8 @@ import pytest
 
 from conftest import table_snapshot
 from interop_helpers import INTEROP, write_map
-from salamat import services
 from salamat.ingest.dhis2_read import adx_period
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 DVS = INTEROP / "dhis2_datavaluesets"

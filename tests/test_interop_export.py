@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from interop_helpers import INTEROP, write_map
-from salamat import services
 from salamat.cli import app
 from salamat.errors import InputError
 from salamat.export import export
 from salamat.ingest.sdmx_read import read_structure
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 MIXED = """indicator,area,period,value,sex,age,cause,residence,lower,upper,unit,source,vintage,note

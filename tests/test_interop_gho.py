@@ -8,8 +8,8 @@ import pytest
 
 from conftest import table_snapshot
 from interop_helpers import INTEROP, messages, write_map
-from salamat import services
 from salamat.ingest.gho import gho_age
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 GHO = INTEROP / "who_gho"

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import table_snapshot
 from interop_helpers import INTEROP, write_map
-from salamat import services
 from salamat.ingest.opensdg import opensdg_age
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 REPO = INTEROP / "opensdg_kazstat_goal3"

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import table_snapshot
 from interop_helpers import INTEROP, write_map
-from salamat import services
 from salamat.ingest.sdmx import sdmx_period
 from salamat.ingest.sdmx_read import read_structure
+from salamat.services import imports as services
 from salamat.store.connection import Store
 
 CSV = INTEROP / "sdmx_csv"

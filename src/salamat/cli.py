@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from salamat import __version__, services
+from salamat import __version__
 from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
 from salamat.cli_interop import register as register_interop
 from salamat.cli_methods import register as register_methods
@@ -29,6 +29,7 @@ from salamat.cli_targets import register as register_targets
 from salamat.cli_web import register as register_web
 from salamat.errors import InputError
 from salamat.ingest.summary import ImportSummary
+from salamat.services import imports as services
 from salamat.store.connection import Store, resolve_store_path
 
 app = typer.Typer(

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from salamat.errors import SalamatError, StoreError
 from salamat.export import export
-from salamat.services import read_mapping
+from salamat.services.imports import read_mapping
 from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["register"]

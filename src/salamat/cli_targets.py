@@ -17,9 +17,9 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from salamat import services_targets as svc
 from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
+from salamat.services import targets as svc
 from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["register"]

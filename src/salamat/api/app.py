@@ -24,7 +24,7 @@ from salamat.api.cache import Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
-from salamat.services_web import NotFoundError
+from salamat.services.web import NotFoundError
 
 __all__ = ["create_app"]
 

@@ -1,4 +1,4 @@
-"""The REST API, version 1: read-only routes over :mod:`salamat.services_web`.
+"""The REST API, version 1: read-only routes over :mod:`salamat.services.web`.
 
 Unknown codes answer 404, bad parameters 422, both as JSON ``{"status", "error", "problems"}``.
 Imports are not here: they stay on the command line.
@@ -14,7 +14,6 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
-from salamat import services_web as svc
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.api.models import (
@@ -27,6 +26,7 @@ from salamat.api.models import (
     SeriesResponse,
     Target,
 )
+from salamat.services import web as svc
 from salamat.store.connection import Store
 
 __all__ = ["records", "router", "series_csv"]

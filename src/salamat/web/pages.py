@@ -14,10 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from salamat import services_web as svc
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.errors import InputError
+from salamat.services import web as svc
 from salamat.store.connection import Store
 from salamat.web import charts
 from salamat.web.i18n import LANG_NAMES, LANGS, Gettext, best_lang, fmt_number, translator

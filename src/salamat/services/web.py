@@ -19,12 +19,12 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from salamat import services_targets
 from salamat.errors import InputError, MethodError, Problem
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import Sex, life_table
 from salamat.methods.targets import select_series
 from salamat.methods.trends import MIN_POINTS, TrendModel, fit_trend, project
+from salamat.services import targets as services_targets
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
 from salamat.store.queries import series_frame
@@ -498,7 +498,7 @@ def _fan(
 def target_board(
     store: Store, area: str | None = "KAZ", *, window: int = 10, level: float = 0.95
 ) -> list[dict[str, Any]]:
-    """Every target of ``area`` (scorecard records of :mod:`salamat.services_targets`), each
+    """Every target of ``area`` (scorecard records of :mod:`salamat.services.targets`), each
     with the series it was judged on and the projection fan year by year, for the charts."""
     if area is not None:
         area = _resolve(store, area)

@@ -253,7 +253,7 @@ def scorecard(
 
 
 # Re-exported: computing and explaining live in services_compute.
-from salamat.services_compute import (  # noqa: E402
+from salamat.services.compute import (  # noqa: E402
     EXPLAIN_CAUSES,
     Explanation,
     catalogue,
