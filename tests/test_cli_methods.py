@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from salamat.cli_methods import register
+from salamat.cli.methods import register
 from salamat.methods.lifetable import life_table
 
 REFERENCE = Path(__file__).parent / "reference"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from salamat.cli import app
+from salamat.cli.app import app
 from salamat.store.connection import Store
 
 runner = CliRunner()

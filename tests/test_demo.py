@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import DATA
-from salamat.cli import app
+from salamat.cli.app import app
 from salamat.store.connection import Store
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interop_helpers import INTEROP, write_map
-from salamat.cli import app
+from salamat.cli.app import app
 from salamat.errors import InputError
 from salamat.export import export
 from salamat.ingest.sdmx_read import read_structure

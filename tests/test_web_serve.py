@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from salamat.cli import app
+from salamat.cli.app import app
 
 
 def test_serve_is_a_command() -> None:

@@ -1,5 +1,5 @@
 """``python -m salamat`` runs the command line."""
 
-from salamat.cli import main
+from salamat.cli.app import main
 
 main()

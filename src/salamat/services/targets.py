@@ -1,6 +1,6 @@
 """Use cases for indicators and targets: the catalogue, computed values, the scorecard, explain.
 
-Shared by the CLI (:mod:`salamat.cli_targets`), the API and the web pages. Store access goes
+Shared by the CLI (:mod:`salamat.cli.targets`), the API and the web pages. Store access goes
 through :mod:`salamat.store`; the numbers come from the pure modules (:mod:`salamat.methods.computed`,
 :mod:`salamat.methods.targets`, :mod:`salamat.methods.trends`, :mod:`salamat.methods.decompose`).
 """

@@ -22,11 +22,11 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from salamat import __version__
-from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
-from salamat.cli_interop import register as register_interop
-from salamat.cli_methods import register as register_methods
-from salamat.cli_targets import register as register_targets
-from salamat.cli_web import register as register_web
+from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.interop import register as register_interop
+from salamat.cli.methods import register as register_methods
+from salamat.cli.targets import register as register_targets
+from salamat.cli.web import register as register_web
 from salamat.errors import InputError
 from salamat.ingest.summary import ImportSummary
 from salamat.services import imports as services

@@ -17,7 +17,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from salamat.cli_common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
 from salamat.services import targets as svc
 from salamat.store.connection import Store, resolve_store_path
