@@ -1,4 +1,4 @@
-"""Load every import kind's parser (each module registers itself when imported)."""
+"""Load every import kind (each module registers its parser or runner when imported)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import importlib.util
 
 __all__ = ["BUILTIN", "load_parsers"]
 
-BUILTIN = ("observations", "wpp", "owid")
+BUILTIN = ("observations", "wpp", "owid", "records", "orgunits")
 # The exchange formats (DHIS2, SDMX, GHO, Open SDG) live in salamat.ingest.formats.
 EXCHANGE = "salamat.ingest.formats"
 

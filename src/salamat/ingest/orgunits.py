@@ -18,6 +18,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import write_once
+from salamat.ingest.registry import register_runner
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import read_table, require_columns
 from salamat.store.connection import Store
@@ -158,3 +159,10 @@ def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = Fals
     )
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+register_runner(
+    "orgunits",
+    lambda store, files, o: import_orgunits(store, files, dry_run=o.dry_run),
+    "your own org units (CSV/Parquet): code, parent, name_en, kind [, name_kk, name_ru, valid_from, valid_to, aliases]",
+)

@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, write_once
+from salamat.ingest.registry import register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import file_kind
 from salamat.store.connection import Store
@@ -239,3 +240,19 @@ def import_population(
 ) -> ImportSummary:
     """Validate population estimates and upsert them in one transaction."""
     return _run(store, "population", paths, dry_run=dry_run, source=source, progress=progress)
+
+
+register_runner(
+    "deaths",
+    lambda store, files, o: import_deaths(
+        store, files, dry_run=o.dry_run, source=o.source, progress=o.progress
+    ),
+    "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10",
+)
+register_runner(
+    "population",
+    lambda store, files, o: import_population(
+        store, files, dry_run=o.dry_run, source=o.source, progress=o.progress
+    ),
+    "population estimates (CSV/Parquet): region, year, sex, age, population",
+)

@@ -1,7 +1,9 @@
-"""Import kinds: each maps a file to the canonical observation frame, or runs its own pipeline.
+"""Import kinds, registered in one table: each maps a file to the canonical observation frame
+(a *parser*), or runs its own pipeline (a *runner*: unit records, population, org units).
 
-A new exchange format only adds a parser here: ``register_parser("dhis2", parse_dhis2)``.
+A new exchange format only adds a parser here: ``register_parser("dhis2", parse_dhis2, ...)``.
 Validation, the single transaction, idempotency, the summary and ``--dry-run`` are shared.
+Every module that registers a kind is listed in :mod:`salamat.ingest.kinds`.
 """
 
 from __future__ import annotations
@@ -9,13 +11,30 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from salamat.errors import Problem
 from salamat.store.reference import Catalog
 
-__all__ = ["ParseContext", "Parsed", "Parser", "get_parser", "parser_kinds", "register_parser"]
+if TYPE_CHECKING:
+    from salamat.ingest.summary import ImportSummary
+    from salamat.store.connection import Store
+
+__all__ = [
+    "ImportOptions",
+    "ParseContext",
+    "Parsed",
+    "Parser",
+    "Runner",
+    "get_parser",
+    "get_runner",
+    "kinds",
+    "parser_kinds",
+    "register_parser",
+    "register_runner",
+]
 
 
 @dataclass
@@ -39,9 +58,23 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user asked of one import (the ``salamat import`` options)."""
+
+    dry_run: bool = False
+    source: str | None = None
+    mapping: dict[str, dict[str, str]] = field(default_factory=dict)
+    new_indicators: bool = False
+    progress: Callable[[str], None] | None = None
+    metadata: list[Path] = field(default_factory=list)
+
+
 Parser = Callable[[Path, ParseContext], Parsed]
+Runner = Callable[["Store", list[Path], ImportOptions], "ImportSummary"]
 
 _PARSERS: dict[str, tuple[Parser, str]] = {}
+_RUNNERS: dict[str, tuple[Runner, str]] = {}
 
 
 def register_parser(kind: str, parser: Parser, description: str) -> None:
@@ -55,3 +88,20 @@ def get_parser(kind: str) -> Parser | None:
 
 def parser_kinds() -> dict[str, str]:
     return {k: d for k, (_, d) in sorted(_PARSERS.items())}
+
+
+def register_runner(kind: str, runner: Runner, description: str) -> None:
+    """A kind with its own pipeline (validation, transaction and summary of its own)."""
+    _RUNNERS[kind] = (runner, description)
+
+
+def get_runner(kind: str) -> Runner | None:
+    entry = _RUNNERS.get(kind)
+    return entry[0] if entry else None
+
+
+def kinds() -> dict[str, str]:
+    """Every import kind with its one-line description, parsers and runners together."""
+    out = {k: d for k, (_, d) in _PARSERS.items()}
+    out.update({k: d for k, (_, d) in _RUNNERS.items()})
+    return dict(sorted(out.items()))

@@ -10,10 +10,8 @@ import pandas as pd
 
 from salamat.errors import InputError
 from salamat.ingest.kinds import load_parsers
-from salamat.ingest.orgunits import import_orgunits
 from salamat.ingest.pipeline import Progress, import_observations
-from salamat.ingest.records import import_deaths, import_population
-from salamat.ingest.registry import parser_kinds
+from salamat.ingest.registry import ImportOptions, get_runner, kinds, parser_kinds
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store
 from salamat.store.queries import catalogue_frame, series_frame, store_info
@@ -25,15 +23,7 @@ __all__ = ["import_kinds", "info", "read_mapping", "run_import", "series"]
 
 
 def import_kinds() -> dict[str, str]:
-    kinds = dict(parser_kinds())
-    kinds["deaths"] = (
-        "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10"
-    )
-    kinds["orgunits"] = (
-        "your own org units (CSV/Parquet): code, parent, name_en, kind [, name_kk, name_ru, valid_from, valid_to, aliases]"
-    )
-    kinds["population"] = "population estimates (CSV/Parquet): region, year, sex, age, population"
-    return dict(sorted(kinds.items()))
+    return kinds()
 
 
 def read_mapping(path: Path | None) -> dict[str, dict[str, str]]:
@@ -65,12 +55,17 @@ def run_import(
 ) -> ImportSummary:
     if not files:
         raise InputError("give at least one file to import")
-    if kind == "deaths":
-        return import_deaths(store, files, dry_run=dry_run, source=source, progress=progress)
-    if kind == "orgunits":
-        return import_orgunits(store, files, dry_run=dry_run)
-    if kind == "population":
-        return import_population(store, files, dry_run=dry_run, source=source, progress=progress)
+    options = ImportOptions(
+        dry_run=dry_run,
+        source=source,
+        mapping=read_mapping(mapping),
+        new_indicators=new_indicators,
+        progress=progress,
+        metadata=metadata or [],
+    )
+    runner = get_runner(kind)
+    if runner is not None:
+        return runner(store, files, options)
     if kind not in parser_kinds():
         raise InputError(
             f"unknown import kind {kind!r}: expected one of {', '.join(import_kinds())}"
@@ -79,12 +74,12 @@ def run_import(
         store,
         kind,
         files,
-        dry_run=dry_run,
-        source=source,
-        new_indicators=new_indicators,
-        mapping=read_mapping(mapping),
-        progress=progress,
-        metadata=metadata or [],
+        dry_run=options.dry_run,
+        source=options.source,
+        new_indicators=options.new_indicators,
+        mapping=options.mapping,
+        progress=options.progress,
+        metadata=options.metadata,
     )
 
 
