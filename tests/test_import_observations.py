@@ -177,3 +177,31 @@ def test_new_indicators_need_the_flag(store: Store, tmp_path: Path) -> None:
     assert store.con.execute(
         "SELECT unit, origin FROM data_element WHERE code = 'beds_per_10k'"
     ).fetchall() == [("per 10000", "user")]
+
+
+def test_a_published_unit_is_converted_when_exact_and_said_so(store: Store, tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "indicator,area,period,value,lower,upper,unit,source\n"
+        "u5mr,KAZ,2020,1.03,0.95,1.12,%,IGME\n"
+        'u5mr,KAZ,2021,9.8,,,"per 1,000 live births",IGME\n',
+    )
+    s = services.run_import(store, "observations", [f])
+    assert s.ok, s.as_dict()
+    rows = store.con.execute(
+        "SELECT period, value, lower, upper, unit, note FROM observation ORDER BY period"
+    ).fetchall()
+    assert rows[0][:5] == ("2020", 10.3, 9.5, 11.2, "per 1,000 live births")
+    assert rows[0][5] == "published in '%'; converted to 'per 1,000 live births' (x10)"
+    assert rows[1] == ("2021", 9.8, None, None, "per 1,000 live births", None)
+
+
+def test_a_unit_that_cannot_be_converted_is_rejected_with_the_reason(
+    store: Store, tmp_path: Path
+) -> None:
+    f = write(tmp_path, "indicator,area,period,value,unit,source\nu5mr,KAZ,2020,1.03,% of GDP,S\n")
+    s = services.run_import(store, "observations", [f])
+    assert not s.ok
+    text = " ".join(p.message for p in s.problems)
+    assert "cannot convert '% of GDP' to 'per 1,000 live births'" in text
+    assert store.con.execute("SELECT count(*) FROM observation").fetchone() == (0,)

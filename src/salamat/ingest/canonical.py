@@ -19,6 +19,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.methods.periods import parse_period
+from salamat.methods.units import UnitError, conversion, convert
 from salamat.store.reference import Catalog
 
 __all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Validated", "canonical_age", "validate"]
@@ -230,25 +231,37 @@ def validate(
     )
     flag(count_unit & val.notna() & (val < 0), "value", "a count cannot be negative")
 
-    # unit
+    # unit: a published unit that differs from the indicator's is converted when exact
+    # (salamat.methods.units), said so in the note; otherwise the row is rejected with the reason
     expected_unit = pd.Series(
         [catalog.data_elements.get(c) or "" for c in df["indicator"]], index=df.index, dtype=object
     )
-    mismatch = (
-        (df["unit"] != "") & (expected_unit != "") & (df["unit"].astype(object) != expected_unit)
-    ).astype(bool)
-    for i in np.flatnonzero(mismatch.to_numpy()):
-        problems.append(
-            Problem(
-                files[i],
-                int(rows[i]),
-                "unit",
-                f"indicator {_at(df, 'indicator', i)} is measured in {expected_unit.iloc[int(i)]!r}",
-                _at(df, "unit", i),
-            )
-        )
-    bad |= mismatch.to_numpy()
-    df["unit"] = df["unit"].astype(object).where(df["unit"] != "", expected_unit)
+    given = df["unit"].astype(object)
+    differs = ((given != "") & (expected_unit != "") & (given != expected_unit)).astype(bool)
+    pairs = set(zip(given[differs], expected_unit[differs], strict=True))
+    for unit_from, unit_to in sorted(pairs):
+        at = differs & (given == unit_from) & (expected_unit == unit_to)
+        try:
+            conv = conversion(unit_from, unit_to)
+        except UnitError as exc:
+            for i in np.flatnonzero(at.to_numpy()):
+                problems.append(
+                    Problem(
+                        files[i],
+                        int(rows[i]),
+                        "unit",
+                        f"indicator {_at(df, 'indicator', i)} is measured in {unit_to!r}: {exc}",
+                        unit_from,
+                    )
+                )
+            bad |= at.to_numpy()
+            continue
+        if not conv.identity:
+            for col in ("value_num", "lower_num", "upper_num"):
+                df.loc[at, col] = convert(df.loc[at, col].to_numpy(dtype=float), conv.factor)
+            note = df.loc[at, "note"].astype(str)
+            df.loc[at, "note"] = note.where(note == "", note + "; ") + conv.note
+    df["unit"] = expected_unit.where(expected_unit != "", given)
 
     # source
     if default_source:
