@@ -130,7 +130,9 @@ def test_a_single_file_and_broken_copies(store: Store, tmp_path: Path) -> None:
         lines[2].replace("KZAKM", "KZXXX"),  # row 3: unknown region
         lines[3].replace(",19.45", ",n/a"),  # row 4: text value
         lines[1],  # row 5: duplicate of row 2
-        lines[4].replace("PER_1000_LIVE_BIRTHS", "PT"),  # row 6: wrong unit
+        lines[4].replace(
+            "PER_1000_LIVE_BIRTHS", "PER_1000_POP"
+        ),  # row 6: a unit that cannot be converted
     ]
     folder = tmp_path / "data"
     folder.mkdir()
