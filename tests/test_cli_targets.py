@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from salamat.cli.app import app
+from salamat.services import targets as svc
 from salamat.store.connection import Store
 
 runner = CliRunner()
@@ -266,3 +267,108 @@ def test_le0_from_wpp_rates_sits_beside_wpp_published_e0(demo_db: Path) -> None:
         "csv",
     )
     assert "Salamat (computed from UN WPP 2024 mx)" in out
+
+
+# -- one coherent model (issue 9, part 4) ----------------------------------------------------
+
+COHERENT = {
+    "on_track": lambda p: p >= 0.5,
+    "off_track": lambda p: p <= 0.5,
+    "moving_away": lambda p: p <= 0.5,
+}
+
+
+def _check_coherent(r: dict[str, object]) -> None:
+    p = r["probability"]
+    if p is not None and r["status"] in COHERENT:
+        assert COHERENT[r["status"]](p), (r["code"], r["area"], r["status"], p)
+    if r["status"] == "achieved":
+        assert r["required_annual_change"] is None, r["code"]
+    if r["status"] != r["status_by_pace"]:
+        assert r["status"] == "needs_acceleration" and ", " in str(r["status_detail"])
+    path = r["path"]
+    if path:  # the projection starts from the latest observation, and ends at the projection
+        assert path[0]["year"] == r["latest"]["year"]  # type: ignore[index]
+        assert path[0]["value"] == r["latest"]["value"]  # type: ignore[index]
+        assert path[-1]["value"] == r["projection"]["value"]  # type: ignore[index]
+    assert r["window"]["to"] == r["latest"]["year"]  # type: ignore[index]
+
+
+def test_every_bundled_target_status_agrees_with_its_probability(demo_db: Path) -> None:
+    # the demo's whole scorecard: every target set for a named area and every country's
+    # SDG / End TB targets
+    out = json.loads(run("targets", "--db", str(demo_db), "--format", "json"))
+    ots = json.loads(run("targets", "--area", "OTS", "--db", str(demo_db), "--format", "json"))
+    assert len(out) >= 9 and len(ots) >= 10
+    for r in out + ots:
+        _check_coherent(r)
+
+
+def test_75_by_2025_is_likely_kept_and_needs_no_change(scorecard) -> None:  # type: ignore[no-untyped-def]
+    hn = scorecard["kz_le0_75_2025_healthy_nation"]
+    assert hn["status"] == "achieved" and hn["required_annual_change"] is None
+    assert hn["probability"] > 0.95
+    assert hn["projection"]["value"] > 75.44  # from the latest value, on a rising trend
+    assert "likely kept by 2025" in hn["status_detail"]
+    assert hn["trend"]["excluded"] == [2020, 2021]
+    assert [d["year"] for d in hn["shock_years"]] == [2020, 2021]
+    assert "COVID-19" in hn["shock_years"][0]["event"]
+    assert hn["trend"]["start"] == {"year": 2024, "value": 75.44}
+    assert hn["window"] == {"from": 2015, "to": 2024}
+
+
+def test_75_by_2027_cites_the_prime_minister_statement(scorecard) -> None:  # type: ignore[no-untyped-def]
+    r = scorecard["kz_le0_75_2027_eu_dialogue"]
+    assert r["document_date"] == "2022-12-08"
+    assert r["source_url"].startswith("https://primeminister.kz/en/news/")
+    assert "11th meeting of the Kazakhstan-EU dialogue platform" in r["document"]
+    for rec in scorecard.values():
+        assert "SOURCE TO VERIFY" not in json.dumps(rec)
+
+
+def _flags(rule: str, year: int, severity: str):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    def provider(store: Store, indicator: str, area: str, sex: str) -> pd.DataFrame:
+        rows = []
+        if indicator == "ncd30q70" and area == "KAZ":
+            rows.append(
+                {
+                    "rule": rule,
+                    "period": str(year),
+                    "year": year,
+                    "source": None,
+                    "severity": severity,
+                    "message": "16.63 -> 24.81: modified z 10.1 > 3.5",
+                }
+            )
+        return pd.DataFrame(rows, columns=list(svc.FLAG_COLUMNS))
+
+    return provider
+
+
+def test_a_judgement_on_a_flagged_value_says_so(demo_db: Path) -> None:
+    with Store.open(demo_db, read_only=True) as store:
+        plain = {r["code"]: r for r in svc.scorecard(store, "KAZ")}
+        flagged = {
+            r["code"]: r
+            for r in svc.scorecard(store, "KAZ", flags=_flags("yoy_outlier", 2023, "warning"))
+        }
+        info = {r["code"]: r for r in svc.scorecard(store, "KAZ", flags=_flags("x", 2023, "info"))}
+    ncd = flagged["sdg_3_4_ncd30q70"]
+    assert ncd["flags"] == [
+        {
+            "code": "yoy_outlier",
+            "year": 2023,
+            "severity": "warning",
+            "message": "16.63 -> 24.81: modified z 10.1 > 3.5",
+        }
+    ]
+    assert ncd["status"] == plain["sdg_3_4_ncd30q70"]["status"]  # the shown status is unchanged
+    # without 2023 the latest is 16.63 (2022), down from 21.12: not moving away
+    assert ncd["status_without_flagged"] in ("on_track", "needs_acceleration")
+    assert "by pace" in ncd["status_without_flagged_detail"]
+    assert info["sdg_3_4_ncd30q70"]["flags"] == []
+    assert info["sdg_3_4_ncd30q70"]["status_without_flagged"] is None
+    assert flagged["kz_le0_77_2029_ndp"]["flags"] == []
+    assert plain["kz_le0_77_2029_ndp"]["status_without_flagged"] is None

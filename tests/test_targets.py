@@ -18,13 +18,15 @@ from salamat.methods.targets import (
     Target,
     assess,
     cagr,
+    combine,
+    format_probability,
     growth_ratio,
     required_annual_change,
     select_series,
     status_from_ratio,
     target_from_row,
 )
-from salamat.methods.trends import fit_trend, probability_of_reaching, project
+from salamat.methods.trends import fit_drift, probability_of_reaching, project
 
 
 def target(**kw: object) -> Target:
@@ -153,53 +155,96 @@ YEARS = [2015, 2016, 2017, 2018, 2019]
 VALUES = [70.0, 71.0, 71.0, 73.0, 74.0]
 
 
-def test_linear_trend_projection_by_hand() -> None:
-    # mean year 2017, Sxx = 10, Sxy = 10 -> slope 1, fitted 71.8 at 2017;
-    # residuals .2 .2 -.8 .2 .2 -> SSE 0.8, s^2 = 0.8/3.
-    fit = fit_trend(YEARS, VALUES, "linear")
-    assert fit.slope == pytest.approx(1.0, abs=1e-12)
-    assert fit.fitted(2017) == pytest.approx(71.8, abs=1e-12)
-    assert fit.residual_se**2 == pytest.approx(0.8 / 3, abs=1e-12)
-    # 2025: 79.8; se_pred = s sqrt(1 + 1/5 + 64/10) = sqrt(0.266667 x 7.6) = 1.4236104;
-    # t(3, 0.975) = 3.1824463 -> half-width 4.530571
+def test_drift_projection_by_hand() -> None:
+    # changes 1, 0, 2, 1 -> drift (74 - 70) / 4 = 1; residuals 0, -1, 1, 0 -> sigma^2 = 2/3 (3 df).
+    # 2025 is h = 6 after the latest value 74: centre 80; variance 2/3 (6 + 36/4) = 10;
+    # t(3, 0.975) = 3.1824463 -> half-width 3.1824463 sqrt(10) = 10.063779
+    fit = fit_drift(YEARS, VALUES, "linear")
+    assert fit.drift == pytest.approx(1.0, abs=1e-12)
+    assert fit.sigma**2 == pytest.approx(2 / 3, abs=1e-12)
+    assert fit.drift_se == pytest.approx(math.sqrt(2 / 3 / 4), abs=1e-12)
+    assert (fit.df, fit.span, fit.anchor_year, fit.anchor_value) == (3, 4, 2019, 74.0)
     p = project(fit, 2025)
-    assert p.value == pytest.approx(79.8, abs=1e-3)
-    assert p.lower == pytest.approx(79.8 - 4.530571, abs=1e-3)
-    assert p.upper == pytest.approx(79.8 + 4.530571, abs=1e-3)
+    assert p.value == pytest.approx(80.0, abs=1e-3)
+    assert p.lower == pytest.approx(80.0 - 10.063779, abs=1e-3)
+    assert p.upper == pytest.approx(80.0 + 10.063779, abs=1e-3)
+    # at the latest year the projection is the observed value itself
+    start = project(fit, 2019)
+    assert (start.value, start.lower, start.upper) == (74.0, 74.0, 74.0)
 
 
 def test_probability_of_reaching_by_hand() -> None:
-    # z = (77 - 79.8) / 1.4236104 = -1.966830; with 3 degrees of freedom the t cdf has the
-    # closed form 1/2 + (1/pi) (x / (sqrt3 (1 + x^2/3)) + atan(x / sqrt3)): at 1.966830 it is
-    # 0.5 + (0.495988 + 0.848730) / pi = 0.928038 = P(Y_2025 >= 77).
-    fit = fit_trend(YEARS, VALUES, "linear")
-    assert probability_of_reaching(fit, 2025, 77.0, "increase") == pytest.approx(0.928038, abs=1e-4)
+    # P(Y_2025 >= 77) = P(T_3 >= (77 - 80) / sqrt(10)) = F_3(0.948683); the t cdf with 3 df has
+    # the closed form 1/2 + (1/pi) (x / (sqrt3 (1 + x^2/3)) + atan(x / sqrt3)):
+    # x / (sqrt3 x 1.3) = 0.421325, atan(0.547723) = 0.501093 -> 0.5 + 0.922418 / pi = 0.793615
+    fit = fit_drift(YEARS, VALUES, "linear")
+    assert probability_of_reaching(fit, 2025, 77.0, "increase") == pytest.approx(0.793615, abs=1e-4)
     assert probability_of_reaching(fit, 2025, 77.0, "decrease") == pytest.approx(
-        1 - 0.928038, abs=1e-4
+        1 - 0.793615, abs=1e-4
     )
-    assert probability_of_reaching(fit, 2025, 79.8, "increase") == pytest.approx(0.5, abs=1e-12)
+    assert probability_of_reaching(fit, 2025, 80.0, "increase") == pytest.approx(0.5, abs=1e-12)
+
+
+def test_shock_years_are_left_out_exactly() -> None:
+    # 2017 (a shock, 60) is left out: changes 1 over 1 year, 1 over 2 years, 2 over 1 year;
+    # drift (74 - 70) / 4 = 1; weighted residuals 0, (1 - 2)/sqrt2, 1 -> sigma^2 = 1.5 / 2
+    fit = fit_drift(YEARS, [70.0, 71.0, 60.0, 72.0, 74.0], "linear", exclude=[2017, 2020])
+    assert fit.excluded == (2017,)
+    assert fit.drift == pytest.approx(1.0, abs=1e-12)
+    assert fit.sigma**2 == pytest.approx(0.75, abs=1e-12)
+    assert (fit.df, fit.n_values, fit.n_changes) == (2, 4, 3)
+    # variance at 2025: 0.75 (6 + 36/4) = 11.25
+    assert fit.forecast_se(2025) == pytest.approx(math.sqrt(11.25), abs=1e-12)
+    assert "left out as shocks: 2017" in fit.method
+    # a shock as the latest year: left out of the drift, still the forecast's starting point
+    last = fit_drift([2016, 2017, 2018, 2019, 2020], [70, 71, 72, 73, 60], "linear", exclude=[2020])
+    assert last.drift == pytest.approx(1.0) and project(last, 2021).value == pytest.approx(61.0)
+
+
+def test_the_projection_starts_from_the_latest_value() -> None:
+    # the case: BNS life expectancy (the demo's values) with the 2020-21 dip; an OLS line over 2015-2024
+    # starts below 75.44; the drift model starts at 75.44 and rises 0.385556 a year
+    bns = {2015: 71.97, 2016: 72.41, 2017: 72.95, 2018: 73.15, 2019: 73.18}
+    bns |= {2020: 71.37, 2021: 70.23, 2022: 74.44, 2023: 75.09, 2024: 75.44}
+    fit = fit_drift(list(bns), list(bns.values()), "linear", exclude=[2020, 2021])
+    assert fit.drift == pytest.approx((75.44 - 71.97) / 9, abs=1e-12)
+    assert project(fit, 2025).value == pytest.approx(75.44 + 3.47 / 9, abs=1e-9)
+    assert probability_of_reaching(fit, 2025, 75.0, "increase") > 0.95
 
 
 def test_log_linear_trend_of_a_steady_decline() -> None:
-    # -10% a year exactly: the fit is perfect, 2030 = 100 x 0.9^15 = 20.589113, no spread
+    # -10% a year exactly: 2030 = 100 x 0.9^15 = 20.589113, no spread
     values = [100.0 * 0.9**k for k in range(5)]
-    fit = fit_trend(YEARS, values, "log_linear")
-    assert math.exp(fit.slope) == pytest.approx(0.9, abs=1e-12)
+    fit = fit_drift(YEARS, values, "log_linear")
+    assert math.exp(fit.drift) == pytest.approx(0.9, abs=1e-12)
     p = project(fit, 2030)
     assert p.value == pytest.approx(20.589113, abs=1e-3)
-    assert p.lower == pytest.approx(p.value, abs=1e-9) and p.upper == pytest.approx(p.value)
-    # residuals are zero up to rounding: the probability is 1 or 0 to within 1e-9
+    assert p.lower == pytest.approx(p.value, abs=1e-6) and p.upper == pytest.approx(p.value)
     assert probability_of_reaching(fit, 2030, 21.0, "decrease") == pytest.approx(1.0, abs=1e-9)
     assert probability_of_reaching(fit, 2030, 20.0, "decrease") == pytest.approx(0.0, abs=1e-9)
 
 
 def test_trend_inputs_are_checked() -> None:
     with pytest.raises(MethodError, match="at least 3"):
-        fit_trend([2020, 2021], [1.0, 2.0], "linear")
+        fit_drift([2020, 2021], [1.0, 2.0], "linear")
+    with pytest.raises(MethodError, match="left out as shocks"):
+        fit_drift([2019, 2020, 2021], [1.0, 2.0, 3.0], "linear", exclude=[2020])
     with pytest.raises(InputError, match="above zero"):
-        fit_trend(YEARS, [1.0, 0.0, 1.0, 1.0, 1.0], "log_linear")
+        fit_drift(YEARS, [1.0, 0.0, 1.0, 1.0, 1.0], "log_linear")
     with pytest.raises(InputError):
-        fit_trend([2020, 2020, 2021], [1.0, 2.0, 3.0], "linear")
+        fit_drift([2020, 2020, 2021], [1.0, 2.0, 3.0], "linear")
+    with pytest.raises(MethodError, match="before the latest"):
+        project(fit_drift(YEARS, VALUES, "linear"), 2018)
+
+
+def test_combine_never_lets_pace_and_trend_contradict() -> None:
+    assert combine("on_track", 0.29) == "needs_acceleration"
+    assert combine("on_track", 0.5) == "on_track"
+    assert combine("off_track", 0.51) == "needs_acceleration"
+    assert combine("moving_away", 0.5) == "moving_away"
+    assert combine("achieved", 0.1) == "achieved"
+    assert combine("off_track", None) == "off_track"
+    assert [format_probability(p) for p in (0.995, 0.005, 0.5)] == ["> 0.99", "< 0.01", "0.50"]
 
 
 # -- assess: the whole target ------------------------------------------------------------------
@@ -282,7 +327,7 @@ def test_interval_contains_projection_and_probability_is_monotone(
     values: list[float], threshold: float, model: str
 ) -> None:
     years = list(range(2010, 2010 + len(values)))
-    fit = fit_trend(years, values, model)  # type: ignore[arg-type]
+    fit = fit_drift(years, values, model)  # type: ignore[arg-type]
     p = project(fit, 2030)
     assert p.lower <= p.value <= p.upper
     up = probability_of_reaching(fit, 2030, threshold, "increase")
@@ -311,3 +356,26 @@ def test_a_value_on_the_required_path_has_ratio_one(base: float, change: float, 
     )
     assert r == pytest.approx(1.0, abs=1e-6)
     assert status_from_ratio(r) == "on_track"
+
+
+@given(
+    st.lists(st.floats(min_value=50.0, max_value=90.0), min_size=1, max_size=12),
+    st.floats(min_value=50.0, max_value=90.0),
+    st.integers(min_value=2016, max_value=2035),
+    st.sampled_from(["increase", "decrease"]),
+)
+def test_assess_is_coherent_for_any_series(
+    values: list[float], goal: float, target_year: int, direction: str
+) -> None:
+    s = series({2015 + k: v for k, v in enumerate(values)})
+    t = target(target_year=target_year, target_value=goal, direction=direction)
+    a = assess(t, s, trend="linear", shock_years=(2020, 2021))
+    p = a.probability
+    if p is not None and a.status == "on_track":
+        assert p >= 0.5
+    if p is not None and a.status in ("off_track", "moving_away"):
+        assert p <= 0.5
+    if a.status == "achieved":
+        assert a.required_annual_change is None
+    if a.projection is not None:
+        assert a.path[0].value == a.latest_value and a.path[-1] == a.projection

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
+from salamat.methods.targets import format_probability
 from salamat.services import targets as svc
 from salamat.store.connection import Store, resolve_store_path
 
@@ -72,6 +73,14 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
         "latest_value": rec["latest"]["value"],
         "latest_source": rec["latest"]["source"],
         "status": rec["status"],
+        "status_detail": rec["status_detail"],
+        "status_by_pace": rec["status_by_pace"],
+        "status_by_trend": rec["status_by_trend"],
+        "status_without_flagged": rec["status_without_flagged"],
+        "flags": "; ".join(f"{f['code']} {f['year']}: {f['message']}" for f in rec["flags"]),
+        "window_from": rec["window"]["from"],
+        "window_to": rec["window"]["to"],
+        "shock_years": ";".join(str(d["year"]) for d in rec["shock_years"]),
         "ratio": rec["ratio"],
         "projection_year": p.get("year"),
         "projection": p.get("value"),
@@ -117,16 +126,18 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
             f"[{style}]{label}[/]",
             _num(r["ratio"]),
             proj,
-            "" if r["probability"] is None else f"{r['probability']:.2f}",
+            "" if r["probability"] is None else format_probability(r["probability"]),
             _num(r["required_annual_change"], 3),
         )
     out.print(table)
     out.print(
-        "[dim]Status: ratio R of the observed to the required annual growth since the baseline "
+        "[dim]Pace: ratio R of the observed to the required annual growth since the baseline "
         "(Eurostat SDG monitoring; Open SDG): on track R >= 0.95, needs acceleration 0.60-0.95, "
-        "off track 0-0.60, moving away R < 0. Projection: OLS trend over the last 10 years "
-        "with a 95% prediction interval; P(meet) = probability that the trend reaches the "
-        "target in the target year.[/]"
+        "off track 0-0.60, moving away R < 0. Trend: random walk with drift from the latest value "
+        "over the last 10 years, shock years (2020-2021, COVID-19) left out, 95% prediction "
+        "interval (Hyndman & Athanasopoulos, FPP 3rd ed., 5.2, 5.5); P(meet) = probability that "
+        "the target-year value meets the target. Where pace and trend disagree the status is "
+        "'needs acceleration' and the line below says why. An achieved target needs no change.[/]"
     )
     for i, r in enumerate(records, start=1):
         lt = r["latest"]
@@ -139,8 +150,14 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
         out.print(f"[bold]{i}. {r['code']}[/] ([{style}]{label}[/]) - {escape(line)}")
         if lt["source"]:
             out.print(f"   latest: {escape(str(lt['source']))}")
+        out.print(f"   {escape(r['status_detail'])}")
         if lt.get("note") and "SUSPECT" in str(lt["note"]):
             out.print(f"   [yellow]latest value: {escape(str(lt['note']))}[/]")
+        for f in r["flags"]:
+            out.print(f"   [yellow]flag {escape(f['code'])} {f['year']}: {escape(f['message'])}[/]")
+        if r["status_without_flagged"]:
+            word = STATUS_LABEL[r["status_without_flagged"]][0]
+            out.print(f"   [yellow]without the flagged value(s): {word}[/]")
         if r["reason"]:
             out.print(f"   [dim]{escape(r['reason'])}[/]")
         if r["note"]:

@@ -17,9 +17,13 @@ both sources): ``R >= 0.95`` on track; ``0.60 <= R < 0.95`` needs acceleration; 
 0.60`` off track ("insufficient progress" in Eurostat, "limited progress" in Open SDG); ``R <
 0`` moving away. A latest value that meets the target is "achieved" whatever the trend.
 
-The status says how the pace so far compares with the pace needed; the projection
-(:mod:`salamat.methods.trends`) says where the recent trend leads and how uncertain that is. Both are
-shown; neither is a forecast of policy.
+Trend: one model (:mod:`salamat.methods.trends`, a random walk with drift from the latest value,
+shock years left out) gives the projection, its prediction interval and the probability ``P`` that
+the target-year value meets the target. Pace and trend are combined so that they never contradict
+(:func:`combine`): "on track" only with ``P >= 0.5``, "off track" and "moving away" only with
+``P <= 0.5``; where the two disagree the status is "needs acceleration" and ``status_detail`` says
+which said what (e.g. "on track by pace, unlikely by trend"). An achieved target needs no further
+change (``required_annual_change`` is ``None``). Neither is a forecast of policy.
 
 References
 ----------
@@ -43,17 +47,18 @@ import pandas as pd
 
 from salamat.errors import InputError, MethodError, Problem
 from salamat.methods.trends import (
-    MIN_POINTS,
     Direction,
+    DriftFit,
     Projection,
     TrendModel,
-    fit_trend,
+    fit_drift,
     probability_of_reaching,
     project,
 )
 
 __all__ = [
     "ACCELERATION",
+    "LIKELY",
     "ON_TRACK",
     "Assessment",
     "Direction",
@@ -61,11 +66,14 @@ __all__ = [
     "Target",
     "assess",
     "cagr",
+    "combine",
+    "format_probability",
     "growth_ratio",
     "required_annual_change",
     "select_series",
     "status_from_ratio",
     "target_from_row",
+    "trend_verdict",
 ]
 
 Status = Literal[
@@ -78,11 +86,17 @@ ACCELERATION = 0.60
 """``R`` at or above which progress is made but needs acceleration (Eurostat; Open SDG ``med``)."""
 
 STATUS_METHOD = (
-    "ratio R of the observed to the required compound annual growth rate since the baseline "
-    "(Eurostat SDG monitoring report; Open SDG progress measure): achieved if the latest value "
-    "meets the target; on track R >= 0.95; needs acceleration 0.60 <= R < 0.95; off track "
-    "0 <= R < 0.60; moving away R < 0"
+    "pace: ratio R of the observed to the required compound annual growth rate since the "
+    "baseline (Eurostat SDG monitoring report; Open SDG progress measure): achieved if the latest "
+    "value meets the target; on track R >= 0.95; needs acceleration 0.60 <= R < 0.95; off track "
+    "0 <= R < 0.60; moving away R < 0. Trend: P = probability that the target-year value meets "
+    "the target under a random walk with drift from the latest value (Hyndman & Athanasopoulos, "
+    "FPP 3rd ed., 5.2 and 5.5). Where pace and trend disagree (on track with P < 0.5, off track "
+    "or moving away with P > 0.5) the status is needs acceleration and status_detail says so"
 )
+
+LIKELY = 0.5
+"""``P`` at or above which the trend makes the target likely (``P > 0.5`` for the contrary)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +186,13 @@ class Assessment:
     required_annual_change: float | None
     required_annual_growth: float | None
     method: str
+    status_by_pace: Status | None = None
+    status_detail: str = ""
+    trend_fit: DriftFit | None = None
+    window_from: int | None = None
+    window_to: int | None = None
+    shock_years: tuple[int, ...] = ()
+    path: tuple[Projection, ...] = ()
 
 
 def _num(row: Mapping[str, object], key: str, problems: list[Problem], where: str) -> float | None:
@@ -418,6 +439,92 @@ def select_series(
     return empty
 
 
+PACE_WORDS: dict[Status, str] = {
+    "achieved": "achieved",
+    "on_track": "on track",
+    "needs_acceleration": "needs acceleration",
+    "off_track": "off track",
+    "moving_away": "moving away",
+    "insufficient_data": "insufficient data",
+}
+
+
+def trend_verdict(probability: float | None) -> Literal["likely", "unlikely"] | None:
+    """``"likely"`` when ``P >= 0.5``, ``"unlikely"`` below, ``None`` without a trend."""
+    if probability is None:
+        return None
+    return "likely" if probability >= LIKELY else "unlikely"
+
+
+def combine(pace: Status, probability: float | None) -> Status:
+    """The one status shown: the pace status unless the trend contradicts it.
+
+    "On track" with ``P < 0.5``, and "off track" or "moving away" with ``P > 0.5``, become
+    "needs acceleration" (the two measures disagree: progress is neither clearly sufficient
+    nor clearly insufficient). "Achieved", "needs acceleration" and "insufficient data" are
+    kept; without a probability the pace status stands.
+
+    Examples
+    --------
+    >>> combine("on_track", 0.29), combine("on_track", 0.5), combine("moving_away", 0.8)
+    ('needs_acceleration', 'on_track', 'needs_acceleration')
+    """
+    if probability is None:
+        return pace
+    if pace == "on_track" and probability < LIKELY:
+        return "needs_acceleration"
+    if pace in ("off_track", "moving_away") and probability > LIKELY:
+        return "needs_acceleration"
+    return pace
+
+
+def format_probability(p: float) -> str:
+    """``P`` with two decimals, but never rounded to a certainty: ``> 0.99`` and ``< 0.01``.
+
+    Examples
+    --------
+    >>> format_probability(0.995), format_probability(0.004), format_probability(0.724)
+    ('> 0.99', '< 0.01', '0.72')
+    """
+    if p > 0.99:
+        return "> 0.99"
+    if p < 0.01:
+        return "< 0.01"
+    return f"{p:.2f}"
+
+
+def _eq(p: float) -> str:
+    text = format_probability(p)
+    return text if text[0] in "<>" else f"= {text}"
+
+
+def _detail(
+    pace: Status,
+    ratio: float | None,
+    probability: float | None,
+    target_year: int,
+    achieved_text: str | None,
+    no_trend: str | None,
+) -> str:
+    verdict = trend_verdict(probability)
+    trend_text = (
+        f"{verdict} by trend (P {_eq(probability)} for {target_year})"
+        if verdict is not None and probability is not None
+        else None
+    )
+    if pace == "achieved":
+        head = achieved_text or "achieved"
+        if probability is None:
+            return head
+        keep = "likely kept" if verdict == "likely" else "at risk of being lost"
+        return f"{head}; {keep} by {target_year} by trend (P {_eq(probability)})"
+    pace_text = PACE_WORDS[pace] + " by pace" + (f" (R = {ratio:.2f})" if ratio is not None else "")
+    if trend_text is None:
+        return pace_text + (f"; no trend: {no_trend}" if no_trend else "")
+    joiner = ", " if combine(pace, probability) != pace else " and "
+    return f"{pace_text}{joiner}{trend_text}"
+
+
 def assess(
     target: Target,
     series: pd.DataFrame,
@@ -425,6 +532,7 @@ def assess(
     trend: TrendModel,
     window: int = 10,
     level: float = 0.95,
+    shock_years: tuple[int, ...] = (),
 ) -> Assessment:
     """Status, projection, probability and required pace of one target on one series.
 
@@ -435,11 +543,14 @@ def assess(
     series
         ``year``, ``value``, ``source`` (one row per year), e.g. from :func:`select_series`.
     trend
-        Trend model for the projection (the target's own, else the indicator's).
+        Scale of the trend model (the target's own, else the indicator's).
     window
-        The projection uses the last ``window`` years up to the latest value.
+        The trend uses the years ``latest - window + 1`` to ``latest``.
     level
         Level of the prediction interval.
+    shock_years
+        Years left out of the trend's estimation (e.g. 2020 and 2021, the COVID-19 pandemic);
+        the projection still starts from the latest value.
 
     Returns
     -------
@@ -448,13 +559,16 @@ def assess(
     Notes
     -----
     Baseline: the target's value if the document gives one, else the series' value in the
-    baseline year, else in the first later year (as Open SDG does; the reason says so). The
-    status uses the latest value; once the target year has passed, the value in the target
-    year (else the latest), and a missed target is "off track". The probability is that of the projected value in the
-    target year meeting the target under the trend's predictive distribution.
+    baseline year, else in the first later year (as Open SDG does; the reason says so). Pace
+    (``status_by_pace``) uses the latest value; once the target year has passed, the value in
+    the target year (else the latest), and a missed target is "off track". The trend
+    (:func:`salamat.methods.trends.fit_drift`) gives the projection to the target year, the
+    year-by-year ``path`` and ``P``; :func:`combine` makes the shown status agree with ``P``.
+    An achieved target has no required change.
     """
     s = series.sort_values("year").reset_index(drop=True)
     notes: list[str] = []
+    shocks = tuple(sorted({int(y) for y in shock_years}))
 
     def result(status: Status, reason: str, **kw: object) -> Assessment:
         base: dict[str, object] = dict(
@@ -475,12 +589,18 @@ def assess(
         return Assessment(target=target, status=status, reason=text, method=STATUS_METHOD, **base)  # type: ignore[arg-type]
 
     if s.empty:
-        return result("insufficient_data", "no values in the chosen series")
+        return result(
+            "insufficient_data",
+            "no values in the chosen series",
+            status_by_pace="insufficient_data",
+            status_detail="insufficient data: no values in the chosen series",
+        )
     years = s["year"].astype(int).to_numpy()
     values = s["value"].astype(float).to_numpy()
     latest_i = len(s) - 1
+    latest_year = int(years[latest_i])
     latest = dict(
-        latest_year=int(years[latest_i]),
+        latest_year=latest_year,
         latest_value=float(values[latest_i]),
         latest_source=str(s["source"].iloc[latest_i]),
     )
@@ -490,77 +610,99 @@ def assess(
     else:
         after = np.flatnonzero(years >= target.baseline_year)
         if after.size == 0:
+            msg = f"no value in {target.baseline_year} or later"
             return result(
-                "insufficient_data", f"no value in {target.baseline_year} or later", **latest
+                "insufficient_data",
+                msg,
+                status_by_pace="insufficient_data",
+                status_detail=f"insufficient data: {msg}",
+                **latest,
             )
         base_year, base_value = int(years[after[0]]), float(values[after[0]])
         if base_year != target.baseline_year:
             notes.append(f"no value for {target.baseline_year}: baseline taken from {base_year}")
+    if base_year in shocks:
+        notes.append(
+            f"the baseline year {base_year} is a shock year: the pace since it is distorted"
+        )
     target_value = target.resolve_value(base_value)
     known = dict(baseline_year=base_year, baseline_value=base_value, target_value=target_value)
 
     # the value judged: the latest, or the one in the target year once that has passed
     judged_i = latest_i
     at_target = np.flatnonzero(years == target.target_year)
-    if years[latest_i] >= target.target_year and at_target.size:
+    if latest_year >= target.target_year and at_target.size:
         judged_i = int(at_target[0])
     judged_year, judged_value = int(years[judged_i]), float(values[judged_i])
+    achieved = _meets(judged_value, target_value, target.direction)
 
+    # the trend: one model for projection, interval, path and probability
+    fit: DriftFit | None = None
     projection: Projection | None = None
     probability: float | None = None
+    path: tuple[Projection, ...] = ()
+    no_trend: str | None = None
+    recent = years > latest_year - window
+    window_from = int(years[recent].min())
+    if latest_year < target.target_year:
+        try:
+            fit = fit_drift(years[recent], values[recent], trend, exclude=shocks)
+            projection = project(fit, target.target_year, level)
+            probability = probability_of_reaching(
+                fit, target.target_year, target_value, target.direction
+            )
+            path = tuple(project(fit, y, level) for y in range(latest_year, target.target_year + 1))
+            window_from = fit.first_year
+            if fit.excluded:
+                notes.append(
+                    "trend leaves out the shock year(s) " + ", ".join(str(y) for y in fit.excluded)
+                )
+        except (InputError, MethodError) as exc:
+            no_trend = str(exc)
+            notes.append(f"no projection: {exc}")
     req_abs: float | None = None
     req_rate: float | None = None
-    if years[latest_i] < target.target_year:
+    if latest_year < target.target_year and not achieved:
         req_abs, req_rate = required_annual_change(
-            float(values[latest_i]), int(years[latest_i]), target_value, target.target_year
+            float(values[latest_i]), latest_year, target_value, target.target_year
         )
-        recent = (years > years[latest_i] - window) & (years <= years[latest_i])
-        if int(recent.sum()) >= MIN_POINTS:
-            try:
-                fit = fit_trend(years[recent], values[recent], trend)
-                projection = project(fit, target.target_year, level)
-                probability = probability_of_reaching(
-                    fit, target.target_year, target_value, target.direction
-                )
-            except (InputError, MethodError) as exc:
-                notes.append(f"no projection: {exc}")
-        else:
-            notes.append(
-                f"no projection: {int(recent.sum())} year(s) in the last {window}, "
-                f"{MIN_POINTS} needed"
-            )
-    extra = dict(
+    extra: dict[str, object] = dict(
         projection=projection,
         probability=probability,
         required_annual_change=req_abs,
         required_annual_growth=req_rate,
+        trend_fit=fit,
+        window_from=window_from,
+        window_to=latest_year,
+        shock_years=fit.excluded if fit is not None else (),
+        path=path,
     )
 
-    if _meets(judged_value, target_value, target.direction):
+    def finish(pace: Status, reason: str, ratio: float | None = None) -> Assessment:
+        achieved_text = reason if pace == "achieved" else None
         return result(
-            "achieved",
-            f"{judged_value:g} in {judged_year} meets {target_value:g}",
+            combine(pace, probability),
+            reason,
+            ratio=ratio,
+            status_by_pace=pace,
+            status_detail=_detail(
+                pace, ratio, probability, target.target_year, achieved_text, no_trend
+            ),
             **latest,
             **known,
             **extra,
         )
+
+    if achieved:
+        return finish("achieved", f"{judged_value:g} in {judged_year} meets {target_value:g}")
     if judged_year >= target.target_year:
-        return result(
+        return finish(
             "off_track",
             f"target year {target.target_year} reached without the "
             f"target being met ({judged_value:g} in {judged_year})",
-            **latest,
-            **known,
-            **extra,
         )
     if judged_year <= base_year:
-        return result(
-            "insufficient_data",
-            f"no value after the baseline year {base_year}",
-            **latest,
-            **known,
-            **extra,
-        )
+        return finish("insufficient_data", f"no value after the baseline year {base_year}")
     try:
         ratio = growth_ratio(
             base_year=base_year,
@@ -573,14 +715,6 @@ def assess(
         )
     except MethodError as exc:
         if "equals the baseline" in str(exc):
-            return result(
-                "moving_away",
-                "the target equals the baseline and is not met",
-                **latest,
-                **known,
-                **extra,
-            )
-        return result("insufficient_data", str(exc), **latest, **known, **extra)
-    return result(
-        status_from_ratio(ratio), f"R = {ratio:.2f}", ratio=ratio, **latest, **known, **extra
-    )
+            return finish("moving_away", "the target equals the baseline and is not met")
+        return finish("insufficient_data", str(exc))
+    return finish(status_from_ratio(ratio), f"R = {ratio:.2f}", ratio)

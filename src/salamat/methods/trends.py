@@ -1,30 +1,54 @@
-"""Trend models for projecting an indicator to a target year, with prediction intervals.
+"""Projecting an indicator to a target year: random walk with drift, with prediction intervals.
 
-Two models, chosen per indicator in the catalogue (``data_element.trend``):
+One model, used for the projection, its interval and the probability of meeting a target:
 
-* ``"linear"``: ``y_t = a + b t + e_t`` (life expectancy, shares): the indicator gains a fixed
-  amount a year;
-* ``"log_linear"``: ``ln y_t = a + b t + e_t`` (death rates, incidence, probabilities of dying):
-  the indicator changes by a fixed percentage a year, which is how rates usually decline and
-  never crosses zero.
+``g(y_t) = g(y_{t-1}) + c + e_t``, ``e_t ~ N(0, sigma^2)`` independent,
 
-Both are fitted by ordinary least squares to the most recent years. The prediction interval and
-the probability of reaching a value come from the Student *t* predictive distribution of a new
-observation. This is a deliberately simple, transparent model: it assumes independent errors
-(no autocorrelation) and a constant trend, so the interval is too narrow when the recent past
-contains a shock such as 2020-2021 and the trend then bends. Say so next to every projection.
+with ``g`` the identity (``"linear"``: life expectancy, shares; the indicator gains a fixed
+amount a year) or ``ln`` (``"log_linear"``: rates and probabilities of dying; a fixed percentage
+a year, never crossing zero), as the indicator catalogue says. The forecast starts from the
+**latest observation** ``y_T``: ``g_hat(T + h) = g(y_T) + h c_hat`` (Hyndman & Athanasopoulos
+2021, section 5.2, the drift method), so a projection never starts below or above the last
+value, which a least-squares line through the past does whenever the last value is off the line.
+
+Years with gaps or years left out (shock years such as the 2020-2021 COVID-19 pandemic, given as
+data) are handled exactly: the change between two kept years ``a < b`` is
+``g(y_b) - g(y_a) ~ N((b - a) c, (b - a) sigma^2)``, so the weighted least-squares (and maximum
+likelihood) drift is
+
+``c_hat = sum_i d_i / K = (g(y_last) - g(y_first)) / K``, ``K = sum_i k_i = t_last - t_first``,
+
+the classic drift "(y_T - y_1) / (T - 1)" when no year is missing, and
+
+``sigma_hat^2 = sum_i (d_i - k_i c_hat)^2 / k_i / (m - 1)`` over the ``m`` changes ``d_i``
+spanning ``k_i`` years. A value left out thus does not bend the drift (the change across the
+shock still counts, spread over the years it spans) and its jumps do not inflate ``sigma``.
+
+Forecast variance ``h`` years after the anchor: ``sigma^2 (h + h^2 / K)``: ``h`` innovations
+plus the drift's own variance ``sigma^2 / K`` times ``h^2`` (Hyndman & Athanasopoulos 2021,
+section 5.5, Table 5.2: ``sigma_h = sigma sqrt(h (1 + h / (T - 1)))``, the same with no gap).
+Prediction intervals and probabilities use the Student *t* distribution with ``m - 1`` degrees
+of freedom (``sigma`` is estimated from few changes; the book's normal multipliers are the
+large-sample limit), back-transformed by ``exp`` for the log-linear model (its point value is
+then the median).
+
+Assumptions, to be said beside every projection: independent changes and a constant drift
+over the window; a shock that is not listed as one widens the interval.
 
 References
 ----------
-Draper N.R., Smith H. (1998). *Applied Regression Analysis*, 3rd ed. New York: Wiley, ch. 1
-(prediction of a new observation, its variance and the *t* interval).
-Montgomery D.C., Peck E.A., Vining G.G. (2012). *Introduction to Linear Regression Analysis*,
-5th ed. Hoboken: Wiley, section 2.4.2 (prediction interval of a future observation).
+Hyndman R.J., Athanasopoulos G. (2021). *Forecasting: Principles and Practice*, 3rd ed.
+Melbourne: OTexts. Section 5.2 (simple forecasting methods: drift method) and section 5.5
+(distributional forecasts and prediction intervals, Table 5.2). https://otexts.com/fpp3/
+Box G.E.P., Jenkins G.M., Reinsel G.C., Ljung G.M. (2015). *Time Series Analysis: Forecasting
+and Control*, 5th ed. Hoboken: Wiley, ch. 5 (forecasting an ARIMA(0,1,0) process with a
+constant).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,10 +61,11 @@ from salamat.methods.ages import FloatArray
 from salamat.methods.intervals import check_level
 
 __all__ = [
+    "MIN_POINTS",
+    "DriftFit",
     "Projection",
-    "TrendFit",
     "TrendModel",
-    "fit_trend",
+    "fit_drift",
     "probability_of_reaching",
     "project",
 ]
@@ -49,45 +74,52 @@ TrendModel = Literal["linear", "log_linear"]
 Direction = Literal["increase", "decrease"]
 
 MIN_POINTS = 3
-"""A prediction interval needs at least one residual degree of freedom: three years."""
+"""Three kept years give two changes: one degree of freedom for ``sigma`` after the drift."""
 
 
 @dataclass(frozen=True)
-class TrendFit:
-    """An OLS line through ``(year, g(value))`` with ``g`` the identity or ``ln``.
+class DriftFit:
+    """A random walk with drift fitted on ``g(value)`` (``g`` the identity or ``ln``).
 
-    ``intercept`` is the fitted value at ``year_mean`` (centred, for numerical stability);
-    ``residual_se`` is ``s = sqrt(SSE / (n - 2))`` on the model's scale.
+    ``anchor_year`` / ``anchor_value`` are where the forecast starts: the latest observation
+    (original scale), also when it is a left-out year. ``drift`` and ``sigma`` are on the model's
+    scale (years^-1; for log-linear a drift of 0.01 is about +1 % a year). ``span`` is ``K``,
+    the years between the first and the last kept value; ``df = m - 1``.
     """
 
     model: TrendModel
-    year: FloatArray
-    value: FloatArray
-    intercept: float
-    slope: float
-    residual_se: float
-    n: int
+    anchor_year: int
+    anchor_value: float
+    first_year: int
+    last_year: int
+    drift: float
+    drift_se: float
+    sigma: float
+    span: int
+    n_values: int
+    n_changes: int
     df: int
-    year_mean: float
-    sxx: float
+    excluded: tuple[int, ...]
     method: str
 
-    def fitted(self, year: float) -> float:
-        """The fitted line at ``year`` on the model's scale (``ln`` for log-linear)."""
-        return self.intercept + self.slope * (year - self.year_mean)
+    def _g(self, value: float) -> float:
+        return math.log(value) if self.model == "log_linear" else float(value)
 
-    def prediction_se(self, year: float) -> float:
-        """``s sqrt(1 + 1/n + (t0 - mean t)^2 / Sxx)``: the standard error of a new value."""
-        return self.residual_se * math.sqrt(
-            1.0 + 1.0 / self.n + (year - self.year_mean) ** 2 / self.sxx
-        )
+    def centre(self, year: int) -> float:
+        """``g(y_T) + h c_hat``: the forecast's centre on the model's scale."""
+        return self._g(self.anchor_value) + (year - self.anchor_year) * self.drift
+
+    def forecast_se(self, year: int) -> float:
+        """``sigma sqrt(h + h^2 / K)``, ``h`` years after the anchor (0 at the anchor)."""
+        h = float(year - self.anchor_year)
+        return self.sigma * math.sqrt(h + h * h / self.span)
 
 
 @dataclass(frozen=True)
 class Projection:
     """A projected value with its prediction interval (original scale).
 
-    For the log-linear model ``value`` is the median ``exp(fitted)``, and the limits are the
+    For the log-linear model ``value`` is the median ``exp(centre)`` and the limits are the
     exponentiated limits on the log scale.
     """
 
@@ -110,44 +142,59 @@ def _arrays(year: npt.ArrayLike, value: npt.ArrayLike) -> tuple[FloatArray, Floa
         problems.append(
             Problem("argument", None, "value", "expected finite years and values", None)
         )
+    elif np.any(t != np.round(t)):
+        problems.append(Problem("argument", None, "year", "expected whole years", None))
     elif np.unique(t).size != t.size:
         problems.append(Problem("argument", None, "year", "expected each year once", None))
     if problems:
         raise InputError("invalid series for a trend", problems)
-    return t, y
+    order = np.argsort(t)
+    return t[order], y[order]
 
 
-def fit_trend(year: npt.ArrayLike, value: npt.ArrayLike, model: TrendModel) -> TrendFit:
-    """Fit ``g(y_t) = a + b t`` by ordinary least squares.
+def fit_drift(
+    year: npt.ArrayLike,
+    value: npt.ArrayLike,
+    model: TrendModel,
+    *,
+    exclude: Iterable[int] = (),
+) -> DriftFit:
+    """Fit a random walk with drift to an annual series, leaving out the years in ``exclude``.
 
     Parameters
     ----------
     year, value
-        The series, one value per year (any order).
+        The series, one value per whole year (any order, gaps allowed).
     model
         ``"linear"`` (``g`` the identity) or ``"log_linear"`` (``g = ln``; values must be > 0).
+    exclude
+        Years not used to estimate the drift and ``sigma`` (shocks). The latest observation
+        stays the forecast's anchor even when it is excluded.
 
     Returns
     -------
-    TrendFit
+    DriftFit
 
     Raises
     ------
     InputError
-        Mismatched, non-finite or repeated years; a value <= 0 for the log-linear model.
+        Mismatched, non-finite, fractional or repeated years; a value <= 0 for log-linear.
     MethodError
-        Fewer than three years (no residual degree of freedom for an interval).
+        Fewer than three kept years (no degree of freedom left for ``sigma``).
 
     Notes
     -----
-    ``b = Sxy / Sxx`` with ``Sxx = sum (t - mean t)^2`` and ``Sxy = sum (t - mean t)(g(y) -
-    mean g(y))``; ``s^2 = SSE / (n - 2)`` (Draper & Smith 1998, ch. 1).
+    ``c_hat = (g(y_last) - g(y_first)) / K``; ``sigma_hat^2 = sum (d_i - k_i c_hat)^2 / k_i /
+    (m - 1)``; ``se(c_hat) = sigma_hat / sqrt(K)`` (module docstring; Hyndman & Athanasopoulos
+    2021, sections 5.2 and 5.5).
 
     Examples
     --------
-    >>> f = fit_trend([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
-    >>> round(f.slope, 6), round(f.intercept, 6), round(f.residual_se ** 2, 6)
-    (1.0, 71.8, 0.266667)
+    Changes 1, 0, 2, 1: drift 1, residuals 0, -1, 1, 0, so ``sigma^2 = 2 / 3``:
+
+    >>> f = fit_drift([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
+    >>> round(f.drift, 6), round(f.sigma ** 2, 6), f.df
+    (1.0, 0.666667, 3)
     """
     t, y = _arrays(year, value)
     if model not in ("linear", "log_linear"):
@@ -160,58 +207,79 @@ def fit_trend(year: npt.ArrayLike, value: npt.ArrayLike, model: TrendModel) -> T
             "a log-linear trend needs values above zero",
             [Problem("argument", None, "value", "expected values > 0", None)],
         )
-    n = int(t.size)
+    if t.size == 0:
+        raise MethodError(f"a trend needs at least {MIN_POINTS} years, got none")
+    anchor_year, anchor_value = int(t[-1]), float(y[-1])
+    drop = {int(v) for v in exclude}
+    keep = ~np.isin(t.astype(np.int64), np.array(sorted(drop), dtype=np.int64))
+    excluded = tuple(int(v) for v in t[~keep])
+    tk, yk = t[keep], y[keep]
+    n = int(tk.size)
     if n < MIN_POINTS:
+        left = f" ({len(excluded)} left out as shocks)" if excluded else ""
         raise MethodError(
-            f"a trend with a prediction interval needs at least {MIN_POINTS} years, got {n}"
+            f"a trend with a prediction interval needs at least {MIN_POINTS} years, got {n}{left}"
         )
-    g = np.log(y) if model == "log_linear" else y
-    t_mean = float(t.mean())
-    dt = t - t_mean
-    sxx = float(np.sum(dt * dt))
-    slope = float(np.sum(dt * (g - g.mean())) / sxx)
-    intercept = float(g.mean())
-    resid = g - (intercept + slope * dt)
-    df = n - 2
-    s = math.sqrt(float(np.sum(resid * resid)) / df)
+    g = np.log(yk) if model == "log_linear" else yk
+    k = np.diff(tk)
+    d = np.diff(g)
+    span = float(tk[-1] - tk[0])
+    drift = float(d.sum() / span)
+    m = int(d.size)
+    resid = (d - k * drift) / np.sqrt(k)
+    sigma = math.sqrt(float(np.sum(resid * resid)) / (m - 1))
     scale = "ln(value)" if model == "log_linear" else "value"
-    return TrendFit(
+    left_out = f"; left out as shocks: {', '.join(str(v) for v in excluded)}" if excluded else ""
+    return DriftFit(
         model=model,
-        year=t,
-        value=y,
-        intercept=intercept,
-        slope=slope,
-        residual_se=s,
-        n=n,
-        df=df,
-        year_mean=t_mean,
-        sxx=sxx,
+        anchor_year=anchor_year,
+        anchor_value=anchor_value,
+        first_year=int(tk[0]),
+        last_year=int(tk[-1]),
+        drift=drift,
+        drift_se=sigma / math.sqrt(span),
+        sigma=sigma,
+        span=int(span),
+        n_values=n,
+        n_changes=m,
+        df=m - 1,
+        excluded=excluded,
         method=(
-            f"OLS line through {scale} over {int(t.min())}-{int(t.max())} ({n} years); "
-            "Student t prediction interval for a new observation (Draper & Smith 1998, ch. 1)"
+            f"random walk with drift on {scale} from the latest value ({anchor_year}); drift "
+            f"and its standard error from {int(tk[0])}-{int(tk[-1])} ({n} years{left_out}); "
+            f"Student t ({m - 1} df) prediction interval, variance sigma^2 (h + h^2/K) "
+            "(Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 3rd ed., "
+            "sections 5.2 and 5.5)"
         ),
     )
 
 
-def project(fit: TrendFit, year: int, level: float = 0.95) -> Projection:
-    """The fitted value at ``year`` with a ``level`` prediction interval.
+def project(fit: DriftFit, year: int, level: float = 0.95) -> Projection:
+    """The forecast for ``year`` (after the anchor) with a ``level`` prediction interval.
 
     Notes
     -----
-    ``g_hat = a + b (t0 - mean t)``; limits ``g_hat -/+ t_{n-2, (1+level)/2} se_pred`` with
-    ``se_pred = s sqrt(1 + 1/n + (t0 - mean t)^2 / Sxx)``; back-transformed by ``exp`` for the
-    log-linear model.
+    ``g_hat = g(y_T) + h c_hat``; limits ``g_hat -/+ t_{m-1, (1+level)/2} sigma sqrt(h + h^2/K)``;
+    back-transformed by ``exp`` for the log-linear model. At the anchor year the interval is
+    the observed value itself.
+
+    Raises
+    ------
+    MethodError
+        A year before the anchor (the model forecasts, it does not backcast).
 
     Examples
     --------
-    >>> f = fit_trend([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
-    >>> p = project(f, 2025)
+    >>> f = fit_drift([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
+    >>> p = project(f, 2025)  # 74 + 6; se = sqrt(2/3 (6 + 36/4)) = sqrt(10)
     >>> round(p.value, 4), round(p.lower, 3), round(p.upper, 3)
-    (79.8, 75.269, 84.331)
+    (80.0, 69.936, 90.064)
     """
     check_level(level)
-    centre = fit.fitted(year)
-    half = float(stats.t.ppf(0.5 + level / 2.0, fit.df)) * fit.prediction_se(year)
+    if year < fit.anchor_year:
+        raise MethodError(f"cannot project to {year}, before the latest value ({fit.anchor_year})")
+    centre = fit.centre(year)
+    half = float(stats.t.ppf(0.5 + level / 2.0, fit.df)) * fit.forecast_se(year)
     lo, hi = centre - half, centre + half
     if fit.model == "log_linear":
         # a very wide interval may overflow: its limit is then +inf, not an error
@@ -229,23 +297,26 @@ def project(fit: TrendFit, year: int, level: float = 0.95) -> Projection:
 
 
 def probability_of_reaching(
-    fit: TrendFit, year: int, threshold: float, direction: Direction
+    fit: DriftFit, year: int, threshold: float, direction: Direction
 ) -> float:
-    """Probability that the value in ``year`` is at or beyond ``threshold`` if the trend holds.
+    """Probability that the value in ``year`` is at or beyond ``threshold`` under the model.
 
     ``P(Y >= threshold)`` for ``direction="increase"``, ``P(Y <= threshold)`` for
-    ``"decrease"``, under the Student *t* predictive distribution of a new observation
-    (``n - 2`` degrees of freedom) on the model's scale.
+    ``"decrease"``, under the Student *t* forecast distribution (``m - 1`` df) on the model's
+    scale. Monotone in ``threshold``: non-increasing for ``"increase"``, non-decreasing for
+    ``"decrease"``.
 
     Raises
     ------
     InputError
         A threshold <= 0 for the log-linear model, or an unknown direction.
+    MethodError
+        A year before the anchor.
 
     Examples
     --------
-    >>> f = fit_trend([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
-    >>> round(probability_of_reaching(f, 2025, 79.8, "increase"), 6)
+    >>> f = fit_drift([2015, 2016, 2017, 2018, 2019], [70, 71, 71, 73, 74], "linear")
+    >>> round(probability_of_reaching(f, 2025, 80.0, "increase"), 6)
     0.5
     """
     if direction not in ("increase", "decrease"):
@@ -253,6 +324,8 @@ def probability_of_reaching(
             f"unknown direction {direction!r}",
             [Problem("argument", None, "direction", "expected increase or decrease", direction)],
         )
+    if year < fit.anchor_year:
+        raise MethodError(f"cannot project to {year}, before the latest value ({fit.anchor_year})")
     if fit.model == "log_linear":
         if threshold <= 0:
             raise InputError(
@@ -262,9 +335,9 @@ def probability_of_reaching(
         g = math.log(threshold)
     else:
         g = float(threshold)
-    se = fit.prediction_se(year)
-    gap = g - fit.fitted(year)
-    if se == 0.0:  # a perfect fit: the projected value is certain
+    se = fit.forecast_se(year)
+    gap = g - fit.centre(year)
+    if se == 0.0:  # the anchor year itself, or a perfectly steady series: no uncertainty
         meets = gap <= 0 if direction == "increase" else gap >= 0
         return 1.0 if meets else 0.0
     below = float(stats.t.cdf(gap / se, fit.df))

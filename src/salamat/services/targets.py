@@ -8,7 +8,12 @@ through :mod:`salamat.store`; the numbers come from the pure modules (:mod:`sala
 from __future__ import annotations
 
 import csv
+import importlib
+import io
 import math
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +21,14 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.indicators.definitions import definition_from_row
-from salamat.methods.targets import Assessment, Target, assess, select_series, target_from_row
+from salamat.methods.targets import (
+    Assessment,
+    Target,
+    assess,
+    select_series,
+    target_from_row,
+    trend_verdict,
+)
 from salamat.store.connection import Store
 from salamat.store.indicators import (
     upsert_user_definitions,
@@ -31,7 +43,9 @@ from salamat.store.targets import (
 
 __all__ = [
     "EXPLAIN_CAUSES",
+    "FLAG_COLUMNS",
     "Explanation",
+    "FlagsProvider",
     "catalogue",
     "compute",
     "compute_from_mx",
@@ -40,6 +54,8 @@ __all__ = [
     "import_targets",
     "save_computed",
     "scorecard",
+    "shock_years",
+    "store_flags",
     "targets",
 ]
 
@@ -177,10 +193,109 @@ def _round(x: float | None, digits: int = 4) -> float | None:
     return None if x is None or not math.isfinite(x) else round(float(x), digits)
 
 
+# -- shock years and quality flags ---------------------------------------------------------
+
+SHOCK_COLUMNS = ("indicator", "area", "first_year", "last_year", "event", "treatment", "source")
+
+
+@cache
+def _shock_rows() -> tuple[tuple[str, str, int, int, str], ...]:
+    """``data/shock_years.csv``, checked: (indicator, area, first, last, event) rows."""
+    name = "data/shock_years.csv"
+    text = (resources.files("salamat") / "data" / "shock_years.csv").read_text("utf-8")
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != SHOCK_COLUMNS:
+        raise InputError(
+            f"{name}: expected the columns {', '.join(SHOCK_COLUMNS)}",
+            [Problem(name, 1, "header", f"expected {','.join(SHOCK_COLUMNS)}", None)],
+        )
+    rows: list[tuple[str, str, int, int, str]] = []
+    problems: list[Problem] = []
+    for i, r in enumerate(reader, start=2):
+        try:
+            first, last = int(r["first_year"]), int(r["last_year"])
+        except ValueError:
+            problems.append(Problem(name, i, "first_year", "expected whole years", None))
+            continue
+        if last < first:
+            problems.append(Problem(name, i, "last_year", "expected last_year >= first_year", None))
+        if r["treatment"] != "exclude":
+            problems.append(Problem(name, i, "treatment", "expected exclude", r["treatment"]))
+        rows.append((r["indicator"], r["area"], first, last, r["event"]))
+    if problems:
+        raise InputError(f"{name}: {len(problems)} problem(s)", problems)
+    return tuple(rows)
+
+
+def shock_years(indicator: str, area: str) -> list[dict[str, Any]]:
+    """The shock years that apply to ``indicator`` in ``area`` (``*`` matches any), as data.
+
+    Returns ``[{"year": 2020, "event": "COVID-19 pandemic ..."}, ...]``, sorted by year.
+    """
+    out: dict[int, str] = {}
+    for ind, ar, first, last, event in _shock_rows():
+        if ind in ("*", indicator) and ar in ("*", area):
+            for y in range(first, last + 1):
+                out.setdefault(y, event)
+    return [{"year": y, "event": out[y]} for y in sorted(out)]
+
+
+FLAG_COLUMNS = ("rule", "period", "year", "source", "severity", "message")
+FlagsProvider = Callable[[Store, str, str, str], pd.DataFrame]
+"""``(store, indicator, area, sex) -> DataFrame[rule, period, year, source, severity, message]``."""
+
+
+def store_flags(store: Store, indicator: str, area: str, sex: str) -> pd.DataFrame:
+    """Quality flags from :func:`salamat.store.quality.flags_for` when that module is present.
+
+    The quality flags are built by another part of the project (issue 9, parts 1-2); until
+    ``salamat.store.quality`` exists, no value is flagged (an empty frame).
+    """
+    try:
+        quality = importlib.import_module("salamat.store.quality")
+    except ModuleNotFoundError:
+        return pd.DataFrame({c: [] for c in FLAG_COLUMNS})
+    frame: pd.DataFrame = quality.flags_for(store, indicator, area, sex=sex, source=None)
+    return frame
+
+
+JUDGED_SEVERITIES = ("warning", "serious", "error", "reject")
+"""Flags that put a judgement in doubt; ``info`` flags (e.g. two sources differ) do not."""
+
+
+def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> list[dict[str, Any]]:
+    """The flags on values the judgement used: baseline, latest and the trend's window."""
+    if flags.empty or series.empty or a.latest_year is None:
+        return []
+    start = a.window_from if a.window_from is not None else a.latest_year
+    used = series[(series["year"] >= start) | (series["year"] == a.baseline_year)]
+    source_by_year = dict(zip(used["year"].astype(int), used["source"].astype(str), strict=True))
+    out: list[dict[str, Any]] = []
+    for f in flags.to_dict(orient="records"):
+        year = f.get("year")
+        if year is None or year != year or int(year) not in source_by_year:
+            continue
+        if str(f.get("severity") or "").lower() not in JUDGED_SEVERITIES:
+            continue
+        src = f.get("source")
+        if src is not None and src == src and str(src) != source_by_year[int(year)]:
+            continue
+        out.append(
+            {
+                "code": str(f["rule"]),
+                "year": int(year),
+                "severity": str(f.get("severity") or ""),
+                "message": str(f.get("message") or ""),
+            }
+        )
+    return sorted(out, key=lambda d: (d["year"], d["code"]))
+
+
 def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
     """One scorecard entry in the documented JSON shape."""
     t = a.target
     p = a.projection
+    fit = a.trend_fit
     return {
         "code": t.code,
         "indicator": t.indicator,
@@ -199,6 +314,9 @@ def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
             "source": a.latest_source,
         },
         "status": a.status,
+        "status_detail": a.status_detail,
+        "status_by_pace": a.status_by_pace,
+        "status_by_trend": trend_verdict(a.probability),
         "ratio": _round(a.ratio),
         "reason": a.reason,
         "projection": None
@@ -215,6 +333,29 @@ def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
         "probability": _round(a.probability, 3),
         "required_annual_change": _round(a.required_annual_change),
         "required_annual_growth": _round(a.required_annual_growth, 5),
+        "window": {"from": a.window_from, "to": a.window_to},
+        "trend": None
+        if fit is None
+        else {
+            "model": fit.model,
+            "from": fit.first_year,
+            "to": fit.last_year,
+            "start": {"year": fit.anchor_year, "value": _round(fit.anchor_value)},
+            "drift": _round(fit.drift, 6),
+            "drift_se": _round(fit.drift_se, 6),
+            "sigma": _round(fit.sigma, 6),
+            "years_used": fit.n_values,
+            "excluded": list(fit.excluded),
+        },
+        "path": [
+            {
+                "year": q.year,
+                "value": _round(q.value),
+                "lower": _round(q.lower),
+                "upper": _round(q.upper),
+            }
+            for q in a.path
+        ],
         "method": a.method,
         "document": t.document,
         "document_date": t.document_date,
@@ -226,22 +367,47 @@ def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
 
 
 def scorecard(
-    store: Store, area: str | None = None, *, window: int = 10, level: float = 0.95
+    store: Store,
+    area: str | None = None,
+    *,
+    window: int = 10,
+    level: float = 0.95,
+    flags: FlagsProvider | None = None,
 ) -> list[dict[str, Any]]:
     """Every target for ``area`` (a country, a region or a group) with its assessment.
 
     Without ``area``: targets set for a named area, and the every-country targets (SDG, End TB)
-    for the countries those name.
+    for the countries those name. ``flags`` gives the quality flags of a series (default
+    :func:`store_flags`); when the judgement uses a flagged value (severity warning or worse),
+    the record lists them in ``flags`` and gives ``status_without_flagged``, the status with
+    those values left out (else ``flags`` is empty and ``status_without_flagged`` is null).
+    Shock years (``data/shock_years.csv``) are left out of every trend and listed in
+    ``shock_years``.
     """
     if window < 3:
         raise InputError(f"--window {window}: a trend needs at least 3 years")
+    provider = flags or store_flags
     defs = catalogue(store)
     out = []
     for t, a in _areas_for(store, area, targets(store)):
         definition = defs.get(t.indicator)
         trend = t.trend or (definition.trend if definition else "linear")
         series = _series(store, t, a)
-        record = assessment_record(assess(t, series, trend=trend, window=window, level=level), a)
+        shocks = shock_years(t.indicator, a)
+        years = tuple(int(d["year"]) for d in shocks)
+        assessment = assess(t, series, trend=trend, window=window, level=level, shock_years=years)
+        record = assessment_record(assessment, a)
+        excluded = set(record["trend"]["excluded"]) if record["trend"] else set()
+        record["shock_years"] = [d for d in shocks if d["year"] in excluded]
+        used = _flags_used(provider(store, t.indicator, a, t.sex), series, assessment)
+        record["flags"] = used
+        record["status_without_flagged"] = None
+        if used:
+            flagged = {f["year"] for f in used}
+            clean = series[~series["year"].astype(int).isin(flagged)]
+            again = assess(t, clean, trend=trend, window=window, level=level, shock_years=years)
+            record["status_without_flagged"] = again.status
+            record["status_without_flagged_detail"] = again.status_detail
         latest = series[series["year"] == record["latest"]["year"]]
         note = latest["note"].iloc[0] if len(latest) else None
         record["latest"]["note"] = None if note is None or note != note else str(note)

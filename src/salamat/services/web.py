@@ -19,11 +19,11 @@ from typing import Any, Literal, TypeVar
 import numpy as np
 import pandas as pd
 
-from salamat.errors import InputError, MethodError, Problem
+from salamat.errors import InputError, Problem
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import Sex, life_table
 from salamat.methods.targets import select_series
-from salamat.methods.trends import MIN_POINTS, TrendModel, fit_trend, project
+from salamat.methods.trends import TrendModel
 from salamat.services import targets as services_targets
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
@@ -473,28 +473,6 @@ def yearly(frame: pd.DataFrame) -> pd.DataFrame:
 # -- targets -----------------------------------------------------------------------------------
 
 
-def _fan(
-    years: np.ndarray, values: np.ndarray, trend: TrendModel, until: int, window: int, level: float
-) -> list[dict[str, float]]:
-    """Projection with its prediction interval for every year from the latest to ``until``."""
-    if years.size == 0:
-        return []
-    last = int(years.max())
-    recent = (years > last - window) & (years <= last)
-    if int(recent.sum()) < MIN_POINTS or until <= last:
-        return []
-    try:
-        fit = fit_trend(years[recent], values[recent], trend)
-    except (InputError, MethodError):
-        return []
-    last_value = float(values[years == last][-1])
-    out = [{"year": last, "value": last_value, "lower": last_value, "upper": last_value}]
-    for y in range(last + 1, until + 1):
-        p = project(fit, y, level)
-        out.append({"year": y, "value": p.value, "lower": p.lower, "upper": p.upper})
-    return out
-
-
 def target_board(
     store: Store, area: str | None = "KAZ", *, window: int = 10, level: float = 0.95
 ) -> list[dict[str, Any]]:
@@ -526,14 +504,11 @@ def target_board(
         )
         trend_name = t.trend or str(defs.get(t.indicator, {}).get("trend") or "linear")
         trend: TrendModel = "log_linear" if trend_name == "log_linear" else "linear"
-        fan = _fan(
-            chosen["year"].to_numpy(dtype=np.int64),
-            chosen["value"].to_numpy(dtype=np.float64),
-            trend,
-            t.target_year,
-            window,
-            level,
-        )
+        # the fan is the scorecard's own projection path: one model for card and chart
+        fan = [
+            {"year": q["year"], "value": q["value"], "lower": q["lower"], "upper": q["upper"]}
+            for q in rec["path"]
+        ]
         row = defs.get(t.indicator, {})
         rec = dict(rec)
         rec["indicator_names"] = {

@@ -185,6 +185,15 @@ def targets_page(request: Request, store: StoreDep) -> Response:
     for i, rec in enumerate(ordered):
         word, symbol = words.get(rec["status"], (rec["status"], "?"))
         unit = _unit(rec, _)
+        prob = rec["probability"]
+        if prob is None:
+            trend_word = None
+        elif rec["status_by_pace"] == "achieved":
+            trend_word = _("likely kept") if prob >= 0.5 else _("at risk of being lost")
+        else:
+            trend_word = _("likely") if prob >= 0.5 else _("unlikely")
+        pace = rec.get("status_by_pace")
+        without = rec.get("status_without_flagged")
         cards.append(
             {
                 "id": f"target-{i}",
@@ -193,6 +202,19 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "area_name": _unit_name(units, rec["area"], lang),
                 "status_word": word,
                 "status_symbol": symbol,
+                "pace_word": words[pace][0] if pace in words else None,
+                "trend_word": trend_word,
+                "probability_text": None
+                if prob is None
+                else (
+                    "> 99"
+                    if prob > 0.99
+                    else "< 1"
+                    if prob < 0.01
+                    else fmt_number(100 * prob, lang, 0)
+                ),
+                "disagree": pace is not None and pace != rec["status"],
+                "without_word": words[without][0] if without in words else None,
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
                 "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
