@@ -8,7 +8,7 @@ import pytest
 
 from conftest import table_snapshot
 from interop_helpers import INTEROP, messages, write_map
-from salamat.ingest.gho import gho_age
+from salamat.ingest.gho import display_value, gho_age, unit_from_name
 from salamat.services import imports as services
 from salamat.store.connection import Store
 
@@ -166,3 +166,148 @@ def test_all_countries_file_is_read_compressed(tmp_path: Path, store: Store) -> 
 )
 def test_gho_age_codes(code: str, band: str | None) -> None:
     assert gho_age(code) == band
+
+
+# --- the layout WHO publishes on HDX (tests/data/real/who_gho_hdx, see its PROVENANCE.md) ---
+
+HDX = INTEROP.parent / "real" / "who_gho_hdx"
+
+
+def test_hdx_layout_with_hxl_row_imports_the_hand_checked_values(
+    store: Store, tmp_path: Path
+) -> None:
+    m = write_map(
+        tmp_path,
+        [
+            ("indicator", "VIOLENCE_HOMICIDERATE", "homicide_rate"),
+            ("indicator", "TB_1", "tb_treatment_coverage"),
+        ],
+    )
+    files = [HDX / "health_indicators_afg.csv", HDX / "historical_health_indicators_afg.csv"]
+    s = services.run_import(store, "gho", files, mapping=m, new_indicators=True)
+    assert (s.status, s.created, s.rejected) == ("SUCCESS", 12, 0)
+    le = obs(store, "indicator = 'le0' AND period = '2019' AND sex = 'female'")
+    assert le[0][:8] == ("AFG", "2019", "female", "all", 63.15551, None, None, "years")
+    imr = obs(store, "indicator = 'imr' AND period = '2011'")
+    assert imr[0][:8] == (
+        "AFG",
+        "2011",
+        "total",
+        "all",
+        61.76149,
+        56.88115,
+        67.01448,
+        "per 1,000 live births",
+    )
+    hom = obs(store, "indicator = 'homicide_rate' AND period = '2019'")
+    assert hom[0][2] == "male" and hom[0][4] == 13.29011
+    assert hom[0][7] == "per 100 000 population"  # the unit the GHO display name states
+    # Numeric, never the display text "51 [36-79]" that disagrees with it
+    tb = obs(store, "indicator = 'tb_treatment_coverage'")
+    assert [r[4] for r in tb] == [51.0, 52.0, 53.0]
+    again = services.run_import(store, "gho", files, mapping=m, new_indicators=True)
+    assert (again.created, again.unchanged) == (0, 12)
+
+
+def test_hdx_download_without_hxl_row_and_text_values(store: Store, tmp_path: Path) -> None:
+    f = HDX / "health_indicators_nga_first-rows.csv"
+    codes = {line.split(",")[0] for line in f.read_text().splitlines()[1:]}
+    keep = {
+        "CM_01": "under5_deaths",
+        "CHILDMORT5TO14": "mortality_5to14",
+        "HIV_POSITIVITY": "hiv_positivity",
+    }
+    m = write_map(tmp_path, [("indicator", c, keep.get(c, "-")) for c in sorted(codes)])
+    s = services.run_import(store, "gho", [f], mapping=m, new_indicators=True)
+    assert s.status == "SUCCESS", s.as_dict()
+    u5 = obs(store, "indicator = 'under5_deaths' AND period = '2002'")
+    assert u5[0][:7] == ("NGA", "2002", "total", "all", 196199.0, 182290.0, 211064.0)
+    c514 = obs(store, "indicator = 'mortality_5to14' AND period = '2016'")
+    assert c514[0][2] == "female" and c514[0][4:7] == (21.508032337, 18.913385736, 24.40973034)
+    assert obs(store, "indicator = 'hiv_positivity'") == []
+    assert any("1 record(s) published as 'No data' skipped as missing" in n for n in s.notes)
+    # the life-table columns (ex at age x) never become e0
+    assert obs(store, "indicator = 'le0'") == []
+
+
+def test_hdx_broken_copy(store: Store, tmp_path: Path) -> None:
+    lines = (HDX / "health_indicators_afg.csv").read_text().splitlines()
+    assert lines[2].startswith("WHOSIS_000001") and ",AFG," in lines[2]
+    broken = [
+        lines[0],
+        lines[1],
+        lines[2],  # row 3: fine
+        lines[2].replace(",AFG,Afghanistan,", ",AFX,Afghanistan,"),  # row 4: unknown country
+        lines[2].replace(",59.60036,59.6,", ",,59.6 years,"),  # row 5: no numeric value
+        lines[2].replace(",SEX_MLE,", ",SEX_XX,"),  # row 6: unknown sex
+    ]
+    f = tmp_path / "health_indicators_afg.csv"
+    f.write_text("\n".join(broken) + "\n")
+    before = table_snapshot(store)
+    s = services.run_import(store, "gho", [f])
+    assert {(p.row, p.field) for p in s.problems} == {(4, "area"), (5, "value"), (6, "sex")}
+    assert table_snapshot(store) == before
+
+
+def test_display_values_are_read_when_the_file_has_no_numeric_column(
+    store: Store, tmp_path: Path
+) -> None:
+    # the HDX file with its Numeric column removed (a web-table-like export: display text only)
+    rows = (HDX / "historical_health_indicators_afg.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    drop = header.index("Numeric")
+    cut = [",".join(c for i, c in enumerate(r.split(",")) if i != drop) for r in rows]
+    f = tmp_path / "display_only.csv"
+    f.write_text("\n".join(cut) + "\n")
+    m = write_map(tmp_path, [("indicator", "TB_1", "tb_treatment_coverage")])
+    s = services.run_import(store, "gho", [f], mapping=m, new_indicators=True)
+    assert s.ok, s.as_dict()
+    got = store.con.execute(
+        "SELECT period, value, lower, upper, note FROM observation ORDER BY period"
+    ).fetchall()
+    assert [g[:4] for g in got] == [
+        ("2014", 51.0, 36.0, 79.0),
+        ("2015", 51.0, 36.0, 79.0),
+        ("2016", 51.0, 36.0, 79.0),
+    ]
+    assert "display value" in got[0][4]
+
+
+def test_an_unknown_layout_says_what_was_found_and_what_is_known(
+    store: Store, tmp_path: Path
+) -> None:
+    f = tmp_path / "odd.csv"
+    f.write_text("Indicator,Location,Period,Dim1,First Tooltip\nx,Kazakhstan,2020,Both,70.1\n")
+    s = services.run_import(store, "gho", [f])
+    assert s.status == "ERROR"
+    msg = s.problems[0].message
+    assert "indicator, location, period, dim1, first tooltip" in msg
+    assert "HDX layout" in msg and "OData" in msg and "athena" in msg
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        ("72.4 [70.1-74.6]", ("72.4", "70.1", "74.6")),
+        ("196 199 [182 290-211 064]", ("196199", "182290", "211064")),
+        ("0.5", ("0.5", "", "")),
+        ("[5]/[10]", None),
+        ("Yes", None),
+        ("No data", None),
+    ],
+)
+def test_display_value(text: str, parsed: tuple[str, str, str] | None) -> None:
+    assert display_value(text) == parsed
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [
+        ("Life expectancy at birth (years)", "years"),
+        ("Estimates of rates of homicides per 100 000 population", "per 100 000 population"),
+        ("Thinness among children (%)", "%"),
+        ("Tuberculosis treatment coverage", ""),
+    ],
+)
+def test_unit_from_name(name: str, unit: str) -> None:
+    assert unit_from_name(name) == unit

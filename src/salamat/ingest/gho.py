@@ -102,21 +102,33 @@ def gho_age(code: str) -> str | None:
     return None
 
 
+# The layouts a GHO CSV may have, for the message when none is recognised.
+LAYOUTS = (
+    "the HDX layout (GHO (CODE), YEAR (DISPLAY), COUNTRY (CODE), Numeric, Value, Low, High, "
+    "with or without the row of HXL # tags)",
+    "the OData API columns (IndicatorCode, SpatialDim, TimeDim, NumericValue ...)",
+    "the athena export (GHO, YEAR, COUNTRY, Display Value, Numeric ...)",
+)
+
+
 def read_gho(path: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
     """Read any GHO shape into one frame of text (:data:`_FIELDS`, ``_file``, ``_row``) and the
     (type column, value column) pairs of its disaggregations."""
     if path.name.lower().endswith(".json"):
         return _read_odata_json(path)
     df = read_table(path)
+    if {"gho (code)", "year (display)"} <= set(df.columns):
+        return _from_hdx(df)
     if {"indicatorcode", "spatialdim", "timedim"} <= set(df.columns):
         return _from_odata_columns(df)
     if {"gho", "year"} <= set(df.columns):
         return _from_athena(df)
-    raise InputError(
-        f"{path}: not a GHO export: expected the OData columns (IndicatorCode, SpatialDim, "
-        "TimeDim, NumericValue ...) or the athena columns (GHO, YEAR, COUNTRY, Numeric ...)",
-        [Problem(str(path), 1, None, "not a GHO header")],
+    found = ", ".join(c for c in df.columns if not c.startswith("_"))[:300]
+    message = (
+        f"not a GHO layout Salamat knows: the header has {found}; known layouts are "
+        + "; ".join(LAYOUTS)
     )
+    raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
 
 
 def _read_odata_json(path: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
@@ -157,6 +169,7 @@ def _from_odata_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str,
             "time": col("timedim"),
             "value_text": col("value"),
             "numeric": col("numericvalue"),
+            "unit": "",
             "low": col("low"),
             "high": col("high"),
             "comments": col("comments"),
@@ -176,7 +189,58 @@ def _from_odata_columns(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str,
         out[t] = col(t)
         out[v] = col(v)
         pairs.append((t, v))
+    out.attrs["display_only"] = "numericvalue" not in df.columns
     return out, pairs
+
+
+def _from_hdx(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The layout WHO publishes on HDX (``health_indicators_<iso3>.csv``): ``GHO (CODE)``,
+    ``YEAR (DISPLAY)``, ``STARTYEAR``, ``ENDYEAR``, ``REGION (CODE)``, ``COUNTRY (CODE)``, one
+    ``DIMENSION (TYPE)``/``DIMENSION (CODE)`` pair, ``Numeric``, ``Value``, ``Low``, ``High``; the
+    second row may hold HXL hashtags (``#indicator+code`` ...), which is not data."""
+    first = df.columns[0]
+    hxl = df[first].astype(str).str.startswith("#")
+    df = df.loc[~hxl]
+
+    def col(name: str) -> pd.Series:
+        return (
+            df[name].astype(object)
+            if name in df.columns
+            else pd.Series("", index=df.index, dtype=object)
+        )
+
+    country, region = col("country (code)"), col("region (code)")
+    spatial_type = pd.Series("GLOBAL", index=df.index, dtype=object).where(region == "", "REGION")
+    spatial = pd.Series("GLOBAL", index=df.index, dtype=object).where(region == "", region)
+    spatial_type = spatial_type.where(country == "", "COUNTRY")
+    spatial = spatial.where(country == "", country)
+    start, end = col("startyear").astype(str), col("endyear").astype(str)
+    time = col("year (display)").astype(str)
+    span = (start != "") & (end != "") & (start != end)
+    time = time.where(~span, start + "-" + end)
+    out = pd.DataFrame(
+        {
+            "code": col("gho (code)"),
+            "spatial_type": spatial_type,
+            "spatial": spatial,
+            "time": time,
+            "value_text": col("value"),
+            "numeric": col("numeric"),
+            "unit": col("gho (display)").astype(str).map(unit_from_name),
+            "low": col("low"),
+            "high": col("high"),
+            "comments": "",
+            "date": "",
+            "publish_state": "",
+            "_file": df["_file"],
+            "_row": df["_row"],
+        }
+    )
+    out["dimension__type"] = col("dimension (type)")
+    out["dimension__value"] = col("dimension (code)")
+    out = out.reset_index(drop=True)
+    out.attrs["display_only"] = "numeric" not in df.columns
+    return out, [("dimension__type", "dimension__value")]
 
 
 def _from_athena(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
@@ -208,6 +272,7 @@ def _from_athena(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]
             "time": col("year"),
             "value_text": col("display value"),
             "numeric": col("numeric"),
+            "unit": "",
             "low": col("low"),
             "high": col("high"),
             "comments": col("comments"),
@@ -227,6 +292,7 @@ def _from_athena(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]
         out[f"{name}__type"] = pd.Series(kind, index=df.index, dtype=object).where(value != "", "")
         out[f"{name}__value"] = prefixed
         pairs.append((f"{name}__type", f"{name}__value"))
+    out.attrs["display_only"] = "numeric" not in df.columns
     return out, pairs
 
 
@@ -298,6 +364,10 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
     )
     skipped = indicator == SKIP
     notes += skip_note(path.name, raw, skipped, key)
+    # a row left out with '-' is not checked further: its disaggregation codes do not matter
+    left_out = set(zip(raw["_file"][skipped].astype(str), raw["_row"][skipped], strict=True))
+    problems = [p for p in problems if (p.file, p.row) not in left_out]
+    bad &= ~skipped
     unknown_ind = indicator.isna()
     problems += row_problems(
         raw.assign(_k=key),
@@ -363,10 +433,25 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
     bad |= unknown_area
     notes += skip_note(path.name, raw, area_skip & ~skipped, spatial)
 
-    # value: the numeric value only, never the display text
+    # value: the numeric value; the display text only when the file has no numeric column
     numeric = raw["numeric"].astype(str).str.strip()
+    low, high = raw["low"].astype(str).str.strip(), raw["high"].astype(str).str.strip()
     text = raw["value_text"].astype(str).str.strip()
-    no_number = live & ~aggregate & ~unknown_area & (numeric == "")
+    note = raw["comments"].astype(str)
+    if raw.attrs.get("display_only"):
+        shown = text.map(display_value)
+        numeric = shown.map(lambda t: t[0] if t else "")
+        low = low.where(low != "", shown.map(lambda t: t[1] if t else ""))
+        high = high.where(high != "", shown.map(lambda t: t[2] if t else ""))
+        read = numeric != ""
+        note = note.where(~read, note.where(note == "", note + "; ") + DISPLAY_NOTE)
+    no_data = live & ~aggregate & ~unknown_area & (numeric == "") & text.str.lower().isin(NO_DATA)
+    if no_data.any():
+        notes.append(
+            f"{path.name}: {int(no_data.sum())} record(s) published as "
+            f"{' / '.join(repr(t) for t in sorted(set(text[no_data])))} skipped as missing"
+        )
+    no_number = live & ~aggregate & ~unknown_area & ~no_data & (numeric == "")
     for mask, message in (
         (
             no_number & (text != ""),
@@ -378,7 +463,7 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
         problems += row_problems(raw, mask, "value", _constant(message), "value_text")
     bad |= no_number
 
-    keep = live & ~aggregate & ~bad
+    keep = live & ~aggregate & ~bad & ~no_data
     frame = pd.DataFrame(
         {
             "indicator": indicator[keep],
@@ -388,16 +473,52 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
             "age": age[keep],
             "residence": residence[keep],
             "value": numeric[keep],
-            "lower": raw["low"][keep],
-            "upper": raw["high"][keep],
+            "lower": low[keep],
+            "upper": high[keep],
+            "unit": raw["unit"][keep],
             "vintage": raw["date"][keep],
-            "note": raw["comments"][keep],
+            "note": note[keep],
             "_file": raw["_file"][keep],
             "_row": raw["_row"][keep],
         }
     )
     frame["age"] = definitional_age(frame["indicator"], frame["age"])
     return Parsed(frame.reset_index(drop=True), problems, default_source=SOURCE, notes=notes)
+
+
+NO_DATA = frozenset({"no data", "not applicable", "data not available"})
+DISPLAY_NOTE = "read from WHO's display value (the file has no numeric column)"
+_NUMBER = r"-?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:\.\d+)?|-?\d+(?:\.\d+)?"
+_DISPLAY = re.compile(rf"^({_NUMBER})(?:\s*\[\s*({_NUMBER})\s*[-\u2013]\s*({_NUMBER})\s*\])?$")
+_UNIT_PER = re.compile(r"\b(per\s+\d[\d ,]*\s+[a-z][a-z -]*?)\s*(?:\)|\(|,|$)")
+
+
+def display_value(text: str) -> tuple[str, str, str] | None:
+    """WHO's display text -> (value, low, high) as text, or None when it is not a number with an
+    optional interval: ``"72.4 [70.1-74.6]"`` -> ``("72.4", "70.1", "74.6")``; ``"196 199
+    [182 290-211 064]"`` -> ``("196199", "182290", "211064")`` (spaces group thousands);
+    ``"[5]/[10]"``, ``"Yes"``, ``"No data"`` -> None."""
+    m = _DISPLAY.match(text.strip())
+    if m is None:
+        return None
+
+    def bare(x: str | None) -> str:
+        return "" if x is None else re.sub(r"[ \u00a0\u202f]", "", x)
+
+    return bare(m[1]), bare(m[2]), bare(m[3])
+
+
+def unit_from_name(name: str) -> str:
+    """The unit an indicator's GHO display name states, else "": ``"Life expectancy at birth
+    (years)"`` -> ``years``; ``"... (%)"`` -> ``%``; ``"... per 1000 live births"`` -> ``per
+    1000 live births``; ``"Tuberculosis treatment coverage"`` -> ``""`` (nothing assumed)."""
+    t = name.strip().lower()
+    if t.endswith("(years)"):
+        return "years"
+    if t.endswith("(%)"):
+        return "%"
+    m = _UNIT_PER.search(t)
+    return m[1].strip() if m else ""
 
 
 def _constant(message: str) -> Callable[[str], str]:
