@@ -1,68 +1,316 @@
-"""``salamat import owid``: Our World in Data grapher CSVs (``Entity,Code,Year,<value>``).
+"""``salamat import owid``: Our World in Data CSVs, grapher downloads and the ``owid-datasets``
+repository's dataset CSVs.
 
-The value column names the indicator: known names are mapped below; others need ``--map`` with a
-row ``indicator,<column name>,<indicator code>``. Rows of OWID's regional aggregates (no ISO
-code, or an ``OWID_`` code other than the world) are not imported and are listed in the
-summary's notes.
+Layouts: ``Entity,Code,Year,<value>...`` (a grapher download) and ``Entity,Year,<value>...``
+(no ``Code``: the dataset CSVs of ``owid/owid-datasets``). Each value column is one indicator:
+known columns are named in :data:`KNOWN_COLUMNS`; others need ``--map`` with a row
+``indicator,<column name>,<indicator code>`` (``-`` leaves the column out). Empty cells are missing
+values: skipped and counted in the notes, never an error.
+
+Areas: the ``Code`` (ISO 3166-1 alpha-3, ``OWID_WRL`` = the world) when there is one, else the
+entity's name, resolved to an org unit by :func:`resolve_names`. OWID's own regions ("World",
+"Europe (WHO)", "High-income countries", "Africa" ...) go to a group unit when Salamat has one
+(the WHO regions, the world), else they are listed in the notes and not imported; they are
+never imported under a country. A name that is neither a known unit nor an OWID region is a
+problem that names the ``--map`` line (``area,<name>,<code>``) that would resolve it.
+
+Metadata: the grapher download's ``<stem>.metadata.json`` beside the CSV, the dataset's
+``datapackage.json`` beside it, or any file given with ``--metadata``. From it, per column: the
+unit (``unit``, else ``shortUnit``; ``owidDisplaySettings.unit`` in a datapackage), the title
+and the citation (the value's source, unless ``--source`` is given). A unit that differs from
+the indicator's is converted when exact (``deaths per 100 live births`` -> ``per 1,000 live
+births``: x10) or the rows are rejected (:mod:`salamat.methods.units`); a known column without
+metadata carries the unit OWID publishes it in (:data:`KNOWN_COLUMNS`).
+
+Source: Our World in Data (https://ourworldindata.org), CC BY 4.0; each chart's underlying
+data keep their producers' terms.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+import pycountry
+
 from salamat.errors import InputError, Problem
+from salamat.ingest.interop import SKIP
 from salamat.ingest.registry import ParseContext, Parsed, register_parser
-from salamat.ingest.tables import read_table, require_columns
+from salamat.ingest.tables import read_table
+from salamat.store.reference import Catalog
 
-__all__ = ["KNOWN_COLUMNS", "parse_owid"]
+__all__ = ["KNOWN_COLUMNS", "OWID_REGIONS", "ColumnMeta", "parse_owid", "resolve_names"]
 
+SOURCE = "Our World in Data"
+
+# OWID column title (lower case) -> (our indicator, the unit OWID publishes it in).
 KNOWN_COLUMNS = {
-    "estimated incidence of all forms of tuberculosis": "tb_incidence",
-    "current health expenditure (che) as percentage of gross domestic product (gdp) (%)": "che_gdp",
+    "estimated incidence of all forms of tuberculosis": (
+        "tb_incidence",
+        "cases per 100,000 people",
+    ),
+    "current health expenditure (che) as percentage of gross domestic product (gdp) (%)": (
+        "che_gdp",
+        "% of GDP",
+    ),
+    # the long-run series (Gapminder; UN IGME) is published as deaths per 100 live births
+    "child mortality rate": ("u5mr", "deaths per 100 live births"),
 }
+
+# OWID's own regions -> our group units (where Salamat has one; others are noted, not imported).
+OWID_REGIONS = {
+    "world": "WORLD",
+    "africa (who)": "WHO-AFR",
+    "americas (who)": "WHO-AMR",
+    "eastern mediterranean (who)": "WHO-EMR",
+    "europe (who)": "WHO-EUR",
+    "south-east asia (who)": "WHO-SEAR",
+    "western pacific (who)": "WHO-WPR",
+}
+_CONTINENTS = frozenset(
+    {
+        "africa",
+        "asia",
+        "europe",
+        "oceania",
+        "north america",
+        "south america",
+        "latin america and the caribbean",
+        "european union (27)",
+        "northern america",
+    }
+)
+_AGGREGATE_NAME = re.compile(
+    r"\((?:who|wb|un|unsd|unicef|ilo|fao|bp|ei|shift|ember|eia|gcp|ihme|sdg|oecd)\)$"
+    r"|countries$|income|^world\b|\bregion\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ColumnMeta:
+    """What OWID's metadata says of one value column."""
+
+    unit: str = ""
+    title: str = ""
+    citation: str = ""
+    updated: str = ""
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in t if not unicodedata.combining(ch))
+
+
+def resolve_names(catalog: Catalog, names: list[str]) -> dict[str, str | None]:
+    """Entity names -> org-unit codes (None when unknown), one call for all names.
+
+    A code or alias of the catalogue; an org unit's English, Russian or Kazakh name (case and
+    accents ignored); a country name, official name or common name that pycountry knows, when
+    its ISO alpha-3 code is an org unit; OWID's WHO regions and the world (:data:`OWID_REGIONS`).
+    """
+    by_name: dict[str, str] = {}
+    for unit in catalog.orgunits.values():
+        for n in (unit.name_en, unit.name_ru, unit.name_kk):
+            if n:
+                by_name.setdefault(_fold(n), unit.code)
+    out: dict[str, str | None] = {}
+    for name in names:
+        key = _fold(name)
+        code = catalog.resolve(name) or OWID_REGIONS.get(key) or by_name.get(key)
+        if code is None:
+            try:
+                iso3 = pycountry.countries.lookup(name.strip()).alpha_3
+            except LookupError:
+                iso3 = None
+            code = catalog.resolve(iso3) if iso3 else None
+        out[name] = code if code in catalog.orgunits else None
+    return out
+
+
+def is_owid_aggregate(name: str) -> bool:
+    """OWID's regions and groups by their names: continents, "(WHO)", "High-income countries"."""
+    key = _fold(name)
+    return key in _CONTINENTS or key in OWID_REGIONS or bool(_AGGREGATE_NAME.search(key))
+
+
+def _metadata_files(path: Path, ctx: ParseContext) -> list[Path]:
+    stem = path.name
+    for suffix in (".csv.gz", ".csv"):
+        if stem.lower().endswith(suffix):
+            stem = stem[: -len(suffix)]
+    beside = [path.with_name(f"{stem}.metadata.json"), path.with_name("datapackage.json")]
+    return [*ctx.metadata, *(p for p in beside if p.exists() and p not in ctx.metadata)]
+
+
+def read_metadata(files: list[Path]) -> dict[str, ColumnMeta]:
+    """Column title (lower case) -> :class:`ColumnMeta`, from grapher ``.metadata.json`` and
+    dataset ``datapackage.json`` files; a file that is not OWID metadata is an error."""
+    out: dict[str, ColumnMeta] = {}
+    for f in files:
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(
+                f"{f}: OWID metadata cannot be read: {exc}",
+                [Problem(str(f), None, None, f"OWID metadata cannot be read as JSON: {exc}")],
+            ) from exc
+        if isinstance(doc, dict) and isinstance(doc.get("columns"), dict):
+            chart = doc.get("chart") if isinstance(doc.get("chart"), dict) else {}
+            for title, col in doc["columns"].items():
+                if not isinstance(col, dict):
+                    continue
+                unit = str(col.get("unit") or col.get("shortUnit") or "")
+                out[str(title).strip().lower()] = ColumnMeta(
+                    unit=unit,
+                    title=str(col.get("titleLong") or col.get("titleShort") or title),
+                    citation=str(col.get("citationShort") or (chart or {}).get("citation") or ""),
+                    updated=str(col.get("lastUpdated") or doc.get("dateDownloaded") or ""),
+                )
+        elif isinstance(doc, dict) and isinstance(doc.get("resources"), list):
+            sources = doc.get("sources") or []
+            names = [str(s.get("name")) for s in sources if isinstance(s, dict) and s.get("name")]
+            citation = "; ".join(names)
+            for res in doc["resources"]:
+                fields = ((res or {}).get("schema") or {}).get("fields") or []
+                for fld in fields:
+                    if not isinstance(fld, dict) or fld.get("name") in ("Entity", "Year"):
+                        continue
+                    settings = fld.get("owidDisplaySettings") or {}
+                    out[str(fld.get("name", "")).strip().lower()] = ColumnMeta(
+                        unit=str(settings.get("unit") or ""),
+                        title=str(doc.get("title") or ""),
+                        citation=citation,
+                    )
+        else:
+            message = (
+                "not OWID metadata: expected a grapher .metadata.json (with 'columns') or a "
+                "datapackage.json (with 'resources')"
+            )
+            raise InputError(f"{f}: {message}", [Problem(str(f), None, None, message)])
+    return out
 
 
 def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     df = read_table(path)
-    require_columns(df, path, ("entity", "code", "year"))
-    values = [
-        c for c in df.columns if c not in ("entity", "code", "year") and not c.startswith("_")
-    ]
-    if len(values) != 1:
-        raise InputError(
-            f"{path}: expected one value column after Entity, Code, Year; found {len(values)}"
+    if not {"entity", "year"} <= set(df.columns):
+        have = ", ".join(c for c in df.columns if not c.startswith("_"))
+        message = (
+            f"not an OWID file: expected Entity, Year (and Code) then value columns; "
+            f"the header has {have}"
         )
-    column = values[0]
-    indicator = ctx.mapping.get("indicator", {}).get(column) or KNOWN_COLUMNS.get(column)
-    if indicator is None:
-        raise InputError(
-            f"{path}: no indicator for the column {column!r}",
-            [
+        raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
+    keys = {"entity", "code", "year"}
+    values = [c for c in df.columns if c not in keys and not c.startswith("_")]
+    if not values:
+        message = "no value column after Entity, Code, Year"
+        raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
+    meta = read_metadata(_metadata_files(path, ctx))
+    mapped = {k.strip().lower(): v for k, v in ctx.mapping.get("indicator", {}).items()}
+    notes: list[str] = []
+    problems: list[Problem] = []
+
+    # areas: the Code when there is one, else the entity's name
+    names = sorted(df["entity"].unique())
+    by_name = resolve_names(ctx.catalog, names)
+    area_map = {k.strip().lower(): v for k, v in ctx.mapping.get("area", {}).items()}
+    by_name.update({n: area_map[_fold(n)] for n in names if _fold(n) in area_map})
+    name_area = df["entity"].map(by_name)
+    if "code" in df.columns:
+        code = df["code"].astype(str).str.strip()
+        owid_group = (code == "") | (code.str.startswith("OWID_") & (code != "OWID_WRL"))
+        area = code.where(~owid_group, name_area.where(name_area.notna(), None))
+        aggregate = owid_group & area.isna()
+        unknown = pd.Series(False, index=df.index)
+    else:
+        area = name_area
+        aggregate = area.isna() & df["entity"].map(is_owid_aggregate).astype(bool)
+        unknown = area.isna() & ~aggregate
+    left_out = area == SKIP
+    if aggregate.any():
+        agg = sorted(df.loc[aggregate, "entity"].unique())
+        notes.append(
+            f"{path.name}: {int(aggregate.sum())} row(s) of {len(agg)} OWID regions or groups "
+            f"Salamat has no unit for not imported ({', '.join(agg[:6])}"
+            f"{' ...' if len(agg) > 6 else ''})"
+        )
+    for name in sorted(df.loc[unknown, "entity"].unique()):
+        first = df.loc[unknown & (df["entity"] == name)]
+        for row in first["_row"]:
+            problems.append(
+                Problem(
+                    str(path),
+                    int(row),
+                    "area",
+                    f"unknown area name {name!r}: map it with --map (area,{name},<code>)",
+                    name,
+                )
+            )
+    live = ~aggregate & ~unknown & ~left_out
+
+    frames = []
+    source = SOURCE  # the first column's citation, when the metadata has one (--source wins)
+    for column in values:
+        known = KNOWN_COLUMNS.get(column)
+        indicator = mapped.get(column) or (known[0] if known else None)
+        if indicator == SKIP:
+            notes.append(f"{path.name}: column {column!r} not imported (mapped to '-')")
+            continue
+        if indicator is None:
+            problems.append(
                 Problem(
                     str(path),
                     1,
                     column,
-                    "unknown OWID column: map it with --map "
-                    "(a CSV row: indicator,<column name>,<indicator code>)",
+                    "unknown OWID column: map it with --map (a CSV row: "
+                    "indicator,<column name>,<indicator code>; '-' leaves it out)",
+                    column,
                 )
-            ],
+            )
+            continue
+        info = meta.get(column, ColumnMeta())
+        unit = info.unit or (known[1] if known and known[0] == indicator else "")
+        cell = df[column].astype(str).str.strip()
+        missing = live & (cell == "")
+        if missing.any():
+            notes.append(
+                f"{path.name}: {int(missing.sum())} empty value(s) of {column!r} skipped as missing"
+            )
+        keep = live & ~missing
+        note = f"OWID: {info.title}" if info.title else ""
+        frame = df.loc[keep, ["_file", "_row"]].assign(
+            indicator=indicator,
+            area=area[keep],
+            period=df.loc[keep, "year"],
+            value=cell[keep],
+            unit=unit,
+            note=note,
+            vintage=info.updated,
         )
-    aggregate = (df["code"] == "") | (
-        df["code"].str.startswith("OWID_") & (df["code"] != "OWID_WRL")
+        if info.citation and source == SOURCE:
+            source = (
+                info.citation
+                if "our world in data" in info.citation.lower()
+                else f"{info.citation} (via {SOURCE})"
+            )
+        frames.append(frame)
+    if not frames and not problems:
+        message = "every value column is left out: nothing to import"
+        raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
+    out = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["_file", "_row", "indicator", "area", "period", "value"])
     )
-    notes = []
-    if aggregate.any():
-        names = sorted(df.loc[aggregate, "entity"].unique())
-        notes.append(
-            f"{path.name}: {int(aggregate.sum())} rows of {len(names)} OWID regional "
-            f"aggregates without an ISO code not imported ({', '.join(names[:6])}"
-            f"{' ...' if len(names) > 6 else ''})"
-        )
-    kept = df.loc[~aggregate]
-    frame = kept[["_file", "_row"]].assign(
-        indicator=indicator, area=kept["code"], period=kept["year"], value=kept[column]
-    )
-    return Parsed(frame, default_source="Our World in Data", notes=notes)
+    return Parsed(out, problems, default_source=source, notes=notes)
 
 
-register_parser("owid", parse_owid, "Our World in Data grapher CSV: Entity, Code, Year, value")
+register_parser(
+    "owid",
+    parse_owid,
+    "Our World in Data CSV: Entity, Code (optional), Year, value columns; .metadata.json beside",
+)

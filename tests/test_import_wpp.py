@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import pandas as pd
 
@@ -34,17 +33,3 @@ def test_wide_wpp_e0_files_every_country(store: Store) -> None:
 def test_wpp_file_it_does_not_know_is_an_error(store: Store) -> None:
     s = services.run_import(store, "wpp", [WPP / "wpp2024_UNlocations.txt"])
     assert s.status == "ERROR" and "not a WPP data file" in s.problems[0].message
-
-
-def test_owid_unknown_column_needs_a_mapping(store: Store, tmp_path: Path) -> None:
-    f = tmp_path / "owid.csv"
-    f.write_text(
-        "Entity,Code,Year,Hospital beds per 1000\nKazakhstan,KAZ,2019,6.1\nEurope,,2019,5.0\n"
-    )
-    s = services.run_import(store, "owid", [f])
-    assert s.status == "ERROR" and "map it with --map" in s.problems[0].message
-    m = tmp_path / "map.csv"
-    m.write_text("dimension,from,to\nindicator,hospital beds per 1000,beds_per_1000\n")
-    s = services.run_import(store, "owid", [f], mapping=m, new_indicators=True)
-    assert s.ok and s.created == 1
-    assert any("Europe" in n for n in s.notes)  # the aggregate is named, not silently dropped

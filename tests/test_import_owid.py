@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, table_snapshot
+from salamat.errors import InputError
+from salamat.ingest.owid import is_owid_aggregate, read_metadata
+from salamat.services import imports as services
+from salamat.store.connection import Store
+
+OWID = DATA / "real" / "owid"  # provenance: tests/data/real/owid/PROVENANCE.md
+CHILD = OWID / "child-mortality_trimmed.csv"
+CHILD_META = OWID / "child-mortality.metadata.json"
+SUICIDE = OWID / "owid-datasets_age-adjusted-suicide-rates_WHO-2005_trimmed.csv"
+SUICIDE_META = OWID / "owid-datasets_age-adjusted-suicide-rates_WHO-2005_datapackage.json"
+
+
+def value(store: Store, indicator: str, area: str, period: str) -> tuple[object, ...]:
+    row = store.con.execute(
+        "SELECT value, unit, source, note FROM observation "
+        "WHERE indicator = ? AND area = ? AND period = ?",
+        [indicator, area, period],
+    ).fetchone()
+    assert row is not None, (indicator, area, period)
+    return tuple(row)
+
+
+def test_child_mortality_in_percent_is_converted_to_per_1000(store: Store) -> None:
+    s = services.run_import(store, "owid", [CHILD], metadata=[CHILD_META])
+    assert s.ok, s.as_dict()
+    v, unit, source, note = value(store, "u5mr", "AFG", "2023")
+    assert (v, unit) == (55.5, "per 1,000 live births")  # 5.55 deaths per 100 live births
+    assert value(store, "u5mr", "ARM", "1988")[0] == 99.3  # 9.93 in the file
+    assert "Gapminder (2015); UN Inter-agency Group" in str(source)
+    assert "converted to 'per 1,000 live births' (x10)" in str(note)
+    # OWID's regions with no Code are listed, never stored under a country
+    assert any("Africa, Asia" in n for n in s.notes)
+    n = store.con.execute("SELECT count(DISTINCT area) FROM observation").fetchone()
+    assert n == (3,)  # AFG, ALB, ARM
+
+
+def test_metadata_beside_the_csv_is_found_by_its_stem(store: Store, tmp_path: Path) -> None:
+    shutil.copy(CHILD, tmp_path / "child-mortality.csv")
+    shutil.copy(CHILD_META, tmp_path / "child-mortality.metadata.json")
+    s = services.run_import(store, "owid", [tmp_path / "child-mortality.csv"])
+    assert s.ok
+    assert value(store, "u5mr", "AFG", "2023")[0] == 55.5
+
+
+def test_the_known_column_without_metadata_is_still_read_in_percent(store: Store) -> None:
+    # the wrong import: the same CSV alone was stored as 5.55 "per 1,000"
+    s = services.run_import(store, "owid", [CHILD])
+    assert s.ok
+    assert value(store, "u5mr", "AFG", "2023")[:2] == (55.5, "per 1,000 live births")
+
+
+def test_entity_year_without_code_imports_by_name(store: Store, tmp_path: Path) -> None:
+    m = tmp_path / "map.csv"
+    m.write_text(
+        "dimension,from,to\n"
+        "indicator,Suicide rate (WHO (2005)),suicide_mortality\n"
+        "indicator,Male-Female Ratio of Suicide Rate (WHO (2005)),-\n"
+    )
+    s = services.run_import(store, "owid", [SUICIDE], metadata=[SUICIDE_META], mapping=m)
+    assert s.ok, s.as_dict()
+    v, unit, source, _ = value(store, "suicide_mortality", "AFG", "2004")
+    assert (v, unit) == (6.6843853, "per 100,000 population")
+    assert source == "World Health Organization (2005) (via Our World in Data)"
+    assert value(store, "suicide_mortality", "AZE", "1995")[0] == 0.7589484
+    assert value(store, "suicide_mortality", "ATG", "2002")[0] > 0  # "Antigua and Barbuda"
+    areas = {r[0] for r in store.con.execute("SELECT DISTINCT area FROM observation").fetchall()}
+    assert len(areas) == 11
+    again = services.run_import(store, "owid", [SUICIDE], metadata=[SUICIDE_META], mapping=m)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_empty_cells_are_missing_values_not_errors(store: Store, tmp_path: Path) -> None:
+    m = tmp_path / "map.csv"
+    m.write_text(
+        "dimension,from,to\n"
+        "indicator,Suicide rate (WHO (2005)),-\n"
+        "indicator,Male-Female Ratio of Suicide Rate (WHO (2005)),suicide_ratio_mf\n"
+    )
+    s = services.run_import(store, "owid", [SUICIDE], mapping=m, new_indicators=True)
+    assert s.ok, s.as_dict()
+    assert any("empty value(s)" in n and "skipped as missing" in n for n in s.notes)
+    assert value(store, "suicide_ratio_mf", "AFG", "2004")[0] == 0.566015727
+    none = store.con.execute(
+        "SELECT count(*) FROM observation WHERE area = 'AFG' AND period = '2002'"
+    ).fetchone()
+    assert none == (0,)
+
+
+def test_broken_copies(store: Store, tmp_path: Path) -> None:
+    before = table_snapshot(store)
+    lines = SUICIDE.read_text().splitlines()
+    assert lines[1] == "Afghanistan,2002,6.867054,"
+    bad = [
+        lines[0],
+        lines[1],  # row 2: fine
+        lines[1].replace("Afghanistan", "Atlantis"),  # row 3: unknown name
+        lines[2].replace("6.6843853", "six"),  # row 4: not a number
+        lines[1],  # row 5: a duplicate of row 2
+    ]
+    f = tmp_path / "suicide.csv"
+    f.write_text("\n".join(bad) + "\n")
+    m = tmp_path / "map.csv"
+    m.write_text(
+        "dimension,from,to\n"
+        "indicator,Suicide rate (WHO (2005)),suicide_mortality\n"
+        "indicator,Male-Female Ratio of Suicide Rate (WHO (2005)),-\n"
+    )
+    s = services.run_import(store, "owid", [f], mapping=m)
+    got = {(p.row, p.field) for p in s.problems}
+    assert got == {(3, "area"), (4, "value"), (5, "value")}
+    assert "map it with --map (area,Atlantis,<code>)" in s.problems[0].message
+    assert table_snapshot(store) == before
+
+
+def test_a_unit_that_cannot_be_converted_is_rejected(store: Store, tmp_path: Path) -> None:
+    meta = CHILD_META.read_text().replace(
+        '"unit": "deaths per 100 live births"', '"unit": "deaths per 100 women"'
+    )
+    (tmp_path / "child-mortality.metadata.json").write_text(meta)
+    shutil.copy(CHILD, tmp_path / "child-mortality.csv")
+    s = services.run_import(store, "owid", [tmp_path / "child-mortality.csv"])
+    assert s.status == "ERROR"
+    assert "cannot convert 'deaths per 100 women' to 'per 1,000 live births'" in (
+        s.problems[0].message
+    )
+
+
+def test_metadata_that_is_not_owid_metadata_is_an_error(tmp_path: Path) -> None:
+    f = tmp_path / "x.json"
+    f.write_text('{"hello": 1}')
+    with pytest.raises(InputError, match="not OWID metadata"):
+        read_metadata([f])
+
+
+@pytest.mark.parametrize(
+    ("name", "aggregate"),
+    [
+        ("World", True),
+        ("Europe (WHO)", True),
+        ("High-income countries", True),
+        ("Africa", True),
+        ("Kazakhstan", False),
+        ("Antigua and Barbuda", False),
+    ],
+)
+def test_owid_aggregate_names(name: str, aggregate: bool) -> None:
+    assert is_owid_aggregate(name) is aggregate
+
+
+def test_owid_regions_go_to_group_units_or_the_notes(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "regions.csv"
+    f.write_text(
+        "Entity,Year,Child mortality rate\n"
+        "World,2020,3.7\nEurope (WHO),2020,0.8\nHigh-income countries,2020,0.5\n"
+        "Kazakhstan,2020,1.0\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.ok, s.as_dict()
+    assert value(store, "u5mr", "WORLD", "2020")[0] == 37.0
+    assert value(store, "u5mr", "WHO-EUR", "2020")[0] == 8.0
+    assert value(store, "u5mr", "KAZ", "2020")[0] == 10.0
+    assert any("High-income countries" in n for n in s.notes)
+
+
+def test_owid_unknown_column_needs_a_mapping(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "owid.csv"
+    f.write_text(
+        "Entity,Code,Year,Hospital beds per 1000\nKazakhstan,KAZ,2019,6.1\nEurope,,2019,5.0\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.status == "ERROR" and "map it with --map" in s.problems[0].message
+    m = tmp_path / "map.csv"
+    m.write_text("dimension,from,to\nindicator,hospital beds per 1000,beds_per_1000\n")
+    s = services.run_import(store, "owid", [f], mapping=m, new_indicators=True)
+    assert s.ok and s.created == 1
+    assert any("Europe" in n for n in s.notes)  # the aggregate is named, not silently dropped
