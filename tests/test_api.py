@@ -258,3 +258,38 @@ def test_unknown_route_is_json(client: TestClient) -> None:
 def test_responses_forbid_outside_resources(client: TestClient) -> None:
     csp = client.get("/api/v1/").headers["content-security-policy"]
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
+
+
+def test_lifetable_and_decomposition_as_csv(client: TestClient) -> None:
+    r = client.get("/api/v1/lifetables/KZ-75/2021", params={"format": "csv"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    header, *lines = r.text.splitlines()
+    assert header.startswith("age,age_start,width,deaths,exposure,mx,qx,ax,lx,dx,Lx,Tx,ex")
+    assert "source" in header and "synthetic" in header and len(lines) == 19
+    r = client.get(
+        "/api/v1/decompositions/KZ-75", params={"from": 2019, "to": 2021, "format": "csv"}
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    header, *lines = r.text.splitlines()
+    assert header.startswith("age,cause,contribution") and "SYNTHETIC" in lines[0]
+
+
+def test_lifetable_only_where_the_records_answer(client: TestClient) -> None:
+    # Abay exists from 2022: 2018 is refused with the reason, not a bare "no data"
+    body = _error(client.get("/api/v1/lifetables/KZ-10/2018"), 404)
+    assert "exists from 2022" in str(body["error"]) and "2022-2023" in str(body["error"])
+    # Almaty region ended in 2021: 2023 sums its successors and says which
+    alm = client.get("/api/v1/lifetables/KZ-ALM/2023").json()
+    assert alm["rebuilt_from"] == ["KZ-19", "KZ-33"]
+    assert client.get("/api/v1/lifetables/KZ-ALM/2020").json()["rebuilt_from"] is None
+    assert client.get("/api/v1/lifetables/KZ-75/2020").json()["rebuilt_from"] is None
+    body = _error(
+        client.get("/api/v1/decompositions/KZ-10", params={"from": 2018, "to": 2023}), 422
+    )
+    assert "[" not in str(body["error"]) and "2022-2023" in str(body["error"])
+
+
+def test_lifetable_method_reads_as_prose(client: TestClient) -> None:
+    method = client.get("/api/v1/lifetables/KAZ/2020").json()["method"]
+    assert "a0: Andreev-Kingkade" in method and "interval interval" not in method

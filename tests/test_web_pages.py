@@ -143,3 +143,70 @@ def test_numbers_follow_the_language() -> None:
     assert fmt_number(74.436, "ru", 2) == "74,44"
     assert fmt_number(12345.0, "en", 0) == "12,345"
     assert fmt_number(None, "kk") == "–"
+
+
+def _options(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', html, re.S)
+    assert select, name
+    return re.findall(r'<option value="([^"]+)"', select.group(1))
+
+
+@pytest.mark.parametrize("first", ["page", "api"])
+def test_lifetable_page_and_its_downloads_in_either_order(demo_db: Path, first: str) -> None:
+    # one app, one memo: the page and the API share cache entries, so both orders must work
+    with TestClient(create_app(demo_db)) as c:
+        page = "/lifetable?area=KZ-75&year=2021&from=2019&to=2021"
+        calls = [
+            page,
+            "/api/v1/lifetables/KZ-75/2021",
+            "/api/v1/lifetables/KZ-75/2021?format=csv",
+            "/api/v1/decompositions/KZ-75?from=2019&to=2021&by=cause",
+            "/api/v1/decompositions/KZ-75?from=2019&to=2021&by=cause&format=csv",
+        ]
+        for path in calls if first == "page" else [*calls[1:], page, *calls[1:]]:
+            r = c.get(path)
+            assert r.status_code == 200, (path, r.text[:300])
+        html = c.get(page).text
+        links = re.findall(r'href="(/api/v1/[^"]+)"[^>]*data-download-csv', html)
+        assert len(links) == 2, links  # the life table's and the decomposition's
+        for link in links:
+            r = c.get(link.replace("&amp;", "&"))
+            assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+            assert "SYNTHETIC" in r.text
+
+
+def test_lifetable_offers_only_what_it_can_answer(client: TestClient) -> None:
+    """Every area of the dropdown, for every year it offers, gives a table and a decomposition."""
+    html = client.get("/lifetable", params={"lang": "en"}).text
+    areas = _options(html, "area")
+    assert {"KAZ", "KZ-10", "KZ-33", "KZ-62", "KZ-ALM", "KZ-75"} <= set(areas)
+    for area in areas:
+        # the area alone, as the dropdown sends it: defaults valid for the area
+        first = client.get("/lifetable", params={"area": area})
+        assert first.status_code == 200, (area, first.text[:300])
+        assert "data-notice" not in first.text, area
+        years = [int(y) for y in _options(first.text, "year")]
+        assert years, area
+        assert "data-difference" in first.text or len(years) == 1, area
+        for year in years:
+            r = client.get("/lifetable", params={"area": area, "year": year})
+            assert r.status_code == 200, (area, year, r.text[:300])
+            assert "data-notice" not in r.text, (area, year)
+    abay = client.get("/lifetable", params={"area": "KZ-10"}).text
+    assert _options(abay, "year") == ["2022", "2023"]
+    assert "Abay" in abay and "2022-2023" in abay
+
+
+def test_lifetable_says_why_not(client: TestClient) -> None:
+    # a year before the region existed: the page says so and shows a year it has
+    html = client.get("/lifetable", params={"area": "KZ-10", "year": 2018}).text
+    assert "data-notice" in html and "no life table for 2018" in html
+    assert "[2022" not in html  # never a Python list
+    # an abolished region after its end: rebuilt from its successors, and said so
+    alm = client.get("/lifetable", params={"area": "KZ-ALM", "year": 2023, "lang": "en"}).text
+    assert "data-rebuilt" in alm and "successors" in alm
+    assert "Jetisu" in alm or "Zhetysu" in alm
+    early = client.get("/lifetable", params={"area": "KZ-ALM", "year": 2019}).text
+    assert "data-rebuilt" not in early
+    ru = client.get("/lifetable", params={"area": "KZ-ALM", "year": 2023, "lang": "ru"}).text
+    assert "правопреемник" in ru

@@ -164,6 +164,10 @@ class LifeTable(BaseModel):
     synthetic: bool
     note: str | None
     method: str
+    rebuilt_from: list[str] | None = Field(
+        None,
+        description="The successors summed when the area no longer existed that year.",
+    )
     table: list[LifeTableRow]
 
 

@@ -248,7 +248,20 @@ def series(
 # -- life tables and decompositions ------------------------------------------------------------
 
 
-@router.get("/lifetables/{area}/{year}", response_model=LifeTable, summary="A life table")
+def _csv_download(frame: pd.DataFrame, name: str) -> Response:
+    return Response(
+        series_csv(frame).encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/lifetables/{area}/{year}",
+    response_model=LifeTable,
+    summary="A life table",
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def lifetable(
     request: Request,
     store: StoreDep,
@@ -256,16 +269,28 @@ def lifetable(
     year: Year,
     sex: OneSex = OneSex.total,
     level: Annotated[float, Query(ge=0.5, lt=1.0, description="Confidence level of ex.")] = 0.95,
+    format: Fmt = Fmt.json,
 ) -> Any:
     """Abridged period life table (0, 1-4, ..., 85+) computed with ``salamat.life_table`` from
-    the store's unit-record deaths and population; the source says when they are SYNTHETIC."""
-
-    def build() -> dict[str, Any]:
-        out = svc.life_table_for(store, area, year, sex.value, level=level)
-        out["table"] = records(out["table"])
-        return out
-
-    return _memo(request).get(("lifetable", area, year, sex.value, level), build)
+    the store's unit-record deaths and population; the source says when they are SYNTHETIC.
+    ``format=csv`` gives the table's rows with the source, method and SYNTHETIC label in
+    columns."""
+    # the memo holds the service's own result (the dashboard page reads the same entry)
+    out: dict[str, Any] = _memo(request).get(
+        ("lifetable", area, year, sex.value, level),
+        lambda: svc.life_table_for(store, area, year, sex.value, level=level),
+    )
+    if format == Fmt.csv:
+        frame = out["table"].assign(
+            area=out["area"],
+            year=out["year"],
+            sex=out["sex"],
+            source=out["source"],
+            method=out["method"],
+            synthetic=out["synthetic"],
+        )
+        return _csv_download(frame, f"salamat_lifetable_{out['area']}_{year}_{sex.value}.csv")
+    return {**out, "table": records(out["table"])}
 
 
 @router.get(
@@ -273,6 +298,7 @@ def lifetable(
     response_model=Decomposition,
     response_model_by_alias=True,
     summary="What changed life expectancy",
+    responses={200: {"content": {"text/csv": {}}}},
 )
 def decomposition(
     request: Request,
@@ -282,17 +308,28 @@ def decomposition(
     end: Annotated[int, Query(alias="to", ge=1800, le=2200)],
     sex: OneSex = OneSex.total,
     by: By = By.cause,
+    format: Fmt = Fmt.json,
 ) -> Any:
-    """Arriaga (1984) decomposition of e0(to) - e0(from) by age band, split by cause group."""
-
-    def build() -> dict[str, Any]:
-        d = svc.decomposition(store, area, start, end, sex=sex.value, by=by.value)
-        long = d.pop("long")
-        d.pop("table")
-        d["contributions"] = records(long)
-        return d
-
-    return _memo(request).get(("decomposition", area, start, end, sex.value, by.value), build)
+    """Arriaga (1984) decomposition of e0(to) - e0(from) by age band, split by cause group.
+    ``format=csv`` gives one row per age band and cause with the source and method."""
+    d: dict[str, Any] = _memo(request).get(
+        ("decomposition", area, start, end, sex.value, by.value),
+        lambda: svc.decomposition(store, area, start, end, sex=sex.value, by=by.value),
+    )
+    if format == Fmt.csv:
+        frame = d["long"].assign(
+            area=d["area"],
+            sex=d["sex"],
+            **{"from": d["from"], "to": d["to"]},
+            source=d["source"],
+            method=d["method"],
+            synthetic=d["synthetic"],
+        )
+        name = f"salamat_decomposition_{d['area']}_{d['from']}_{d['to']}_{sex.value}.csv"
+        return _csv_download(frame, name)
+    out = {k: v for k, v in d.items() if k not in ("long", "table")}
+    out["contributions"] = records(d["long"])
+    return out
 
 
 # -- targets -----------------------------------------------------------------------------------

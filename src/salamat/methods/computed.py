@@ -132,8 +132,8 @@ def life_expectancy(
         upper=np.asarray(table.ex_upper[..., i]),
         suppressed=np.zeros(shape, dtype=bool),
         reason=np.full(shape, "", dtype=object),
-        method=f"{table.method}; bands 0, 1-4, ..., 85+; a0 {table.a0_rule}; "
-        f"{table.ci_method} {level:.0%} interval",
+        method=f"{table.method}; bands 0, 1-4, ..., 85+; "
+        f"a0: {table.a0_rule.replace('_', '-').title()}; {table.ci_method} ({level:.0%})",
     )
 
 

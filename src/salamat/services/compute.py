@@ -199,7 +199,7 @@ def compute_from_mx(
             "unit": d.unit,
             "source": f"Salamat (computed from {source} mx)",
             "method": [
-                r[2] + "; a0 andreev_kingkade; constant-rate ax from 85; no interval (rates only)"
+                r[2] + "; a0: Andreev-Kingkade; constant-rate ax from 85; no interval (rates only)"
                 for r in rows
             ],
             "note": "",
@@ -290,6 +290,17 @@ class Explanation:
     note: str
 
 
+def _spans(years: set[int]) -> str:
+    """Years as runs, ``2018-2020, 2022`` (``no years``), for messages."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "no years"
+
+
 def _wpp_span(store: Store, area: str, year: int, sex: str) -> tuple[str, np.ndarray, np.ndarray]:
     df = series_frame(
         store,
@@ -350,9 +361,9 @@ def explain(
     covered = set(allc.year.tolist())
     use_records = source == "records" or (source == "auto" and {year_from, year_to} <= covered)
     if source == "records" and not {year_from, year_to} <= covered:
-        span = f"{min(covered)}-{max(covered)}" if covered else "no years"
         raise InputError(
-            f"unit records for {code} cover {span}: choose years in that range, or --source wpp"
+            f"unit records for {code} cover {_spans(covered)}: choose years in that range, "
+            "or --source wpp"
         )
     if use_records:
         i, j = (int(np.flatnonzero(allc.year == y)[0]) for y in (year_from, year_to))
@@ -367,7 +378,7 @@ def explain(
         if by == "cause":
             raise InputError(
                 "a cause split needs deaths by cause: the unit records of "
-                f"{code} cover {sorted(covered) or 'no years'}"
+                f"{code} cover {_spans(covered)}"
             )
         if source == "auto":
             note = (

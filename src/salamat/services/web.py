@@ -35,6 +35,7 @@ from salamat.store.web import (
     indicators_with_values,
     orgunit_frame,
     record_coverage,
+    record_region_years,
     regional_series,
     series_json,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "indicator_choices",
     "indicators",
     "life_table_for",
+    "lifetable_coverage",
     "map_values",
     "orgunit",
     "orgunit_tree",
@@ -59,6 +61,7 @@ __all__ = [
     "series_json_text",
     "target_board",
     "units",
+    "year_spans",
 ]
 
 LANGS = ("en", "kk", "ru")
@@ -67,6 +70,9 @@ SYNTHETIC_NOTE = (
     "SYNTHETIC: the demo's unit records and single-age populations are generated, not real "
     "deaths; use them to try the methods, never to describe Kazakhstan"
 )
+
+
+A0_NAMES = {"andreev_kingkade": "Andreev-Kingkade (2015)", "coale_demeny": "Coale-Demeny"}
 
 
 class NotFoundError(InputError):
@@ -534,6 +540,67 @@ def record_years(store: Store) -> tuple[list[int], list[str]]:
     return _cached(store, "records", lambda: record_coverage(store))
 
 
+def year_spans(years: list[int] | set[int]) -> str:
+    """Years as runs: ``[2018, 2019, 2020, 2022]`` -> ``"2018-2020, 2022"`` (``"no years"``)."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "no years"
+
+
+def lifetable_coverage(store: Store) -> dict[str, dict[int, tuple[str, ...]]]:
+    """For each area a life table can be computed for: its years and the regions summed.
+
+    A year is answerable when every region that makes up the area in that year (its own cells
+    while it exists, its successors after it was split) has unit-record deaths and population;
+    a region created in 2022 has no years before, and an area missing one of its regions in a
+    year is not offered for that year rather than shown as a partial sum.
+    """
+
+    def build() -> dict[str, dict[int, tuple[str, ...]]]:
+        pairs = record_region_years(store)
+        have: dict[int, set[str]] = {}
+        for region, year in pairs:
+            have.setdefault(year, set()).add(region)
+        all_units = units(store)
+        regions = {r for r, _y in pairs}
+        candidates = set(regions)
+        candidates |= {all_units[r].parent or r for r in regions if r in all_units}
+        candidates |= {c for c, u in all_units.items() if set(u.successors) & regions}
+        out: dict[str, dict[int, tuple[str, ...]]] = {}
+        for code in sorted(candidates):
+            leaves = [r for r in leaf_regions(store, code) if r in all_units]
+            years: dict[int, tuple[str, ...]] = {}
+            for year, got in sorted(have.items()):
+                valid = tuple(r for r in leaves if all_units[r].valid_in(year))
+                if valid and set(valid) <= got:
+                    years[year] = valid
+            if years:
+                out[code] = years
+        return out
+
+    return _cached(store, "lifetable-coverage", build)
+
+
+def _no_table(store: Store, code: str, year: int) -> NotFoundError:
+    """Why there is no life table for ``code`` in ``year``, in a sentence."""
+    covered = sorted(lifetable_coverage(store).get(code, {}))
+    unit = units(store).get(code)
+    why = ""
+    if unit is not None and unit.valid_from is not None and year < unit.valid_from.year:
+        why = f"{code} exists from {unit.valid_from.isoformat()}; "
+    elif unit is not None and unit.valid_to is not None and year > unit.valid_to.year:
+        why = f"{code} ended on {unit.valid_to.isoformat()} and its successors lack records; "
+    return NotFoundError(
+        f"no life table for {code} in {year}: {why}the unit records give {code} "
+        f"for {year_spans(covered)}",
+        [Problem("query", None, "year", f"expected one of {year_spans(covered)}", str(year))],
+    )
+
+
 def _band_labels(starts: np.ndarray) -> list[str]:
     out = []
     for k, a in enumerate(starts):
@@ -574,15 +641,14 @@ def life_table_for(
             [Problem("query", None, "level", "expected 0.5 <= level < 1", str(level))],
         )
     code = _resolve(store, area)
-    agg = aggregates(
-        store, regions=leaf_regions(store, code), sex=sex, cause="all", start=year, end=year
-    )
+    made_of = lifetable_coverage(store).get(code, {}).get(year)
+    if made_of is None:
+        raise _no_table(store, code, year)
+    agg = aggregates(store, regions=list(made_of), sex=sex, cause="all", start=year, end=year)
     if agg.year.size == 0:
-        years, _ = record_years(store)
-        span = f"{min(years)}-{max(years)}" if years else "no years"
-        raise NotFoundError(
-            f"no deaths and population for {code} in {year}: the unit records cover {span}"
-        )
+        raise _no_table(store, code, year)
+    unit = units(store).get(code)
+    rebuilt = unit is not None and bool(unit.successors) and code not in made_of
     d = regroup(agg.age, agg.deaths[0], ABRIDGED_TO_85)
     e = regroup(agg.age, agg.exposure[0], ABRIDGED_TO_85)
     table = life_table(ABRIDGED_TO_85, deaths=d, exposure=e, sex=s, ci=level)
@@ -620,7 +686,9 @@ def life_table_for(
         "source": source,
         "synthetic": "SYNTHETIC" in source,
         "note": SYNTHETIC_NOTE if "SYNTHETIC" in source else None,
-        "method": f"{table.method}; a0 {table.a0_rule}; {table.ci_method} interval",
+        "method": f"{table.method}; a0: {A0_NAMES.get(table.a0_rule, table.a0_rule)}; "
+        f"{table.ci_method}",
+        "rebuilt_from": list(made_of) if rebuilt else None,
         "table": rows,
     }
 

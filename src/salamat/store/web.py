@@ -18,6 +18,7 @@ __all__ = [
     "indicators_with_values",
     "orgunit_frame",
     "record_coverage",
+    "record_region_years",
     "regional_series",
     "series_json",
 ]
@@ -116,6 +117,17 @@ def record_coverage(store: Store) -> tuple[list[int], list[str]]:
         ).fetchall()
     ]
     return years, regions
+
+
+def record_region_years(store: Store) -> list[tuple[str, int]]:
+    """Each (region, year) with both unit-record deaths and population."""
+    return [
+        (str(r[0]), int(r[1]))
+        for r in store.con.execute(
+            "SELECT DISTINCT d.region, d.year FROM deaths d JOIN population p "
+            "ON p.year = d.year AND p.region = d.region ORDER BY 1, 2"
+        ).fetchall()
+    ]
 
 
 def indicators_with_values(

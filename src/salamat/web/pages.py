@@ -533,15 +533,38 @@ def lifetable_page(
 ) -> Response:
     lang = _lang(request)
     _ = translator(lang)
-    years, regions = svc.record_years(store)
-    if not years:
+    coverage = svc.lifetable_coverage(store)
+    if not coverage:
         raise svc.NotFoundError(
             "the store has no unit-record deaths and population: run `salamat demo` or import them"
+        )
+    units = svc.units(store)
+    notes: list[str] = []
+    if area not in coverage:
+        # an area the records cannot answer: say so, and show the country instead
+        known = units.get(area)
+        notes.append(
+            _("%(area)s: no unit-record deaths and population; showing %(home)s instead.")
+            % {
+                "area": known.name(lang) if known else area,
+                "home": _unit_name(units, HOME_AREA, lang),
+            }
+        )
+        area = HOME_AREA if HOME_AREA in coverage else sorted(coverage)[0]
+    years = sorted(coverage[area])
+    if year is not None and year not in years:
+        notes.append(
+            _("%(area)s: no life table for %(year)s (records: %(span)s); showing %(shown)s.")
+            % {
+                "area": _unit_name(units, area, lang),
+                "year": year,
+                "span": svc.year_spans(years),
+                "shown": years[-1],
+            }
         )
     year = year if year in years else years[-1]
     start = start if start in years else years[0]
     end = end if end in years else years[-1]
-    units = svc.units(store)
     table = _memo(request).get(
         ("lifetable", area, year, sex, 0.95), lambda: svc.life_table_for(store, area, year, sex)
     )
@@ -549,11 +572,19 @@ def lifetable_page(
         {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
         for r in table["table"].to_dict(orient="records")
     ]
+    rebuilt = None
+    if table.get("rebuilt_from"):
+        rebuilt = _("%(area)s ended before %(year)s: this table sums its successors %(parts)s.") % {
+            "area": _unit_name(units, area, lang),
+            "year": year,
+            "parts": ", ".join(_unit_name(units, c, lang) for c in table["rebuilt_from"]),
+        }
     decomposition = None
     dec_spec = None
+    by_cause: list[tuple[str, float]] = []
     if start != end:
         decomposition = _memo(request).get(
-            ("decomposition-page", area, start, end, sex),
+            ("decomposition", area, start, end, sex, "cause"),
             lambda: svc.decomposition(store, area, start, end, sex=sex, by="cause"),
         )
         words = _cause_words(_)
@@ -576,11 +607,27 @@ def lifetable_page(
                 "Contribution of each age group and cause to the change in life expectancy"
             ),
         )
-        by_cause = decomposition["table"][[c for c, _n in causes]].sum()
-        decomposition["by_cause"] = [(words.get(c, c), float(by_cause[c])) for c, _n in causes]
+        sums = decomposition["table"][[c for c, _n in causes]].sum()
+        by_cause = [(words.get(c, c), float(sums[c])) for c, _n in causes]
+    elif len(years) < 2:
+        notes.append(
+            _("%(area)s has unit records for one year only: no change to decompose.")
+            % {"area": _unit_name(units, area, lang)}
+        )
+
+    def label(code: str) -> str:
+        return f"{_unit_name(units, code, lang)} ({svc.year_spans(sorted(coverage[code]))})"
+
     area_options = [
-        (HOME_AREA, _unit_name(units, HOME_AREA, lang)),
-        *sorted(((r, _unit_name(units, r, lang)) for r in regions), key=lambda x: x[1]),
+        (HOME_AREA, label(HOME_AREA)),
+        *sorted(
+            (
+                (code, label(code))
+                for code in coverage
+                if code != HOME_AREA and code in units and units[code].parent == HOME_AREA
+            ),
+            key=lambda x: x[1],
+        ),
     ]
     return _render(
         request,
@@ -597,7 +644,10 @@ def lifetable_page(
         end=end,
         table=table,
         rows=rows,
+        notes=notes,
+        rebuilt=rebuilt,
         lt_spec=charts.lifetable_chart(rows, _=_, description=_("Life expectancy at each age")),
         decomposition=decomposition,
+        by_cause=by_cause,
         dec_spec=dec_spec,
     )

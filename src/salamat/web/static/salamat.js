@@ -42,6 +42,13 @@
     form.addEventListener("pointerdown", function () { keyboard = false; });
     form.addEventListener("change", function (event) {
       if (keyboard || event.target.type === "range") { return; }
+      if (event.target.name === "area") {
+        // another area has other years: let the server choose its own defaults
+        ["year", "from", "to"].forEach(function (name) {
+          var el = form.elements.namedItem(name);
+          if (el && el.tagName === "SELECT") { el.disabled = true; }
+        });
+      }
       form.requestSubmit();
     });
   }
