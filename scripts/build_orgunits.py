@@ -4,7 +4,14 @@ Inputs (in the developers' shared data folder, ../shared/data from the project r
   geo/kaz_adm1_crosswalk.csv          Kazakhstan's 20 units after 2022: ISO 3166-2, UN P-code, en/kk/ru names
   series/who_gho/NCDMORT3070_GHO_export_2024-12-18_all_countries.csv.gz
                                       WHO region (ParentLocationCode) of each country with an estimate
-and pycountry (ISO 3166-1, with its Kazakh and Russian translations from Debian iso-codes).
+  series/un_wpp/wpp2024_UNlocations.txt
+                                      UN WPP 2024 locations: M49 geographic regions and sub-regions,
+                                      SDG regions, World Bank income groups, LDC/LLDC/SIDS, with members
+and pycountry (ISO 3166-1 with its Kazakh and Russian translations from Debian iso-codes; ISO
+3166-2 subdivisions of every country, with their types and parents).
+
+Kazakhstan's hand-kept units (validity dates, the 2018 and 2022 reforms) win over pycountry's
+KZ subdivisions: pycountry's names of them are kept in the name table only.
 
 Usage: python scripts/build_orgunits.py [SHARED_DATA_DIR]
 """
@@ -14,6 +21,7 @@ from __future__ import annotations
 import csv
 import gettext
 import gzip
+import re
 import sys
 from pathlib import Path
 
@@ -179,6 +187,205 @@ KZ_OPENSDG = {
 }
 KZ_NEW_2017 = {"KZ-61", "KZ-79"}
 KZ_NEW_2022 = {"KZ-63", "KZ-10", "KZ-19", "KZ-33", "KZ-35", "KZ-62"}
+
+
+# Spellings of countries used by the UN, the World Bank, WHO and Our World in Data (and common
+# English, Russian and Kazakh forms) that are none of the ISO 3166 names pycountry gives.
+NAMES_EXTRA: dict[str, list[str]] = {
+    "TUR": ["Turkey", "Turkiye", "Турция", "Түркия", "Туркия"],
+    "KGZ": ["Kyrgyz Republic", "Kirghizia", "Киргизия", "Кыргызская Республика"],
+    "RUS": ["Russia", "Российская Федерация", "Россия", "Ресей", "Ресей Федерациясы"],
+    "KAZ": ["Republic of Kazakhstan", "Республика Казахстан", "Қазақстан Республикасы"],
+    "UZB": ["Республика Узбекистан"],
+    "VNM": ["Vietnam", "Viet Nam"],
+    "IRN": ["Iran (Islamic Republic of)", "Iran, Islamic Rep.", "Iran"],
+    "KOR": ["Korea, Rep.", "South Korea", "Republic of Korea", "Korea"],
+    "PRK": [
+        "Korea, Dem. People's Rep.",
+        "North Korea",
+        "Democratic People's Republic of Korea",
+        "Dem. People's Republic of Korea",
+    ],
+    "EGY": ["Egypt, Arab Rep."],
+    "GMB": ["Gambia, The", "The Gambia"],
+    "BHS": ["Bahamas, The", "The Bahamas"],
+    "YEM": ["Yemen, Rep."],
+    "VEN": ["Venezuela, RB", "Venezuela (Bolivarian Republic of)", "Venezuela"],
+    "BOL": ["Bolivia (Plurinational State of)", "Bolivia"],
+    "TZA": ["Tanzania", "United Republic of Tanzania"],
+    "COD": [
+        "Congo, Dem. Rep.",
+        "Democratic Republic of the Congo",
+        "Democratic Republic of Congo",
+        "DR Congo",
+    ],
+    "COG": ["Congo, Rep.", "Republic of the Congo", "Congo"],
+    "LAO": ["Lao PDR", "Laos", "Lao People's Democratic Republic"],
+    "FSM": ["Micronesia, Fed. Sts.", "Micronesia (country)", "Micronesia (Federated States of)"],
+    "SVK": ["Slovak Republic"],
+    "CZE": ["Czech Republic", "Czechia"],
+    "SYR": ["Syria", "Syrian Arab Republic"],
+    "MDA": ["Moldova", "Republic of Moldova", "Moldova, Rep."],
+    "LCA": ["St. Lucia"],
+    "KNA": ["St. Kitts and Nevis"],
+    "VCT": ["St. Vincent and the Grenadines"],
+    "MAF": ["St. Martin (French part)", "Saint Martin (French part)"],
+    "SXM": ["Sint Maarten (Dutch part)"],
+    "HKG": ["Hong Kong SAR, China", "China, Hong Kong SAR", "Hong Kong"],
+    "MAC": ["Macao SAR, China", "China, Macao SAR", "Macao", "Macau"],
+    "TWN": ["Taiwan", "China, Taiwan Province of China"],
+    "PSE": ["West Bank and Gaza", "Palestine", "occupied Palestinian territory"],
+    "CPV": ["Cape Verde", "Cabo Verde"],
+    "CIV": ["Cote d'Ivoire", "Ivory Coast"],
+    "SWZ": ["Swaziland", "Eswatini"],
+    "MKD": ["Macedonia", "North Macedonia", "Republic of North Macedonia"],
+    "TLS": ["East Timor", "Timor-Leste"],
+    "BRN": ["Brunei", "Brunei Darussalam"],
+    "CUW": ["Curacao"],
+    "USA": ["United States", "United States of America", "USA", "US"],
+    "GBR": [
+        "United Kingdom",
+        "United Kingdom of Great Britain and Northern Ireland",
+        "UK",
+        "Great Britain",
+    ],
+    "NLD": ["Netherlands (Kingdom of the)", "Netherlands"],
+    "MMR": ["Burma", "Myanmar"],
+    "VIR": ["Virgin Islands (U.S.)", "United States Virgin Islands", "US Virgin Islands"],
+    "VGB": ["British Virgin Islands"],
+    "FRO": ["Faeroe Islands", "Faroe Islands"],
+    "FLK": ["Falkland Islands", "Falkland Islands (Malvinas)"],
+    "VAT": ["Vatican", "Holy See"],
+    "REU": ["Reunion"],
+    "BES": ["Bonaire Sint Eustatius and Saba", "Caribbean Netherlands"],
+    "STP": ["Sao Tome and Principe"],
+    "XKX": ["Kosovo", "Kosovo (under UNSC res. 1244)", "Косово"],
+    "WORLD": ["World", "Мир", "Әлем"],
+}
+# Our codes of the groups read from UN WPP 2024's locations file (its LocID -> code), with the
+# codes other publishers use for them (aliases) and names in Kazakh and Russian.
+UN_GROUPS: dict[str, tuple[str, str, list[str], str, str]] = {
+    # LocID: (code, kind-of-grouping, aliases, name_kk, name_ru)
+    "1503": (
+        "HIC",
+        "wb_income",
+        ["WB_HI", "HI"],
+        "Табысы жоғары елдер",
+        "Страны с высоким уровнем дохода",
+    ),
+    "1502": (
+        "UMC",
+        "wb_income",
+        ["WB_UMI", "UMI"],
+        "Табысы орташадан жоғары елдер",
+        "Страны с доходом выше среднего",
+    ),
+    "1501": (
+        "LMC",
+        "wb_income",
+        ["WB_LMI", "LMI"],
+        "Табысы орташадан төмен елдер",
+        "Страны с доходом ниже среднего",
+    ),
+    "1500": (
+        "LIC",
+        "wb_income",
+        ["WB_LI", "LI"],
+        "Табысы төмен елдер",
+        "Страны с низким уровнем дохода",
+    ),
+    "1517": (
+        "MIC",
+        "wb_income",
+        ["WB_MI"],
+        "Табысы орташа елдер",
+        "Страны со средним уровнем дохода",
+    ),
+    "1859": (
+        "LMY",
+        "wb_income",
+        ["WB_LMY"],
+        "Табысы төмен және орташа елдер",
+        "Страны с низким и средним уровнем дохода",
+    ),
+    "1834": ("SDG-SSA", "sdg_region", ["UNSDG_SUBSAHARANAFRICA"], "", ""),
+    "1833": ("SDG-NAWA", "sdg_region", ["UNSDG_NORTHERNAFRICAWESTERNASIA"], "", ""),
+    "1831": ("SDG-CSA", "sdg_region", ["UNSDG_CENTRALSOUTHERNASIA"], "", ""),
+    "1832": ("SDG-ESEA", "sdg_region", ["UNSDG_EASTERNSOUTHEASTERNASIA"], "", ""),
+    "1830": ("SDG-LAC", "sdg_region", ["UNSDG_LATINAMERICACARIBBEAN"], "", ""),
+    "1835": ("SDG-OCE", "sdg_region", ["UNSDG_OCEANIAEXAUSNZ"], "", ""),
+    "1836": ("SDG-ANZ", "sdg_region", ["UNSDG_AUSTRALIANEWZEALAND"], "", ""),
+    "1829": ("SDG-ENA", "sdg_region", ["UNSDG_EUROPENORTHERNAMERICA"], "", ""),
+    "941": ("LDC", "un_group", ["UNSDG_LDC"], "", ""),
+    "1636": ("LLDC", "un_group", ["UNSDG_LLDC"], "", ""),
+    "1637": ("SIDS", "un_group", ["UNSDG_SIDS"], "", ""),
+}
+# UN M49 codes of WPP's geographic regions and sub-regions (WPP uses its own LocIDs for the
+# continents; the sub-region LocIDs are the M49 codes), with aliases used by UNICEF's SDG list.
+WPP_TO_M49 = {
+    # continents and the two parts of the Americas
+    "903": "002", "935": "142", "908": "150", "904": "419", "905": "021", "909": "009",
+    # sub-regions
+    "910": "014", "911": "017", "912": "015", "913": "018", "914": "011",
+    "5500": "143", "906": "030", "5501": "034", "920": "035", "922": "145",
+    "923": "151", "924": "154", "925": "039", "926": "155",
+    "915": "029", "916": "013", "931": "005",
+    "927": "053", "928": "054", "954": "057", "957": "061",
+}  # fmt: skip
+M49_ALIASES = {
+    "143": ["UNSDG_CENTRALASIA"],
+    "034": ["UNSDG_SOUTHERNASIA"],
+    "030": ["UNSDG_EASTERNASIA"],
+    "035": ["UNSDG_SOUTHEASTERNASIA"],
+    "145": ["UNSDG_WESTERNASIA"],
+    "015": ["UNSDG_NORTHERNAFRICA"],
+    "021": ["UNSDG_NORTHERNAMERICA"],
+    "150": ["UNSDG_EUROPE"],
+}
+# UNICEF's regions (codes of its SDMX codelist CL_UNICEF_REGIONS as used in CME files); their
+# member lists are not bundled (UNICEF publishes them per report), so they are groups without
+# members: an aggregate lands on its unit, and nothing is summed into it.
+UNICEF_REGIONS = {
+    "UNICEF_EAP": "East Asia and Pacific (UNICEF)",
+    "UNICEF_ECA": "Europe and Central Asia (UNICEF)",
+    "UNICEF_EECA": "Eastern Europe and Central Asia (UNICEF)",
+    "UNICEF_WE": "Western Europe (UNICEF)",
+    "UNICEF_LAC": "Latin America and the Caribbean (UNICEF)",
+    "UNICEF_MENA": "Middle East and North Africa (UNICEF)",
+    "UNICEF_NA": "North America (UNICEF)",
+    "UNICEF_SA": "South Asia (UNICEF)",
+    "UNICEF_SSA": "Sub-Saharan Africa (UNICEF)",
+    "UNICEF_ESA": "Eastern and Southern Africa (UNICEF)",
+    "UNICEF_WCA": "West and Central Africa (UNICEF)",
+}
+WHO_ALIASES = {
+    "AFR": ["WHO_AFRO", "AFRO"],
+    "AMR": ["WHO_AMRO", "AMRO", "PAHO"],
+    "SEAR": ["WHO_SEARO", "SEARO"],
+    "EUR": ["WHO_EURO", "EURO"],
+    "EMR": ["WHO_EMRO", "EMRO"],
+    "WPR": ["WHO_WPRO", "WPRO"],
+}
+# Non-ISO countries: Kosovo (XKX, the code the World Bank, UNICEF and the EU use).
+XKX = {
+    "code": "XKX",
+    "name_en": "Kosovo",
+    "name_kk": "Косово",
+    "name_ru": "Косово",
+    "aliases": ["XK", "KSV"],
+    "note": "Not in ISO 3166; XKX/XK are the user-assigned codes used by the World Bank, UNICEF and "
+    "the EU. All references to Kosovo are in the context of UN Security Council resolution 1244.",
+}
+
+
+# Subdivision types (pycountry's, from ISO 3166-2) that are cities or districts; others regions.
+def subdivision_kind(kind: str) -> str:
+    t = kind.lower()
+    if "city" in t or t in ("town", "capital", "capital district"):
+        return "city"
+    if "district" in t or t in ("rayon", "raion"):
+        return "district"
+    return "region"
 
 
 def who_regions() -> dict[str, str]:
@@ -349,6 +556,9 @@ def main() -> None:
             }
         )
 
+    names: list[dict[str, str]] = []
+    world_places(units, aliases, groups, names, ru, kk)
+
     def write(name: str, rows: list[dict[str, str]]) -> None:
         with open(OUT / name, "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
@@ -359,10 +569,186 @@ def main() -> None:
     write("aliases.csv", aliases)
     write("groups.csv", groups)
     write("successors.csv", successors)
+    write("names.csv", names)
     print(
         f"{len(units)} units, {len(aliases)} aliases, {len(groups)} memberships, "
-        f"{len(successors)} successions -> {OUT}"
+        f"{len(successors)} successions, {len(names)} names -> {OUT}"
     )
+
+
+def world_places(
+    units: list[dict[str, str]],
+    aliases: list[dict[str, str]],
+    groups: list[dict[str, str]],
+    names: list[dict[str, str]],
+    ru: gettext.NullTranslations,
+    kk: gettext.NullTranslations,
+) -> None:
+    """Kosovo, the UN and World Bank groupings with members, UNICEF regions, every ISO 3166-2
+    subdivision (but Kazakhstan's, hand-kept) and the name table."""
+    by_code = {u["code"]: u for u in units}
+    taken = set(by_code) | {a["alias"] for a in aliases}
+
+    def unit(**kw: str) -> None:
+        row = {f: kw.get(f, "") for f in FIELDS}
+        units.append(row)
+        by_code[row["code"]] = row
+        taken.add(row["code"])
+
+    def alias(a: str, code: str, note: str) -> None:
+        if a not in taken:
+            aliases.append({"alias": a, "code": code, "note": note})
+            taken.add(a)
+
+    def name(n: str, code: str, lang: str, note: str) -> None:
+        names.append({"name": n, "code": code, "lang": lang, "note": note})
+
+    # Kosovo
+    unit(code=XKX["code"], parent="WORLD", level="2", kind="country", name_en=XKX["name_en"],
+         name_kk=XKX["name_kk"], name_ru=XKX["name_ru"], note=XKX["note"])  # fmt: skip
+    for a in XKX["aliases"]:
+        alias(a, "XKX", "Kosovo (World Bank, EU, IMF)")
+    for region, extra in WHO_ALIASES.items():
+        for a in extra:
+            alias(a, f"WHO-{region}", "WHO region code (UNICEF, WHO regional offices)")
+
+    # UN WPP 2024 locations: countries' groupings
+    with open(SHARED / "series/un_wpp/wpp2024_UNlocations.txt", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    numeric = {c.numeric.lstrip("0"): c.alpha_3 for c in pycountry.countries}
+    numeric["412"] = "XKX"
+    loc_name = {r["country_code"]: r["name"] for r in rows}
+    wpp_note = "members as in UN WPP 2024 (UNlocations)"
+    for loc, (code, what, extra, name_kk, name_ru) in UN_GROUPS.items():
+        label = {"wb_income": "World Bank income group", "sdg_region": "UN SDG region",
+                 "un_group": "UN group"}[what]  # fmt: skip
+        unit(code=code, parent="WORLD", level="1", kind="group", name_en=loc_name[loc],
+             name_kk=name_kk, name_ru=name_ru,
+             note=f"{label}; {wpp_note}, LocID {loc}" + (
+                 "; the World Bank's classification of the WPP 2024 vintage"
+                 if what == "wb_income" else ""))  # fmt: skip
+        for a in extra:
+            alias(a, code, f"{label} code")
+        alias(loc, code, "UN WPP LocID")
+    m49_name = {}
+    for r in rows:
+        if r["country_code"] in WPP_TO_M49:
+            m49_name[WPP_TO_M49[r["country_code"]]] = r["name"]
+    m49_name["019"] = "Americas"
+    continents = {"002", "142", "150", "009", "019"}
+    for m49, label in sorted(m49_name.items()):
+        parent = "WORLD"
+        level = "1"
+        if m49 not in continents:
+            parent, level = "M49-019" if m49 in ("419", "021") else "", "2"
+        unit(code=f"M49-{m49}", parent=parent, level=level, kind="group", name_en=label,
+             note=f"UN M49 geographic region {m49}; {wpp_note}")  # fmt: skip
+        alias(f"UN{m49}", f"M49-{m49}", "UN M49 code")
+        for a in M49_ALIASES.get(m49, []):
+            alias(a, f"M49-{m49}", "UN SDG (M49) region code (UNICEF)")
+    members: dict[str, set[str]] = {}
+    for r in rows:
+        if r["location_type"] != "4":
+            continue
+        iso3 = numeric.get(r["country_code"])
+        if iso3 is None:
+            continue  # Channel Islands (830): not an ISO country
+        for col, v in r.items():
+            if col.startswith("agcode_") and v not in ("-1", ""):
+                loc = col.removeprefix("agcode_").removesuffix("000")
+                if loc in UN_GROUPS:
+                    members.setdefault(UN_GROUPS[loc][0], set()).add(iso3)
+        sub = WPP_TO_M49.get(r["reg_code"])
+        cont = WPP_TO_M49.get(r["area_code"])
+        for m49 in (sub, cont):
+            if m49:
+                members.setdefault(f"M49-{m49}", set()).add(iso3)
+        if cont in ("419", "021"):
+            members.setdefault("M49-019", set()).add(iso3)
+        if iso3 in by_code and r["name"] != by_code[iso3]["name_en"]:
+            name(r["name"], iso3, "en", "UN WPP 2024 location name")
+    # sub-regions take their continent as parent
+    for r in rows:
+        sub, cont = WPP_TO_M49.get(r["reg_code"]), WPP_TO_M49.get(r["area_code"])
+        if sub and cont and by_code[f"M49-{sub}"]["parent"] == "":
+            by_code[f"M49-{sub}"]["parent"] = f"M49-{cont}"
+            by_code[f"M49-{sub}"]["level"] = "2"
+    for u in units:
+        if u["code"].startswith("M49-") and u["parent"] == "":
+            u["parent"], u["level"] = "WORLD", "1"
+    for u in units:  # parents before children in the table: one pass sets the levels
+        if u["code"].startswith("M49-"):
+            u["level"] = str(int(by_code[u["parent"]]["level"]) + 1)
+    for group, codes in sorted(members.items()):
+        for c in sorted(codes):
+            groups.append({"group": group, "member": c, "role": "member"})
+    for code, label in UNICEF_REGIONS.items():
+        unit(code=code, parent="WORLD", level="1", kind="group", name_en=label,
+             note="UNICEF region (code of UNICEF's SDMX codelist); members not bundled")  # fmt: skip
+    for group_name, code in (
+        ("High income", "HIC"), ("Upper middle income", "UMC"), ("Lower middle income", "LMC"),
+        ("Low income", "LIC"), ("Middle income", "MIC"), ("Low & middle income", "LMY"),
+        ("High-income countries", "HIC"), ("Upper-middle-income countries", "UMC"),
+        ("Lower-middle-income countries", "LMC"), ("Low-income countries", "LIC"),
+        ("Middle-income countries", "MIC"), ("Low- and middle-income countries", "LMY"),
+        ("Least developed countries", "LDC"),
+    ):  # fmt: skip
+        name(group_name, code, "en", "World Bank / OWID / UN spelling")
+
+    # ISO 3166-2 subdivisions
+    ru2 = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["ru"], fallback=True)
+    kk2 = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["kk"], fallback=True)
+    subs = {s.code: s for s in pycountry.subdivisions}
+
+    def depth(code: str) -> int:
+        parent = subs[code].parent_code
+        return 3 if not parent or parent not in subs else depth(parent) + 1
+
+    bracket = re.compile(r"^(.*?)\s*\[(.*?)\]$")
+    for code in sorted(subs):
+        s = subs[code]
+        country = pycountry.countries.get(alpha_2=s.country_code)
+        if country is None:
+            continue
+        m = bracket.match(s.name)
+        main = m[1].strip() if m else s.name
+        alt = re.sub(r"\s+[A-Z]{2}-[A-Z0-9]+$", "", m[2]).strip() if m else ""
+        if code.startswith("KZ-"):
+            if code in by_code:  # hand-kept: pycountry's name goes to the name table only
+                name(main, code, "", "ISO 3166-2 name (pycountry)")
+            continue
+        parent = s.parent_code if s.parent_code in subs else country.alpha_3
+        kkn, run = kk2.gettext(s.name), ru2.gettext(s.name)
+        unit(code=code, parent=parent, level=str(depth(code)), kind=subdivision_kind(s.type),
+             name_en=main, name_kk=kkn if kkn != s.name else "", name_ru=run if run != s.name else "",
+             note=f"ISO 3166-2 {s.type}")  # fmt: skip
+        if alt:
+            name(alt, code, "", "ISO 3166-2 name in another language")
+        alias(code.replace("-", ""), code, "ISO 3166-2 code without the dash")
+
+    # country names: ISO official and common names, and the spellings of other publishers
+    for c in pycountry.countries:
+        own = by_code[c.alpha_3]["name_en"]
+        for n in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
+            if n and n != own:
+                name(n, c.alpha_3, "en", "ISO 3166-1 name (pycountry)")
+        official = getattr(c, "official_name", None)
+        if official:
+            for lang, tr in (("ru", ru), ("kk", kk)):
+                t = tr.gettext(official)
+                if t != official:
+                    name(t, c.alpha_3, lang, "ISO 3166-1 official name (iso-codes)")
+    for code, spellings in NAMES_EXTRA.items():
+        for n in spellings:
+            name(n, code, "", "UN, World Bank, WHO or OWID spelling")
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for row in names:
+        key = (row["name"], row["code"])
+        if key not in seen and row["code"] in by_code:
+            seen.add(key)
+            unique.append(row)
+    names[:] = unique
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ BAD_ROWS = [
     ("le0,KZ-19,2015,70,,,,,,S", "area", "falls before the validity of KZ-19"),
     ("le0,KAZ,202413,70,,,,,,S", "period", "month 13"),
     ("le0,KAZ,2020,seventy,,,,,,S", "value", "expected a finite number"),
-    ("le0,KAZ,2020,,,,,,,S", "value", "a value is required"),
+    ("le0,,2020,70.1,,,,,,S", "area", "names no area"),
     ("le0,KAZ,2020,70,x,,,,,S", "sex", "expected female, male or total"),
     ("le0,KAZ,2020,70,,thirty,,,,S", "age", "expected an age band"),
     ("le0,KAZ,2020,70,,,71,,,S", "lower", "lower bound is above the value"),

@@ -38,7 +38,7 @@ def filled(store: Store, tmp_path: Path) -> Store:
     gho = INTEROP / "who_gho" / "NCDMORT3070_GHO_export_2024-12-18_OTS.csv"
     assert services.run_import(store, "gho", [gho]).ok
     one = INTEROP / "opensdg_kazstat_goal3" / "data" / "indicator_3-3-2.csv"
-    assert services.run_import(store, "opensdg", [one]).ok
+    assert services.run_import(store, "opensdg", [one], area="KAZ").ok
     return store
 
 

@@ -132,7 +132,7 @@ def test_broken_copies(store: Store, tmp_path: Path) -> None:
     bad = [
         header,
         first,  # row 2: fine
-        first.replace(",AZE,", ",XKX,"),  # row 3: unknown country
+        first.replace(",AZE,", ",QQQ,"),  # row 3: unknown country
         second.replace(",32.7,27.0,38.5,", ",,27.0,38.5,"),  # row 4: no numeric, text Value
         first,  # row 5: a duplicate of row 2
     ]

@@ -35,7 +35,9 @@ def one(store: Store, where: str) -> list[tuple[object, ...]]:
 
 @pytest.fixture
 def imported(store: Store, tmp_path: Path) -> Store:
-    s = services.run_import(store, "opensdg", [REPO], mapping=write_map(tmp_path, LEAVE_OUT))
+    s = services.run_import(
+        store, "opensdg", [REPO], mapping=write_map(tmp_path, LEAVE_OUT), area="KAZ"
+    )
     assert (s.status, s.created, s.rejected) == ("SUCCESS", 11404, 0)
     assert any("7 file(s) without data" in n for n in s.notes)
     assert any("indicator_3-1-1.csv: 6 row(s) not imported" in n for n in s.notes)
@@ -98,7 +100,7 @@ def test_disaggregations_units_and_definitional_age(imported: Store) -> None:
 
 def test_without_a_map_every_gap_is_a_problem_and_nothing_is_written(store: Store) -> None:
     before = table_snapshot(store)
-    s = services.run_import(store, "opensdg", [REPO])
+    s = services.run_import(store, "opensdg", [REPO], area="KAZ")
     assert s.status == "ERROR"
     msgs = {p.message for p in s.problems}
     assert (
@@ -119,7 +121,7 @@ def test_without_a_map_every_gap_is_a_problem_and_nothing_is_written(store: Stor
 
 def test_a_single_file_and_broken_copies(store: Store, tmp_path: Path) -> None:
     one_file = REPO / "data" / "indicator_3-4-1.csv"
-    s = services.run_import(store, "opensdg", [one_file])
+    s = services.run_import(store, "opensdg", [one_file], area="KAZ")
     assert (s.status, s.created) == ("SUCCESS", 42)
     before = table_snapshot(store)
     lines = (REPO / "data" / "indicator_3-2-1.csv").read_text().splitlines()
@@ -137,7 +139,7 @@ def test_a_single_file_and_broken_copies(store: Store, tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "indicator_3-2-1.csv").write_text("\n".join(broken) + "\n")
-    s = services.run_import(store, "opensdg", [tmp_path])
+    s = services.run_import(store, "opensdg", [tmp_path], area="KAZ")
     got = {(p.row, p.field) for p in s.problems}
     assert got == {(3, "area"), (4, "value"), (5, "value"), (6, "unit")}
     assert "map it with --map (area,KZXXX,<code>)" in s.problems[0].message

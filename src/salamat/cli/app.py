@@ -107,20 +107,19 @@ def main_callback(
 
 
 def print_summary(summary: ImportSummary, console: Console = out) -> None:
-    colour = {"SUCCESS": "green", "DRY_RUN": "yellow", "ERROR": "red"}[summary.status]
+    colour = {"SUCCESS": "green", "WARNING": "yellow", "DRY_RUN": "yellow", "ERROR": "red"}[
+        summary.status
+    ]
     console.print(f"[bold]Import summary[/] ({summary.kind}): [bold {colour}]{summary.status}[/]")
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for col in ("created", "updated", "unchanged", "rejected", "total"):
+    columns = ("created", "updated", "unchanged", "rejected", "total", "skipped_missing")
+    for col in columns:
         table.add_column(col, justify="right")
-    table.add_row(
-        *(
-            str(getattr(summary, c))
-            for c in ("created", "updated", "unchanged", "rejected", "total")
-        )
-    )
+    table.add_row(*(str(getattr(summary, c)) for c in columns))
     console.print(table)
     if summary.reasons:
-        console.print(f"[bold]Rejected[/]: {summary.problem_count} problem(s) by reason:")
+        word = "Skipped" if summary.status == "WARNING" else "Rejected"
+        console.print(f"[bold]{word}[/]: {summary.problem_count} problem(s) by reason:")
         for reason, n in summary.reasons.most_common():
             console.print(f"  {n:>8}  {escape(reason)}")
     if summary.problems:
@@ -166,6 +165,28 @@ def import_cmd(
         Path | None, typer.Option("--problems-out", help="Write every kept problem to this CSV.")
     ] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="Summary as a table or JSON.")] = Fmt.table,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            help="Org unit of rows that name no area (without it such rows are rejected).",
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the valid rows and list every skipped row (status WARNING).",
+        ),
+    ] = False,
+    new_areas: Annotated[
+        str | None,
+        typer.Option(
+            "--new-areas",
+            metavar="PARENT",
+            help="Create units the file names but Salamat lacks, under PARENT.",
+        ),
+    ] = None,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
     with errors():
@@ -181,6 +202,9 @@ def import_cmd(
                 new_indicators=new_indicators,
                 progress=tick,
                 metadata=metadata,
+                area=area,
+                skip_invalid=skip_invalid,
+                new_areas=new_areas,
             )
         if fmt == Fmt.json:
             out.print_json(json.dumps(summary.as_dict(), default=str))

@@ -32,4 +32,6 @@ def opensdg_demo(store: Store, *, progress: Progress | None = None) -> ImportSum
     folder = resources.files("salamat") / "data" / "demo" / "opensdg_kazstat_goal3"
     with resources.as_file(folder) as path:
         files = [path / "data" / f"indicator_{s}.csv" for s in DEMO_SERIES]
-        return import_observations(store, "opensdg", files, mapping=DEMO_MAPPING, progress=progress)
+        return import_observations(
+            store, "opensdg", files, mapping=DEMO_MAPPING, progress=progress, area="KAZ"
+        )

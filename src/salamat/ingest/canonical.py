@@ -22,7 +22,16 @@ from salamat.methods.periods import parse_period
 from salamat.methods.units import UnitError, conversion, convert
 from salamat.store.reference import Catalog
 
-__all__ = ["COLUMNS", "OPTIONAL", "REQUIRED", "Validated", "canonical_age", "validate"]
+__all__ = [
+    "COLUMNS",
+    "MISSING_MARKERS",
+    "OPTIONAL",
+    "REQUIRED",
+    "Validated",
+    "canonical_age",
+    "missing_value",
+    "validate",
+]
 
 REQUIRED = ("indicator", "area", "period", "value")
 OPTIONAL = (
@@ -58,6 +67,9 @@ SEX_CODES = {
 # Units of indicators that count things: a negative value is an error.
 COUNT_UNITS = frozenset({"persons", "deaths", "births", "organisations", "cases", "facilities"})
 RESIDENCE_CODES = {"total": "total", "urban": "urban", "rural": "rural", "_t": "total"}
+# How publishers write "no value" (compared in lower case, after trimming): pandas and R (NaN,
+# NA), Eurostat (:), the UN and World Bank (..), many national tables (-), and an empty cell.
+MISSING_MARKERS = frozenset({"", "nan", "na", ":", "..", "-"})
 
 
 @dataclass
@@ -67,6 +79,7 @@ class Validated:
     frame: pd.DataFrame
     problems: list[Problem]
     rows_with_problems: int
+    skipped_missing: int = 0
 
 
 def canonical_age(text: str) -> str | None:
@@ -89,6 +102,12 @@ def canonical_age(text: str) -> str | None:
     return None
 
 
+def missing_value(values: pd.Series) -> pd.Series:
+    """True where a value cell holds a missing-value marker (:data:`MISSING_MARKERS`)."""
+    text = values.astype("string").fillna("").str.strip().str.lower()
+    return text.isin(list(MISSING_MARKERS)).astype(bool)
+
+
 def _blank(s: pd.Series) -> pd.Series:
     return s.isna() | (s.astype("string").str.strip() == "")
 
@@ -102,13 +121,19 @@ def validate(
     org-unit code or declared alias, valid for the whole period (so a region's series never
     runs across a border change); period a valid id; sex, age, cause and residence canonical;
     value, lower and upper numbers with lower <= value <= upper; unit that of the indicator;
-    a source for every row; no key twice.
+    a source for every row; no key twice. A row whose value is a missing-value marker
+    (``NaN``, ``NA``, ``:``, ``..``, ``-``, an empty cell) is not a value: it is skipped and
+    counted (``skipped_missing``), never an error and never a zero.
     """
     df = raw.copy()
     for col in COLUMNS:
         if col not in df.columns:
             df[col] = ""
         df[col] = df[col].astype("string").fillna("").str.strip()
+    missing = missing_value(df["value"])
+    skipped_missing = int(missing.sum())
+    if skipped_missing:
+        df = df.loc[~missing].reset_index(drop=True)
     problems: list[Problem] = []
     bad = np.zeros(len(df), dtype=bool)
     files = df["_file"].astype(str).to_numpy()
@@ -132,8 +157,14 @@ def validate(
                 )
             )
 
-    for col in REQUIRED:
+    for col in ("indicator", "period", "value"):
         flag(df[col] == "", col, "a value is required")
+    flag(
+        df["area"] == "",
+        "area",
+        "the row names no area: add an area column, or give --area CODE for rows without one "
+        "(there is no default country)",
+    )
 
     # indicator
     known = df["indicator"].isin(list(catalog.data_elements))
@@ -314,7 +345,7 @@ def validate(
             "note": out["note"].replace("", None),
         }
     )
-    return Validated(frame.reset_index(drop=True), problems, int(bad.sum()))
+    return Validated(frame.reset_index(drop=True), problems, int(bad.sum()), skipped_missing)
 
 
 def _at(df: pd.DataFrame, col: str, i: int | np.integer) -> str:

@@ -16,6 +16,12 @@ smaller regions when the file also gives the regions split off in 2022 (``KZZHS`
 problem, and ``--map`` with a year-specific code (``area,KZALM@2022,-``, or for one indicator
 only ``area,3-1-1/KZALM@2022,-``) leaves it out or places it. Series without a Salamat indicator are problems too, naming the ``--map`` line
 (``indicator,3-5-1/COMPOSITE_BREAKDOWN=_L_HLTH_IMBD_ALH,<code>`` or ``-``).
+
+National rows (an empty ``REF_AREA``, or a file without that column) are the platform's country:
+the country named in the repository's configuration (``country: name:`` in ``_config.yml``,
+``config_data.yml``, ``config_site.yml`` or ``_data/site_config.yml`` of the folder given or
+its parent), else ``--area``; without either they are rejected, never given a default country.
+The source label names that platform.
 """
 
 from __future__ import annotations
@@ -113,9 +119,60 @@ def opensdg_age(code: str) -> str | None:
     return None
 
 
+_CONFIG_FILES = ("_config.yml", "config_data.yml", "config_site.yml", "_data/site_config.yml")
+_COUNTRY_NAME = re.compile(r"^country:[ \t]*\n(?:[ \t]+.*\n)*?[ \t]+name:[ \t]*(.+?)[ \t]*$", re.M)
+
+
+def platform_country_name(path: Path) -> str | None:
+    """The country named in an Open SDG repository's configuration (``country: name: ...``),
+    looked for in the folder given, its parent and grandparent (for ``data/`` or a file)."""
+    start = path if path.is_dir() else path.parent
+    for folder in (start, start.parent, start.parent.parent):
+        for name in _CONFIG_FILES:
+            config = folder / name
+            if not config.is_file():
+                continue
+            try:
+                text = config.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            m = _COUNTRY_NAME.search(text.replace("\r\n", "\n"))
+            if m:
+                return m[1].strip().strip("'\"")
+    return None
+
+
+def national_area(path: Path, ctx: ParseContext) -> tuple[str | None, str]:
+    """The org unit of the platform's national rows and how it was found."""
+    name = platform_country_name(path)
+    if name is not None:
+        from salamat.ingest.places import resolve_area_names
+
+        code = resolve_area_names(ctx.catalog, [name]).get(name)
+        if code is None:
+            raise InputError(
+                f"{path}: the platform's configuration names the country {name!r}, which "
+                "Salamat cannot place: give --area CODE"
+            )
+        return code, f"the platform's configuration ({name})"
+    if ctx.area is not None:
+        return ctx.area, "--area"
+    return None, ""
+
+
+def platform_source(country: str | None, ctx: ParseContext, path: Path) -> str:
+    """The source label: Kazakhstan's platform keeps its established label."""
+    if country == "KAZ":
+        return SOURCE
+    if country is not None and country in ctx.catalog.orgunits:
+        return f"{ctx.catalog.orgunits[country].name_en} national SDG platform (Open SDG)"
+    return f"Open SDG platform ({path.name})"
+
+
 def parse_opensdg(path: Path, ctx: ParseContext) -> Parsed:
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
+    country, _how = national_area(path, ctx)
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
     notes: list[str] = []
@@ -124,7 +181,7 @@ def parse_opensdg(path: Path, ctx: ParseContext) -> Parsed:
         if file.stat().st_size == 0:
             empty.append(file.name)
             continue
-        frame, file_problems, file_notes = _parse_file(file, ctx)
+        frame, file_problems, file_notes = _parse_file(file, ctx, country)
         if frame is None:
             empty.append(file.name)
             continue
@@ -138,11 +195,11 @@ def parse_opensdg(path: Path, ctx: ParseContext) -> Parsed:
         if frames
         else pd.DataFrame(columns=["indicator", "area", "period", "value", "_file", "_row"])
     )
-    return Parsed(out, problems, default_source=SOURCE, notes=notes)
+    return Parsed(out, problems, default_source=platform_source(country, ctx, path), notes=notes)
 
 
 def _parse_file(
-    file: Path, ctx: ParseContext
+    file: Path, ctx: ParseContext, country: str | None
 ) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
     m = _FILE.match(file.name)
     if m is None:
@@ -198,7 +255,7 @@ def _parse_file(
         if mapped is not None:
             areas[(r, y)] = mapped
         elif r == "":
-            areas[(r, y)] = "KAZ"
+            areas[(r, y)] = country
         elif r in _SPLIT_2022:
             before, after, split_off = _SPLIT_2022[r]
             if not y.isdigit() or int(y) <= 2021:
@@ -228,9 +285,20 @@ def _parse_file(
         ),
         "_a",
     )
+    national = ref == ""
+    problems += row_problems(
+        df.assign(_a=ref),
+        no_area & national,
+        "area",
+        lambda _r: (
+            "a national row (no REF_AREA), and the repository's configuration names no country: "
+            "give --area CODE (the platform's country); there is no default country"
+        ),
+        "_a",
+    )
     problems += row_problems(
         df,
-        no_area & ~old,
+        no_area & ~old & ~national,
         "area",
         lambda r: f"unknown Open SDG REF_AREA {r!r}: map it with --map (area,{r},<code>)",
         "ref_area",

@@ -22,15 +22,18 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.ingest import canonical
-from salamat.ingest.registry import ParseContext, get_parser, parser_kinds
+from salamat.ingest.registry import NewArea, ParseContext, get_parser, parser_kinds
 from salamat.ingest.summary import ImportSummary
+from salamat.ingest.tables import count_data_rows
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
 from salamat.store.observations import upsert_observations
-from salamat.store.reference import load_catalog
+from salamat.store.orgunits import add_new_areas, new_area_frame, with_new_areas
+from salamat.store.reference import Catalog, load_catalog
 
 __all__ = [
     "Progress",
+    "check_area_option",
     "file_digest",
     "hold_point",
     "import_observations",
@@ -68,6 +71,23 @@ def hold_point() -> None:
         time.sleep(120)
 
 
+def check_area_option(catalog: Catalog, area: str | None, option: str = "--area") -> str | None:
+    """The canonical code of an ``--area`` (or ``--new-areas``) value, a code, alias or name
+    (``Armenia``); an unknown or ambiguous one is an error (exit 2) naming the option, never a
+    silent default."""
+    if area is None:
+        return None
+    from salamat.ingest.places import resolve_area_names
+
+    code = resolve_area_names(catalog, [area]).get(area)
+    if code is None:
+        raise InputError(
+            f"{option} {area!r}: unknown org unit: expected a code such as KAZ, KZ-75 or WORLD "
+            "(salamat info --areas)"
+        )
+    return code
+
+
 def import_observations(
     store: Store,
     kind: str,
@@ -79,8 +99,17 @@ def import_observations(
     mapping: dict[str, dict[str, str]] | None = None,
     progress: Progress | None = None,
     metadata: Sequence[Path] = (),
+    area: str | None = None,
+    skip_invalid: bool = False,
+    new_areas: str | None = None,
 ) -> ImportSummary:
-    """Run an observation-type import (``observations``, ``wpp`` and the exchange formats)."""
+    """Run an observation-type import (``observations``, ``wpp`` and the exchange formats).
+
+    ``area`` (``--area``) is given to rows that name no area; without it such rows are rejected.
+    ``skip_invalid`` (``--skip-invalid``) writes the valid rows and lists every other row with
+    its reason (status WARNING); a file refused as a whole still refuses the import.
+    ``new_areas`` (``--new-areas PARENT``) creates, under PARENT, the units a parser proposes.
+    """
     tick = progress or (lambda _stage: None)
     parser = get_parser(kind)
     if parser is None:
@@ -91,26 +120,37 @@ def import_observations(
     t0 = time.perf_counter()
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
     catalog = load_catalog(store)
-    ctx = ParseContext(catalog=catalog, mapping=mapping or {}, metadata=list(metadata))
+    ctx = ParseContext(
+        catalog=catalog,
+        mapping=mapping or {},
+        metadata=list(metadata),
+        area=check_area_option(catalog, area),
+        new_areas=check_area_option(catalog, new_areas, "--new-areas"),
+    )
 
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
+    proposed: list[NewArea] = []
+    refused: dict[str, int] = {}  # file -> data rows of a file refused as a whole
     for path in paths:
         tick(f"reading {path.name}")
         try:
             parsed = parser(path, ctx)
         except InputError as exc:
+            refused[str(path)] = count_data_rows(path)
             problems.extend(
                 exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
             )
             continue
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError, MemoryError) as exc:
+            refused[str(path)] = count_data_rows(path)
             problems.append(
                 Problem(str(path), None, None, f"cannot be read as a {kind} file: {exc!r}")
             )
             continue
         problems.extend(parsed.problems)
         summary.notes.extend(parsed.notes)
+        proposed.extend(parsed.new_areas)
         frame = parsed.frame
         if "source" not in frame.columns:
             frame = frame.assign(source=source or parsed.default_source or "")
@@ -123,23 +163,57 @@ def import_observations(
         else pd.DataFrame(columns=[*canonical.COLUMNS, "_file", "_row"])
     )
     raw = apply_mapping(raw, ctx.mapping)
-    summary.total = len(raw) + len({(p.file, p.row) for p in problems if p.row is not None})
+    if ctx.area is not None and len(raw):
+        blank = raw["area"].isna() | (raw["area"].astype(str).str.strip() == "")
+        raw.loc[blank, "area"] = ctx.area
+    new_units = pd.DataFrame()
+    if proposed and ctx.new_areas is not None:
+        new_units = new_area_frame(catalog, ctx.new_areas, proposed)
+        catalog = with_new_areas(catalog, new_units)
+    parse_rows = {(p.file, p.row) for p in problems if p.row is not None and p.file not in refused}
+    summary.total = len(raw) + len(parse_rows) + sum(refused.values())
     checked = canonical.validate(raw, catalog, default_source=source, new_indicators=new_indicators)
+    summary.skipped_missing = checked.skipped_missing
+    if checked.skipped_missing:
+        summary.notes.append(
+            f"skipped {checked.skipped_missing} missing value(s) (NaN, NA, :, .., - or empty)"
+        )
     problems.extend(checked.problems)
+    for file, rows in refused.items():
+        summary.notes.append(
+            f"{Path(file).name}: the whole file was refused ({rows} data row(s)): see its problems"
+        )
     if problems:
-        summary.status = "ERROR"
-        summary.rejected = checked.rows_with_problems + len(
-            {(p.file, p.row) for p in problems if p.row is not None}
-            - {(p.file, p.row) for p in checked.problems}
+        summary.rejected = (
+            checked.rows_with_problems
+            + len(parse_rows - {(p.file, p.row) for p in checked.problems})
+            + sum(refused.values())
         )
         summary.add_problems(problems)
-        summary.notes.append("nothing was written: fix the problems and import again")
-        summary.seconds = time.perf_counter() - t0
-        return summary
+        if not skip_invalid or refused or checked.frame.empty:
+            summary.status = "ERROR"
+            if skip_invalid and not refused:
+                summary.notes.append("no valid row to import (--skip-invalid)")
+            summary.notes.append("nothing was written: fix the problems and import again")
+            summary.seconds = time.perf_counter() - t0
+            return summary
+        summary.status = "WARNING"
+        summary.notes.append(
+            f"--skip-invalid: {summary.rejected} row(s) skipped, each listed with its reason; "
+            "the valid rows were imported"
+        )
 
     tick("writing")
 
     def write(import_id: int) -> tuple[int, int, int]:
+        if len(new_units):
+            made = add_new_areas(store, new_units, write=not dry_run)
+            if made.created:
+                summary.notes.append(
+                    f"created {made.created} org unit(s) under {ctx.new_areas} (--new-areas): "
+                    + ", ".join(new_units["code"].head(8))
+                    + (" ..." if len(new_units) > 8 else "")
+                )
         if new_indicators:
             _create_indicators(store, checked.frame, catalog.data_elements)
         c = upsert_observations(store, checked.frame, import_id, started, write=not dry_run)
@@ -185,8 +259,8 @@ def write_once(
                 created=created,
                 updated=updated,
                 unchanged=unchanged,
-                rejected=0,
-                status="SUCCESS",
+                rejected=summary.rejected,
+                status=summary.status,
                 source=source,
             )
             hold_point()

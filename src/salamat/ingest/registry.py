@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ImportOptions",
+    "NewArea",
     "ParseContext",
     "Parsed",
     "Parser",
@@ -39,23 +40,42 @@ __all__ = [
 
 @dataclass
 class ParseContext:
-    """What a parser may need: the reference catalogue and user options: a code mapping, and
-    metadata files that describe the data files (DHIS2 metadata, SDMX structure messages)."""
+    """What a parser may need: the reference catalogue and user options: a code mapping,
+    metadata files that describe the data files (DHIS2 metadata, SDMX structure messages), the
+    area of rows that name none (``--area``, already checked to be a known org unit, else None:
+    such rows are rejected, never given a default country), and the parent under which units
+    the file names but Salamat lacks may be created (``--new-areas``)."""
 
     catalog: Catalog
     mapping: dict[str, dict[str, str]] = field(default_factory=dict)
     metadata: list[Path] = field(default_factory=list)
+    area: str | None = None
+    new_areas: str | None = None
+
+
+@dataclass(frozen=True)
+class NewArea:
+    """A unit the file names (with its own id) that Salamat lacks, proposed by a parser when
+    ``--new-areas PARENT`` is given. Its rows carry ``source_id`` as their area; the pipeline
+    creates the unit under PARENT (code from :func:`salamat.store.orgunits.new_area_code`) with
+    ``source_id`` (and ``name``) as aliases, in the import's transaction."""
+
+    source_id: str
+    name: str
+    kind: str = "region"
 
 
 @dataclass
 class Parsed:
     """A parser's output: canonical string columns plus ``_file`` and ``_row``, and problems
-    found while parsing (those that prevent a row from being put in canonical form)."""
+    found while parsing (those that prevent a row from being put in canonical form), and the
+    units to create under ``--new-areas`` (empty unless the option is given)."""
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     default_source: str | None = None
     notes: list[str] = field(default_factory=list)
+    new_areas: list[NewArea] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +88,9 @@ class ImportOptions:
     new_indicators: bool = False
     progress: Callable[[str], None] | None = None
     metadata: list[Path] = field(default_factory=list)
+    area: str | None = None  # --area: the area of rows that name none (never a default)
+    skip_invalid: bool = False  # --skip-invalid: import the valid rows, list the others
+    new_areas: str | None = None  # --new-areas PARENT: create units the file names under PARENT
 
 
 Parser = Callable[[Path, ParseContext], Parsed]

@@ -14,14 +14,17 @@ from salamat.errors import Problem
 
 __all__ = ["ImportSummary", "Status"]
 
-Status = Literal["SUCCESS", "DRY_RUN", "ERROR"]
+# WARNING: written with rows skipped (--skip-invalid), DHIS2's status for imports with conflicts.
+Status = Literal["SUCCESS", "WARNING", "DRY_RUN", "ERROR"]
 
 MAX_PROBLEMS_KEPT = 10_000
 
 
 @dataclass
 class ImportSummary:
-    """Counts are of records (observations, death records or population cells)."""
+    """Counts are of records (observations, death records or population cells): rows of the
+    files, also when a whole file is refused. ``skipped_missing`` counts rows whose value is a
+    missing-value marker (``NaN``, ``:``, ``..``, empty): skipped, not rejected."""
 
     kind: str
     files: list[str]
@@ -31,6 +34,7 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     total: int = 0
+    skipped_missing: int = 0
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
@@ -69,6 +73,7 @@ class ImportSummary:
                 "unchanged": self.unchanged,
                 "rejected": self.rejected,
                 "total": self.total,
+                "skipped_missing": self.skipped_missing,
             },
             "reasons": dict(self.reasons),
             "problem_count": self.problem_count,

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from salamat.errors import InputError, Problem
 
-__all__ = ["file_kind", "read_table", "require_columns"]
+__all__ = ["count_data_rows", "file_kind", "read_table", "require_columns"]
 
 
 def file_kind(path: Path) -> str:
@@ -57,6 +57,25 @@ def read_table(path: Path) -> pd.DataFrame:
     df["_file"] = str(path)
     df["_row"] = range(first_row, first_row + len(df))
     return df
+
+
+def count_data_rows(path: Path) -> int:
+    """The number of data rows of a file refused as a whole, for the summary: records of a
+    Parquet file, non-blank lines after the header of a text file (CSV), and 0 for a folder, a
+    missing file, or a file whose rows cannot be counted (JSON, XML, binary)."""
+    try:
+        if not path.is_file():
+            return 0
+        name = path.name.lower()
+        if name.endswith((".parquet", ".pq")):
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        if not name.endswith((".csv", ".txt", ".tsv")):
+            return 0
+        with open(path, "rb") as fh:
+            lines = sum(1 for line in fh if line.strip())
+        return max(lines - 1, 0)
+    except (OSError, pa.ArrowInvalid):
+        return 0
 
 
 def _arrow_to_str(col: pa.ChunkedArray) -> list[str]:

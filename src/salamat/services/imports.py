@@ -52,7 +52,12 @@ def run_import(
     new_indicators: bool = False,
     progress: Progress | None = None,
     metadata: list[Path] | None = None,
+    area: str | None = None,
+    skip_invalid: bool = False,
+    new_areas: str | None = None,
 ) -> ImportSummary:
+    """Run one import of ``kind`` (see :func:`import_kinds`); the options are those of
+    ``salamat import`` (:class:`~salamat.ingest.registry.ImportOptions`)."""
     if not files:
         raise InputError("give at least one file to import")
     options = ImportOptions(
@@ -62,6 +67,9 @@ def run_import(
         new_indicators=new_indicators,
         progress=progress,
         metadata=metadata or [],
+        area=area,
+        skip_invalid=skip_invalid,
+        new_areas=new_areas,
     )
     runner = get_runner(kind)
     if runner is not None:
@@ -80,6 +88,9 @@ def run_import(
         mapping=options.mapping,
         progress=options.progress,
         metadata=options.metadata,
+        area=options.area,
+        skip_invalid=options.skip_invalid,
+        new_areas=options.new_areas,
     )
 
 

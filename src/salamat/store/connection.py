@@ -30,6 +30,7 @@ _BUNDLED_FILES = {
     "orgunit_alias": "orgunits/aliases.csv",
     "orgunit_group": "orgunits/groups.csv",
     "orgunit_successor": "orgunits/successors.csv",
+    "orgunit_name": "orgunits/names.csv",
     "data_element": "data_elements.csv",
     "cause_group": "cause_groups.csv",
 }

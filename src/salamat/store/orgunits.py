@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from salamat.store.connection import Store
 from salamat.store.records import RecordCounts
+from salamat.store.reference import Catalog, OrgUnit
 
-__all__ = ["bundled_codes", "upsert_orgunits"]
+if TYPE_CHECKING:
+    from salamat.ingest.registry import NewArea
+
+__all__ = [
+    "add_new_areas",
+    "bundled_codes",
+    "new_area_code",
+    "new_area_frame",
+    "upsert_orgunits",
+    "with_new_areas",
+]
 
 _COLS = (
     "code",
@@ -67,3 +83,72 @@ def upsert_orgunits(
         int(counts.get("updated", 0)),
         int(counts.get("unchanged", 0)),
     )
+
+
+def new_area_code(parent: str, source_id: str) -> str:
+    """The code of a unit created by ``--new-areas PARENT``: ``PARENT-<source id>`` (letters,
+    digits, ``_`` and ``.`` of the id kept, case kept: DHIS2 uids are case-sensitive). The same
+    file imported again gives the same code."""
+    return f"{parent}-{re.sub(r'[^A-Za-z0-9_.]+', '_', source_id.strip()).strip('_')}"
+
+
+def new_area_frame(catalog: Catalog, parent: str, proposed: Sequence[NewArea]) -> pd.DataFrame:
+    """The units to create under ``parent`` (one per source id, first name wins), with the
+    source id as ``alias``; ids Salamat already knows are left out."""
+    seen: dict[str, NewArea] = {}
+    for area in proposed:
+        if catalog.resolve(area.source_id) is None and area.source_id not in seen:
+            seen[area.source_id] = area
+    level = catalog.orgunits[parent].level + 1
+    rows = [
+        {
+            "code": new_area_code(parent, a.source_id),
+            "parent": parent,
+            "level": level,
+            "kind": a.kind,
+            "name_en": a.name or a.source_id,
+            "name_kk": None,
+            "name_ru": None,
+            "valid_from": None,
+            "valid_to": None,
+            "note": f"created by an import with --new-areas {parent} (source id {a.source_id})",
+            "alias": a.source_id,
+        }
+        for a in seen.values()
+    ]
+    return pd.DataFrame(rows, columns=[*_COLS, "alias"])
+
+
+def with_new_areas(catalog: Catalog, units: pd.DataFrame) -> Catalog:
+    """The catalogue with the units of :func:`new_area_frame` added (for validation)."""
+    orgunits = dict(catalog.orgunits)
+    aliases = dict(catalog.aliases)
+    for r in units.to_dict("records"):
+        code = str(r["code"])
+        orgunits[code] = OrgUnit(
+            code,
+            str(r["parent"]),
+            int(r["level"]),
+            str(r["kind"]),
+            str(r["name_en"]),
+            None,
+            None,
+            None,
+            None,
+            str(r["note"]),
+        )
+        aliases[str(r["alias"])] = code
+    return dataclasses.replace(catalog, orgunits=orgunits, aliases=aliases)
+
+
+def add_new_areas(store: Store, units: pd.DataFrame, *, write: bool) -> RecordCounts:
+    """Create the units of :func:`new_area_frame` with their source ids as aliases, inside the
+    caller's transaction (so a rejected or dry-run import creates none)."""
+    aliases = pd.DataFrame(
+        {
+            "alias": units["alias"],
+            "code": units["code"],
+            "note": "source id (--new-areas)",
+        }
+    )
+    return upsert_orgunits(store, units[list(_COLS)], aliases, write=write)

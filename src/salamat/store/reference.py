@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from salamat.store.connection import Store
 
-__all__ = ["Catalog", "OrgUnit", "load_catalog"]
+__all__ = ["Catalog", "OrgUnit", "load_catalog", "name_key"]
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+_SPACE = re.compile(r"\s+")
+# Letters without a decomposition that readers type without their mark.
+_FOLD = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae", "œ": "oe"})
+_DROP_WORDS = frozenset({"the", "and"})
+
+
+def name_key(text: str) -> str:
+    """The comparison key of a place name: Unicode compatibility decomposition, accents
+    removed, case folded, apostrophes removed, other punctuation a space, the words "the" and
+    "and" (also "&") dropped, spaces collapsed.
+
+    >>> name_key("Côte d'Ivoire") == name_key("COTE DIVOIRE")
+    True
+    >>> name_key("Türkiye")
+    'turkiye'
+    """
+    t = text.replace("&", " and ").replace("'", "").replace("\u2019", "")
+    t = unicodedata.normalize("NFKD", t)
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).casefold().translate(_FOLD)
+    words = _SPACE.sub(" ", _PUNCT.sub(" ", t).replace("_", " ")).strip().split(" ")
+    return " ".join(w for w in words if w and w not in _DROP_WORDS)
 
 
 @dataclass(frozen=True)
@@ -35,6 +61,43 @@ class Catalog:
     data_elements: dict[str, str | None]  # code -> unit
     cause_groups: frozenset[str]
     iso_numeric: dict[str, str]  # ISO 3166-1 numeric without leading zeros -> code
+    names: tuple[tuple[str, str], ...] = field(default=())  # (name, code): the name table
+
+    @cached_property
+    def name_index(self) -> dict[str, frozenset[str]]:
+        """Name key -> the org units of that name: the unit names (en, kk, ru) and the name
+        table (see :mod:`salamat.ingest.places` for the key)."""
+        index: dict[str, set[str]] = {}
+        pairs = [
+            (n, u.code)
+            for u in self.orgunits.values()
+            for n in (u.name_en, u.name_kk, u.name_ru)
+            if n
+        ]
+        for name, code in (*pairs, *self.names):
+            if code in self.orgunits:
+                index.setdefault(name_key(name), set()).add(code)
+        index.pop("", None)
+        return {k: frozenset(v) for k, v in index.items()}
+
+    @cached_property
+    def country_of(self) -> dict[str, str | None]:
+        """Each unit's country (itself for a country; None above countries: groups, world)."""
+        out: dict[str, str | None] = {}
+        for code in self.orgunits:
+            seen, cur = set(), code
+            country = None
+            while cur in self.orgunits and cur not in seen:
+                seen.add(cur)
+                unit = self.orgunits[cur]
+                if unit.kind == "country":
+                    country = cur
+                    break
+                if unit.parent is None:
+                    break
+                cur = unit.parent
+            out[code] = country
+        return out
 
     def resolve(self, code: str) -> str | None:
         """The canonical org-unit code for a code or a declared alias, else None."""
@@ -79,4 +142,7 @@ def load_catalog(store: Store) -> Catalog:
             "SELECT code, iso_numeric FROM orgunit WHERE iso_numeric IS NOT NULL"
         ).fetchall()
     }
-    return Catalog(units, aliases, successors, predecessors, elements, causes, numeric)
+    names = tuple(
+        (str(n), str(c)) for n, c in con.execute("SELECT name, code FROM orgunit_name").fetchall()
+    )
+    return Catalog(units, aliases, successors, predecessors, elements, causes, numeric, names)

@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2  # 2: indicator definitions on data_element; the target table
+SCHEMA_VERSION = 3  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -86,6 +86,12 @@ DDL: tuple[str, ...] = (
         age INTEGER NOT NULL, open_age BOOLEAN NOT NULL, population DOUBLE NOT NULL,
         source VARCHAR NOT NULL, import_id INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL,
         PRIMARY KEY (region, year, sex, age))""",
+    # version 3: the name table: every spelling of a place that is not one of its own names
+    # (ISO official and common names, UN, World Bank, WHO and OWID spellings); a name may
+    # belong to several units (resolution reports it as ambiguous)
+    """CREATE TABLE IF NOT EXISTS orgunit_name (
+        name VARCHAR NOT NULL, code VARCHAR NOT NULL, lang VARCHAR, note VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled', PRIMARY KEY (name, code))""",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user
@@ -107,6 +113,7 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
     "orgunit_alias": ("alias", "code", "note"),
     "orgunit_group": ("group_code", "member", "role"),
     "orgunit_successor": ("code", "successor", "date"),
+    "orgunit_name": ("name", "code", "lang", "note"),
     "data_element": (
         "code",
         "name_en",
