@@ -741,10 +741,20 @@ def world_places(
     for code, spellings in NAMES_EXTRA.items():
         for n in spellings:
             name(n, code, "", "UN, World Bank, WHO or OWID spelling")
+    # a spelling that is another country's own name is dropped (the unit's own names win; the
+    # iso-codes Kazakh official name of Nepal, for one, is the Central African Republic's)
+    own: dict[str, set[str]] = {}
+    for u in units:
+        if u["kind"] == "country" and not u["valid_to"]:
+            for n in (u["name_en"], u["name_kk"], u["name_ru"]):
+                if n:
+                    own.setdefault(n.casefold(), set()).add(u["code"])
     seen: set[tuple[str, str]] = set()
     unique = []
     for row in names:
         key = (row["name"], row["code"])
+        if own.get(row["name"].casefold(), {row["code"]}) - {row["code"]}:
+            continue
         if key not in seen and row["code"] in by_code:
             seen.add(key)
             unique.append(row)

@@ -39,6 +39,7 @@ import pycountry
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.interop import SKIP
+from salamat.ingest.places import area_name_candidates
 from salamat.ingest.registry import ParseContext, Parsed, register_parser
 from salamat.ingest.tables import read_table
 from salamat.store.reference import Catalog
@@ -109,20 +110,24 @@ def _fold(text: str) -> str:
 def resolve_names(catalog: Catalog, names: list[str]) -> dict[str, str | None]:
     """Entity names -> org-unit codes (None when unknown), one call for all names.
 
-    A code or alias of the catalogue; an org unit's English, Russian or Kazakh name (case and
-    accents ignored); a country name, official name or common name that pycountry knows, when
+    A code or alias of the catalogue; a name of one org unit above the countries' subdivisions
+    (:func:`salamat.ingest.places.area_name_candidates`: its English, Russian or Kazakh name or a
+    spelling of the name table; case, accents and punctuation ignored; a name of two units is
+    not resolved); a country name, official name or common name that pycountry knows, when
     its ISO alpha-3 code is an org unit; OWID's WHO regions and the world (:data:`OWID_REGIONS`).
     """
-    by_name: dict[str, str] = {}
-    for unit in catalog.orgunits.values():
-        for n in (unit.name_en, unit.name_ru, unit.name_kk):
-            if n:
-                by_name.setdefault(_fold(n), unit.code)
+    candidates = area_name_candidates(catalog, names)
     out: dict[str, str | None] = {}
     for name in names:
         key = _fold(name)
-        code = catalog.resolve(name) or OWID_REGIONS.get(key) or by_name.get(key)
-        if code is None:
+        # OWID's continents are OWID's own definitions, not the UN M49 regions of that name
+        found = [] if key in _CONTINENTS else candidates.get(name, [])
+        code = (
+            catalog.resolve(name)
+            or OWID_REGIONS.get(key)
+            or (found[0] if len(found) == 1 else None)
+        )
+        if code is None and not found:
             try:
                 iso3 = pycountry.countries.lookup(name.strip()).alpha_3
             except LookupError:

@@ -30,7 +30,9 @@ def area_name_candidates(
     Names are looked for among the units above the subdivisions of countries (countries, former
     countries, groups, regions of the world) unless ``within`` names a country: then among that
     country's subdivisions (so "Georgia" is the country, and ``within="USA"`` the state). An
-    exact code or alias (``KAZ``, ``kz``, ``KZ-75``) counts as its unit in any scope.
+    exact code or alias (``KAZ``, ``kz``, ``KZ-75``) counts as its unit in any scope. A former
+    country (ISO 3166-3, with a ``valid_to``) is matched by a name only when no current unit
+    has it.
     """
     index = catalog.name_index
     country_of = catalog.country_of
@@ -51,7 +53,11 @@ def area_name_candidates(
         if code is not None:
             out[name] = [code]
             continue
-        out[name] = sorted(c for c in index.get(name_key(text), ()) if in_scope(c))
+        found = [c for c in index.get(name_key(text), ()) if in_scope(c)]
+        current = [c for c in found if catalog.orgunits[c].valid_to is None]
+        if current and len(current) < len(found):
+            found = current  # "East Timor": Timor-Leste, not the withdrawn ISO code TMP
+        out[name] = sorted(found)
     return out
 
 
