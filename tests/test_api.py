@@ -218,6 +218,12 @@ def test_targets_have_status_projection_and_fan(client: TestClient) -> None:
     assert le0["latest"]["source"].startswith("BNS Kazakhstan")
     fan = le0["fan"]
     assert fan[0]["year"] == le0["latest"]["year"] and fan[-1]["year"] == 2025
+    assert fan[0]["value"] == le0["latest"]["value"]  # the projection starts from the latest
+    assert le0["status_by_pace"] == "achieved" and le0["status_by_trend"] == "likely"
+    assert "likely kept by 2025" in le0["status_detail"]
+    assert le0["trend_fit"]["excluded"] == [2020, 2021] and le0["window"]["to"] == 2024
+    assert le0["flags"] == [] and le0["status_without_flagged"] is None
+    assert le0["required_annual_change"] is None
     assert fan[-1]["lower"] == pytest.approx(le0["projection"]["lower"], abs=1e-3)
     one = client.get("/api/v1/targets/end_tb_incidence").json()
     assert [t["area"] for t in one] == ["KAZ"]

@@ -310,10 +310,10 @@ def test_75_by_2025_is_likely_kept_and_needs_no_change(scorecard) -> None:  # ty
     assert hn["probability"] > 0.95
     assert hn["projection"]["value"] > 75.44  # from the latest value, on a rising trend
     assert "likely kept by 2025" in hn["status_detail"]
-    assert hn["trend"]["excluded"] == [2020, 2021]
+    assert hn["trend_fit"]["excluded"] == [2020, 2021]
     assert [d["year"] for d in hn["shock_years"]] == [2020, 2021]
     assert "COVID-19" in hn["shock_years"][0]["event"]
-    assert hn["trend"]["start"] == {"year": 2024, "value": 75.44}
+    assert hn["trend_fit"]["start"] == {"year": 2024, "value": 75.44}
     assert hn["window"] == {"from": 2015, "to": 2024}
 
 

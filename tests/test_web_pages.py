@@ -72,6 +72,48 @@ def test_targets_page_shows_every_target_with_status(client: TestClient) -> None
     assert "On track" in html and "Insufficient data" in html
 
 
+def test_target_cards_say_what_pace_and_trend_each_say(client: TestClient) -> None:
+    en = client.get("/", params={"lang": "en"}).text
+    assert "By pace" in en and "By trend" in en and "likely kept" in en
+    assert "left out as shock years (COVID-19 pandemic)" in en and "2020, 2021" in en
+    ru = client.get("/", params={"lang": "ru"}).text
+    assert "По темпу" in ru and "исключены как годы потрясений" in ru
+    kk = client.get("/", params={"lang": "kk"}).text
+    assert "Қарқын бойынша" in kk
+    client.get("/", params={"lang": "en"})  # the cookie back to English for the other tests
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ("This judgement rests on flagged values", "Status without the flagged values")),
+        ("kk", ("Бұл баға белгіленген мәндерге негізделген", "Белгіленген мәндерсіз мәртебе")),
+        ("ru", ("Эта оценка опирается на помеченные значения", "Статус без помеченных значений")),
+    ],
+)
+def test_a_card_on_a_flagged_value_shows_the_flag_and_the_other_status(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str, words: tuple[str, str]
+) -> None:
+    import pandas as pd
+
+    from salamat.services import targets as svc_targets
+
+    def flags(store: object, indicator: str, area: str, sex: str) -> pd.DataFrame:
+        rows = [["yoy_outlier", "2023", 2023, None, "warning", "16.63 -> 24.81"]]
+        keep = rows if indicator == "ncd30q70" else []
+        return pd.DataFrame(keep, columns=list(svc_targets.FLAG_COLUMNS))
+
+    monkeypatch.setattr(svc_targets, "store_flags", flags)
+    with TestClient(create_app(demo_db)) as c:
+        html = c.get("/", params={"lang": lang}).text
+    card = html[html.index('data-code="sdg_3_4_ncd30q70"') :]
+    card = card[: card.index("</article>")]
+    assert words[0] in card and words[1] in card and "yoy_outlier" in card
+    assert "2023: yoy_outlier – 16.63 -&gt; 24.81" in card
+    other = html[html.index('data-code="kz_le0_77_2029_ndp"') :]
+    assert words[0] not in other[: other.index("</article>")]
+
+
 def test_explorer_choices(client: TestClient) -> None:
     r = client.get(
         "/explorer",

@@ -205,6 +205,21 @@ class Target(BaseModel):
     target: dict[str, Any]
     latest: dict[str, Any]
     status: str
+    status_detail: str = Field(description="What pace and trend each say, in one line.")
+    status_by_pace: str | None
+    status_by_trend: str | None = Field(description="likely (P >= 0.5), unlikely or null.")
+    status_without_flagged: str | None = Field(
+        description="The status with the flagged values left out; null when none is flagged."
+    )
+    flags: list[dict[str, Any]] = Field(
+        description="Quality flags ({code, year, severity, message}) of the values judged."
+    )
+    window: dict[str, Any] = Field(description="First and last year behind the trend.")
+    trend_fit: dict[str, Any] | None = Field(
+        description="The random walk with drift: start, drift, its standard error, sigma, "
+        "years used and years left out."
+    )
+    shock_years: list[dict[str, Any]] = Field(description="Years left out of the trend.")
     ratio: float | None
     reason: str
     projection: dict[str, Any] | None

@@ -334,7 +334,7 @@ def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
         "required_annual_change": _round(a.required_annual_change),
         "required_annual_growth": _round(a.required_annual_growth, 5),
         "window": {"from": a.window_from, "to": a.window_to},
-        "trend": None
+        "trend_fit": None
         if fit is None
         else {
             "model": fit.model,
@@ -397,7 +397,7 @@ def scorecard(
         years = tuple(int(d["year"]) for d in shocks)
         assessment = assess(t, series, trend=trend, window=window, level=level, shock_years=years)
         record = assessment_record(assessment, a)
-        excluded = set(record["trend"]["excluded"]) if record["trend"] else set()
+        excluded = set(record["trend_fit"]["excluded"]) if record["trend_fit"] else set()
         record["shock_years"] = [d for d in shocks if d["year"] in excluded]
         used = _flags_used(provider(store, t.indicator, a, t.sex), series, assessment)
         record["flags"] = used
