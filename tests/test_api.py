@@ -163,6 +163,9 @@ def test_lifetable_is_computed_and_labelled_synthetic(client: TestClient) -> Non
     assert body["e0"] == pytest.approx(table[0]["ex"])
     assert body["e0_lower"] < body["e0"] < body["e0_upper"]
     assert sum(r["dx"] for r in table) == pytest.approx(100_000)
+    pub = client.get("/api/v1/lifetables/KAZ/2023").json()["published"]
+    assert pub["value"] == 75.09 and pub["source"].startswith("BNS Kazakhstan")
+    assert pub["differs"] is True  # the synthetic records give about 72.4
     # an abolished region is the sum of its successors' records after the reform
     vos = client.get("/api/v1/lifetables/KZ-VOS/2023").json()
     assert set(vos["regions"]) == {"KZ-10", "KZ-63"}
@@ -179,6 +182,17 @@ def test_lifetable_errors(client: TestClient) -> None:
 
 def test_decomposition_adds_up(client: TestClient) -> None:
     body = client.get("/api/v1/decompositions/KAZ", params={"from": 2018, "to": 2023}).json()
+    assert body["synthetic"] is True and "SYNTHETIC" in body["note"]
+    assert body["published"] == {
+        "from": 73.15,
+        "to": 75.09,
+        "source": body["published"]["source"],
+        "differs": True,
+    }
+    by_age = client.get(
+        "/api/v1/decompositions/KAZ", params={"from": 2018, "to": 2023, "by": "age"}
+    ).json()
+    assert by_age["synthetic"] is False and by_age["from"] == "2015-2019"
     total = sum(r["contribution"] for r in body["contributions"])
     assert total == pytest.approx(body["difference"], abs=1e-9)
     assert body["e0_to"] - body["e0_from"] == pytest.approx(body["difference"])

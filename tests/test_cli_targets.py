@@ -153,15 +153,27 @@ def test_users_add_targets_from_a_csv(demo_db: Path, tmp_path: Path) -> None:
 
 
 def test_compute_and_explain(demo_db: Path) -> None:
+    db = ("--db", str(demo_db))
     rows = list(
         csv.DictReader(
             io.StringIO(
-                run("compute", "le0", "--area", "KAZ", "--db", str(demo_db), "--format", "csv")
+                run(
+                    "compute",
+                    "le0",
+                    "--area",
+                    "KAZ",
+                    *db,
+                    "--source",
+                    "synthetic",
+                    "--format",
+                    "csv",
+                )
             )
         )
     )
     assert [r["period"] for r in rows] == [str(y) for y in range(2018, 2024)]
     assert all(float(r["lower"]) < float(r["value"]) < float(r["upper"]) for r in rows)
+    assert all(r["synthetic"] == "True" for r in rows)
     ex = json.loads(
         run(
             "explain",
@@ -267,6 +279,74 @@ def test_le0_from_wpp_rates_sits_beside_wpp_published_e0(demo_db: Path) -> None:
         "csv",
     )
     assert "Salamat (computed from UN WPP 2024 mx)" in out
+
+
+# -- explanations that cannot mislead (issue 9, part 5) ---------------------------------------
+
+
+def test_compute_uses_real_inputs_first(demo_db: Path) -> None:
+    db = ("--db", str(demo_db))
+    real = json.loads(
+        run(
+            "compute",
+            "le0",
+            "--area",
+            "KAZ",
+            "--from",
+            "2015",
+            "--to",
+            "2023",
+            *db,
+            "--format",
+            "json",
+        )
+    )
+    # the demo's unit records are synthetic: the real WPP 2024 death rates are used instead
+    assert [r["period"] for r in real] == ["2015-2019", "2020-2024"]
+    assert all(r["synthetic"] is False for r in real)
+    assert all(r["source"] == "Salamat (computed from UN WPP 2024 mx)" for r in real)
+    assert real[0]["published_source"] == "UN WPP 2024" and real[0]["differs"] is False
+    table = run("compute", "le0", "--area", "KAZ", "--from", "2015", *db)
+    assert not table.startswith("SYNTHETIC")
+    # a region: no real input covers it, so the synthetic records are used and say so first
+    region = run("compute", "le0", "--area", "KZ-75", *db)
+    assert region.startswith("SYNTHETIC")
+    synth = json.loads(
+        run("compute", "le0", "--area", "KAZ", "--source", "synthetic", *db, "--format", "json")
+    )
+    by_year = {r["period"]: r for r in synth}
+    # the official 2023 figure (75.09, BNS) sits beside the synthetic value it differs from
+    assert by_year["2023"]["published"] == 75.09 and by_year["2023"]["differs"] is True
+    assert by_year["2023"]["published_source"].startswith("BNS Kazakhstan")
+    shown = run("compute", "le0", "--area", "KAZ", "--source", "synthetic", *db)
+    assert shown.startswith("SYNTHETIC") and "official 75.09" in shown
+
+
+def test_explain_says_synthetic_first_and_shows_the_official_figures(demo_db: Path) -> None:
+    db = ("--db", str(demo_db))
+    args = ("explain", "le0", "--area", "KAZ", "--from", "2018", "--to", "2023", *db)
+    # by age: the real WPP rates of the two five-year periods, not the synthetic records
+    by_age = json.loads(run(*args, "--format", "json"))
+    assert by_age["synthetic"] is False
+    assert (by_age["from"]["period"], by_age["to"]["period"]) == ("2015-2019", "2020-2024")
+    assert "are SYNTHETIC" in by_age["note"] and "real UN WPP 2024" in by_age["note"]
+    assert by_age["published"]["differs"] is False
+    # by cause: only the synthetic records have causes; the output says so on its first line
+    table = run(*args, "--by", "cause")
+    first = table.splitlines()[0]
+    assert first.startswith("SYNTHETIC")
+    assert "official 73.15 -> 75.09 (BNS Kazakhstan" in table
+    by_cause = json.loads(run(*args, "--by", "cause", "--format", "json"))
+    assert by_cause["synthetic"] is True
+    assert by_cause["published"]["from"] == 73.15 and by_cause["published"]["to"] == 75.09
+    assert by_cause["published"]["differs"] is True
+    asked = json.loads(run(*args, "--source", "synthetic", "--format", "json"))
+    assert asked["synthetic"] is True and (asked["from"]["period"], asked["to"]["period"]) == (
+        "2018",
+        "2023",
+    )
+    rows = list(csv.DictReader(io.StringIO(run(*args, "--by", "cause", "--format", "csv"))))
+    assert {r["synthetic"] for r in rows} == {"True"}
 
 
 # -- one coherent model (issue 9, part 4) ----------------------------------------------------

@@ -146,6 +146,9 @@ def test_map_page_draws_each_year_with_its_units(client: TestClient) -> None:
 def test_lifetable_page_says_synthetic(client: TestClient) -> None:
     html = client.get("/lifetable", params={"area": "KZ-75", "year": 2021}).text
     assert "SYNTHETIC" in html and "Almaty" in html and "85+" in html
+    kaz = client.get("/lifetable", params={"area": "KAZ", "year": 2023}).text
+    published = kaz[kaz.index('data-role="published"') :]
+    assert "75.09" in published[:300] and "BNS Kazakhstan" in published[:300]
 
 
 def test_static_files_are_shipped(client: TestClient) -> None:

@@ -162,6 +162,10 @@ class LifeTable(BaseModel):
     regions: list[str]
     source: str
     synthetic: bool
+    published: dict[str, Any] | None = Field(
+        description="The published e0 of the same area, year and sex: {value, source, differs}; "
+        "differs is true when it is more than 0.5 years from the computed one."
+    )
     note: str | None
     method: str
     rebuilt_from: list[str] | None = Field(
@@ -190,6 +194,10 @@ class Decomposition(BaseModel):
     contributions: list[DecompositionRow]
     source: str
     synthetic: bool
+    published: dict[str, Any] | None = Field(
+        description="The published e0 of the same area, periods and sex: {from, to, source, "
+        "differs}; differs is true when one is more than 0.5 years from the computed one."
+    )
     method: str
     note: str
 

@@ -35,6 +35,19 @@ class ExplainSource(StrEnum):
     auto = "auto"
     records = "records"
     wpp = "wpp"
+    synthetic = "synthetic"
+
+
+class ComputeSource(StrEnum):
+    auto = "auto"
+    records = "records"
+    synthetic = "synthetic"
+
+
+SYNTHETIC_LINE = (
+    "SYNTHETIC: computed from generated unit records, not real deaths - for trying the methods, "
+    "never for describing the country"
+)
 
 
 STATUS_LABEL = {
@@ -224,34 +237,58 @@ def compute_command(
             "instead of unit records.",
         ),
     ] = None,
+    source: Annotated[
+        ComputeSource,
+        typer.Option(
+            help="auto (real unit records, else real WPP death rates for life expectancy, "
+            "else synthetic records), records or synthetic."
+        ),
+    ] = ComputeSource.auto,
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
-    """Compute an indicator from the store's deaths and population (regions summed, not averaged)."""
+    """Compute an indicator from the best real input (regions summed, not averaged)."""
     with errors():
         path = resolve_store_path(db)
         with Store.open(path, read_only=not save) as store:
             if from_mx:
                 df = svc.compute_from_mx(store, indicator, area, sex=sex, source=from_mx)
             else:
-                df = svc.compute(store, indicator, area, sex=sex, start=start, end=end)
+                df = svc.compute(
+                    store, indicator, area, sex=sex, start=start, end=end, source=source.value
+                )
             if save:
                 created, updated, unchanged = svc.save_computed(store, df)
                 err.print(f"saved: {created} created, {updated} updated, {unchanged} unchanged")
+        synthetic = bool(df["synthetic"].any())
         if fmt == Fmt.csv:
             sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
         elif fmt == Fmt.json:
             sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
         else:
+            if synthetic:
+                out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
             table = Table(title=f"{indicator} - {area} ({sex})", header_style="bold")
-            for col in ("period", "value", "lower", "upper", "note"):
-                table.add_column(col, justify="left" if col in ("period", "note") else "right")
+            for col in ("period", "value", "lower", "upper", "published", "note"):
+                table.add_column(
+                    col, justify="right" if col in ("value", "lower", "upper") else "left"
+                )
             for rec in df.to_dict(orient="records"):
+                pub = _finite(rec["published"])
                 table.add_row(
                     str(rec["period"]),
                     *(_num(_finite(rec[c]), 3) for c in ("value", "lower", "upper")),
+                    f"official {pub:.2f}" if rec["differs"] and pub is not None else "",
                     str(rec["note"]),
                 )
             out.print(table)
+            shown = df[df["differs"]]
+            if len(shown):
+                sources = sorted({str(x) for x in shown["published_source"]})
+                out.print(
+                    f"[yellow]published values differ by more than "
+                    f"{svc.PUBLISHED_TOLERANCE} in {len(shown)} period(s):[/] "
+                    f"{escape('; '.join(sources))}"
+                )
             out.print(
                 f"[dim]unit:[/] {df['unit'].iloc[0]}   [dim]regions:[/] {df['regions'].iloc[0]}"
             )
@@ -269,7 +306,10 @@ def explain_command(
     sex: Annotated[str, typer.Option(help="total, female or male.")] = "total",
     source: Annotated[
         ExplainSource,
-        typer.Option(help="records (unit records), wpp (UN WPP 5-year periods) or auto."),
+        typer.Option(
+            help="auto (the best real input), records (unit records), wpp (UN WPP 5-year "
+            "periods) or synthetic (the synthetic unit records, asked for)."
+        ),
     ] = ExplainSource.auto,
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
@@ -280,15 +320,24 @@ def explain_command(
         with Store.open(resolve_store_path(db), read_only=True) as store:
             ex = svc.explain(store, area, start, end, by=by.value, sex=sex, source=source.value)
         if fmt == Fmt.csv:
-            sys.stdout.write(ex.table.to_csv(index=False, lineterminator="\n"))
+            sys.stdout.write(
+                ex.table.assign(synthetic=ex.synthetic).to_csv(index=False, lineterminator="\n")
+            )
             return
         if fmt == Fmt.json:
             payload = {
                 "area": ex.area,
                 "sex": ex.sex,
+                "synthetic": ex.synthetic,
                 "from": {"period": ex.period_from, "e0": ex.e0_from},
                 "to": {"period": ex.period_to, "e0": ex.e0_to},
                 "difference": ex.e0_to - ex.e0_from,
+                "published": {
+                    "from": ex.published_from,
+                    "to": ex.published_to,
+                    "source": ex.published_source,
+                    "differs": ex.differs,
+                },
                 "contributions": json.loads(ex.table.to_json(orient="records")),
                 "method": ex.method,
                 "source": ex.source,
@@ -296,10 +345,16 @@ def explain_command(
             }
             sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
             return
+        if ex.synthetic:
+            out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
         title = (
+            f"{'SYNTHETIC ' if ex.synthetic else ''}"
             f"e0 {ex.area} ({ex.sex}): {ex.e0_from:.2f} in {ex.period_from} -> "
             f"{ex.e0_to:.2f} in {ex.period_to} ({ex.e0_to - ex.e0_from:+.2f} years)"
         )
+        line = ex.published_line()
+        if ex.differs and line:
+            title += f"; {line}"
         table = Table(title=title, header_style="bold")
         for col in ex.table.columns:
             table.add_column(str(col), justify="left" if col == "age" else "right")

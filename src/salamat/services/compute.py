@@ -36,11 +36,13 @@ from salamat.store.reference import load_catalog
 
 __all__ = [
     "EXPLAIN_CAUSES",
+    "PUBLISHED_TOLERANCE",
     "Explanation",
     "catalogue",
     "compute",
     "compute_from_mx",
     "explain",
+    "published_values",
     "save_computed",
 ]
 
@@ -101,14 +103,144 @@ def compute(
     start: int | None = None,
     end: int | None = None,
     level: float = 0.95,
+    source: Literal["auto", "records", "synthetic"] = "auto",
 ) -> pd.DataFrame:
-    """An indicator computed from the store's deaths and population for an area, by year.
+    """An indicator computed from the best real input for an area, by year or period.
 
-    Life expectancy, age-standardised death rates and 30q70 are computed from the unit-record
-    aggregates; a country or an abolished region is the sum of its regions' deaths and
-    exposures. Returns the observation columns plus ``method``; ``source`` is
-    ``Salamat (computed from <inputs>)``.
+    ``source="auto"`` takes real unit records (deaths and population) where the store has them;
+    else, for life expectancy, the real death rates by age of UN WPP 2024 (five-year periods,
+    :func:`compute_from_mx`); else SYNTHETIC unit records, only when nothing real covers the
+    request. ``"records"`` takes the unit records whatever they are; ``"synthetic"`` asks for
+    synthetic records explicitly (an error if the records are real). Life expectancy,
+    age-standardised death rates and 30q70 are computed from the unit-record aggregates; a
+    country or an abolished region is the sum of its regions' deaths and exposures.
+
+    Returns the observation columns plus ``method``, ``synthetic`` (bool), ``published`` and
+    ``published_source`` (the published value of the same indicator, area, sex and period,
+    see :func:`published_values`) and ``differs`` (``|value - published| > 0.5``); ``source``
+    is ``Salamat (computed from <inputs>)``.
     """
+    if source not in ("auto", "records", "synthetic"):
+        raise InputError(f"--source {source!r}: expected auto, records or synthetic")
+    d = _definition(store, indicator)
+    frame: pd.DataFrame | None = None
+    try:
+        frame = _compute(store, indicator, area, sex=sex, start=start, end=end, level=level)
+    except InputError as exc:
+        missing = exc
+    synthetic = frame is not None and bool(frame["synthetic"].iloc[0])
+    if source == "synthetic" and frame is not None and not synthetic:
+        raise InputError(
+            f"the unit records for {frame['area'].iloc[0]} are real, not synthetic: "
+            "use --source records (or auto)"
+        )
+    no_real_records = frame is None or synthetic
+    if source == "auto" and no_real_records and d.method == "life_expectancy":
+        try:
+            real = compute_from_mx(store, indicator, area, sex=sex, source="UN WPP 2024")
+        except InputError:
+            real = None
+        if real is not None:
+            spans = real["period"].map(_period_bounds)
+            lo = start if start is not None else -(10**9)
+            hi = end if end is not None else 10**9
+            keep = [b[1] >= lo and b[0] <= hi for b in spans]
+            real = real[keep].reset_index(drop=True)
+            if not real.empty:
+                return real
+    if frame is None:
+        raise missing
+    return frame
+
+
+def _period_bounds(period: str) -> tuple[int, int]:
+    """First and last year of ``2019`` or ``2015-2019``."""
+    text = str(period)
+    first, _, last = text.partition("-")
+    return int(first[:4]), int((last or first)[:4])
+
+
+def published_values(
+    store: Store, indicator: str, area: str, sex: str, periods: list[str]
+) -> dict[str, tuple[float, str]]:
+    """The published value of ``indicator`` for each period: ``{period: (value, source)}``.
+
+    Published means imported from a publisher: sources labelled SYNTHETIC and Salamat's own
+    computed values are left out. Where several publishers give a period, the national
+    statistics office (source ``BNS ...``) comes first, then UN WPP, then the others in
+    alphabetical order; the latest vintage of a source wins.
+    """
+    df = series_frame(
+        store,
+        indicator=indicator,
+        areas=[area],
+        sex=sex,
+        start_year=None,
+        end_year=None,
+        source=None,
+        age="all",
+        cause="all",
+        residence="total",
+    )
+    if df.empty:
+        return {}
+    src = df["source"].astype(str)
+    df = df[
+        df["period"].astype(str).isin(periods)
+        & ~src.str.contains("SYNTHETIC", regex=False)
+        & ~src.str.startswith("Salamat")
+    ]
+    rank = (
+        df["source"]
+        .astype(str)
+        .map(lambda x: 0 if x.startswith("BNS") else 1 if x.startswith("UN WPP") else 2)
+    )
+    vintage = df["vintage"].fillna("").astype(str) if "vintage" in df.columns else ""
+    ordered = df.assign(_r=rank, _v=vintage).sort_values(
+        ["period", "_r", "_v", "source"], ascending=[True, True, False, True]
+    )
+    first = ordered.drop_duplicates("period", keep="first")
+    return {
+        str(p): (float(v), str(s))
+        for p, v, s in zip(first["period"], first["value"], first["source"], strict=True)
+    }
+
+
+def _with_published(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus ``published``, ``published_source`` and ``differs`` (> 0.5 apart)."""
+    if frame.empty:
+        return frame.assign(published=[], published_source=[], differs=[])
+    first = frame.iloc[0]
+    found = published_values(
+        store,
+        str(first["indicator"]),
+        str(first["area"]),
+        str(first["sex"]),
+        [str(p) for p in frame["period"]],
+    )
+    pub = [found.get(str(p)) for p in frame["period"]]
+    out = frame.assign(
+        published=[np.nan if x is None else x[0] for x in pub],
+        published_source=pd.Series([None if x is None else x[1] for x in pub], dtype=object),
+    )
+    gap = (out["value"].astype(float) - out["published"].astype(float)).abs()
+    return out.assign(differs=(gap > PUBLISHED_TOLERANCE).fillna(False).astype(bool))
+
+
+PUBLISHED_TOLERANCE = 0.5
+"""A computed value further than this from the published one is shown beside it (issue 9)."""
+
+
+def _compute(
+    store: Store,
+    indicator: str,
+    area: str,
+    *,
+    sex: str,
+    start: int | None,
+    end: int | None,
+    level: float,
+) -> pd.DataFrame:
     d = _definition(store, indicator)
     if not d.computable:
         _compute_values(d, None, None, None, sex, level)  # raises the explanation
@@ -129,7 +261,7 @@ def compute(
     values = _compute_values(d, agg.age, agg.deaths, agg.exposure, sex, level)
     source = f"Salamat (computed from {agg.deaths_source}; exposures: {agg.population_source})"
     note = np.where(values.suppressed, values.reason, "")
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "indicator": d.code,
             "area": code,
@@ -143,8 +275,10 @@ def compute(
             "method": values.method,
             "note": note,
             "regions": ", ".join(agg.regions),
+            "synthetic": "SYNTHETIC" in source,
         }
     )
+    return _with_published(store, frame)
 
 
 def compute_from_mx(
@@ -176,6 +310,8 @@ def compute_from_mx(
     )
     if df.empty:
         raise InputError(f"no death rates (mx) from {source!r} for {code} ({sex}) in the store")
+    if "SYNTHETIC" in source:
+        raise InputError(f"--from-mx {source!r}: expected the source of published death rates")
     df = df.assign(start=df["age"].map(lambda a: float(str(a).split("-")[0].rstrip("+"))))
     rows = []
     for period, g in df.groupby("period", sort=True):
@@ -187,7 +323,7 @@ def compute_from_mx(
             ax=_old_age_ax(g["start"].to_numpy(), g["value"].to_numpy(dtype=float)),
         )
         rows.append((str(period), float(table.ex_at(d.at_age)), table.method))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "indicator": d.code,
             "area": code,
@@ -204,8 +340,10 @@ def compute_from_mx(
             ],
             "note": "",
             "regions": code,
+            "synthetic": "SYNTHETIC" in source,
         }
     )
+    return _with_published(store, frame)
 
 
 def _old_age_ax(start: np.ndarray, mx: np.ndarray, from_age: float = 85.0) -> np.ndarray:
@@ -288,6 +426,31 @@ class Explanation:
     source: str
     method: str
     note: str
+    synthetic: bool = False
+    published_from: float | None = None
+    published_to: float | None = None
+    published_source: str | None = None
+
+    @property
+    def differs(self) -> bool:
+        """True when a published e0 is more than 0.5 years from the computed one."""
+        return any(
+            p is not None and abs(c - p) > PUBLISHED_TOLERANCE
+            for c, p in ((self.e0_from, self.published_from), (self.e0_to, self.published_to))
+        )
+
+    def published_line(self) -> str | None:
+        """``official 73.15 -> 75.09 (BNS ...)``, or None when nothing is published."""
+        if self.published_from is None and self.published_to is None:
+            return None
+
+        def fmt(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.2f}"
+
+        return (
+            f"official {fmt(self.published_from)} -> {fmt(self.published_to)} "
+            f"({self.published_source})"
+        )
 
 
 def _spans(years: set[int]) -> str:
@@ -332,14 +495,20 @@ def explain(
     *,
     by: Literal["age", "cause"] = "age",
     sex: str = "total",
-    source: Literal["auto", "records", "wpp"] = "auto",
+    source: Literal["auto", "records", "wpp", "synthetic"] = "auto",
 ) -> Explanation:
     """What drove the change in life expectancy at birth between two years (Arriaga 1984).
 
     ``source="records"`` uses the store's deaths and population (abridged tables 0, 1-4, ...,
     85+, causes from the cause groups); ``"wpp"`` the UN WPP death rates of the five-year
-    periods that contain the two years (age only); ``"auto"`` takes records when both years
-    are covered, else WPP, and says so in ``note``.
+    periods that contain the two years (age only); ``"synthetic"`` asks for synthetic unit
+    records explicitly. ``"auto"`` takes the best real input: real unit records when they
+    cover both years, else (by age) WPP, and SYNTHETIC records only when no real input covers
+    the request (a split by cause needs deaths by cause); ``note`` says which and why.
+
+    The result carries ``synthetic`` and the published e0 of the same area, sex and periods
+    (:func:`published_values`), shown beside the computed one when they differ by more than
+    0.5 years.
     """
     catalog = load_catalog(store)
     code = catalog.resolve(area)
@@ -359,12 +528,40 @@ def explain(
         end=max(year_from, year_to),
     )
     covered = set(allc.year.tolist())
-    use_records = source == "records" or (source == "auto" and {year_from, year_to} <= covered)
-    if source == "records" and not {year_from, year_to} <= covered:
+    both = {year_from, year_to} <= covered
+    records_synthetic = "SYNTHETIC" in allc.deaths_source
+    if source == "synthetic" and both and not records_synthetic:
+        raise InputError(
+            f"the unit records for {code} are real, not synthetic: use --source records (or auto)"
+        )
+    if source in ("records", "synthetic") and not both:
         raise InputError(
             f"unit records for {code} cover {_spans(covered)}: choose years in that range, "
             "or --source wpp"
         )
+    use_records = source in ("records", "synthetic") or (
+        source == "auto" and both and not records_synthetic
+    )
+    if source == "auto" and both and records_synthetic:
+        if by == "cause":
+            use_records = True
+            note = (
+                "no real input covers a split by cause (it needs deaths by cause): the "
+                "SYNTHETIC unit records are used"
+            )
+        else:
+            try:
+                a_label = _wpp_span(store, code, year_from, sex)[0]
+                b_label = _wpp_span(store, code, year_to, sex)[0]
+                wpp_ok = a_label != b_label
+            except InputError:
+                wpp_ok = False
+            use_records = not wpp_ok
+            if use_records:
+                note = (
+                    "no real input covers these years (UN WPP 2024 death rates put both in "
+                    "one five-year period, or have none): the SYNTHETIC unit records are used"
+                )
     if use_records:
         i, j = (int(np.flatnonzero(allc.year == y)[0]) for y in (year_from, year_to))
         d = regroup(allc.age, allc.deaths[[i, j]], ABRIDGED_TO_85)
@@ -381,9 +578,10 @@ def explain(
                 f"{code} cover {_spans(covered)}"
             )
         if source == "auto":
+            why = "are SYNTHETIC" if both else f"do not cover both {year_from} and {year_to}"
             note = (
-                f"unit records do not cover both {year_from} and {year_to}: UN WPP 2024 death "
-                "rates of the five-year periods containing them are used instead"
+                f"the unit records {why}: the real UN WPP 2024 death rates of the five-year "
+                "periods containing the two years are used"
             )
         label_from, ma_start, ma = _wpp_span(store, code, year_from, sex)
         label_to, mb_start, mb = _wpp_span(store, code, year_to, sex)
@@ -410,6 +608,9 @@ def explain(
         table = pd.DataFrame(dec.contribution.T, columns=list(names))
         table.insert(0, "age", labels)
         table["total"] = table[list(names)].sum(axis=1)
+    published = published_values(store, "le0", code, sex, [label_from, label_to])
+    pub_from, pub_to = published.get(label_from), published.get(label_to)
+    pub_sources = sorted({p[1] for p in (pub_from, pub_to) if p is not None})
     return Explanation(
         area=code,
         sex=sex,
@@ -421,6 +622,10 @@ def explain(
         source=src,
         method=dec.method,
         note=note,
+        synthetic="SYNTHETIC" in src,
+        published_from=None if pub_from is None else pub_from[0],
+        published_to=None if pub_to is None else pub_to[0],
+        published_source="; ".join(pub_sources) or None,
     )
 
 

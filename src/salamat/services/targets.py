@@ -44,6 +44,7 @@ from salamat.store.targets import (
 __all__ = [
     "EXPLAIN_CAUSES",
     "FLAG_COLUMNS",
+    "PUBLISHED_TOLERANCE",
     "Explanation",
     "FlagsProvider",
     "catalogue",
@@ -52,6 +53,7 @@ __all__ = [
     "explain",
     "import_definitions",
     "import_targets",
+    "published_values",
     "save_computed",
     "scorecard",
     "shock_years",
@@ -421,10 +423,12 @@ def scorecard(
 # Re-exported: computing and explaining live in services_compute.
 from salamat.services.compute import (  # noqa: E402
     EXPLAIN_CAUSES,
+    PUBLISHED_TOLERANCE,
     Explanation,
     catalogue,
     compute,
     compute_from_mx,
     explain,
+    published_values,
     save_computed,
 )

@@ -685,12 +685,25 @@ def life_table_for(
         "regions": list(agg.regions),
         "source": source,
         "synthetic": "SYNTHETIC" in source,
+        "published": _published_e0(store, code, sex, {str(year): float(table.ex[0])}),
         "note": SYNTHETIC_NOTE if "SYNTHETIC" in source else None,
         "method": f"{table.method}; a0: {A0_NAMES.get(table.a0_rule, table.a0_rule)}; "
         f"{table.ci_method}",
         "rebuilt_from": list(made_of) if rebuilt else None,
         "table": rows,
     }
+
+
+def _published_e0(
+    store: Store, area: str, sex: str, computed: dict[str, float]
+) -> dict[str, Any] | None:
+    """The published e0 of ``area`` for the computed period: ``{value, source, differs}``."""
+    found = services_targets.published_values(store, "le0", area, sex, list(computed))
+    if not found:
+        return None
+    period, (value, source) = next(iter(found.items()))
+    gap = abs(computed[period] - value)
+    return {"value": value, "source": source, "differs": gap > services_targets.PUBLISHED_TOLERANCE}
 
 
 def decomposition(
@@ -731,7 +744,15 @@ def decomposition(
         "table": table,
         "long": long,
         "source": ex.source,
-        "synthetic": "SYNTHETIC" in ex.source,
+        "synthetic": ex.synthetic,
+        "published": None
+        if ex.published_line() is None
+        else {
+            "from": ex.published_from,
+            "to": ex.published_to,
+            "source": ex.published_source,
+            "differs": ex.differs,
+        },
         "method": ex.method,
         "note": "; ".join(
             x for x in (ex.note, SYNTHETIC_NOTE if "SYNTHETIC" in ex.source else "") if x
