@@ -191,6 +191,9 @@ def import_cmd(
     """Import files into the store: all rows are validated first; all or nothing is written."""
     with errors():
         path = resolve_store_path(db)
+        missing = services.missing_files(kind, files)
+        if missing is not None:  # refused before the store is opened (or created)
+            _report(missing, fmt, problems_out)
         with Store.open(path) as store, _progress(2 * len(files) + 2, store) as tick:
             summary = services.run_import(
                 store,
@@ -206,14 +209,19 @@ def import_cmd(
                 skip_invalid=skip_invalid,
                 new_areas=new_areas,
             )
-        if fmt == Fmt.json:
-            out.print_json(json.dumps(summary.as_dict(), default=str))
-        else:
-            print_summary(summary)
-        if problems_out is not None and summary.problems:
-            pd.DataFrame([p.__dict__ for p in summary.problems]).to_csv(problems_out, index=False)
-        if not summary.ok:
-            raise typer.Exit(1)
+        _report(summary, fmt, problems_out)
+
+
+def _report(summary: ImportSummary, fmt: Fmt, problems_out: Path | None) -> None:
+    """Print the summary; exit 1 when the import was rejected."""
+    if fmt == Fmt.json:
+        out.print_json(json.dumps(summary.as_dict(), default=str))
+    else:
+        print_summary(summary)
+    if problems_out is not None and summary.problems:
+        pd.DataFrame([p.__dict__ for p in summary.problems]).to_csv(problems_out, index=False)
+    if not summary.ok:
+        raise typer.Exit(1)
 
 
 # -- series ------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ _AGE_ONE = re.compile(r"^Y(\d+)$")
 def opensdg_files(path: Path) -> list[Path]:
     """The indicator CSVs of a repository folder, its ``data`` folder, or a single file."""
     if path.is_file():
+        if not _FILE.match(path.name):
+            raise InputError(f"{path}: expected an Open SDG file named indicator_<id>.csv")
         return [path]
     data = path / "data" if (path / "data").is_dir() else path
     files = sorted(p for p in data.glob("indicator_*.csv") if _FILE.match(p.name))

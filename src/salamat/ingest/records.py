@@ -25,17 +25,33 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from salamat.errors import InputError, Problem
-from salamat.ingest.pipeline import Progress, write_once
+from salamat.ingest.pipeline import Progress, check_area_option, write_once
 from salamat.ingest.registry import register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
-from salamat.ingest.tables import file_kind
+from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
 from salamat.store.connection import Store
-from salamat.store.population import merge_population, population_problems, stage_population
-from salamat.store.records import RecordCounts, death_problems, describe, merge_deaths, stage_deaths
+from salamat.store.population import (
+    keep_valid_population,
+    merge_population,
+    population_problems,
+    stage_population,
+)
+from salamat.store.records import (
+    RecordCounts,
+    death_problems,
+    describe,
+    drop_sources,
+    keep_valid_deaths,
+    merge_deaths,
+    open_parquet,
+    stage_deaths,
+)
+from salamat.store.reference import load_catalog
 
 __all__ = ["import_deaths", "import_population"]
 
 DEATH_REQUIRED = ("id", "sex", "death_date", "region", "icd10")
+DEATH_COLUMNS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd10")
 POPULATION_REQUIRED = ("region", "year", "sex", "age", "population")
 
 
@@ -47,11 +63,7 @@ def _open_source(store: Store, path: Path, name: str) -> str:
     con = store.con
     if kind == "parquet":
         try:
-            con.read_parquet(str(path), file_row_number=True).create_view(f"{name}_raw")
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
-                f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw"
-            )
+            open_parquet(store, path, name)
             describe(store, name)
         except (OSError, duckdb.Error) as exc:
             raise InputError(f"{path}: cannot be read as Parquet: {exc}") from exc
@@ -80,17 +92,41 @@ def _open_source(store: Store, path: Path, name: str) -> str:
     return name
 
 
-def _check_columns(path: Path, columns: dict[str, str], required: Sequence[str]) -> None:
+def _check_columns(
+    path: Path, columns: dict[str, str], required: Sequence[str], allowed: Sequence[str]
+) -> None:
+    """Required columns present, and no column the kind does not read (a misspelt ``regoin``
+    is never ignored): every one is named in its own problem."""
+    have = [c for c in columns if c != "_row"]
     missing = [c for c in required if c not in columns]
-    if missing:
-        have = ", ".join(c for c in columns if c != "_row")
-        raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}",
-            [
-                Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
-                for c in missing
-            ],
+    unknown = [c for c in have if c not in allowed]
+    if not missing and not unknown:
+        return
+    hint = delimiter_hint(have)
+    problems = [
+        Problem(
+            str(path),
+            1,
+            c,
+            f"required column is missing (the header has: {', '.join(have)}){hint}",
         )
+        for c in missing
+    ] + [
+        Problem(
+            str(path),
+            1,
+            c,
+            f"unknown column: expected only {', '.join(allowed)} (remove or rename it)",
+        )
+        for c in unknown
+        if not hint
+    ]
+    what = []
+    if missing:
+        what.append(f"missing column(s) {', '.join(missing)}")
+    if unknown and not hint:
+        what.append(f"unknown column(s) {', '.join(unknown)}")
+    raise InputError(f"{path}: {'; '.join(what)}{hint}", problems)
 
 
 def _run(
@@ -101,85 +137,59 @@ def _run(
     dry_run: bool,
     source: str | None,
     progress: Progress | None,
+    area: str | None = None,
+    skip_invalid: bool = False,
 ) -> ImportSummary:
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
     started = datetime.now()
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
+    region = check_area_option(load_catalog(store), area)
     staged: list[tuple[Path, str]] = []
-    # 1. validate every file before writing anything
-    for i, path in enumerate(paths):
-        tick(f"reading {path.name}")
-        try:
-            rel = _open_source(store, path, f"_src{i}")
-            columns = describe(store, rel)
-            if kind == "deaths":
-                _check_columns(path, columns, DEATH_REQUIRED)
-                if "birth_date" not in columns and "age" not in columns:
-                    raise InputError(
-                        f"{path}: give a birth_date or an age column",
-                        [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
-                    )
-        except InputError as exc:
-            summary.add_problems(
-                exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
-            )
-            continue
-        label = source or f"unit records: {path.name}"
-        tick(f"validating {path.name}")
-        table = f"_staged{i}"
-        if kind == "deaths":
-            stage_deaths(store, rel, columns, label, date.today())
-            reasons, problems, bad = death_problems(
-                store, str(path), MAX_PROBLEMS_KEPT, rel, columns
-            )
-            store.con.execute(f"DROP TABLE IF EXISTS {table}")
-            store.con.execute(f"ALTER TABLE _dr RENAME TO {table}")
-        else:
-            stage_population(store, rel, label)
-            reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
-            store.con.execute(f"DROP TABLE IF EXISTS {table}")
-            store.con.execute(f"ALTER TABLE _pop RENAME TO {table}")
-        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-        assert n is not None
-        summary.total += int(n[0])
-        summary.rejected += bad
-        summary.add_problem_counts(reasons)
-        summary.problem_count += sum(reasons.values())
-        summary.problems.extend(problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
-        staged.append((path, table))
-    if kind == "deaths" and len(staged) > 1:
-        _cross_file_duplicates(store, staged, summary)
-    if summary.problem_count or summary.problems:
-        summary.status = "ERROR"
-        summary.problem_count = max(summary.problem_count, len(summary.problems))
-        if not summary.reasons:
-            summary.add_problem_counts(
-                Counter(f"{p.field or 'file'}: {p.message}" for p in summary.problems)
-            )
-        summary.notes.append("nothing was written: fix the problems and import again")
-        summary.seconds = time.perf_counter() - t0
-        return summary
-    # 2. one transaction for all files
-    tick("writing")
-
-    def write(import_id: int) -> tuple[int, int, int]:
-        total = RecordCounts(0, 0, 0)
-        for _path, table in staged:
-            if kind == "deaths":
-                store.con.execute("DROP TABLE IF EXISTS _dr")
-                store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
-                c = merge_deaths(store, import_id, write=not dry_run)
-            else:
-                store.con.execute("DROP TABLE IF EXISTS _pop")
-                store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
-                c = merge_population(store, import_id, started, write=not dry_run)
-            total = RecordCounts(
-                total.created + c.created, total.updated + c.updated, total.unchanged + c.unchanged
-            )
-        return total.created, total.updated, total.unchanged
-
     try:
+        refused = _validate_files(
+            store, kind, paths, summary, staged, tick, source, region, skip_invalid
+        )
+        if kind == "deaths" and len(staged) > 1:
+            _cross_file_duplicates(store, staged, summary)
+        if summary.problem_count or summary.problems:
+            summary.problem_count = max(summary.problem_count, len(summary.problems))
+            if not summary.reasons:
+                summary.add_problem_counts(
+                    Counter(f"{p.field or 'file'}: {p.message}" for p in summary.problems)
+                )
+            valid = summary.total - summary.rejected
+            if not skip_invalid or refused or valid <= 0 or _cross_file(summary):
+                summary.status = "ERROR"
+                summary.notes.append("nothing was written: fix the problems and import again")
+                summary.seconds = time.perf_counter() - t0
+                return summary
+            summary.status = "WARNING"
+            summary.notes.append(
+                f"--skip-invalid: {summary.rejected} row(s) skipped, each listed with its "
+                "reason; the valid rows were imported"
+            )
+        # 2. one transaction for all files
+        tick("writing")
+
+        def write(import_id: int) -> tuple[int, int, int]:
+            total = RecordCounts(0, 0, 0)
+            for _path, table in staged:
+                if kind == "deaths":
+                    store.con.execute("DROP TABLE IF EXISTS _dr")
+                    store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
+                    c = merge_deaths(store, import_id, write=not dry_run)
+                else:
+                    store.con.execute("DROP TABLE IF EXISTS _pop")
+                    store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
+                    c = merge_population(store, import_id, started, write=not dry_run)
+                total = RecordCounts(
+                    total.created + c.created,
+                    total.updated + c.updated,
+                    total.unchanged + c.unchanged,
+                )
+            return total.created, total.updated, total.unchanged
+
         write_once(
             store,
             summary,
@@ -190,10 +200,95 @@ def _run(
             write=write,
         )
     finally:
-        for name in [t for _p, t in staged] + ["_dr", "_pop"]:
-            store.con.execute(f"DROP TABLE IF EXISTS {name}")
+        _drop(store, paths, staged)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _cross_file(summary: ImportSummary) -> bool:
+    return any("more than one of the files" in r for r in summary.reasons)
+
+
+def _drop(store: Store, paths: Sequence[Path], staged: list[tuple[Path, str]]) -> None:
+    """Drop every staged table and source view: nothing of a source file stays in the store."""
+    for _p, table in staged:
+        store.con.execute(f"DROP TABLE IF EXISTS {table}")
+    for name in ("_dr", "_pop"):
+        store.con.execute(f"DROP TABLE IF EXISTS {name}")
+    drop_sources(store, [f"_src{i}" for i in range(len(paths))])
+
+
+def _validate_files(
+    store: Store,
+    kind: str,
+    paths: Sequence[Path],
+    summary: ImportSummary,
+    staged: list[tuple[Path, str]],
+    tick: Progress,
+    source: str | None,
+    region: str | None,
+    skip_invalid: bool,
+) -> int:
+    """Stage and check every file: problems go to ``summary``, staged tables to ``staged``.
+    With ``skip_invalid`` the rows with problems are removed from the staged tables. Returns
+    the number of files refused as a whole."""
+    refused = 0
+    for i, path in enumerate(paths):
+        tick(f"reading {path.name}")
+        try:
+            rel = _open_source(store, path, f"_src{i}")
+            columns = describe(store, rel)
+            if kind == "deaths":
+                _check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
+                if "birth_date" not in columns and "age" not in columns:
+                    raise InputError(
+                        f"{path}: give a birth_date or an age column",
+                        [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
+                    )
+            else:
+                _check_columns(path, columns, POPULATION_REQUIRED, POPULATION_REQUIRED)
+        except (InputError, OSError) as exc:
+            refused += 1
+            rows = count_data_rows(path)
+            summary.total += rows
+            summary.rejected += rows
+            if rows:
+                summary.notes.append(
+                    f"{path.name}: the whole file was refused ({rows} data row(s))"
+                )
+            problems = exc.problems if isinstance(exc, InputError) else []
+            summary.add_problems(
+                problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
+            )
+            continue
+        label = source or f"unit records: {path.name}"
+        tick(f"validating {path.name}")
+        table = f"_staged{i}"
+        if kind == "deaths":
+            stage_deaths(store, rel, columns, label, date.today(), default_region=region)
+            reasons, problems, bad = death_problems(
+                store, str(path), MAX_PROBLEMS_KEPT, rel, columns
+            )
+            if skip_invalid and bad:
+                keep_valid_deaths(store)
+            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+            store.con.execute(f"ALTER TABLE _dr RENAME TO {table}")
+        else:
+            stage_population(store, rel, label, default_region=region)
+            reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
+            if skip_invalid and bad:
+                keep_valid_population(store)
+            store.con.execute(f"DROP TABLE IF EXISTS {table}")
+            store.con.execute(f"ALTER TABLE _pop RENAME TO {table}")
+        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+        assert n is not None
+        summary.total += int(n[0]) + (bad if skip_invalid else 0)
+        summary.rejected += bad
+        summary.add_problem_counts(reasons)
+        summary.problem_count += sum(reasons.values())
+        summary.problems.extend(problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
+        staged.append((path, table))
+    return refused
 
 
 def _cross_file_duplicates(
@@ -225,9 +320,21 @@ def import_deaths(
     dry_run: bool = False,
     source: str | None = None,
     progress: Progress | None = None,
+    area: str | None = None,
+    skip_invalid: bool = False,
 ) -> ImportSummary:
-    """Validate death records, aggregate them and write them in one transaction."""
-    return _run(store, "deaths", paths, dry_run=dry_run, source=source, progress=progress)
+    """Validate death records, aggregate them and write them in one transaction (``area``:
+    the region of records without one; ``skip_invalid``: write the valid records only)."""
+    return _run(
+        store,
+        "deaths",
+        paths,
+        dry_run=dry_run,
+        source=source,
+        progress=progress,
+        area=area,
+        skip_invalid=skip_invalid,
+    )
 
 
 def import_population(
@@ -237,22 +344,46 @@ def import_population(
     dry_run: bool = False,
     source: str | None = None,
     progress: Progress | None = None,
+    area: str | None = None,
+    skip_invalid: bool = False,
 ) -> ImportSummary:
-    """Validate population estimates and upsert them in one transaction."""
-    return _run(store, "population", paths, dry_run=dry_run, source=source, progress=progress)
+    """Validate population estimates and upsert them in one transaction (options as for
+    :func:`import_deaths`)."""
+    return _run(
+        store,
+        "population",
+        paths,
+        dry_run=dry_run,
+        source=source,
+        progress=progress,
+        area=area,
+        skip_invalid=skip_invalid,
+    )
 
 
 register_runner(
     "deaths",
     lambda store, files, o: import_deaths(
-        store, files, dry_run=o.dry_run, source=o.source, progress=o.progress
+        store,
+        files,
+        dry_run=o.dry_run,
+        source=o.source,
+        progress=o.progress,
+        area=o.area,
+        skip_invalid=o.skip_invalid,
     ),
     "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10",
 )
 register_runner(
     "population",
     lambda store, files, o: import_population(
-        store, files, dry_run=o.dry_run, source=o.source, progress=o.progress
+        store,
+        files,
+        dry_run=o.dry_run,
+        source=o.source,
+        progress=o.progress,
+        area=o.area,
+        skip_invalid=o.skip_invalid,
     ),
     "population estimates (CSV/Parquet): region, year, sex, age, population",
 )

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from salamat.errors import InputError, Problem
 
-__all__ = ["count_data_rows", "file_kind", "read_table", "require_columns"]
+__all__ = ["count_data_rows", "delimiter_hint", "file_kind", "read_table", "require_columns"]
 
 
 def file_kind(path: Path) -> str:
@@ -85,14 +85,28 @@ def _arrow_to_str(col: pa.ChunkedArray) -> list[str]:
     ]
 
 
+def delimiter_hint(columns: list[str]) -> str:
+    """A hint when a CSV header read as one column holds another delimiter (``;``, tab, ``|``)."""
+    if len(columns) != 1:
+        return ""
+    for sep, label in ((";", "';'"), ("\t", "tabs"), ("|", "'|'")):
+        if sep in columns[0]:
+            return f": the file seems to use {label} as delimiter; expected commas"
+    return ""
+
+
 def require_columns(df: pd.DataFrame, path: Path, required: tuple[str, ...]) -> None:
     missing = [c for c in required if c not in df.columns]
     if missing:
-        have = ", ".join(c for c in df.columns if not c.startswith("_"))
+        names = [c for c in df.columns if not c.startswith("_")]
+        have = ", ".join(names)
+        hint = delimiter_hint(names)
         raise InputError(
-            f"{path}: missing column(s) {', '.join(missing)}",
+            f"{path}: missing column(s) {', '.join(missing)}{hint}",
             [
-                Problem(str(path), 1, c, f"required column is missing (the header has: {have})")
+                Problem(
+                    str(path), 1, c, f"required column is missing (the header has: {have}){hint}"
+                )
                 for c in missing
             ],
         )

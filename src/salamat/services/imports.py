@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from salamat.errors import InputError
+from salamat.errors import InputError, Problem
 from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.registry import ImportOptions, get_runner, kinds, parser_kinds
@@ -19,11 +19,23 @@ from salamat.store.reference import load_catalog
 
 load_parsers()
 
-__all__ = ["import_kinds", "info", "read_mapping", "run_import", "series"]
+__all__ = ["import_kinds", "info", "missing_files", "read_mapping", "run_import", "series"]
 
 
 def import_kinds() -> dict[str, str]:
     return kinds()
+
+
+def missing_files(kind: str, files: list[Path]) -> ImportSummary | None:
+    """A rejected summary when a file does not exist (checked before the store is opened, so a
+    mistyped name never creates an empty store), else None."""
+    absent = [f for f in files if not f.exists()]
+    if not absent:
+        return None
+    summary = ImportSummary(kind=kind, files=[str(f) for f in files], status="ERROR")
+    summary.add_problems([Problem(str(f), None, None, "no such file or folder") for f in absent])
+    summary.notes.append("nothing was written: fix the problems and import again")
+    return summary
 
 
 def read_mapping(path: Path | None) -> dict[str, dict[str, str]]:

@@ -12,15 +12,26 @@ from datetime import datetime
 
 from salamat.errors import Problem
 from salamat.store.connection import Store
-from salamat.store.records import RecordCounts, create_region_lookup
+from salamat.store.records import RecordCounts, create_region_lookup, region_expr
 
-__all__ = ["merge_population", "population_problems", "stage_population"]
+__all__ = ["keep_valid_population", "merge_population", "population_problems", "stage_population"]
 
 POPULATION_FIELDS = ("region", "year", "sex", "age", "population")
 _ERRS = ("e_region", "e_year", "e_sex", "e_age", "e_population")
 
 
-def stage_population(store: Store, source_sql: str, source: str) -> None:
+def keep_valid_population(store: Store) -> None:
+    """Remove from ``_pop`` every row with a problem (``--skip-invalid``): a field error or a
+    row of ``_pop_extra`` (duplicates, misplaced open bands; from :func:`population_problems`)."""
+    any_err = " OR ".join(f"{e} IS NOT NULL" for e in _ERRS)
+    store.con.execute(
+        f"DELETE FROM _pop WHERE ({any_err}) OR _row IN (SELECT _row FROM _pop_extra)"
+    )
+
+
+def stage_population(
+    store: Store, source_sql: str, source: str, *, default_region: str | None = None
+) -> None:
     """Normalise and check every row into the temp table ``_pop`` (``e_<field>``: the reason)."""
     create_region_lookup(store)
     store.con.execute(
@@ -28,7 +39,7 @@ def stage_population(store: Store, source_sql: str, source: str) -> None:
         CREATE OR REPLACE TEMP TABLE _pop AS
         WITH s AS (
             SELECT _row,
-                   nullif(trim(CAST(region AS VARCHAR)), '') AS region_raw,
+                   {region_expr(default_region)} AS region_raw,
                    trim(CAST(year AS VARCHAR)) AS year_raw,
                    trim(CAST(sex AS VARCHAR)) AS sex_raw,
                    replace(trim(CAST(age AS VARCHAR)), ' ', '') AS age_raw,

@@ -10,6 +10,7 @@ underlying cause (``all`` holds every death; ``ncd4`` the four SDG 3.4.1 groups 
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +25,11 @@ __all__ = [
     "RecordCounts",
     "create_region_lookup",
     "death_problems",
+    "drop_sources",
+    "keep_valid_deaths",
     "merge_deaths",
+    "open_parquet",
+    "region_expr",
     "stage_deaths",
 ]
 
@@ -72,8 +77,54 @@ def create_region_lookup(store: Store) -> None:
         WHERE o.kind NOT IN ('world', 'group', 'who_region')""")
 
 
+def open_parquet(store: Store, path: object, name: str) -> None:
+    """Temp views ``<name>_raw`` (the Parquet file) and ``<name>`` (its columns and ``_row``,
+    the 1-based record number). Temporary: nothing naming the file is kept in the store."""
+    literal = str(path).replace("'", "''")
+    store.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name}_raw AS "
+        f"SELECT * FROM read_parquet('{literal}', file_row_number = true)"
+    )
+    store.con.execute(
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
+        f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw"
+    )
+
+
+def drop_sources(store: Store, names: list[str]) -> None:
+    """Drop the views and registrations of source files (``_src0`` ...), whatever exists."""
+    con = store.con
+    for name in names:
+        con.execute(f"DROP VIEW IF EXISTS {name}")
+        con.execute(f"DROP VIEW IF EXISTS {name}_raw")
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(f"{name}_arrow")
+
+
+def region_expr(default_region: str | None) -> str:
+    """The record's region text, or ``default_region`` (``--area``, a known code) when blank."""
+    raw = "nullif(trim(CAST(region AS VARCHAR)), '')"
+    if default_region is None:
+        return raw
+    return f"coalesce({raw}, '{default_region.replace(chr(39), chr(39) * 2)}')"
+
+
+def keep_valid_deaths(store: Store) -> None:
+    """Remove from ``_dr`` every record with a problem (``--skip-invalid``): any ``e_`` field,
+    or an id seen earlier in the file (``_dr_dup``, from :func:`death_problems`)."""
+    any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
+    store.con.execute(f"""DELETE FROM _dr WHERE ({any_err}) OR _row IN (
+        SELECT r._row FROM _dr r JOIN _dr_dup d USING (id) WHERE r._row <> d.first_row)""")
+
+
 def stage_deaths(
-    store: Store, source_sql: str, columns: dict[str, str], source: str, today: date
+    store: Store,
+    source_sql: str,
+    columns: dict[str, str],
+    source: str,
+    today: date,
+    *,
+    default_region: str | None = None,
 ) -> None:
     """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
 
@@ -114,7 +165,7 @@ def stage_deaths(
                    death_date IS NULL OR trim(CAST(death_date AS VARCHAR)) = '' AS death_missing,
                    {birth_value} AS birth_date, {birth_error} AS e_birth_date,
                    {age_given} AS age_given, {age_bad} AS e_age_fmt,
-                   nullif(trim(CAST(region AS VARCHAR)), '') AS region_raw,
+                   {region_expr(default_region)} AS region_raw,
                    {icd_txt} AS icd_raw
             FROM {source_sql}
         ), c AS (
@@ -127,7 +178,10 @@ def stage_deaths(
         SELECT _row, id, sex, death_date, year(death_date) AS year,
                coalesce(age_from_dates, age_given) AS age, region,
                replace(icd_raw, '.', '') AS icd10, ? AS source,
-               CASE WHEN id IS NULL THEN 'a record id is required' END AS e_id,
+               CASE WHEN id IS NULL THEN 'a record id is required'
+                    WHEN regexp_matches(id, '[[:cntrl:]]')
+                    THEN 'the record id contains a control character (such as NUL or a tab)'
+                    END AS e_id,
                CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1)' END AS e_sex,
                CASE WHEN e_birth_date IS NOT NULL THEN e_birth_date
                     WHEN birth_date IS NOT NULL AND death_date IS NOT NULL AND birth_date > death_date

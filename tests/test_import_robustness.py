@@ -1,0 +1,123 @@
+"""No traceback, ever: every import kind on broken input ends in a summary (exit 1) or a usage
+error (exit 2), naming the file (and row and field where there is one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import table_snapshot
+from salamat.cli.app import app
+from salamat.services import imports as services
+from salamat.store.connection import Store
+
+DEATHS = Path(__file__).parent / "data" / "deaths_sample.csv"
+
+
+def garbage(tmp_path: Path) -> dict[str, Path]:
+    files = {
+        "empty.csv": b"",
+        "binary.csv": bytes(range(256)) * 20,
+        "binary.parquet": b"PAR1" + bytes(range(200)) + b"PAR1",
+        "semicolon.csv": b"region;year;sex;age;population\nKZ-75;2020;F;0;100\n",
+        "missing_columns.csv": b"foo,bar\n1,2\n3,4\n",
+        "nested.json": b"[" * 200_000,
+        "nested.xml": b"<a>" * 50_000,
+        "binary.json": bytes(range(256)) * 4,
+    }
+    out = {}
+    for name, data in files.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        out[name] = p
+    return out
+
+
+KINDS = sorted(services.import_kinds())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_on_garbage_exits_cleanly(kind: str, tmp_path: Path) -> None:
+    db = tmp_path / "store.duckdb"
+    for name, path in garbage(tmp_path).items():
+        r = CliRunner().invoke(app, ["import", kind, str(path), "--db", str(db)])
+        assert r.exit_code in (1, 2), (kind, name, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit), (kind, name)
+        assert "Traceback" not in r.output, (kind, name)
+        assert path.name in r.output, (kind, name, r.output)
+
+
+def test_population_without_its_columns_is_a_rejection(store: Store, tmp_path: Path) -> None:
+    g = garbage(tmp_path)
+    s = services.run_import(store, "population", [g["missing_columns.csv"]])
+    assert (s.status, s.rejected, s.total) == ("ERROR", 2, 2)
+    assert {p.field for p in s.problems} >= {"region", "population", "foo", "bar"}
+    s = services.run_import(store, "population", [g["semicolon.csv"]])
+    assert s.status == "ERROR"
+    assert "seems to use ';' as delimiter" in s.problems[0].message
+
+
+def test_deeply_nested_json_is_a_rejection(store: Store, tmp_path: Path) -> None:
+    nested = garbage(tmp_path)["nested.json"]
+    for kind in ("gho", "dhis2", "sdmx"):
+        s = services.run_import(store, kind, [nested])
+        assert s.status == "ERROR" and s.problems[0].file == str(nested), kind
+
+
+def test_a_deaths_file_with_an_extra_column_is_rejected(store: Store, tmp_path: Path) -> None:
+    text = DEATHS.read_text().splitlines()
+    extra = [text[0] + ",comment"] + [line + ",x" for line in text[1:]]
+    f = tmp_path / "deaths_extra.csv"
+    f.write_text("\n".join(extra) + "\n")
+    s = services.run_import(store, "deaths", [f])
+    assert s.status == "ERROR"
+    assert [(p.row, p.field) for p in s.problems] == [(1, "comment")]
+    assert "unknown column" in s.problems[0].message
+
+
+def test_a_control_character_in_a_record_id_is_rejected(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "deaths_nul.csv"
+    text = DEATHS.read_text().replace("KZ75-2023-000002", "KZ75-2023-\x00002", 1)
+    f.write_text(text)
+    s = services.run_import(store, "deaths", [f])
+    assert s.status == "ERROR"
+    assert [(p.row, p.field) for p in s.problems] == [(3, "id")]
+    assert "control character" in s.problems[0].message
+
+
+def test_a_parquet_import_leaves_nothing_naming_its_file(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "deaths.parquet"
+    pd.read_csv(DEATHS, dtype=str, keep_default_na=False).to_parquet(f)
+    bad = tmp_path / "bad.parquet"
+    pd.DataFrame({"id": ["A"], "region": ["KZ-99"]}).to_parquet(bad)
+    for path in (f, bad):
+        services.run_import(store, "deaths", [path])
+        views = store.con.execute("SELECT view_name, sql FROM duckdb_views()").fetchall()
+        assert not [v for v in views if "parquet" in str(v[1]) or v[0].startswith("_src")]
+        tables = store.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
+        ).fetchall()
+        assert not [t for t in tables if t[0].startswith(("_staged", "_dr", "_pop"))]
+
+
+def test_a_missing_file_creates_no_store(tmp_path: Path) -> None:
+    db = tmp_path / "new" / "store.duckdb"
+    r = CliRunner().invoke(app, ["import", "deaths", str(tmp_path / "nope.csv"), "--db", str(db)])
+    assert r.exit_code == 1 and "no such file" in r.output
+    assert not db.exists()
+
+
+def test_skip_invalid_and_area_for_unit_records(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "pop.csv"
+    f.write_text("region,year,sex,age,population\n,2020,F,0,100\nKZ-99,2020,F,1,90\n,2020,F,2,80\n")
+    before = table_snapshot(store)
+    s = services.run_import(store, "population", [f])
+    assert s.status == "ERROR" and table_snapshot(store) == before
+    s = services.run_import(store, "population", [f], area="KZ-75", skip_invalid=True)
+    assert (s.status, s.created, s.rejected, s.total) == ("WARNING", 2, 1, 3)
+    assert [(p.row, p.field) for p in s.problems] == [(3, "region")]
+    rows = store.con.execute("SELECT region, age FROM population ORDER BY age").fetchall()
+    assert rows == [("KZ-75", 0), ("KZ-75", 2)]
