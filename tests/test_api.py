@@ -313,3 +313,32 @@ def test_lifetable_only_where_the_records_answer(client: TestClient) -> None:
 def test_lifetable_method_reads_as_prose(client: TestClient) -> None:
     method = client.get("/api/v1/lifetables/KAZ/2020").json()["method"]
     assert "a0: Andreev-Kingkade" in method and "interval interval" not in method
+
+
+def test_imports_log_and_series_vintages(tmp_path: Path) -> None:
+    from salamat.services import imports as services
+    from salamat.store.connection import Store
+
+    path = tmp_path / "s.duckdb"
+    header = "indicator,area,period,value,sex,source\n"
+    with Store.open(path) as store:
+        for name, value in (("a.csv", "74.44"), ("b.csv", "74.5")):
+            f = tmp_path / name
+            f.write_text(header + f"le0,KAZ,2022,{value},total,BNS\n", encoding="utf-8")
+            assert services.run_import(store, "observations", [f]).ok
+    with TestClient(create_app(path)) as c:
+        log = c.get("/api/v1/imports").json()
+        assert [(r["id"], r["kind"], r["created"], r["updated"]) for r in log] == [
+            (2, "observations", 0, 1),
+            (1, "observations", 1, 0),
+        ]
+        latest = c.get("/api/v1/series/le0?area=KAZ").json()["values"]
+        assert [(v["value"], v["import_id"]) for v in latest] == [(74.5, 2)]
+        every = c.get("/api/v1/series/le0?area=KAZ&vintage=all").json()["values"]
+        assert sorted((v["value"], v["import_id"], v["superseded_by"]) for v in every) == [
+            (74.44, 1, 2),
+            (74.5, 2, None),
+        ]
+        text = c.get("/api/v1/series/le0?area=KAZ&vintage=all&format=csv").text
+        assert "superseded_by" in text.splitlines()[0]
+        _error(c.get("/api/v1/series/le0?area=KAZ&vintage=2023-02-30"), 422)

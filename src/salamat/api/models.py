@@ -123,6 +123,13 @@ class SeriesRow(BaseModel):
     source: str
     vintage: str | None
     note: str | None
+    import_id: int | None = Field(None, description="The import that wrote this value.")
+    imported_at: str | None = Field(None, description="When that import ran.")
+    superseded_by: int | None = Field(
+        None,
+        description="With vintage= other than latest: the import that replaced this value "
+        "(null for a current value).",
+    )
 
 
 class SeriesResponse(BaseModel):
@@ -248,3 +255,23 @@ class Target(BaseModel):
     fan: list[dict[str, Any]] = Field(
         description="Projection and prediction interval, year by year to the target year."
     )
+
+
+class ImportEntry(BaseModel):
+    """One row of the import log (``salamat imports``)."""
+
+    id: int
+    time: str | None
+    finished: str | None
+    kind: str
+    files: str
+    sha256: str | None = Field(description="SHA-256 of the imported files' bytes, in order.")
+    created: int | None
+    updated: int | None
+    unchanged: int | None
+    rejected: int | None
+    removed: int | None = Field(description="For an undo: rows it removed.")
+    status: str
+    source: str | None
+    undoes: int | None = Field(description="For an undo: the import it undid.")
+    undone_by: int | None = Field(description="The undo that reverted this import, if any.")

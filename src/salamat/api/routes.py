@@ -19,6 +19,7 @@ from salamat.api.deps import get_store
 from salamat.api.models import (
     ApiError,
     Decomposition,
+    ImportEntry,
     Indicator,
     LifeTable,
     OrgUnit,
@@ -188,8 +189,17 @@ def series(
     age: Annotated[str | None, Query(description="An age band such as 30-69.")] = None,
     residence: Residence = Residence.total,
     format: Fmt = Fmt.json,
+    vintage: Annotated[
+        str,
+        Query(
+            description="latest (default); all (every version kept, with superseded_by); an "
+            "import date YYYY-MM-DD (the values as stored at the end of that day); or a "
+            "publisher's vintage such as 2024."
+        ),
+    ] = "latest",
 ) -> Any:
-    """Every value keeps its interval (``lower``, ``upper``), unit, source and vintage."""
+    """Every value keeps its interval (``lower``, ``upper``), unit, source and vintage, and the
+    import that wrote it (``import_id``, ``imported_at``)."""
     areas = _areas(area)
     sexes = None if SexChoice.all in sex else sorted({s.value for s in sex})
     key = (
@@ -203,6 +213,7 @@ def series(
         age,
         residence.value,
         format.value,
+        vintage,
     )
 
     def build() -> bytes:
@@ -218,6 +229,7 @@ def series(
                 source=source,
                 age=age,
                 residence=residence_value,
+                vintage=vintage,
             )
             return series_csv(frame).encode("utf-8")
         text = svc.series_json_text(
@@ -230,6 +242,7 @@ def series(
             source=source,
             age=age,
             residence=residence_value,
+            vintage=vintage,
         )
         return text.encode("utf-8")
 
@@ -243,6 +256,16 @@ def series(
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     return Response(content, media_type="application/json")
+
+
+# -- imports ---------------------------------------------------------------------------------
+
+
+@router.get("/imports", response_model=list[ImportEntry], summary="The import log")
+def imports(store: StoreDep) -> Any:
+    """Every import, newest first: id, time, kind, files, digest, counts, status and source.
+    Read-only: imports and undo stay on the command line (``salamat imports undo ID``)."""
+    return records(svc.import_log(store))
 
 
 # -- life tables and decompositions ------------------------------------------------------------

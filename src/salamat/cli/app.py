@@ -23,6 +23,7 @@ from rich.table import Table
 
 from salamat import __version__
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
 from salamat.cli.methods import register as register_methods
 from salamat.cli.targets import register as register_targets
@@ -263,6 +264,12 @@ def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
         c for c in ("area", "sex", "age", "cause", "residence", "source") if df[c].nunique() > 1
     ]
     keep += ["value"] + [c for c in ("lower", "upper") if df[c].notna().any()]
+    if "superseded_by" in df.columns:  # a vintage other than the latest: say which is which
+        keep += ["vintage", "import_id", "imported_at", "superseded_by"]
+        df = df.assign(
+            imported_at=df["imported_at"].map(lambda t: "" if pd.isna(t) else str(t)[:19]),
+            superseded_by=df["superseded_by"].map(lambda v: "" if pd.isna(v) else str(int(v))),
+        )
     sources = sorted(str(x) for x in df["source"].unique())
     _emit(df[keep], Fmt.table, title)
     for src in sources:
@@ -286,6 +293,13 @@ def series(
         str | None, typer.Option(help="Age band, e.g. 30-69 (default: every band).")
     ] = None,
     residence: Annotated[str, typer.Option(help="total, urban, rural or all.")] = "total",
+    vintage: Annotated[
+        str,
+        typer.Option(
+            help="latest (default), all (every version kept), an import date YYYY-MM-DD "
+            "(the values as stored at the end of that day) or a publisher's vintage (e.g. 2024)."
+        ),
+    ] = "latest",
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """Print an indicator's series for an area, every value with its source."""
@@ -303,6 +317,7 @@ def series(
                 source=source,
                 age=age,
                 residence=None if residence == "all" else residence,
+                vintage=vintage,
             )
         if df.empty:
             err.print(f"no values of {indicator} for {area} with these filters")
@@ -397,6 +412,7 @@ register_methods(app)
 register_interop(app)
 register_targets(app)
 register_web(app)
+register_imports(app)
 
 
 def main() -> None:

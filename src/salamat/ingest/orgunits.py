@@ -150,8 +150,8 @@ def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = Fals
     ]
     aliases = pd.DataFrame(alias_rows, columns=["alias", "code", "note"])
 
-    def write(_import_id: int) -> tuple[int, int, int]:
-        c = upsert_orgunits(store, units, aliases, write=not dry_run)
+    def write(import_id: int) -> tuple[int, int, int]:
+        c = upsert_orgunits(store, units, aliases, write=not dry_run, import_id=import_id)
         return c.created, c.updated, c.unchanged
 
     write_once(

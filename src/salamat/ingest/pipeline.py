@@ -215,7 +215,7 @@ def import_observations(
                     + (" ..." if len(new_units) > 8 else "")
                 )
         if new_indicators:
-            _create_indicators(store, checked.frame, catalog.data_elements)
+            _create_indicators(store, checked.frame, catalog.data_elements, import_id)
         c = upsert_observations(store, checked.frame, import_id, started, write=not dry_run)
         return c.created, c.updated, c.unchanged
 
@@ -283,10 +283,13 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def _create_indicators(store: Store, frame: pd.DataFrame, known: dict[str, str | None]) -> None:
+def _create_indicators(
+    store: Store, frame: pd.DataFrame, known: dict[str, str | None], import_id: int
+) -> None:
     new = frame.loc[~frame["indicator"].isin(list(known)), ["indicator", "unit"]]
     for code, unit in new.drop_duplicates("indicator").itertuples(index=False):
         store.con.execute(
-            "INSERT INTO data_element (code, name_en, unit, origin) VALUES (?, ?, ?, 'user')",
-            [code, code, unit],
+            "INSERT INTO data_element (code, name_en, unit, origin, import_id) "
+            "VALUES (?, ?, ?, 'user', ?)",
+            [code, code, unit, import_id],
         )

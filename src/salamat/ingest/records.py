@@ -182,7 +182,9 @@ def _run(
                 else:
                     store.con.execute("DROP TABLE IF EXISTS _pop")
                     store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
-                    c = merge_population(store, import_id, started, write=not dry_run)
+                    c = merge_population(
+                        store, import_id, started, write=not dry_run, keep_source=source is None
+                    )
                 total = RecordCounts(
                     total.created + c.created,
                     total.updated + c.updated,
@@ -261,7 +263,13 @@ def _validate_files(
                 problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
             )
             continue
-        label = source or f"unit records: {path.name}"
+        # the source is the publisher's (--source), never the file's name: the same records
+        # under another name are the same records
+        label = source or (
+            "unit records (no --source given)"
+            if kind == "deaths"
+            else "population estimates (no --source given)"
+        )
         tick(f"validating {path.name}")
         table = f"_staged{i}"
         if kind == "deaths":

@@ -262,7 +262,9 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     frame["age"] = definitional_age(frame["indicator"], frame["age"].fillna(""))
     if "SOURCE" in raw.columns:
         frame["source"] = source[keep]
-    default = f"SDMX {flow}" if flow else f"SDMX data ({path.name})"
+    # the dataflow names the data; never the file's name (the same data under another name is
+    # the same data, issue 10 item 7)
+    default = f"SDMX {flow}" if flow else "SDMX data (no dataflow named; give --source)"
     return Parsed(frame.reset_index(drop=True), problems, default_source=default, notes=notes)
 
 

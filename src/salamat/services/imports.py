@@ -13,6 +13,7 @@ from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.registry import ImportOptions, get_runner, kinds, parser_kinds
 from salamat.ingest.summary import ImportSummary
+from salamat.services.revisions import check_vintage
 from salamat.store.connection import Store
 from salamat.store.queries import catalogue_frame, series_frame, store_info
 from salamat.store.reference import load_catalog
@@ -118,9 +119,12 @@ def series(
     age: str | None = None,
     cause: str | None = None,
     residence: str | None = "total",
+    vintage: str | None = None,
 ) -> pd.DataFrame:
     """One indicator's values for an area (a code or alias; a group such as OTS gives its
-    members), with bounds, unit and source."""
+    members), with bounds, unit and source; ``vintage`` as in
+    :func:`salamat.store.revisions.observation_relation` (default: the latest)."""
+    vintage = check_vintage(vintage)
     catalog = load_catalog(store)
     if indicator not in catalog.data_elements:
         raise InputError(
@@ -149,6 +153,7 @@ def series(
         age=age,
         cause=cause,
         residence=residence,
+        vintage=vintage,
     )
 
 

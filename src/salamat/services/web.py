@@ -25,6 +25,7 @@ from salamat.methods.lifetable import Sex, life_table
 from salamat.methods.targets import select_series
 from salamat.methods.trends import TrendModel
 from salamat.services import targets as services_targets
+from salamat.services.revisions import check_vintage, list_imports
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
 from salamat.store.queries import series_frame
@@ -48,6 +49,7 @@ __all__ = [
     "compare",
     "decomposition",
     "group_members_of",
+    "import_log",
     "indicator",
     "indicator_choices",
     "indicators",
@@ -410,6 +412,7 @@ def series_json_text(
     source: str | None = None,
     age: str | None = None,
     residence: str | None = "total",
+    vintage: str | None = None,
 ) -> str:
     """:func:`series` as the API's JSON document, written by the store (fast path)."""
     codes = _series_areas(store, indicator_code, areas, sexes, start, end)
@@ -423,6 +426,7 @@ def series_json_text(
         source=source,
         age=age,
         residence=residence,
+        vintage=check_vintage(vintage),
     )
     order = [c for c in codes if c in set(found)]
     head = {"indicator": indicator_code, "areas": order, "count": count, "sources": sources}
@@ -440,6 +444,7 @@ def series(
     source: str | None = None,
     age: str | None = None,
     residence: str | None = "total",
+    vintage: str | None = None,
 ) -> pd.DataFrame:
     """Values of one indicator for one or many areas (a group gives its members), by sex.
 
@@ -459,6 +464,7 @@ def series(
         age=age,
         cause=None,
         residence=residence,
+        vintage=check_vintage(vintage),
     )
     if sexes and len(sexes) > 1:
         frame = frame[frame["sex"].isin(sexes)].reset_index(drop=True)
@@ -897,3 +903,11 @@ def compare(
             for r in frame.to_dict(orient="records")
         ],
     }
+
+
+def import_log(store: Store) -> pd.DataFrame:
+    """The import log for the API: times as text (seconds), newest first."""
+    frame = list_imports(store)
+    for col in ("time", "finished"):
+        frame[col] = frame[col].map(lambda t: None if pd.isna(t) else str(t)[:19])
+    return frame

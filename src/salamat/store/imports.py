@@ -30,9 +30,13 @@ def finish_import(
     rejected: int,
     status: str,
     source: str | None,
+    removed: int | None = None,
+    undoes: int | None = None,
 ) -> None:
     store.con.execute(
-        "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO import_log (import_id, kind, files, sha256, started, finished, created, "
+        "updated, unchanged, rejected, status, source, removed, undoes) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
             kind,
@@ -46,5 +50,7 @@ def finish_import(
             rejected,
             status,
             source,
+            removed,
+            undoes,
         ],
     )

@@ -9,10 +9,14 @@ import pandas as pd
 
 from salamat.store.connection import Store
 
-__all__ = ["UpsertCounts", "upsert_observations"]
+__all__ = ["OBSERVATION_COLUMNS", "UpsertCounts", "upsert_observations"]
 
 _KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
 _PAYLOAD = ("value", "lower", "upper", "unit", "vintage", "note")
+OBSERVATION_COLUMNS = (
+    "indicator, area, period, period_type, period_start, period_end, sex, age, cause, "
+    "residence, value, lower, upper, unit, source, vintage, note, import_id, imported_at"
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +31,10 @@ def upsert_observations(
 ) -> UpsertCounts:
     """Insert new keys, replace changed values, leave identical ones alone (idempotent).
 
-    Must run inside the caller's transaction. With ``write=False`` only counts (a dry run).
+    A replaced value is not lost: its row moves to ``observation_version`` with the import that
+    replaced it (``superseded_by``, ``superseded_at``), so every vintage stays queryable and an
+    import can be undone (:mod:`salamat.store.revisions`). Must run inside the caller's
+    transaction. With ``write=False`` only counts (a dry run).
     """
     con = store.con
     con.register("_staged_obs", frame)
@@ -48,6 +55,18 @@ def upsert_observations(
                 "indicator, area, period, period_type, period_start, period_end, sex, age, "
                 "cause, residence, value, lower, upper, unit, source, vintage, note"
             )
+            if counts.get("updated", 0):
+                keys = ", ".join(_KEY)
+                con.execute(
+                    f"""
+                    INSERT INTO observation_version ({OBSERVATION_COLUMNS}, superseded_by,
+                                                     superseded_at)
+                    SELECT {", ".join(f"o.{c}" for c in OBSERVATION_COLUMNS.split(", "))}, ?, ?
+                    FROM observation o SEMI JOIN (SELECT {keys} FROM _obs_delta
+                                                  WHERE _action = 'updated') s ON {join}
+                """,
+                    [import_id, imported_at],
+                )
             con.execute(
                 f"""
                 INSERT OR REPLACE INTO observation ({cols}, import_id, imported_at)

@@ -47,35 +47,55 @@ def bundled_codes(store: Store) -> set[str]:
 
 
 def upsert_orgunits(
-    store: Store, units: pd.DataFrame, aliases: pd.DataFrame, *, write: bool
+    store: Store, units: pd.DataFrame, aliases: pd.DataFrame, *, write: bool, import_id: int = 0
 ) -> RecordCounts:
     """Insert or update user org units (``origin = 'user'``) and their aliases.
 
-    Must run inside the caller's transaction. Counts are of org units.
+    Only new or changed units and aliases are written, each with ``import_id``; a replaced unit
+    or alias moves to ``orgunit_version`` / ``orgunit_alias_version`` so that the import can be
+    undone. Must run inside the caller's transaction. Counts are of org units.
     """
     con = store.con
     con.register("_ou_new", units)
     try:
         compare = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in _COLS[1:])
-        counts = dict(
-            con.execute(f"""
-            SELECT CASE WHEN o.code IS NULL THEN 'created' WHEN {compare} THEN 'updated'
-                        ELSE 'unchanged' END, count(*)
-            FROM _ou_new n LEFT JOIN orgunit o ON o.code = n.code GROUP BY 1""").fetchall()
-        )
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _ou_cmp AS
+            SELECT n.*, CASE WHEN o.code IS NULL THEN 'created' WHEN {compare} THEN 'updated'
+                        ELSE 'unchanged' END AS _action
+            FROM _ou_new n LEFT JOIN orgunit o ON o.code = n.code""")
+        counts = dict(con.execute("SELECT _action, count(*) FROM _ou_cmp GROUP BY 1").fetchall())
         if write:
             cols = ", ".join(_COLS)
             con.execute(
-                f"INSERT OR REPLACE INTO orgunit ({cols}, origin) "
-                f"SELECT {cols}, 'user' FROM _ou_new"
+                "INSERT INTO orgunit_version SELECT o.*, ? FROM orgunit o "
+                "SEMI JOIN _ou_cmp n ON n.code = o.code AND n._action = 'updated'",
+                [import_id],
+            )
+            con.execute(
+                f"INSERT OR REPLACE INTO orgunit ({cols}, origin, import_id) "
+                f"SELECT {cols}, 'user', ? FROM _ou_cmp WHERE _action <> 'unchanged'",
+                [import_id],
             )
             if len(aliases):
                 con.register("_ou_alias", aliases)
+                changed = (
+                    "FROM _ou_alias n LEFT JOIN orgunit_alias o ON o.alias = n.alias "
+                    "WHERE o.alias IS NULL OR o.code IS DISTINCT FROM n.code "
+                    "OR o.note IS DISTINCT FROM n.note"
+                )
                 con.execute(
-                    "INSERT OR REPLACE INTO orgunit_alias (alias, code, note, origin) "
-                    "SELECT alias, code, note, 'user' FROM _ou_alias"
+                    "INSERT INTO orgunit_alias_version SELECT o.*, ? FROM orgunit_alias o "
+                    f"SEMI JOIN (SELECT n.alias {changed}) c ON c.alias = o.alias",
+                    [import_id],
+                )
+                con.execute(
+                    "INSERT OR REPLACE INTO orgunit_alias (alias, code, note, origin, import_id) "
+                    f"SELECT n.alias, n.code, n.note, 'user', ? {changed}",
+                    [import_id],
                 )
                 con.unregister("_ou_alias")
+        con.execute("DROP TABLE _ou_cmp")
     finally:
         con.unregister("_ou_new")
     return RecordCounts(

@@ -131,18 +131,38 @@ def population_problems(
 
 
 def merge_population(
-    store: Store, import_id: int, imported_at: datetime, *, write: bool
+    store: Store,
+    import_id: int,
+    imported_at: datetime,
+    *,
+    write: bool,
+    keep_source: bool = False,
 ) -> RecordCounts:
-    """Upsert ``_pop`` into ``population``: new cells created, changed values updated."""
+    """Upsert ``_pop`` into ``population``: new cells created, changed values updated.
+
+    A replaced cell moves to ``population_version`` (kept for undo). With ``keep_source`` (no
+    ``--source`` was given) a stored cell keeps its source and only its value is compared, so
+    the same numbers under another file name change nothing.
+    """
     con = store.con
-    con.execute("""CREATE OR REPLACE TEMP TABLE _pop_cmp AS
-        SELECT n.region, n.year, n.sex, n.age, n.open_age, n.population, n.source,
+    source_differs = "false" if keep_source else "o.source <> n.source"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _pop_cmp AS
+        SELECT n.region, n.year, n.sex, n.age, n.open_age, n.population,
+               {"coalesce(o.source, n.source)" if keep_source else "n.source"} AS source,
                CASE WHEN o.region IS NULL THEN 'created'
                     WHEN o.population <> n.population OR o.open_age <> n.open_age
-                         OR o.source <> n.source THEN 'updated'
+                         OR {source_differs} THEN 'updated'
                     ELSE 'unchanged' END AS action
         FROM _pop n LEFT JOIN population o USING (region, year, sex, age)""")
     counts = dict(con.execute("SELECT action, count(*) FROM _pop_cmp GROUP BY 1").fetchall())
+    if write and counts.get("updated", 0):
+        con.execute(
+            """INSERT INTO population_version
+            SELECT o.*, ? FROM population o SEMI JOIN _pop_cmp n
+            ON n.region = o.region AND n.year = o.year AND n.sex = o.sex AND n.age = o.age
+               AND n.action = 'updated'""",
+            [import_id],
+        )
     if write:
         con.execute(
             """INSERT OR REPLACE INTO population

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
+from salamat.store.revisions import observation_relation
 
 __all__ = ["catalogue_frame", "series_frame", "store_info"]
 
@@ -23,10 +24,18 @@ def series_frame(
     age: str | None,
     cause: str | None,
     residence: str | None,
+    vintage: str | None = None,
 ) -> pd.DataFrame:
-    """Observations of one indicator for some areas, ordered by area, source, sex and period."""
+    """Observations of one indicator for some areas, ordered by area, source, sex and period.
+
+    ``vintage``: None or ``latest`` (the current values), ``all``, an import date or a
+    publisher's vintage (:func:`salamat.store.revisions.observation_relation`); every value
+    carries its ``import_id`` and ``imported_at``, and with a vintage other than the latest the
+    import that replaced it (``superseded_by``, empty for a current value).
+    """
+    relation, rel_params = observation_relation(vintage)
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
-    params: list[Any] = [indicator, *areas]
+    params: list[Any] = [*rel_params, indicator, *areas]
     for col, val in (
         ("sex", sex),
         ("age", age),
@@ -43,12 +52,15 @@ def series_frame(
     if end_year is not None:
         where.append("year(o.period_start) <= ?")
         params.append(end_year)
+    history = ", o.superseded_by" if relation != "observation" else ""
     sql = f"""
         SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
-               o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note
-        FROM observation o LEFT JOIN orgunit u ON u.code = o.area
+               o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note,
+               o.import_id, o.imported_at{history}
+        FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
         WHERE {" AND ".join(where)}
-        ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end
+        ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end,
+                 o.imported_at
     """
     return store.con.execute(sql, params).df()
 

@@ -269,8 +269,9 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
     """Merge the clean ``_dr`` records into ``death_record`` and re-aggregate what changed.
 
     A record id already stored with the same content is unchanged; with different content it is
-    a correction (updated). Aggregates are recomputed for every region x year that gained or
-    lost a record, from the stored records, so they always equal a fresh count.
+    a correction (updated), and the stored version moves to ``death_record_version``.
+    Aggregates are recomputed for every region x year that gained or lost a record, from the
+    stored records, so they always equal a fresh count.
     """
     con = store.con
     stored = con.execute("SELECT count(*) FROM death_record").fetchall()[0]
@@ -309,6 +310,12 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
         + """))"""
     )
     if updated:
+        # the corrected records' earlier versions are kept, so that the import can be undone
+        con.execute(
+            "INSERT INTO death_record_version SELECT *, ? FROM death_record "
+            "WHERE id IN (SELECT id FROM _dr_changed)",
+            [import_id],
+        )
         con.execute("DELETE FROM death_record WHERE id IN (SELECT id FROM _dr_changed)")
     con.execute(
         f"""INSERT INTO death_record

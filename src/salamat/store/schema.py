@@ -9,7 +9,8 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 4  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+# 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -92,6 +93,43 @@ DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS orgunit_name (
         name VARCHAR NOT NULL, code VARCHAR NOT NULL, lang VARCHAR, note VARCHAR,
         origin VARCHAR NOT NULL DEFAULT 'bundled', PRIMARY KEY (name, code))""",
+    # version 4: revisions kept. A row an import replaced moves to its *_version table with the
+    # import that replaced it (superseded_by); the current tables keep answering every query.
+    # Undoing an import puts those rows back (salamat.store.revisions).
+    """CREATE TABLE IF NOT EXISTS observation_version (
+        indicator VARCHAR NOT NULL, area VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        period_type VARCHAR NOT NULL, period_start DATE NOT NULL, period_end DATE NOT NULL,
+        sex VARCHAR NOT NULL, age VARCHAR NOT NULL, cause VARCHAR NOT NULL,
+        residence VARCHAR NOT NULL,
+        value DOUBLE NOT NULL, lower DOUBLE, upper DOUBLE, unit VARCHAR,
+        source VARCHAR NOT NULL, vintage VARCHAR, note VARCHAR,
+        import_id INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL,
+        superseded_by INTEGER NOT NULL, superseded_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS death_record_version (
+        id VARCHAR NOT NULL, region VARCHAR NOT NULL, death_date DATE NOT NULL,
+        year INTEGER NOT NULL, sex VARCHAR NOT NULL, age INTEGER NOT NULL,
+        icd10 VARCHAR NOT NULL, source VARCHAR NOT NULL, import_id INTEGER NOT NULL,
+        superseded_by INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS population_version (
+        region VARCHAR NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL,
+        age INTEGER NOT NULL, open_age BOOLEAN NOT NULL, population DOUBLE NOT NULL,
+        source VARCHAR NOT NULL, import_id INTEGER NOT NULL, imported_at TIMESTAMP NOT NULL,
+        superseded_by INTEGER NOT NULL)""",
+    "ALTER TABLE orgunit ADD COLUMN IF NOT EXISTS import_id INTEGER",
+    "ALTER TABLE orgunit_alias ADD COLUMN IF NOT EXISTS import_id INTEGER",
+    "ALTER TABLE data_element ADD COLUMN IF NOT EXISTS import_id INTEGER",
+    """CREATE TABLE IF NOT EXISTS orgunit_version (
+        code VARCHAR NOT NULL, parent VARCHAR, level INTEGER NOT NULL, kind VARCHAR NOT NULL,
+        name_en VARCHAR NOT NULL, name_kk VARCHAR, name_ru VARCHAR,
+        valid_from DATE, valid_to DATE, iso_numeric VARCHAR, note VARCHAR,
+        origin VARCHAR NOT NULL, import_id INTEGER, superseded_by INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS orgunit_alias_version (
+        alias VARCHAR NOT NULL, code VARCHAR NOT NULL, note VARCHAR, origin VARCHAR NOT NULL,
+        import_id INTEGER, superseded_by INTEGER NOT NULL)""",
+    # the import log says what an undo did and which import undid which
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS removed BIGINT",
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS undoes INTEGER",
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS undone_by INTEGER",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user

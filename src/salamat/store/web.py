@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
+from salamat.store.revisions import observation_relation
 
 __all__ = [
     "group_members",
@@ -165,13 +166,16 @@ def series_json(
     source: str | None,
     age: str | None,
     residence: str | None,
+    vintage: str | None = None,
 ) -> tuple[str, int, list[str], list[str]]:
     """The rows of :func:`salamat.store.queries.series_frame` (plus the area's Kazakh and
     Russian names) as a JSON array written by DuckDB, with the count, the areas in order and
     the sources. DuckDB writes JSON faster than Python can, which the API's series route needs.
     """
+    relation, rel_params = observation_relation(vintage)
+    history = ", 'superseded_by', o.superseded_by" if relation != "observation" else ""
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
-    params: list[Any] = [indicator, *areas]
+    params: list[Any] = [*rel_params, indicator, *areas]
     if sexes:
         where.append(f"o.sex IN ({', '.join('?' for _ in sexes)})")
         params.extend(sexes)
@@ -192,13 +196,14 @@ def series_json(
                    'area_name_kk', u.name_kk, 'area_name_ru', u.name_ru, 'period', o.period,
                    'sex', o.sex, 'age', o.age, 'cause', o.cause, 'residence', o.residence,
                    'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
-                   'source', o.source, 'vintage', o.vintage, 'note', o.note)
+                   'source', o.source, 'vintage', o.vintage, 'note', o.note,
+                   'import_id', o.import_id, 'imported_at', o.imported_at{history})
                  ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start,
-                          o.period_end), [])) AS VARCHAR),
+                          o.period_end, o.imported_at), [])) AS VARCHAR),
                count(*),
                coalesce(list_sort(list_distinct(list(o.area))), []),
                coalesce(list_sort(list_distinct(list(o.source))), [])
-        FROM observation o LEFT JOIN orgunit u ON u.code = o.area
+        FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
         WHERE {" AND ".join(where)}
         """,
         params,

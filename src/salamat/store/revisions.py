@@ -1,0 +1,295 @@
+"""Revisions kept and imports undone: the import log, vintages of a value, and undo.
+
+How revisions are kept. The current tables (``observation``, ``population``, ``death_record``,
+``orgunit``, ``orgunit_alias``) hold the latest version of every row, so every existing query
+reads them unchanged. When an import replaces a row, the row it replaces moves to the table's
+``*_version`` twin with ``superseded_by`` (the replacing import's id; observations also keep
+``superseded_at``, that import's time). Every row carries the ``import_id`` that wrote it.
+
+Vintages of an observation (``salamat series --vintage``, API ``vintage=``):
+
+* ``latest`` (default): the current table;
+* ``all``: every version, current and superseded, each with its ``import_id``, ``imported_at``
+  and ``superseded_by``;
+* an ISO date ``YYYY-MM-DD``: the values as the store held them at the end of that day (UTC of
+  the importing machine's clock): imported on or before it and not superseded on or before it;
+* any other text: a publisher's vintage (the ``vintage`` column, e.g. ``2024`` or
+  ``2024-10``), every version that carries it.
+
+Undo of import *X* (:func:`plan_undo`, :func:`apply_undo`) removes the rows *X* created and puts
+back the rows *X* replaced, in every table, then re-aggregates the deaths of the region x year
+cells it touched, removes the indicators and quality flags it created, and logs itself. It is
+refused when a later import depends on *X*: one that replaced a row *X* wrote (undo that one
+first), or that wrote data for an org unit or indicator *X* created.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from salamat.store.connection import Store
+from salamat.store.observations import OBSERVATION_COLUMNS
+from salamat.store.records import reaggregate
+
+__all__ = [
+    "Blocker",
+    "UndoPlan",
+    "apply_undo",
+    "import_frame",
+    "mark_undone",
+    "observation_relation",
+    "plan_undo",
+]
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# versioned table -> its key columns (rows of one key replaced in place on undo)
+_KEYS: dict[str, tuple[str, ...]] = {
+    "observation": ("indicator", "area", "period", "sex", "age", "cause", "residence", "source"),
+    "population": ("region", "year", "sex", "age"),
+    "orgunit": ("code",),
+    "orgunit_alias": ("alias",),
+}
+
+
+def observation_relation(vintage: str | None) -> tuple[str, list[Any]]:
+    """SQL relation (with its parameters) of the observations of one vintage (module notes).
+
+    Every relation has the observation columns; ``all``, a date and a publisher vintage add
+    ``superseded_by`` and ``superseded_at`` (NULL for a current value).
+    """
+    if vintage is None or vintage == "latest":
+        return "observation", []
+    union = (
+        f"(SELECT {OBSERVATION_COLUMNS}, NULL::INTEGER AS superseded_by, "
+        f"NULL::TIMESTAMP AS superseded_at FROM observation UNION ALL "
+        f"SELECT {OBSERVATION_COLUMNS}, superseded_by, superseded_at FROM observation_version)"
+    )
+    if vintage == "all":
+        return union, []
+    if _ISO_DATE.match(vintage):
+        day = date.fromisoformat(vintage)
+        return (
+            f"(SELECT * FROM {union} WHERE imported_at < CAST(? AS DATE) + INTERVAL 1 DAY "
+            "AND (superseded_at IS NULL OR superseded_at >= CAST(? AS DATE) + INTERVAL 1 DAY))",
+            [day, day],
+        )
+    return f"(SELECT * FROM {union} WHERE vintage = ?)", [vintage]
+
+
+def import_frame(store: Store, import_id: int | None = None) -> pd.DataFrame:
+    """The import log, newest first (one import when ``import_id`` is given)."""
+    where = "WHERE import_id = ?" if import_id is not None else ""
+    return store.con.execute(
+        f"""SELECT import_id AS id, started AS time, finished, kind, files, sha256, created,
+               updated, unchanged, rejected, removed, status, source, undoes, undone_by
+        FROM import_log {where} ORDER BY import_id DESC""",
+        [import_id] if import_id is not None else [],
+    ).df()
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Why an import cannot be undone: a later import (or a target) that depends on it."""
+
+    import_id: int | None
+    kind: str | None
+    reason: str
+
+
+@dataclass
+class UndoPlan:
+    """What undoing one import would do: rows removed and restored per table, or why not."""
+
+    import_id: int
+    kind: str
+    files: str
+    sha256: str | None
+    source: str | None
+    removed: dict[str, int] = field(default_factory=dict)
+    restored: dict[str, int] = field(default_factory=dict)
+    blockers: list[Blocker] = field(default_factory=list)
+    refusal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None and not self.blockers
+
+
+def _has_table(store: Store, table: str, column: str) -> bool:
+    rows = store.con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
+        "AND NOT internal",
+        [table, column],
+    ).fetchall()
+    return bool(rows and rows[0][0])
+
+
+def _count(store: Store, sql: str, params: list[Any]) -> int:
+    rows = store.con.execute(sql, params).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
+    """What undoing ``import_id`` would do, or why it cannot; None if no such import."""
+    con = store.con
+    row = con.execute(
+        "SELECT kind, files, sha256, source, status, undoes, undone_by FROM import_log "
+        "WHERE import_id = ?",
+        [import_id],
+    ).fetchall()
+    if not row:
+        return None
+    kind, files, sha256, source, status, undoes, undone_by = row[0]
+    plan = UndoPlan(int(import_id), str(kind), str(files), sha256, source)
+    if undone_by is not None:
+        plan.refusal = f"import {import_id} was already undone by import {undone_by}"
+        return plan
+    if undoes is not None or kind == "undo":
+        plan.refusal = (
+            f"import {import_id} is itself an undo (of import {undoes}); an undo cannot be "
+            "undone: import the files again"
+        )
+        return plan
+    if status != "SUCCESS":
+        plan.refusal = f"import {import_id} has status {status}: only a successful import is undone"
+        return plan
+    x = [import_id]
+    # 1. later imports that replaced rows this import wrote
+    later: dict[int, list[str]] = {}
+    for table, what in (
+        ("observation", "value(s)"),
+        ("population", "population cell(s)"),
+        ("death_record", "death record(s)"),
+        ("orgunit", "org unit(s)"),
+        ("orgunit_alias", "alias(es)"),
+    ):
+        for by, n in con.execute(
+            f"SELECT superseded_by, count(*) FROM {table}_version WHERE import_id = ? "
+            "GROUP BY 1 ORDER BY 1",
+            x,
+        ).fetchall():
+            later.setdefault(int(by), []).append(f"{n} {what}")
+    # 2. later data on org units or indicators this import created
+    created_units = (
+        "SELECT code FROM orgunit WHERE import_id = ? AND code NOT IN "
+        "(SELECT code FROM orgunit_version WHERE superseded_by = ?)"
+    )
+    for table, col, what in (
+        ("observation", "area", "value(s) for org units it created"),
+        ("population", "region", "population cell(s) for org units it created"),
+        ("death_record", "region", "death record(s) in org units it created"),
+        ("orgunit", "parent", "org unit(s) under org units it created"),
+        ("orgunit_alias", "code", "alias(es) of org units it created"),
+    ):
+        for by, n in con.execute(
+            f"SELECT import_id, count(*) FROM {table} WHERE import_id IS DISTINCT FROM ? "
+            f"AND {col} IN ({created_units}) GROUP BY 1 ORDER BY 1",
+            [import_id, import_id, import_id],
+        ).fetchall():
+            if by is None:
+                plan.blockers.append(Blocker(None, None, f"bundled rows use {n} {what}"))
+            else:
+                later.setdefault(int(by), []).append(f"{n} {what}")
+    for by, n in con.execute(
+        "SELECT import_id, count(*) FROM observation WHERE import_id <> ? AND indicator IN "
+        "(SELECT code FROM data_element WHERE import_id = ? AND origin = 'user') GROUP BY 1",
+        [import_id, import_id],
+    ).fetchall():
+        later.setdefault(int(by), []).append(f"{n} value(s) of indicators it created")
+    for code, area in con.execute(
+        f"SELECT code, area FROM target WHERE area IN ({created_units}) OR indicator IN "
+        "(SELECT code FROM data_element WHERE import_id = ? AND origin = 'user')",
+        [import_id, import_id, import_id],
+    ).fetchall():
+        plan.blockers.append(
+            Blocker(None, None, f"target {code} uses an org unit or indicator it created ({area})")
+        )
+    kinds = dict(con.execute("SELECT import_id, kind FROM import_log").fetchall())
+    for by in sorted(later):
+        plan.blockers.append(
+            Blocker(
+                by,
+                kinds.get(by),
+                f"import {by} ({kinds.get(by, '?')}) changed or used what it wrote: "
+                f"{', '.join(later[by])}; undo import {by} first",
+            )
+        )
+    # 3. what would be removed and restored
+    for table in ("observation", "population", "death_record", "orgunit", "orgunit_alias"):
+        restored = _count(store, f"SELECT count(*) FROM {table}_version WHERE superseded_by = ?", x)
+        written = _count(store, f"SELECT count(*) FROM {table} WHERE import_id = ?", x)
+        # a death record corrected by this import is replaced (its id is kept); other tables
+        # restore the earlier row in place
+        plan.removed[table] = written - restored
+        plan.restored[table] = restored
+    plan.removed["indicator"] = _count(
+        store, "SELECT count(*) FROM data_element WHERE import_id = ? AND origin = 'user'", x
+    )
+    if _has_table(store, "quality_flag", "import_id"):
+        plan.removed["quality_flag"] = _count(
+            store, "SELECT count(*) FROM quality_flag WHERE import_id = ?", x
+        )
+    return plan
+
+
+def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
+    """Carry out an :func:`plan_undo` plan that is ``ok``; inside the caller's transaction."""
+    if not plan.ok:
+        raise ValueError("apply_undo needs a plan without blockers")
+    con = store.con
+    x = plan.import_id
+    # deaths: remember the cells touched before the records change, re-aggregate them after
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _undo_cells AS
+        SELECT DISTINCT region, year FROM (
+            SELECT region, year FROM death_record WHERE import_id = ?
+            UNION ALL SELECT region, year FROM death_record_version WHERE superseded_by = ?)""",
+        [x, x],
+    )
+    con.execute("DELETE FROM death_record WHERE import_id = ?", [x])
+    con.execute(
+        "INSERT INTO death_record SELECT * EXCLUDE (superseded_by) FROM death_record_version "
+        "WHERE superseded_by = ?",
+        [x],
+    )
+    con.execute("DELETE FROM death_record_version WHERE superseded_by = ?", [x])
+    if _count(store, "SELECT count(*) FROM _undo_cells", []):
+        reaggregate(store, "_undo_cells")
+    con.execute("DROP TABLE _undo_cells")
+    # keyed tables: the replaced rows go back in place (an UPDATE keeps the key), then what
+    # the import created is removed
+    for table, key in _KEYS.items():
+        cols = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "ORDER BY column_index",
+                [table],
+            ).fetchall()
+        ]
+        payload = [c for c in cols if c not in key]
+        sets = ", ".join(f"{c} = v.{c}" for c in payload)
+        on = " AND ".join(f"t.{k} = v.{k}" for k in key)
+        con.execute(
+            f"UPDATE {table} AS t SET {sets} FROM {table}_version v "
+            f"WHERE v.superseded_by = ? AND {on}",
+            [x],
+        )
+        con.execute(f"DELETE FROM {table}_version WHERE superseded_by = ?", [x])
+        con.execute(f"DELETE FROM {table} WHERE import_id = ?", [x])
+    con.execute("DELETE FROM data_element WHERE import_id = ? AND origin = 'user'", [x])
+    if _has_table(store, "quality_flag", "import_id"):
+        con.execute("DELETE FROM quality_flag WHERE import_id = ?", [x])
+    mark_undone(store, x, undo_id)
+
+
+def mark_undone(store: Store, import_id: int, undo_id: int) -> None:
+    store.con.execute(
+        "UPDATE import_log SET status = 'UNDONE', undone_by = ? WHERE import_id = ?",
+        [undo_id, import_id],
+    )
