@@ -299,3 +299,16 @@ def test_unit_records_under_another_file_name_change_nothing(store: Store, tmp_p
     assert (d.created, d.updated) == (0, 0) and d.unchanged > 0
     sources = store.con.execute("SELECT DISTINCT source FROM death_record").fetchall()
     assert sources == [("unit records (no --source given)",)]
+
+
+def test_an_import_written_with_skip_invalid_can_be_undone(store: Store, tmp_path: Path) -> None:
+    empty = snapshot(store)
+    f = write(
+        tmp_path,
+        "some_bad.csv",
+        HEADER + "le0,KAZ,2022,74.44,total,BNS,\nle0,KAZ,20x2,1,total,BNS,\n",
+    )
+    s = services.run_import(store, "observations", [f], skip_invalid=True)
+    assert s.status == "WARNING" and s.created == 1 and s.import_id is not None
+    assert undo_import(store, s.import_id).ok
+    assert snapshot(store) == empty

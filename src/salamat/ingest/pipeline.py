@@ -207,7 +207,7 @@ def import_observations(
 
     def write(import_id: int) -> tuple[int, int, int]:
         if len(new_units):
-            made = add_new_areas(store, new_units, write=not dry_run)
+            made = add_new_areas(store, new_units, write=not dry_run, import_id=import_id)
             if made.created:
                 summary.notes.append(
                     f"created {made.created} org unit(s) under {ctx.new_areas} (--new-areas): "

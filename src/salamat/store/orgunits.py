@@ -161,7 +161,9 @@ def with_new_areas(catalog: Catalog, units: pd.DataFrame) -> Catalog:
     return dataclasses.replace(catalog, orgunits=orgunits, aliases=aliases)
 
 
-def add_new_areas(store: Store, units: pd.DataFrame, *, write: bool) -> RecordCounts:
+def add_new_areas(
+    store: Store, units: pd.DataFrame, *, write: bool, import_id: int = 0
+) -> RecordCounts:
     """Create the units of :func:`new_area_frame` with their source ids as aliases, inside the
     caller's transaction (so a rejected or dry-run import creates none)."""
     aliases = pd.DataFrame(
@@ -171,4 +173,4 @@ def add_new_areas(store: Store, units: pd.DataFrame, *, write: bool) -> RecordCo
             "note": "source id (--new-areas)",
         }
     )
-    return upsert_orgunits(store, units[list(_COLS)], aliases, write=write)
+    return upsert_orgunits(store, units[list(_COLS)], aliases, write=write, import_id=import_id)

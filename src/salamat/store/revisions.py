@@ -11,8 +11,8 @@ Vintages of an observation (``salamat series --vintage``, API ``vintage=``):
 * ``latest`` (default): the current table;
 * ``all``: every version, current and superseded, each with its ``import_id``, ``imported_at``
   and ``superseded_by``;
-* an ISO date ``YYYY-MM-DD``: the values as the store held them at the end of that day (UTC of
-  the importing machine's clock): imported on or before it and not superseded on or before it;
+* an ISO date ``YYYY-MM-DD``: the values as the store held them at the end of that day (the
+  importing computer's local clock): imported on or before it and not superseded on or before it;
 * any other text: a publisher's vintage (the ``vintage`` column, e.g. ``2024`` or
   ``2024-10``), every version that carries it.
 
@@ -155,8 +155,8 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
             "undone: import the files again"
         )
         return plan
-    if status != "SUCCESS":
-        plan.refusal = f"import {import_id} has status {status}: only a successful import is undone"
+    if status not in ("SUCCESS", "WARNING"):  # WARNING: written with --skip-invalid
+        plan.refusal = f"import {import_id} has status {status}: only a written import is undone"
         return plan
     x = [import_id]
     # 1. later imports that replaced rows this import wrote
