@@ -158,3 +158,48 @@ def test_open_sdg_national_rows_take_the_country_of_the_configuration(
     s = services.run_import(store, "opensdg", [repo])
     assert s.status == "SUCCESS", s.problems[:3]
     assert stored(store) == [("KGZ", "2019", 18.5), ("KGZ", "2020", 17.9)]
+
+
+def test_new_areas_for_a_file_keyed_by_names(store: Store, tmp_path: Path) -> None:
+    f = write(
+        tmp_path,
+        "Entity,Year,Child mortality rate\n"
+        "Almaty,2020,1.0\nAstana,2020,0.9\nZhanaozen district,2020,1.2\n",
+        "regions.csv",
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.status == "ERROR"
+    assert [p.value for p in s.problems if p.field == "area"] == [
+        "Almaty",
+        "Astana",
+        "Zhanaozen district",
+    ]
+    s = services.run_import(store, "owid", [f], new_areas="KAZ", dry_run=True)
+    assert s.status == "DRY_RUN"
+    assert load_catalog(store).resolve("Zhanaozen district") is None  # a dry run creates none
+    s = services.run_import(store, "owid", [f], new_areas="KAZ")
+    assert (s.status, s.created) == ("SUCCESS", 3), s.problems[:3]
+    assert any("created 1 org unit(s) under KAZ" in n for n in s.notes)
+    rows = store.con.execute(
+        "SELECT area, value FROM observation WHERE indicator = 'u5mr' ORDER BY area"
+    ).fetchall()
+    assert rows == [("KAZ-Zhanaozen_district", 12.0), ("KZ-71", 9.0), ("KZ-75", 10.0)]
+    unit = load_catalog(store).orgunits["KAZ-Zhanaozen_district"]
+    assert (unit.parent, unit.name_en) == ("KAZ", "Zhanaozen district")
+    again = services.run_import(store, "owid", [f], new_areas="KAZ")
+    assert (again.created, again.unchanged) == (0, 3)
+
+
+def test_an_sdmx_flow_without_an_area_takes_the_area_option(store: Store, tmp_path: Path) -> None:
+    ml = Path(__file__).parent / "data" / "interop" / "sdmx_ml"
+    f = ml / "ecb_EXR_M.USD.EUR.SP00.A_genericdata-2.1.xml"
+    dsd = ml / "ecb_EXR_structure-full_dsd+codelists.xml"
+    s = services.run_import(store, "sdmx", [f], metadata=[dsd])
+    assert s.status == "ERROR" and any("--area CODE" in p.message for p in s.problems)
+    key = "ECB_EXR1/CURRENCY=USD/CURRENCY_DENOM=EUR/EXR_TYPE=SP00/EXR_SUFFIX=A"
+    m = write(tmp_path, f"dimension,from,to\nindicator,{key},usd_per_eur\n", "map.csv")
+    s = services.run_import(
+        store, "sdmx", [f], metadata=[dsd], mapping=m, new_indicators=True, area="WORLD"
+    )
+    assert (s.status, s.created) == ("SUCCESS", 252)
+    assert stored(store, "period = '199901'") == [("WORLD", "199901", 1.16078)]

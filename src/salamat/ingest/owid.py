@@ -39,8 +39,8 @@ import pycountry
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.interop import SKIP
-from salamat.ingest.places import area_name_candidates
-from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.places import ambiguous_message, area_name_candidates
+from salamat.ingest.registry import NewArea, ParseContext, Parsed, register_parser
 from salamat.ingest.tables import read_table
 from salamat.store.reference import Catalog
 
@@ -137,6 +137,12 @@ def resolve_names(catalog: Catalog, names: list[str]) -> dict[str, str | None]:
     return out
 
 
+def candidates_of(ctx: ParseContext, names: pd.Series) -> dict[str, list[str]]:
+    """The units each name may mean, only for names that mean two or more (ambiguous)."""
+    found = area_name_candidates(ctx.catalog, sorted(set(names.astype(str))))
+    return {n: c for n, c in found.items() if len(c) > 1}
+
+
 def is_owid_aggregate(name: str) -> bool:
     """OWID's regions and groups by their names: continents, "(WHO)", "High-income countries"."""
     key = _fold(name)
@@ -220,6 +226,7 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     problems: list[Problem] = []
 
     # areas: the Code when there is one, else the entity's name
+    new_areas: list[NewArea] = []
     names = sorted(df["entity"].unique())
     by_name = resolve_names(ctx.catalog, names)
     area_map = {k.strip().lower(): v for k, v in ctx.mapping.get("area", {}).items()}
@@ -235,6 +242,25 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         area = name_area
         aggregate = area.isna() & df["entity"].map(is_owid_aggregate).astype(bool)
         unknown = area.isna() & ~aggregate
+        if ctx.new_areas is not None and unknown.any():
+            # --new-areas PARENT: a name Salamat cannot place becomes a unit under PARENT (its
+            # name is the alias the rows carry); a name of two units is never one of them
+            # names of PARENT's own units first ("Almaty" under KAZ is KZ-75)
+            inside = {
+                n: c[0]
+                for n, c in area_name_candidates(
+                    ctx.catalog, sorted(set(df.loc[unknown, "entity"])), within=ctx.new_areas
+                ).items()
+                if len(c) == 1
+            }
+            placed = unknown & df["entity"].isin(list(inside))
+            area = area.where(~placed, df["entity"].map(inside))
+            unknown = unknown & ~placed
+            ambiguous = {n for n, c in candidates_of(ctx, df.loc[unknown, "entity"]).items() if c}
+            new = unknown & ~df["entity"].isin(list(ambiguous))
+            new_areas = [NewArea(n, n) for n in sorted(df.loc[new, "entity"].unique())]
+            area = area.where(~new, df["entity"])
+            unknown = unknown & ~new
     left_out = area == SKIP
     if aggregate.any():
         agg = sorted(df.loc[aggregate, "entity"].unique())
@@ -243,18 +269,17 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
             f"Salamat has no unit for not imported ({', '.join(agg[:6])}"
             f"{' ...' if len(agg) > 6 else ''})"
         )
+    several = candidates_of(ctx, df.loc[unknown, "entity"])
     for name in sorted(df.loc[unknown, "entity"].unique()):
         first = df.loc[unknown & (df["entity"] == name)]
+        message = (
+            ambiguous_message(ctx.catalog, name, several[name])
+            if several.get(name)
+            else f"unknown area name {name!r}: map it with --map (area,{name},<code>)"
+            + ("" if ctx.new_areas else ", or create it with --new-areas PARENT")
+        )
         for row in first["_row"]:
-            problems.append(
-                Problem(
-                    str(path),
-                    int(row),
-                    "area",
-                    f"unknown area name {name!r}: map it with --map (area,{name},<code>)",
-                    name,
-                )
-            )
+            problems.append(Problem(str(path), int(row), "area", message, name))
     live = ~aggregate & ~unknown & ~left_out
 
     frames = []
@@ -311,7 +336,7 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         if frames
         else pd.DataFrame(columns=["_file", "_row", "indicator", "area", "period", "value"])
     )
-    return Parsed(out, problems, default_source=source, notes=notes)
+    return Parsed(out, problems, default_source=source, notes=notes, new_areas=new_areas)
 
 
 register_parser(

@@ -147,7 +147,10 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     # area: countries, aggregates, unknown codes
     ref = col(area_dim) if area_dim else pd.Series("", index=raw.index)
     area_codes = structure.codes.get(area_dim or "", {}) if structure else {}
-    areas = {r: lookup(ctx, ("area",), r) or ctx.catalog.resolve(r) for r in set(ref)}
+    areas = {
+        r: lookup(ctx, ("area",), r) or ctx.catalog.resolve(r) or (ctx.area if r == "" else None)
+        for r in set(ref)
+    }
     area = ref.map(areas)
     live = ~skipped
     area_skip = live & (area == SKIP)
@@ -177,7 +180,8 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
                 + ("" if structure else ", or pass the structure message with --metadata")
             )
             if r
-            else "the observation has no REF_AREA: map the file's area with --map"
+            else "the observation has no REF_AREA: give the file's area with --area CODE "
+            "(or --map area,,<code>)"
         ),
         "_a",
     )
