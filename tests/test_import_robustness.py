@@ -121,3 +121,11 @@ def test_skip_invalid_and_area_for_unit_records(store: Store, tmp_path: Path) ->
     assert [(p.row, p.field) for p in s.problems] == [(3, "region")]
     rows = store.con.execute("SELECT region, age FROM population ORDER BY age").fetchall()
     assert rows == [("KZ-75", 0), ("KZ-75", 2)]
+
+
+def test_an_orgunits_file_with_an_extra_column_is_rejected(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "units.csv"
+    f.write_text("code,parent,name_en,kind,colour\nKZ-75-D1,KZ-75,District 1,district,red\n")
+    s = services.run_import(store, "orgunits", [f])
+    assert s.status == "ERROR" and [(p.row, p.field) for p in s.problems] == [(1, "colour")]
+    assert (s.rejected, s.total) == (1, 1)

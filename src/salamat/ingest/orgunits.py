@@ -20,7 +20,7 @@ from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import write_once
 from salamat.ingest.registry import register_runner
 from salamat.ingest.summary import ImportSummary
-from salamat.ingest.tables import read_table, require_columns
+from salamat.ingest.tables import count_data_rows, read_table, require_columns
 from salamat.store.connection import Store
 from salamat.store.orgunits import bundled_codes, upsert_orgunits
 from salamat.store.reference import load_catalog
@@ -29,6 +29,9 @@ __all__ = ["KINDS", "import_orgunits"]
 
 KINDS = ("region", "city", "district", "facility", "group")
 _OPTIONAL = ("name_kk", "name_ru", "valid_from", "valid_to", "note", "aliases")
+_REQUIRED = ("code", "parent", "name_en", "kind")
+# Any other column is an error (the rule of every kind with a fixed layout).
+_ALLOWED = _REQUIRED + _OPTIONAL
 
 
 def _date(text: str) -> date | str | None:
@@ -46,11 +49,27 @@ def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = Fals
     summary = ImportSummary(kind="orgunits", files=[str(p) for p in paths])
     frames = []
     problems: list[Problem] = []
+    refused: dict[str, int] = {}  # file -> data rows of a file refused as a whole
     for path in paths:
         try:
             df = read_table(path)
-            require_columns(df, path, ("code", "parent", "name_en", "kind"))
+            require_columns(df, path, _REQUIRED)
+            extra = [c for c in df.columns if not c.startswith("_") and c not in _ALLOWED]
+            if extra:
+                raise InputError(
+                    f"{path}: unknown column(s) {', '.join(extra)}",
+                    [
+                        Problem(
+                            str(path),
+                            1,
+                            c,
+                            "unknown column: expected only " + ", ".join(_ALLOWED),
+                        )
+                        for c in extra
+                    ],
+                )
         except InputError as exc:
+            refused[str(path)] = count_data_rows(path)
             problems.extend(exc.problems or [Problem(str(path), None, None, str(exc))])
             continue
         frames.append(df)
@@ -120,10 +139,17 @@ def import_orgunits(store: Store, paths: Sequence[Path], *, dry_run: bool = Fals
             add(i, "valid_to", "expected an ISO date YYYY-MM-DD")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             add(i, "valid_to", "valid_to is before valid_from")
-    summary.total = len(df)
+    summary.total = len(df) + sum(refused.values())
     if problems:
         summary.status = "ERROR"
-        summary.rejected = len({(p.file, p.row) for p in problems if p.row is not None})
+        summary.rejected = len(
+            {(p.file, p.row) for p in problems if p.row is not None and p.file not in refused}
+        ) + sum(refused.values())
+        for file, rows in refused.items():
+            if rows:
+                summary.notes.append(
+                    f"{Path(file).name}: the whole file was refused ({rows} data row(s))"
+                )
         summary.add_problems(sorted(problems, key=lambda p: (p.file, p.row or 0)))
         summary.notes.append("nothing was written: fix the problems and import again")
         summary.seconds = time.perf_counter() - t0
