@@ -255,3 +255,39 @@ def test_lifetable_says_why_not(client: TestClient) -> None:
     assert "data-rebuilt" not in early
     ru = client.get("/lifetable", params={"area": "KZ-ALM", "year": 2023, "lang": "ru"}).text
     assert "правопреемник" in ru
+
+
+def test_explorer_shows_two_vintages_side_by_side(tmp_path: Path) -> None:
+    from salamat.services import imports as services
+    from salamat.store.connection import Store
+
+    path = tmp_path / "s.duckdb"
+    header = "indicator,area,period,value,sex,source,vintage\n"
+    with Store.open(path) as store:
+        for name, text in (
+            ("a.csv", "le0,KAZ,2021,70.23,total,BNS,2023\nle0,KAZ,2022,74.44,total,BNS,2023\n"),
+            ("b.csv", "le0,KAZ,2022,74.5,total,BNS,2024\nle0,KAZ,2023,75.09,total,BNS,2024\n"),
+        ):
+            f = tmp_path / name
+            f.write_text(header + text, encoding="utf-8")
+            assert services.run_import(store, "observations", [f]).ok
+    with TestClient(create_app(path)) as c:
+        html = c.get("/explorer", params={"indicator": "le0", "compare": "2023"}).text
+        assert '<option value="2023" selected>vintage 2023</option>' in html
+        line = next(
+            x
+            for x in _specs(html)[0]["layer"]  # type: ignore[union-attr]
+            if x["mark"]["type"] == "line"  # type: ignore[index]
+        )
+        assert line["encoding"]["strokeDash"]["field"] == "version"
+        got = sorted((r["version"], r["year"], r["value"]) for r in line["data"]["values"])
+        assert got == [
+            ("Latest vintage", 2021, 70.23),
+            ("Latest vintage", 2022, 74.5),
+            ("Latest vintage", 2023, 75.09),
+            ("vintage 2023", 2021, 70.23),
+            ("vintage 2023", 2022, 74.44),
+        ]
+        ru = c.get("/explorer", params={"indicator": "le0", "compare": "2023", "lang": "ru"})
+        assert "Версия данных" in ru.text and "Последняя версия" in ru.text
+        assert c.get("/explorer", params={"vintage": "2023-02-30"}).status_code == 422

@@ -29,6 +29,7 @@ from salamat.services.revisions import check_vintage, list_imports
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
 from salamat.store.queries import series_frame
+from salamat.store.revisions import vintage_options
 from salamat.store.web import (
     group_members,
     indicator_coverage,
@@ -63,6 +64,7 @@ __all__ = [
     "series_json_text",
     "target_board",
     "units",
+    "vintage_choices",
     "year_spans",
 ]
 
@@ -903,6 +905,13 @@ def compare(
             for r in frame.to_dict(orient="records")
         ],
     }
+
+
+def vintage_choices(store: Store, indicator_code: str) -> tuple[list[str], list[str]]:
+    """The publisher vintages and the import dates (ISO) of one indicator's values, current or
+    replaced, newest first: what the explorer offers (see :mod:`salamat.store.revisions`)."""
+    vintages, days = vintage_options(store, indicator_code)
+    return vintages, [d.isoformat() for d in days]
 
 
 def import_log(store: Store) -> pd.DataFrame:

@@ -44,6 +44,7 @@ __all__ = [
     "mark_undone",
     "observation_relation",
     "plan_undo",
+    "vintage_options",
 ]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -79,6 +80,30 @@ def observation_relation(vintage: str | None) -> tuple[str, list[Any]]:
             [day, day],
         )
     return f"(SELECT * FROM {union} WHERE vintage = ?)", [vintage]
+
+
+def vintage_options(store: Store, indicator: str) -> tuple[list[str], list[date]]:
+    """The publisher vintages and the import dates of one indicator's values, current or
+    replaced (newest first): what the explorer offers to compare."""
+    union = (
+        "SELECT vintage, imported_at FROM observation WHERE indicator = ? UNION ALL "
+        "SELECT vintage, imported_at FROM observation_version WHERE indicator = ?"
+    )
+    vintages = [
+        str(r[0])
+        for r in store.con.execute(
+            f"SELECT DISTINCT vintage FROM ({union}) WHERE vintage IS NOT NULL ORDER BY 1 DESC",
+            [indicator, indicator],
+        ).fetchall()
+    ]
+    days = [
+        r[0]
+        for r in store.con.execute(
+            f"SELECT DISTINCT CAST(imported_at AS DATE) FROM ({union}) ORDER BY 1 DESC",
+            [indicator, indicator],
+        ).fetchall()
+    ]
+    return vintages, days
 
 
 def import_frame(store: Store, import_id: int | None = None) -> pd.DataFrame:

@@ -182,8 +182,10 @@ def explorer_chart(
     unit: str,
     _: Gettext,
     title: str,
+    by_version: bool = False,
 ) -> Spec:
-    """Lines by area (dashes by source), uncertainty bands where values have bounds, targets."""
+    """Lines by area (dashes by source, or by vintage when two vintages are compared),
+    uncertainty bands where values have bounds, targets."""
     y_scale: Spec = {"type": "log"} if log else {"zero": False}
     sources = sorted({r["source"] for r in rows})
     x = {
@@ -223,10 +225,19 @@ def explorer_chart(
                 {"field": "lower", "title": _("Lower"), "format": ",.2f"},
                 {"field": "upper", "title": _("Upper"), "format": ",.2f"},
                 {"field": "source", "title": _("Source")},
+                {"field": "version", "title": _("Vintage")},
             ],
         },
     }
-    if len(sources) > 1:
+    if by_version:
+        line["encoding"]["strokeDash"] = {
+            "field": "version",
+            "type": "nominal",
+            "title": _("Vintage"),
+            "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 600},
+        }
+        line["encoding"]["detail"] = {"field": "source"}
+    elif len(sources) > 1:
         line["encoding"]["strokeDash"] = {
             "field": "source",
             "type": "nominal",

@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -265,6 +266,8 @@ def explorer_page(
     sex: str = "total",
     scale: str = "linear",
     source: str = "",
+    vintage: str = "latest",
+    compare: str = "",
 ) -> Response:
     lang = _lang(request)
     _ = translator(lang)
@@ -275,9 +278,32 @@ def explorer_page(
         raise InputError(f"scale {scale!r}: expected linear or log")
     info = svc.indicator(store, indicator)
     frame = _memo(request).get(
-        ("page-series", indicator, tuple(areas), sex),
-        lambda: svc.series(store, indicator, areas, sexes=[sex], age="all"),
+        ("page-series", indicator, tuple(areas), sex, vintage),
+        lambda: svc.series(store, indicator, areas, sexes=[sex], age="all", vintage=vintage),
     )
+    # a second vintage side by side (lines dashed by vintage)
+    if compare == vintage:
+        compare = ""
+    publisher_vintages, import_days = svc.vintage_choices(store, indicator)
+    vintage_names = {
+        "latest": _("Latest vintage"),
+        **{v: f"{_('vintage')} {v}" for v in publisher_vintages},
+        **{d: f"{_('imported on')} {d}" for d in import_days},
+    }
+    if compare:
+        other = _memo(request).get(
+            ("page-series", indicator, tuple(areas), sex, compare),
+            lambda: svc.series(store, indicator, areas, sexes=[sex], age="all", vintage=compare),
+        )
+        frame = pd.concat(
+            [
+                frame.assign(version=vintage_names.get(vintage, vintage)),
+                other.assign(version=vintage_names.get(compare, compare)),
+            ],
+            ignore_index=True,
+        )
+    else:
+        frame = frame.assign(version=vintage_names.get(vintage, vintage))
     all_sources = sorted({str(s) for s in frame["source"]})
     if source and source not in all_sources:
         source = ""
@@ -294,6 +320,7 @@ def explorer_page(
             "upper": None if r["upper"] != r["upper"] else float(r["upper"]),
             "source": str(r["source"]),
             "vintage": None if r["vintage"] != r["vintage"] else r["vintage"],
+            "version": str(r["version"]),
         }
         for r in yearly.to_dict(orient="records")
     ]
@@ -330,6 +357,7 @@ def explorer_page(
             unit=unit,
             _=_,
             title=f"{name} - {', '.join(selected_names)}",
+            by_version=bool(compare),
         )
         if rows
         else None
@@ -338,6 +366,8 @@ def explorer_page(
     csv_params = [("area", a) for a in areas] + [("sex", sex), ("format", "csv")]
     if source:
         csv_params.append(("source", source))
+    if vintage != "latest":
+        csv_params.append(("vintage", vintage))
     vintages = sorted({(r["source"], r["vintage"] or "") for r in rows})
     choices = [
         (code, _indicator_name(i, lang))
@@ -364,6 +394,9 @@ def explorer_page(
         rows=rows,
         spec=spec,
         vintages=vintages,
+        vintage=vintage,
+        compare=compare,
+        vintage_choices=list(vintage_names.items()),
         targets=target_marks,
         csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
         filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
