@@ -452,3 +452,36 @@ def test_a_judgement_on_a_flagged_value_says_so(demo_db: Path) -> None:
     assert info["sdg_3_4_ncd30q70"]["status_without_flagged"] is None
     assert flagged["kz_le0_77_2029_ndp"]["flags"] == []
     assert plain["kz_le0_77_2029_ndp"]["status_without_flagged"] is None
+
+
+def test_an_interval_never_leaves_the_indicators_range(scorecard) -> None:  # type: ignore[no-untyped-def]
+    # a log-linear trend on a percentage can put the upper limit above 100: shown as 100, said
+    for r in scorecard.values():
+        p = r["projection"]
+        if p is not None and r["indicator"] in ("ncd30q70", "domestic_medicines_share", "che_gdp"):
+            assert 0.0 <= p["lower"] <= p["upper"] <= 100.0
+    ncd = scorecard["sdg_3_4_ncd30q70"]  # the 2022-23 jump widens it past 100 (about 121)
+    assert ncd["projection"]["capped"] is True
+    assert "lies outside the indicator's range and is shown as 100" in ncd["reason"]
+    assert max(q["upper"] for q in ncd["path"]) == 100.0
+
+
+def test_flags_with_a_missing_year_are_not_judged(demo_db: Path) -> None:
+    import pandas as pd
+
+    def provider(store: Store, indicator: str, area: str, sex: str) -> pd.DataFrame:
+        frame = pd.DataFrame(
+            [
+                ["source_break", "2023", 2023, None, "warning", "new source"],
+                ["revision", "x", None, None, "warning", "no year"],
+            ],
+            columns=list(svc.FLAG_COLUMNS),
+        )
+        frame["year"] = frame["year"].astype("Int64")  # as the store returns it
+        return frame if indicator == "le0" else frame.iloc[0:0]
+
+    with Store.open(demo_db, read_only=True) as store:
+        board = {r["code"]: r for r in svc.scorecard(store, "KAZ", flags=provider)}
+    ndp = board["kz_le0_77_2029_ndp"]
+    assert [f["code"] for f in ndp["flags"]] == ["source_break"]
+    assert ndp["status_without_flagged"] is not None

@@ -242,6 +242,50 @@ def shock_years(indicator: str, area: str) -> list[dict[str, Any]]:
     return [{"year": y, "event": out[y]} for y in sorted(out)]
 
 
+@cache
+def _bounds() -> dict[str, tuple[float | None, float | None]]:
+    """Each indicator's hard bounds (``data/quality/indicator_bounds.csv``): (lower, upper)."""
+    path = resources.files("salamat") / "data" / "quality" / "indicator_bounds.csv"
+    if not path.is_file():
+        return {}
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for r in csv.DictReader(io.StringIO(path.read_text("utf-8"))):
+        lo, hi = (r.get("lower") or "").strip(), (r.get("upper") or "").strip()
+        out[r["indicator"]] = (float(lo) if lo else None, float(hi) if hi else None)
+    return out
+
+
+def _cap_to_bounds(record: dict[str, Any]) -> None:
+    """Show an interval limit beyond the indicator's possible range as the bound, and say so.
+
+    A log-linear trend on a percentage (30q70) can put the upper limit above 100; the limit is
+    then reported as 100 with the computed value in the reason, never silently.
+    """
+    lower, upper = _bounds().get(str(record["indicator"]), (None, None))
+    p = record["projection"]
+    if p is None:
+        return
+    said: list[str] = []
+
+    def beyond(key: str, v: float, bound: float) -> bool:
+        return v > bound if key == "upper" else v < bound
+
+    for key, bound in (("upper", upper), ("lower", lower)):
+        v = p[key]
+        if bound is not None and v is not None and beyond(key, v, bound):
+            said.append(
+                f"the interval's {key} limit {v:g} lies outside the indicator's range and is "
+                f"shown as {bound:g}"
+            )
+            p[key] = bound
+            for q in record["path"]:
+                if q[key] is not None and beyond(key, q[key], bound):
+                    q[key] = bound
+    if said:
+        p["capped"] = True
+        record["reason"] = "; ".join([record["reason"], *said])
+
+
 FLAG_COLUMNS = ("rule", "period", "year", "source", "severity", "message")
 FlagsProvider = Callable[[Store, str, str, str], pd.DataFrame]
 """``(store, indicator, area, sex) -> DataFrame[rule, period, year, source, severity, message]``."""
@@ -275,12 +319,12 @@ def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> lis
     out: list[dict[str, Any]] = []
     for f in flags.to_dict(orient="records"):
         year = f.get("year")
-        if year is None or year != year or int(year) not in source_by_year:
+        if year is None or pd.isna(year) or int(year) not in source_by_year:
             continue
         if str(f.get("severity") or "").lower() not in JUDGED_SEVERITIES:
             continue
         src = f.get("source")
-        if src is not None and src == src and str(src) != source_by_year[int(year)]:
+        if src is not None and not pd.isna(src) and str(src) != source_by_year[int(year)]:
             continue
         out.append(
             {
@@ -399,6 +443,7 @@ def scorecard(
         years = tuple(int(d["year"]) for d in shocks)
         assessment = assess(t, series, trend=trend, window=window, level=level, shock_years=years)
         record = assessment_record(assessment, a)
+        _cap_to_bounds(record)
         excluded = set(record["trend_fit"]["excluded"]) if record["trend_fit"] else set()
         record["shock_years"] = [d for d in shocks if d["year"] in excluded]
         used = _flags_used(provider(store, t.indicator, a, t.sex), series, assessment)
