@@ -56,9 +56,11 @@ def _read(path: Path) -> pd.DataFrame:
     return df
 
 
-def _vintage(path: Path) -> str:
+def _vintage(path: Path) -> str | None:
+    """The WPP revision (``2024``) as the UN names it in its files (``WPP2024_...``); None when
+    the name does not say: the revision is then not guessed (give ``--source``)."""
     m = re.search(r"wpp(20\d\d)", path.name.lower())
-    return m[1] if m else "2024"
+    return m[1] if m else None
 
 
 def _area(df: pd.DataFrame, ctx: ParseContext, path: Path) -> tuple[pd.Series, list[Problem]]:
@@ -97,8 +99,13 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
     df = _read(path)
     cols = set(df.columns)
     vintage = _vintage(path)
-    source = f"UN WPP {vintage}"
+    source = f"UN WPP {vintage}" if vintage else ""
     notes: list[str] = []
+    if vintage is None:
+        notes.append(
+            f"{path.name}: the WPP revision is not in the file name (the UN's names read "
+            "WPP2024_...): give --source, e.g. --source 'UN WPP 2024'; it is never guessed"
+        )
     out = pd.DataFrame({"_file": df["_file"], "_row": df["_row"]})
     if {"sex", "year", "e0"} <= cols or {"sex", "period", "e0"} <= cols:
         out["indicator"] = "le0"
@@ -148,7 +155,7 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         long["indicator"] = "le0"
         long["sex"] = sex
         return Parsed(
-            long.reset_index(drop=True).assign(source=source, vintage=vintage), notes=notes
+            long.reset_index(drop=True).assign(source=source, vintage=vintage or ""), notes=notes
         )
     elif "variant" in cols and "0-4" in cols and "year" in cols:
         ages = [c for c in df.columns if re.fullmatch(r"\d+-\d+|\d+\+", c)]
@@ -170,7 +177,7 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         long = long.rename(columns={"year": "period"})
         long["indicator"] = "population"
         long["note"] = "mid-year, published in thousands; multiplied by 1000"
-        return Parsed(long.reset_index(drop=True).assign(source=source, vintage=vintage))
+        return Parsed(long.reset_index(drop=True).assign(source=source, vintage=vintage or ""))
     else:
         raise InputError(
             f"{path}: not a WPP data file this importer knows (expected e0, mx, deaths, births, "
@@ -181,7 +188,7 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
     else:
         out["area"], _ = _area(df, ctx, path)
     out["source"] = source
-    out["vintage"] = vintage
+    out["vintage"] = vintage or ""
     return Parsed(out, notes=notes)
 
 
