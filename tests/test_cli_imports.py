@@ -73,7 +73,7 @@ def test_list_undo_and_vintages_from_the_command_line(tmp_path: Path) -> None:
 
     refused = invoke("imports", "undo", "1", "--db", db, code=1)
     assert "REFUSED" in refused and "undo import 2 first" in refused
-    dry = invoke("imports", "undo", "2", "--db", db, "--dry-run")
+    dry = invoke("imports", "--db", db, "undo", "2", "--dry-run")  # --db before undo too
     assert "DRY RUN" in dry
     doc = json.loads(invoke("imports", "undo", "2", "--db", db, "--format", "json"))
     assert doc["status"] == "SUCCESS" and doc["restored"]["observation"] == 1

@@ -46,6 +46,7 @@ def imports_list(
 ) -> None:
     """List every import, newest first."""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = {"db": db}  # `salamat imports --db FILE undo ID` undoes in FILE
         return
     with errors(), Store.open(resolve_store_path(db), read_only=True) as store:
         df = services.list_imports(store)
@@ -109,6 +110,7 @@ def _print_plan(plan: UndoPlan, dry_run: bool) -> None:
 
 @imports_app.command("undo")
 def undo(
+    ctx: typer.Context,
     import_id: Annotated[int, typer.Argument(metavar="ID", help="The import to undo.")],
     db: DbOption = None,
     dry_run: Annotated[
@@ -117,6 +119,8 @@ def undo(
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
 ) -> None:
     """Revert one import exactly (all or nothing); refused when a later import depends on it."""
+    if db is None and isinstance(ctx.obj, dict):
+        db = ctx.obj.get("db")
     with errors(), Store.open(resolve_store_path(db)) as store:
         plan = services.undo_import(store, import_id, dry_run=dry_run)
     if fmt == Fmt.json:
