@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -342,3 +343,15 @@ def test_imports_log_and_series_vintages(tmp_path: Path) -> None:
         text = c.get("/api/v1/series/le0?area=KAZ&vintage=all&format=csv").text
         assert "superseded_by" in text.splitlines()[0]
         _error(c.get("/api/v1/series/le0?area=KAZ&vintage=2023-02-30"), 422)
+
+
+def test_api_documentation_is_served_offline(client: TestClient) -> None:
+    r = client.get("/api/docs")
+    assert r.status_code == 200 and "text/html" in r.headers["content-type"]
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    refs = re.findall(r'(?:src|href)="([^"]+)"', r.text)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in refs
+    for ref in refs:
+        assert ref.startswith("/"), ref
+        assert client.get(ref).status_code == 200, ref
+    assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200

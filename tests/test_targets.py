@@ -244,7 +244,12 @@ def test_combine_never_lets_pace_and_trend_contradict() -> None:
     assert combine("moving_away", 0.5) == "moving_away"
     assert combine("achieved", 0.1) == "achieved"
     assert combine("off_track", None) == "off_track"
-    assert [format_probability(p) for p in (0.995, 0.005, 0.5)] == ["> 0.99", "< 0.01", "0.50"]
+    assert [format_probability(p) for p in (0.9995, 0.0005, 0.5, 0.025)] == [
+        "> 99.9%",
+        "< 0.1%",
+        "50.0%",
+        "2.5%",
+    ]
 
 
 # -- assess: the whole target ------------------------------------------------------------------

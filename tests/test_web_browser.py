@@ -282,3 +282,26 @@ def test_keyboard_skip_link(page: tuple[Any, Watch], server: str) -> None:
     pg.keyboard.press("Tab")
     focused = pg.evaluate("document.activeElement.textContent")
     assert focused == "Skip to content"
+
+
+def test_api_documentation_page(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.goto(server + "/api/docs")
+    pg.wait_for_selector(".swagger-ui .info .title")
+    assert "Salamat API" in pg.locator(".swagger-ui .info .title").inner_text()
+    assert pg.locator(".opblock-summary-path").count() >= 10
+
+
+def test_lifetable_area_change_keeps_to_the_area_years(
+    page: tuple[Any, Watch], server: str
+) -> None:
+    pg, _ = page
+    pg.goto(server + "/lifetable?lang=en&area=KAZ&year=2019&from=2018&to=2020")
+    _ready(pg)
+    with pg.expect_navigation():
+        pg.get_by_label("Area").select_option("KZ-10")  # Abay: from 2022
+    _ready(pg)
+    assert pg.locator("[data-notice]").count() == 0
+    assert pg.locator("#year option").all_inner_texts() == ["2022", "2023"]
+    assert "Abay" in pg.locator("#lt-title").inner_text()
+    assert pg.locator("#dec-chart svg").count() == 1

@@ -43,9 +43,14 @@ def test_every_page_renders_in_every_language(client: TestClient, path: str, lan
     for spec in specs:
         assert spec["$schema"] == "https://vega.github.io/schema/vega-lite/v5.json"
         assert spec["description"]
-    # nothing is loaded from elsewhere: every src and href is local (or an in-page anchor)
-    for ref in re.findall(r'(?:src|href)="([^"]+)"', html):
+    # nothing is loaded from elsewhere: every src and href is local (or an in-page anchor);
+    # only a link a reader follows (a target's document) may lead away, marked external
+    for tag, ref in re.findall(r'<(\w+)[^>]*?(?:src|href)="([^"]+)"', html):
+        if tag == "a" and ref.startswith("https://"):
+            continue
         assert ref.startswith(("/", "#", "?")), ref
+    for anchor in re.findall(r'<a [^>]*href="https?://[^>]*>', html):
+        assert 'rel="noopener noreferrer external"' in anchor, anchor
     assert r.cookies.get("salamat_lang") == lang
 
 
@@ -291,3 +296,37 @@ def test_explorer_shows_two_vintages_side_by_side(tmp_path: Path) -> None:
         ru = c.get("/explorer", params={"indicator": "le0", "compare": "2023", "lang": "ru"})
         assert "Версия данных" in ru.text and "Последняя версия" in ru.text
         assert c.get("/explorer", params={"vintage": "2023-02-30"}).status_code == 422
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/api/v1/", "/api/docs", "/static/salamat.css"])
+def test_head_answers_like_get(client: TestClient, path: str) -> None:
+    head, get = client.head(path), client.get(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_target_warnings_and_documents_are_visible(client: TestClient) -> None:
+    html = client.get("/", params={"lang": "en"}).text
+    cards = re.findall(r'<article class="card".*?</article>', html, re.S)
+    board = {t["code"]: t for t in client.get("/api/v1/targets").json()}
+    assert len(cards) == len(board)
+    for card in cards:
+        code = re.search(r'data-code="([^"]+)"', card).group(1)  # type: ignore[union-attr]
+        visible = card.split("<details>")[0]  # what shows before anything is expanded
+        rec = board[code]
+        if rec["note"]:
+            assert 'data-role="note"' in visible, code
+        if rec["source_url"]:
+            assert f'href="{rec["source_url"]}"' in visible, code
+    che = next(c for c in cards if 'data-code="kz_che_gdp_5_2025_healthy_nation"' in c)
+    note = re.search(r'<p class="([^"]+)" role="note" data-role="note">(.*?)</p>', che, re.S)
+    assert note and "card-warning" in note.group(1) and "TOTAL" in note.group(2)
+
+
+def test_probabilities_read_as_percent_with_one_decimal(client: TestClient) -> None:
+    for lang, sep in (("en", "."), ("ru", ",")):
+        html = client.get("/", params={"lang": lang}).text
+        shown = re.findall(r"<dd>([^<]*) %</dd>", html)
+        assert shown
+        for text in shown:
+            assert re.fullmatch(rf"(?:[<>] )?\d+\{sep}\d", text), text

@@ -15,9 +15,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
 from salamat.api.cache import Memo
@@ -35,6 +36,47 @@ CSP = (
     "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+API_DOCS = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Salamat API</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="/static/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<p style="font-family: system-ui, sans-serif; margin: 1rem 1.5rem 0"><a href="/">Salamat</a>
+&middot; OpenAPI document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a></p>
+<div id="swagger-ui"></div>
+<script src="/static/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` on every page and route as ``GET`` without the body (RFC 9110, 9.3.2)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _problems(exc: InputError) -> list[dict[str, Any]]:
@@ -74,7 +116,7 @@ def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
             "and sources, life tables, decompositions, targets. Imports stay on the command line."
         ),
         openapi_url="/api/v1/openapi.json",
-        docs_url=None,  # Swagger UI and ReDoc load scripts from CDNs: not offered
+        docs_url=None,  # FastAPI's pages load Swagger UI from a CDN: /api/docs serves it locally
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -130,10 +172,16 @@ def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """The OpenAPI document in the vendored Swagger UI (offline, under the same CSP)."""
+        return HTMLResponse(API_DOCS)
+
     from salamat.web.pages import router as web_router
 
     app.include_router(api_router)
     app.include_router(web_router)
     static = resources.files("salamat") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(HeadAsGet)
     return app

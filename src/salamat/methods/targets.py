@@ -479,18 +479,20 @@ def combine(pace: Status, probability: float | None) -> Status:
 
 
 def format_probability(p: float) -> str:
-    """``P`` with two decimals, but never rounded to a certainty: ``> 0.99`` and ``< 0.01``.
+    """``P`` as a percentage with one decimal, never rounded to a certainty: ``> 99.9%`` and
+    ``< 0.1%``. One decimal of a percent keeps a probability given to three decimals exact
+    (0.025 is 2.5%, not 0.03 nor 2%); the dashboard shows the same figure in its locale.
 
     Examples
     --------
-    >>> format_probability(0.995), format_probability(0.004), format_probability(0.724)
-    ('> 0.99', '< 0.01', '0.72')
+    >>> format_probability(0.9995), format_probability(0.0004), format_probability(0.025)
+    ('> 99.9%', '< 0.1%', '2.5%')
     """
-    if p > 0.99:
-        return "> 0.99"
-    if p < 0.01:
-        return "< 0.01"
-    return f"{p:.2f}"
+    if p > 0.999:
+        return "> 99.9%"
+    if p < 0.001:
+        return "< 0.1%"
+    return f"{100 * p:.1f}%"
 
 
 def _eq(p: float) -> str:

@@ -6,6 +6,7 @@ between English, Kazakh and Russian (``?lang=``, remembered in a cookie).
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -29,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 StoreDep = Annotated[Store, Depends(get_store)]
 HOME_AREA = "KAZ"
 GROUP = "OTS"
+WARNING_WORDS = re.compile(r"\b[A-Z]{4,}\b")
 
 _env = Environment(
     loader=FileSystemLoader(str(resources.files("salamat") / "web" / "templates")),
@@ -167,6 +169,18 @@ def _short(text: str, limit: int = 80) -> str:
     return head[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _probability(prob: float | None, lang: str) -> str | None:
+    """A probability as a percentage with one decimal in the page's locale, never rounded to
+    a certainty (the command line's :func:`~salamat.methods.targets.format_probability`)."""
+    if prob is None:
+        return None
+    if prob > 0.999:
+        return "> " + fmt_number(99.9, lang, 1)
+    if prob < 0.001:
+        return "< " + fmt_number(0.1, lang, 1)
+    return fmt_number(100 * prob, lang, 1)
+
+
 def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in svc.indicators(store)}
 
@@ -205,17 +219,12 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "status_symbol": symbol,
                 "pace_word": words[pace][0] if pace in words else None,
                 "trend_word": trend_word,
-                "probability_text": None
-                if prob is None
-                else (
-                    "> 99"
-                    if prob > 0.99
-                    else "< 1"
-                    if prob < 0.01
-                    else fmt_number(100 * prob, lang, 0)
-                ),
+                "probability_text": _probability(prob, lang),
                 "disagree": pace is not None and pace != rec["status"],
                 "without_word": words[without][0] if without in words else None,
+                "document_short": _short(str(rec["document"])),
+                # a note that shouts (TOTAL vs CURRENT, VALUE vs PHYSICAL) is a warning
+                "note_warns": bool(WARNING_WORDS.search(str(rec.get("note") or ""))),
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
                 "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
