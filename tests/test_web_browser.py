@@ -305,3 +305,34 @@ def test_lifetable_area_change_keeps_to_the_area_years(
     assert pg.locator("#year option").all_inner_texts() == ["2022", "2023"]
     assert "Abay" in pg.locator("#lt-title").inner_text()
     assert pg.locator("#dec-chart svg").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "chart", "expected"),
+    [
+        (
+            "/explorer?lang=en&indicator=le0&area=KAZ&area=KZ-75",
+            "explorer-chart",
+            ["Life expectancy at birth", "Almaty", "Source: ", "years"],
+        ),
+        ("/lifetable?lang=en&area=KZ-75&year=2021", "lt-chart", ["Almaty", "2021", "SYNTHETIC"]),
+        ("/lifetable?lang=en&area=KZ-75&year=2021", "dec-chart", ["SYNTHETIC", "Source: "]),
+        ("/map?lang=en&indicator=le0&year=2015", "map-chart", ["2015", "Source: ", "BNS"]),
+        ("/compare?lang=ru&indicator=le0", "compare-bars", ["Источник: ", "UN WPP"]),
+    ],
+)
+def test_downloaded_svg_carries_its_meaning(
+    page: tuple[Any, Watch], server: str, path: str, chart: str, expected: list[str]
+) -> None:
+    pg, _ = page
+    pg.goto(server + path)
+    _ready(pg)
+    with pg.expect_download() as info:
+        pg.locator(f'button[data-chart="{chart}"][data-format="svg"]').click()
+    svg = Path(info.value.path()).read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "{year}" not in svg
+    for text in expected:
+        assert text in svg, (text, svg[:2000])
+    assert ("SYNTHETIC" in svg) == ("SYNTHETIC" in expected)
+    cite = pg.locator(f"#{chart}-cite").inner_text()
+    assert "Salamat, " + server in cite

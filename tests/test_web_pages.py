@@ -7,6 +7,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,8 +28,17 @@ def client(demo_db: Path) -> Iterator[TestClient]:
 
 
 def _specs(html: str) -> list[dict[str, object]]:
-    found = re.findall(r'<script type="application/json" id="[^"]+">(.*?)</script>', html, re.S)
+    found = re.findall(
+        r'<script type="application/json" id="[^"]+-spec">(.*?)</script>', html, re.S
+    )
     return [json.loads(s) for s in found]
+
+
+def _exports(html: str) -> dict[str, dict[str, Any]]:
+    found = re.findall(
+        r'<script type="application/json" id="([^"]+)-export">(.*?)</script>', html, re.S
+    )
+    return {chart: json.loads(text) for chart, text in found}
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -330,3 +340,56 @@ def test_probabilities_read_as_percent_with_one_decimal(client: TestClient) -> N
         assert shown
         for text in shown:
             assert re.fullmatch(rf"(?:[<>] )?\d+\{sep}\d", text), text
+
+
+@pytest.mark.parametrize("path", ["/explorer", "/map", "/compare", "/lifetable"])
+def test_every_downloadable_chart_carries_title_source_and_citation(
+    client: TestClient, path: str
+) -> None:
+    html = client.get(path, params={"lang": "en"}).text
+    charts = re.findall(r'data-chart="([^"]+)" data-format="svg"', html)
+    exports = _exports(html)
+    assert charts and set(charts) == set(exports)
+    for chart, meta in exports.items():
+        assert meta["title"] and any(line.startswith("Source: ") for line in meta["subtitle"])
+        assert "Salamat, http://testserver" + path in meta["cite"]
+        assert ("SYNTHETIC" in meta["cite"]) == (path == "/lifetable"), chart
+        assert f'id="{chart}-cite"' in html and f'data-copy="{chart}-cite"' in html
+
+
+def test_explorer_legends_explain_lines_and_targets(client: TestClient) -> None:
+    html = client.get(
+        "/explorer", params={"indicator": "tb_incidence", "area": ["KAZ", "UZB"], "lang": "en"}
+    ).text
+    layers = _specs(html)[0]["layer"]
+    line = next(x for x in layers if x["mark"]["type"] == "line")  # type: ignore[index,union-attr]
+    # line symbols in the source legend: solid and dashed sources can be told apart
+    assert "point" not in line["mark"]
+    assert line["encoding"]["strokeDash"]["legend"]["symbolType"] == "stroke"
+    text = next(x for x in layers if x["mark"]["type"] == "text")  # type: ignore[index,union-attr]
+    assert text["encoding"]["text"]["field"] == "short"
+    labels = [t["short"] for t in text["data"]["values"]]
+    assert "target 2030: 15.6" in labels
+    # the target colour is none of the area colours (Vega's category10)
+    category10 = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"}
+    assert text["mark"]["color"] not in category10 | {"#4c78a8", "#f58518", "#e45756"}
+
+
+def test_explorer_female_and_male_together(client: TestClient) -> None:
+    r = client.get("/explorer", params={"indicator": "le0", "area": ["KAZ"], "sex": "all"})
+    assert r.status_code == 200
+    layers = _specs(r.text)[0]["layer"]
+    line = next(x for x in layers if x["mark"]["type"] == "line")  # type: ignore[index,union-attr]
+    assert line["encoding"]["strokeDash"]["field"] == "sex_name"
+    assert line["encoding"]["color"]["field"] == "area_name"
+    assert {v["sex"] for v in line["data"]["values"]} == {"female", "male"}
+    api = client.get("/api/v1/series/le0", params={"area": "KAZ", "sex": "all"})
+    assert api.status_code == 200
+    assert {"female", "male"} <= {v["sex"] for v in api.json()["values"]}
+
+
+def test_decomposition_legend_lists_every_cause(client: TestClient) -> None:
+    html = client.get("/lifetable", params={"area": "KZ-75", "lang": "en"}).text
+    dec = next(s for s in _specs(html) if s.get("mark") == {"type": "bar"})
+    legend = dec["encoding"]["color"]["legend"]  # type: ignore[index]
+    assert legend["orient"] == "bottom" and legend["columns"] >= 2

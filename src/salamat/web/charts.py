@@ -34,7 +34,7 @@ STATUS_COLOURS = {
     "moving_away": "#b91c1c",
     "insufficient_data": "#5b6470",
 }
-TARGET_COLOUR = "#b91c1c"
+TARGET_COLOUR = "#111827"  # near-black: never one of the area colours (category10)
 FAN_COLOUR = "#6b8fd6"
 LINE_COLOUR = "#1f4e9c"
 CAUSE_COLOURS = {
@@ -183,9 +183,13 @@ def explorer_chart(
     _: Gettext,
     title: str,
     by_version: bool = False,
+    by_sex: bool = False,
 ) -> Spec:
-    """Lines by area (dashes by source, or by vintage when two vintages are compared),
-    uncertainty bands where values have bounds, targets."""
+    """Lines by area (dashes by source, or by vintage when two vintages are compared, or by
+    sex when female and male are shown together), uncertainty bands where values have bounds,
+    targets. With dashes by vintage or sex the sources are named in the tooltip and under the
+    chart.
+    """
     y_scale: Spec = {"type": "log"} if log else {"zero": False}
     sources = sorted({r["source"] for r in rows})
     x = {
@@ -207,19 +211,22 @@ def explorer_chart(
                     "y": {"field": "lower", "type": "quantitative", "scale": y_scale},
                     "y2": {"field": "upper"},
                     "color": {**colour, "legend": None},
-                    "detail": {"field": "source"},
+                    "detail": [{"field": "source"}, {"field": "sex"}],
                 },
             }
         )
+    # the line mark has no points of its own, so the source legend shows line symbols (solid,
+    # dashed, dotted); the points are a layer of their own
     line: Spec = {
         "data": {"values": rows},
-        "mark": {"type": "line", "point": {"size": 16}, "strokeWidth": 2},
+        "mark": {"type": "line", "strokeWidth": 2},
         "encoding": {
             "x": x,
             "y": {"field": "value", "type": "quantitative", "title": unit, "scale": y_scale},
             "color": colour,
             "tooltip": [
                 {"field": "area_name", "title": _("Area")},
+                {"field": "sex_name", "title": _("Sex")},
                 {"field": "year", "title": _("Year")},
                 {"field": "value", "title": _("Value"), "format": ",.2f"},
                 {"field": "lower", "title": _("Lower"), "format": ",.2f"},
@@ -230,23 +237,44 @@ def explorer_chart(
         },
     }
     if by_version:
-        line["encoding"]["strokeDash"] = {
-            "field": "version",
-            "type": "nominal",
-            "title": _("Vintage"),
-            "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 600},
-        }
-        line["encoding"]["detail"] = {"field": "source"}
+        dashed_by, dash_title = "version", _("Vintage")
+    elif by_sex:
+        dashed_by, dash_title = "sex_name", _("Sex")
     elif len(sources) > 1:
-        line["encoding"]["strokeDash"] = {
-            "field": "source",
-            "type": "nominal",
-            "title": _("Source"),
-            "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 600},
-        }
+        dashed_by, dash_title = "source", _("Source")
     else:
-        line["encoding"]["detail"] = {"field": "source"}
+        dashed_by, dash_title = "", ""
+    if dashed_by != "source":
+        line["encoding"]["detail"] = [{"field": "source"}, {"field": "sex"}]
+    if dashed_by:
+        line["encoding"]["strokeDash"] = {
+            "field": dashed_by,
+            "type": "nominal",
+            "title": dash_title,
+            # line symbols, so a solid and a dashed line can be told apart in the legend
+            "legend": {
+                "orient": "bottom",
+                "direction": "vertical",
+                "labelLimit": 600,
+                "symbolType": "stroke",
+                "symbolSize": 500,
+                "symbolStrokeWidth": 2,
+                "symbolStrokeColor": "#374151",
+            },
+        }
     layers.append(line)
+    layers.append(
+        {
+            "data": {"values": rows},
+            "mark": {"type": "point", "filled": True, "size": 16},
+            "encoding": {
+                "x": x,
+                "y": {"field": "value", "type": "quantitative", "scale": y_scale},
+                "color": colour,
+                "tooltip": line["encoding"]["tooltip"],
+            },
+        }
+    )
     if targets:
         layers.append(
             {
@@ -279,6 +307,25 @@ def explorer_chart(
                     "x": {"field": "year", "type": "quantitative"},
                     "y": {"field": "value", "type": "quantitative"},
                     "tooltip": [{"field": "label", "title": _("Target")}],
+                },
+            }
+        )
+        # each target line says what it is: "target 2030: 15.6"
+        layers.append(
+            {
+                "data": {"values": targets},
+                "mark": {
+                    "type": "text",
+                    "color": TARGET_COLOUR,
+                    "align": "right",
+                    "baseline": "bottom",
+                    "dy": -6,
+                    "fontSize": 11,
+                },
+                "encoding": {
+                    "x": {"field": "year", "type": "quantitative"},
+                    "y": {"field": "value", "type": "quantitative"},
+                    "text": {"field": "short"},
                 },
             }
         )
@@ -520,6 +567,8 @@ def decomposition_chart(
                     "type": "nominal",
                     "title": _("Cause"),
                     "sort": [name for _c, name in causes],
+                    # every cause in the legend: below the chart, in columns, names in full
+                    "legend": {"orient": "bottom", "columns": 3, "labelLimit": 280},
                     "scale": {
                         "domain": [name for _c, name in causes],
                         "range": [CAUSE_COLOURS.get(c, "#64748b") for c, _n in causes],

@@ -7,11 +7,14 @@ between English, Kazakh and Russian (``?lang=``, remembered in a cookie).
 from __future__ import annotations
 
 import re
+import textwrap
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import pandas as pd
+from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -181,6 +184,47 @@ def _probability(prob: float | None, lang: str) -> str | None:
     return fmt_number(100 * prob, lang, 1)
 
 
+def _export(
+    request: Request,
+    _: Gettext,
+    *,
+    title: str,
+    what: list[str],
+    sources: list[str],
+    synthetic: bool = False,
+) -> dict[str, Any]:
+    """What a downloaded chart carries, and the citation shown under it to copy.
+
+    A PNG or SVG leaves the page, so it carries its own title, the area, years and unit
+    (``what``), the source with its vintage, the SYNTHETIC label where it applies, and where
+    it came from: the view's URL and the date. ``{year}`` is filled in by the page (the map's
+    slider).
+    """
+    lang = _lang(request)
+    today = format_date(date.today(), format="long", locale=lang)
+    url = str(request.url)
+    where = ", ".join(w for w in what if w)
+    source = f"{_('Source')}: {'; '.join(sources) or '–'}"
+    subtitle = [where, source]
+    if synthetic:
+        subtitle.append(_("SYNTHETIC data") + ": " + _("generated records, not real deaths"))
+    subtitle.append(f"Salamat · {url} · {today}")
+    # Vega draws each subtitle line as one line: long sources are wrapped to the image width
+    subtitle = [part for line in subtitle for part in textwrap.wrap(line, 110) or [""]]
+    cite = f"{title}. {where}. {source}. Salamat, {url} ({_('accessed')} {today})."
+    if synthetic:
+        cite = f"{_('SYNTHETIC data')}. {cite}"
+    return {"title": title, "subtitle": subtitle, "cite": cite}
+
+
+def _span_text(years: list[int]) -> str:
+    return f"{min(years)}–{max(years)}" if years else ""
+
+
+def _source_items(items: list[tuple[str, str]], _: Gettext) -> list[str]:
+    return [f"{s} ({_('vintage')} {v})" if v else s for s, v in items]
+
+
 def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in svc.indicators(store)}
 
@@ -281,14 +325,16 @@ def explorer_page(
     lang = _lang(request)
     _ = translator(lang)
     areas = area or [HOME_AREA]
-    if sex not in svc.SEXES:
-        raise InputError(f"sex {sex!r}: expected total, female or male")
+    if sex not in (*svc.SEXES, "all"):
+        raise InputError(f"sex {sex!r}: expected total, female, male or all")
     if scale not in ("linear", "log"):
         raise InputError(f"scale {scale!r}: expected linear or log")
     info = svc.indicator(store, indicator)
+    # "all": female and male side by side (the total is the page's default choice)
+    wanted = ["female", "male"] if sex == "all" else [sex]
     frame = _memo(request).get(
         ("page-series", indicator, tuple(areas), sex, vintage),
-        lambda: svc.series(store, indicator, areas, sexes=[sex], age="all", vintage=vintage),
+        lambda: svc.series(store, indicator, areas, sexes=wanted, age="all", vintage=vintage),
     )
     # a second vintage side by side (lines dashed by vintage)
     if compare == vintage:
@@ -302,7 +348,7 @@ def explorer_page(
     if compare:
         other = _memo(request).get(
             ("page-series", indicator, tuple(areas), sex, compare),
-            lambda: svc.series(store, indicator, areas, sexes=[sex], age="all", vintage=compare),
+            lambda: svc.series(store, indicator, areas, sexes=wanted, age="all", vintage=compare),
         )
         frame = pd.concat(
             [
@@ -319,6 +365,7 @@ def explorer_page(
     shown = frame[frame["source"] == source] if source else frame
     yearly = svc.yearly(shown)
     name_col = {"en": "area_name", "kk": "area_name_kk", "ru": "area_name_ru"}[lang]
+    sex_words = _sex_words(_)
     rows: list[dict[str, Any]] = [
         {
             "area": str(r["area"]),
@@ -330,6 +377,8 @@ def explorer_page(
             "source": str(r["source"]),
             "vintage": None if r["vintage"] != r["vintage"] else r["vintage"],
             "version": str(r["version"]),
+            "sex": str(r["sex"]),
+            "sex_name": sex_words.get(str(r["sex"]), str(r["sex"])),
         }
         for r in yearly.to_dict(orient="records")
     ]
@@ -342,7 +391,7 @@ def explorer_page(
         if (
             rec["indicator"] == indicator
             and rec["area"] in areas
-            and rec["sex"] == sex
+            and rec["sex"] in wanted
             and rec["target"]["value"] is not None
         ):
             target_marks.append(
@@ -350,6 +399,11 @@ def explorer_page(
                     "from": rec["baseline"]["year"] or rec["target"]["year"] - 5,
                     "year": rec["target"]["year"],
                     "value": rec["target"]["value"],
+                    "short": _("target %(year)s: %(value)s")
+                    % {
+                        "year": rec["target"]["year"],
+                        "value": fmt_number(rec["target"]["value"], lang, 1),
+                    },
                     "label": f"{_unit_name(units, rec['area'], lang)}: "
                     f"{fmt_number(rec['target']['value'], lang, 1)} ({rec['target']['year']}), "
                     f"{_short(rec['document'])}",
@@ -367,6 +421,7 @@ def explorer_page(
             _=_,
             title=f"{name} - {', '.join(selected_names)}",
             by_version=bool(compare),
+            by_sex=sex == "all",
         )
         if rows
         else None
@@ -396,7 +451,7 @@ def explorer_page(
         countries=countries,
         regions=regions,
         sex=sex,
-        sexes=_sex_words(_),
+        sexes={**sex_words, "all": _("Female and male")},
         scale=scale,
         source=source,
         sources=all_sources,
@@ -407,6 +462,19 @@ def explorer_page(
         compare=compare,
         vintage_choices=list(vintage_names.items()),
         targets=target_marks,
+        export=_export(
+            request,
+            _,
+            title=name,
+            what=[
+                ", ".join(selected_names),
+                _span_text([r["year"] for r in rows]),
+                unit,
+                {**sex_words, "all": _("Female and male")}[sex],
+            ],
+            sources=_source_items(vintages, _),
+            synthetic=any("SYNTHETIC" in s for s, _v in vintages),
+        ),
         csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
         filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
     )
@@ -485,6 +553,13 @@ def map_page(
         values=sorted(values, key=lambda v: (v["year"], v["name"])),
         spec=spec,
         source_items=[(s, ", ".join(data["vintages"])) for s in data["sources"]],
+        export=_export(
+            request,
+            _,
+            title=name,
+            what=[_("Regions of Kazakhstan"), "{year}", unit, _sex_words(_)[sex]],
+            sources=_source_items([(s, ", ".join(data["vintages"])) for s in data["sources"]], _),
+        ),
     )
 
 
@@ -557,6 +632,20 @@ def compare_page(
         specs=specs,
         source_items=[(data["source"], ", ".join(data["vintages"]))] if data["source"] else [],
         group_name=_unit_name(units, GROUP, lang),
+        export=_export(
+            request,
+            _,
+            title=name,
+            what=[
+                _unit_name(units, GROUP, lang),
+                _span_text([r["year"] for r in data["series"]]),
+                unit,
+                _sex_words(_)[sex],
+            ],
+            sources=_source_items(
+                [(data["source"], ", ".join(data["vintages"]))] if data["source"] else [], _
+            ),
+        ),
     )
 
 
@@ -692,4 +781,32 @@ def lifetable_page(
         decomposition=decomposition,
         by_cause=by_cause,
         dec_spec=dec_spec,
+        lt_export=_export(
+            request,
+            _,
+            title=_("Life expectancy at each age"),
+            what=[
+                _unit_name(units, table["area"], lang),
+                str(year),
+                _sex_words(_)[sex],
+                _("years"),
+            ],
+            sources=[str(table["source"])],
+            synthetic=bool(table["synthetic"]),
+        ),
+        dec_export=None
+        if decomposition is None
+        else _export(
+            request,
+            _,
+            title=_("What changed life expectancy"),
+            what=[
+                _unit_name(units, table["area"], lang),
+                f"{decomposition['from']}–{decomposition['to']}",
+                _sex_words(_)[sex],
+                _("years"),
+            ],
+            sources=[str(decomposition["source"])],
+            synthetic=bool(decomposition["synthetic"]),
+        ),
     )

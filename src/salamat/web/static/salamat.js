@@ -5,8 +5,32 @@
   var views = {};
   window.salamatViews = views;
 
+  /* On a narrow screen (a phone) each legend goes below its chart in one column with its
+     labels in full, so no cause or source is cut off. */
+  function fitLegends(spec, width) {
+    if (width >= 560) { return spec; }
+    function walk(node) {
+      if (!node || typeof node !== "object") { return; }
+      if (node.encoding) {
+        ["color", "strokeDash"].forEach(function (channel) {
+          var enc = node.encoding[channel];
+          if (enc && enc.field && enc.legend !== null && enc.type === "nominal") {
+            enc.legend = Object.assign({}, enc.legend || {}, {
+              orient: "bottom", direction: "vertical", columns: 1,
+              labelLimit: Math.max(120, width - 60)
+            });
+          }
+        });
+      }
+      (node.layer || []).forEach(walk);
+    }
+    walk(spec);
+    return spec;
+  }
+
   function render(el) {
-    var spec = JSON.parse(document.getElementById(el.dataset.spec).textContent);
+    var spec = fitLegends(JSON.parse(document.getElementById(el.dataset.spec).textContent),
+                          el.clientWidth || window.innerWidth);
     return vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: true })
       .then(function (result) {
         views[el.id] = result.view;
@@ -20,18 +44,86 @@
       });
   }
 
+  function save(url, filename) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  /* A download carries its meaning: the chart is drawn again off screen with a title and
+     subtitle lines (area, years, unit, source, SYNTHETIC label, the view's URL and date). */
+  function exportSpec(id) {
+    var spec = JSON.parse(document.getElementById(id + "-spec").textContent);
+    var metaEl = document.getElementById(id + "-export");
+    if (!metaEl) { return null; }
+    var meta = JSON.parse(metaEl.textContent);
+    var year = null;
+    try { year = views[id].signal("year"); } catch (e) { year = null; }
+    function fill(text) { return year === null ? text : text.split("{year}").join(String(year)); }
+    if (year !== null && spec.params) {
+      spec.params = spec.params.map(function (p) {
+        return p.name === "year" ? Object.assign({}, p, { value: year }) : p;
+      });
+    }
+    spec.title = {
+      text: fill(meta.title),
+      subtitle: meta.subtitle.map(fill).filter(function (t) { return t; }),
+      anchor: "start",
+      fontSize: 15,
+      subtitleFontSize: 11,
+      subtitleColor: "#374151",
+      offset: 12
+    };
+    spec.background = "#ffffff";
+    return spec;
+  }
+
   function download(button) {
-    var view = views[button.dataset.chart];
+    var id = button.dataset.chart;
+    var view = views[id];
     if (!view) { return; }
     var format = button.dataset.format;
-    view.toImageURL(format, format === "png" ? 2 : 1).then(function (url) {
-      var a = document.createElement("a");
-      a.href = url;
-      a.download = button.dataset.filename + "." + format;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    });
+    var scale = format === "png" ? 2 : 1;
+    var filename = button.dataset.filename + "." + format;
+    var spec = exportSpec(id);
+    if (!spec) {
+      view.toImageURL(format, scale).then(function (url) { save(url, filename); });
+      return;
+    }
+    var holder = document.createElement("div");
+    var width = Math.max(720, document.getElementById(id).clientWidth);
+    holder.style.cssText = "position:absolute;left:-20000px;top:0;width:" + width + "px";
+    holder.setAttribute("aria-hidden", "true");
+    document.body.appendChild(holder);
+    vegaEmbed(holder, spec, { actions: false, renderer: "svg" })
+      .then(function (result) {
+        return result.view.toImageURL(format, scale).then(function (url) {
+          save(url, filename);
+          result.view.finalize();
+        });
+      })
+      .finally(function () { holder.remove(); });
+  }
+
+  function copy(button) {
+    var text = document.getElementById(button.dataset.copy).textContent;
+    var done = function () { button.dataset.copied = "1"; };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () { select(button); });
+    } else {
+      select(button);
+    }
+  }
+
+  function select(button) {
+    var range = document.createRange();
+    range.selectNodeContents(document.getElementById(button.dataset.copy));
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
   }
 
   /* A form submits itself when a choice changes with the pointer; keyboard users move
@@ -79,6 +171,9 @@
     Promise.all(pending).then(function () { document.body.dataset.chartsReady = "1"; });
     document.querySelectorAll("button[data-chart]").forEach(function (b) {
       b.addEventListener("click", function () { download(b); });
+    });
+    document.querySelectorAll("button[data-copy]").forEach(function (b) {
+      b.addEventListener("click", function () { copy(b); });
     });
     document.querySelectorAll("form[data-autosubmit]").forEach(autosubmit);
     document.querySelectorAll("input[data-map-year]").forEach(slider);
