@@ -336,3 +336,53 @@ def test_downloaded_svg_carries_its_meaning(
     assert ("SYNTHETIC" in svg) == ("SYNTHETIC" in expected)
     cite = pg.locator(f"#{chart}-cite").inner_text()
     assert "Salamat, " + server in cite
+
+
+def test_area_checkbox_redraws_in_place(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.set_viewport_size({"width": 390, "height": 844})
+    pg.goto(server + "/explorer?lang=en&indicator=le0&area=KAZ")
+    _ready(pg)
+    pg.evaluate("window.__samePage = true")
+    box = pg.locator('input[name="area"][value="KZ-75"]')
+    # scroll so the box sits near the top of the screen: the page is well scrolled down
+    pg.evaluate(
+        "window.scrollTo(0, document.querySelector('input[name=area][value=\"KZ-75\"]')"
+        ".getBoundingClientRect().top + window.scrollY - 100)"
+    )
+    before = pg.evaluate("window.scrollY")
+    assert before > 0
+    box.click()
+    pg.wait_for_selector("#explorer-live[data-updated]")
+    assert pg.evaluate("window.__samePage") is True  # no page load
+    assert "area=KZ-75" in pg.url
+    assert abs(pg.evaluate("window.scrollY") - before) < 5
+    assert "Almaty" in _legend(pg, "explorer-chart")
+    assert pg.locator("[data-area-count]").inner_text() == "2"
+    # the swapped-in chart still downloads
+    with pg.expect_download() as info:
+        pg.locator('button[data-chart="explorer-chart"][data-format="svg"]').click()
+    assert "Almaty" in Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def test_phone_width_keeps_everything_readable(page: tuple[Any, Watch], server: str) -> None:
+    pg, _ = page
+    pg.set_viewport_size({"width": 390, "height": 844})
+    pg.goto(server + "/lifetable?lang=ru&area=KZ-75&year=2021")
+    _ready(pg)
+    # nothing wider than the screen; the life table scrolls inside its own container
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    wrap = pg.locator("table.lifetable").locator("xpath=..")
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert wrap.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    # every cause in the decomposition legend, in full
+    legend = _legend(pg, "dec-chart")
+    for cause in ("Болезни системы кровообращения", "Неточно обозначенные причины", "Прочие"):
+        assert cause in legend, legend
+    assert "…" not in legend
+    pg.goto(server + "/explorer?lang=en&indicator=le0&area=KAZ")
+    _ready(pg)
+    legend = _legend(pg, "explorer-chart")
+    # long source names are broken onto a second line, never cut off
+    assert "national life expectancy at" in legend and "birth, annual release" in legend
+    assert "…" not in legend

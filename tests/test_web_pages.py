@@ -393,3 +393,25 @@ def test_decomposition_legend_lists_every_cause(client: TestClient) -> None:
     dec = next(s for s in _specs(html) if s.get("mark") == {"type": "bar"})
     legend = dec["encoding"]["color"]["legend"]  # type: ignore[index]
     assert legend["orient"] == "bottom" and legend["columns"] >= 2
+
+
+def test_compare_keeps_the_published_precision(client: TestClient) -> None:
+    html = client.get("/compare", params={"indicator": "che_gdp", "lang": "en"}).text
+    assert ">3.92<" in html  # Kazakhstan's 3.92% of GDP, not 4
+    ru = client.get("/compare", params={"indicator": "che_gdp", "lang": "ru"}).text
+    assert ">3,92<" in ru
+    bars = _specs(html)[0]
+    assert bars["encoding"]["y"]["sort"] is None  # type: ignore[index]
+    values = [r["value"] for r in bars["data"]["values"]]  # type: ignore[index]
+    assert values == sorted(values, reverse=True)
+    for spec in _specs(html):
+        for layer in [spec, *spec.get("layer", [])]:  # type: ignore[list-item]
+            x = layer.get("encoding", {}).get("x", {})  # type: ignore[union-attr]
+            if x.get("field") == "year":
+                assert x["axis"]["tickMinStep"] == 1  # never "2023 2024 2024"
+
+
+def test_compare_with_one_country_says_the_others_have_no_data(client: TestClient) -> None:
+    html = client.get("/compare", params={"indicator": "dtp3_coverage", "lang": "en"}).text
+    assert "data-alone" in html and "Uzbekistan" in html and "nothing to compare" in html
+    assert not _specs(html)  # no one-bar "comparison"

@@ -196,7 +196,7 @@ def explorer_chart(
         "field": "year",
         "type": "quantitative",
         "title": _("Year"),
-        "axis": {"format": "d", "labelOverlap": True},
+        "axis": {"format": "d", "labelOverlap": True, "tickMinStep": 1},
     }
     colour = {"field": "area_name", "type": "nominal", "title": _("Area")}
     layers: list[Spec] = []
@@ -440,7 +440,8 @@ def compare_bars(latest: list[dict[str, Any]], *, unit: str, _: Gettext, descrip
         {
             "data": {"values": latest},
             "encoding": {
-                "y": {"field": "name", "type": "nominal", "sort": "-x", "title": None},
+                # the rows come sorted by value: one order for both layers, no sort to conflict
+                "y": {"field": "name", "type": "nominal", "sort": None, "title": None},
                 "x": {"field": "value", "type": "quantitative", "title": unit},
             },
             "layer": [
@@ -479,7 +480,7 @@ def compare_lines(rows: list[dict[str, Any]], *, unit: str, _: Gettext, descript
                     "field": "year",
                     "type": "quantitative",
                     "title": _("Year"),
-                    "axis": {"format": "d"},
+                    "axis": {"format": "d", "tickMinStep": 1},
                 },
                 "y": {
                     "field": "value",

@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import numpy as np
 import pandas as pd
 from babel.dates import format_date
 from fastapi import APIRouter, Depends, Query, Request
@@ -217,6 +218,17 @@ def _export(
     return {"title": title, "subtitle": subtitle, "cite": cite}
 
 
+def _digits(values: list[float]) -> int:
+    """The decimals the values are published with (0, 1 or 2), so 3.92 stays 3.92 and a count
+    stays whole; values with more decimals (computed ones) are shown with 2."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    for d in (0, 1):
+        if np.all(np.abs(np.round(arr, d) - arr) < 1e-9):
+            return d
+    return 2
+
+
 def _span_text(years: list[int]) -> str:
     return f"{min(years)}–{max(years)}" if years else ""
 
@@ -399,16 +411,24 @@ def explorer_page(
                     "from": rec["baseline"]["year"] or rec["target"]["year"] - 5,
                     "year": rec["target"]["year"],
                     "value": rec["target"]["value"],
-                    "short": _("target %(year)s: %(value)s")
-                    % {
-                        "year": rec["target"]["year"],
-                        "value": fmt_number(rec["target"]["value"], lang, 1),
-                    },
                     "label": f"{_unit_name(units, rec['area'], lang)}: "
                     f"{fmt_number(rec['target']['value'], lang, 1)} ({rec['target']['year']}), "
                     f"{_short(rec['document'])}",
                 }
             )
+    # targets of the same value share one label ("target 2025, 2027: 75.0"), at the latest
+    by_value: dict[float, list[dict[str, Any]]] = {}
+    for t in target_marks:
+        by_value.setdefault(float(t["value"]), []).append(t)
+    for value, group in by_value.items():
+        group.sort(key=lambda t: int(t["year"]))
+        years = ", ".join(dict.fromkeys(str(t["year"]) for t in group))
+        for t in group:
+            t["short"] = ""
+        group[-1]["short"] = _("target %(year)s: %(value)s") % {
+            "year": years,
+            "value": fmt_number(value, lang, 1),
+        }
     name = _indicator_name(info, lang)
     unit = _unit(info, _)
     selected_names = [_unit_name(units, a, lang) for a in areas if a in units]
@@ -505,7 +525,7 @@ def map_page(
     if year is None or year not in years:
         year = years[-1]
     value_of = {(v["area"], v["year"]): v["value"] for v in data["values"]}
-    digits = 1 if (info["unit"] or "") in ("years", "%") else 0
+    digits = _digits([float(v["value"]) for v in data["values"]])
     values = []
     for y_text, codes in data["drawn"].items():
         for code in codes:
@@ -577,7 +597,7 @@ def compare_page(
         ("compare", indicator, GROUP, sex), lambda: svc.compare(store, indicator, GROUP, sex=sex)
     )
     units = svc.units(store)
-    digits = 1 if (info["unit"] or "") in ("years", "%") else 0
+    digits = _digits([float(r["value"]) for r in data["series"]])
     latest = []
     for r in data["latest"]:
         u = units.get(r["area"])
@@ -590,10 +610,13 @@ def compare_page(
                 "role_word": _("member") if r["role"] == "member" else _("observer"),
             }
         )
+    latest.sort(key=lambda r: -float(r["value"]))  # the bars' order, drawn as given
     lines = [{**r, "name": _unit_name(units, r["area"], lang)} for r in data["series"]]
     name = _indicator_name(info, lang)
     unit = _unit(info, _)
     members = [m for m, _r in svc.group_members_of(store, GROUP)]
+    have = {r["area"] for r in latest}
+    missing = [_unit_name(units, m, lang) for m in members if m not in have]
     choices = [
         (code, _indicator_name(i, lang))
         for code, i in _catalogue(store).items()
@@ -615,7 +638,7 @@ def compare_page(
                 description=_("Map of the countries coloured by the latest value"),
             ),
         }
-        if latest
+        if len(latest) > 1  # one country is no comparison: the page says who has no data
         else {}
     )
     return _render(
@@ -629,6 +652,8 @@ def compare_page(
         sex=sex,
         sexes=_sex_words(_),
         latest=latest,
+        missing=missing,
+        digits=digits,
         specs=specs,
         source_items=[(data["source"], ", ".join(data["vintages"]))] if data["source"] else [],
         group_name=_unit_name(units, GROUP, lang),

@@ -15,9 +15,14 @@
         ["color", "strokeDash"].forEach(function (channel) {
           var enc = node.encoding[channel];
           if (enc && enc.field && enc.legend !== null && enc.type === "nominal") {
+            // a label longer than the screen is broken at a space onto a second line
+            var n = String(Math.max(20, Math.floor((width - 70) / 6.2)));
+            var cut = "lastindexof(substring(datum.label, 0, " + n + "), ' ')";
             enc.legend = Object.assign({}, enc.legend || {}, {
               orient: "bottom", direction: "vertical", columns: 1,
-              labelLimit: Math.max(120, width - 60)
+              labelLimit: Math.max(120, width - 60),
+              labelExpr: "length(datum.label) <= " + n + " || " + cut + " < 1 ? datum.label : " +
+                "[substring(datum.label, 0, " + cut + "), substring(datum.label, " + cut + " + 1)]"
             });
           }
         });
@@ -25,6 +30,11 @@
       (node.layer || []).forEach(walk);
     }
     walk(spec);
+    // legends one under another, each as wide as the screen
+    spec.config = spec.config || {};
+    spec.config.legend = Object.assign({}, spec.config.legend || {}, {
+      layout: { bottom: { anchor: "start", direction: "vertical" } }
+    });
     return spec;
   }
 
@@ -134,6 +144,10 @@
     form.addEventListener("pointerdown", function () { keyboard = false; });
     form.addEventListener("change", function (event) {
       if (keyboard || event.target.type === "range") { return; }
+      if (event.target.type === "checkbox" && form.dataset.live) {
+        live(form);
+        return;
+      }
       if (event.target.name === "area") {
         // another area has other years: let the server choose its own defaults
         ["year", "from", "to"].forEach(function (name) {
@@ -143,6 +157,35 @@
       }
       form.requestSubmit();
     });
+  }
+
+  /* Area checkboxes redraw the chart in place: the page for the new choice is fetched from
+     this server and its live section swapped in, so the scroll position stays where it is.
+     Without JavaScript the form submits as usual. */
+  function live(form) {
+    var section = document.getElementById(form.dataset.live);
+    if (!section) { form.requestSubmit(); return; }
+    var url = new URL(form.action, window.location.href);
+    url.search = new URLSearchParams(new FormData(form)).toString();
+    section.setAttribute("aria-busy", "true");
+    fetch(url.toString(), { headers: { Accept: "text/html" }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById(form.dataset.live);
+        if (!fresh) { throw new Error("no live section"); }
+        Object.keys(views).forEach(function (id) {
+          if (section.querySelector("#" + id)) { views[id].finalize(); delete views[id]; }
+        });
+        section.innerHTML = fresh.innerHTML;
+        var count = doc.querySelector("[data-area-count]");
+        var here = document.querySelector("[data-area-count]");
+        if (count && here) { here.textContent = count.textContent; }
+        window.history.replaceState(null, "", url.toString());
+        return activate(section);
+      })
+      .then(function () { section.removeAttribute("aria-busy"); section.dataset.updated = "1"; })
+      .catch(function () { form.submit(); });
   }
 
   function slider(input) {
@@ -165,16 +208,21 @@
     input.addEventListener("input", apply);
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  /* Draw the charts inside root and wire their buttons. */
+  function activate(root) {
     var pending = [];
-    document.querySelectorAll("[data-spec]").forEach(function (el) { pending.push(render(el)); });
-    Promise.all(pending).then(function () { document.body.dataset.chartsReady = "1"; });
-    document.querySelectorAll("button[data-chart]").forEach(function (b) {
+    root.querySelectorAll("[data-spec]").forEach(function (el) { pending.push(render(el)); });
+    root.querySelectorAll("button[data-chart]").forEach(function (b) {
       b.addEventListener("click", function () { download(b); });
     });
-    document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    root.querySelectorAll("button[data-copy]").forEach(function (b) {
       b.addEventListener("click", function () { copy(b); });
     });
+    return Promise.all(pending);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    activate(document).then(function () { document.body.dataset.chartsReady = "1"; });
     document.querySelectorAll("form[data-autosubmit]").forEach(autosubmit);
     document.querySelectorAll("input[data-map-year]").forEach(slider);
   });
