@@ -122,3 +122,41 @@ def test_cli_import_exit_codes_and_json_summary(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown area" in res.output
     res = runner.invoke(app, ["series", "le0", "--area", "KAZ", "--db", str(tmp_path / "no.db")])
     assert res.exit_code == 3 and "no store" in res.output
+
+
+def test_info_prints_years_and_an_ended_unit_with_its_successors(demo_db: Path) -> None:
+    res = runner.invoke(app, ["info", "--db", str(demo_db)])
+    assert res.exit_code == 0, res.output
+    assert "00:00:00" not in res.stdout and "NaT" not in res.stdout
+    assert " 1950 " in res.stdout  # WPP from 1950, printed as a year
+    res = runner.invoke(app, ["info", "--areas", "KZ-ONT", "--db", str(demo_db), "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [(r["code"], r["role"]) for r in rows] == [
+        ("KZ-ONT", "itself"),
+        ("KZ-61", "successor"),
+        ("KZ-79", "successor"),
+    ]
+    assert rows[0]["valid_to"] == "2017-12-31" and rows[0]["became"] == "KZ-61 KZ-79"
+
+
+def test_unknown_codes_get_a_did_you_mean(demo_db: Path) -> None:
+    res = runner.invoke(app, ["series", "LE0", "--area", "KAZ", "--db", str(demo_db)])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "did you mean le0 (Life expectancy at birth)" in text
+    assert "asdr_tuberculosis" not in text  # not the whole catalogue
+    res = runner.invoke(app, ["series", "le0", "--area", "Almaty", "--db", str(demo_db)])
+    assert res.exit_code == 2
+    assert "did you mean KZ-75 (Almaty), KZ-19 (Almaty Region)" in " ".join(res.output.split())
+    res = runner.invoke(app, ["series", "le0", "--area", "Алматы", "--db", str(demo_db)])
+    assert "KZ-75" in res.output  # names in Kazakh and Russian too
+
+
+def test_series_of_an_ended_unit_points_to_its_successors(demo_db: Path) -> None:
+    res = runner.invoke(
+        app, ["series", "le0", "--area", "KZ-ONT", "--from", "2019", "--db", str(demo_db)]
+    )
+    text = " ".join(res.output.split())
+    assert "no values of le0 for KZ-ONT" in text
+    assert "ended on 2017-12-31" in text and "KZ-61 (Turkistan Region)" in text

@@ -121,3 +121,34 @@ def test_reopening_keeps_data_and_does_not_reload(db_path: Path) -> None:
         s.con.execute("UPDATE orgunit SET note = 'mine' WHERE code = 'KAZ'")
     with Store.open(db_path) as s:
         assert s.con.execute("SELECT note FROM orgunit WHERE code='KAZ'").fetchall() == [("mine",)]
+
+
+def test_a_server_holding_the_store_is_named_with_what_to_do(db_path: Path) -> None:
+    Store.connect(db_path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+        import sys, time
+        from salamat.store.connection import Store
+        s = Store.connect({str(db_path)!r})
+        print("open", flush=True)
+        time.sleep(30)
+    """),
+            "serve",  # as `salamat serve` shows in the process list
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(StoreBusyError, match="stop the server") as info:
+            Store.connect(db_path)
+        assert "when it has finished" not in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()

@@ -386,3 +386,18 @@ def test_phone_width_keeps_everything_readable(page: tuple[Any, Watch], server: 
     # long source names are broken onto a second line, never cut off
     assert "national life expectancy at" in legend and "birth, annual release" in legend
     assert "…" not in legend
+
+
+def test_axes_follow_the_page_locale(page: tuple[Any, Watch], server: str) -> None:
+    import re
+
+    pg, _ = page
+    pg.goto(server + "/lifetable?lang=ru&area=KZ-75&year=2021")
+    _ready(pg)
+    ticks = pg.locator("#dec-chart svg .role-axis-label text").all_text_contents()
+    numbers = [t for t in ticks if re.fullmatch(r"[−-]?\d+[.,]\d+", t)]
+    assert numbers and all("," in t for t in numbers), ticks  # "0,02", never "0.02"
+    pg.goto(server + "/lifetable?lang=en&area=KZ-75&year=2021")
+    _ready(pg)
+    ticks = pg.locator("#dec-chart svg .role-axis-label text").all_text_contents()
+    assert any(re.fullmatch(r"[−-]?\d+\.\d+", t) for t in ticks), ticks

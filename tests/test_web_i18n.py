@@ -43,3 +43,20 @@ def test_catalogues_compile_and_translate() -> None:
     assert translator("en")("Targets") == "Targets"
     assert translator("xx")("Targets") == "Targets"
     assert catalogue("ru") is catalogue("ru")
+
+
+def test_years_agree_with_the_number_shown() -> None:
+    from salamat.web.i18n import years_word
+
+    assert [years_word(v, "ru", 0) for v in (1, 21, 22, 25, 11, 111)] == [
+        "год",
+        "год",
+        "года",
+        "лет",
+        "лет",
+        "лет",
+    ]
+    assert years_word(72.41, "ru", 2) == "года"  # a fraction: "72,41 года", never "лет"
+    assert years_word(72.0, "ru", 2) == "года"  # "72,00 года": the digits shown decide
+    assert years_word(72.41, "kk", 2) == "жыл"
+    assert years_word(1, "en", 0) == "year" and years_word(72.41, "en", 2) == "years"

@@ -415,3 +415,12 @@ def test_compare_with_one_country_says_the_others_have_no_data(client: TestClien
     html = client.get("/compare", params={"indicator": "dtp3_coverage", "lang": "en"}).text
     assert "data-alone" in html and "Uzbekistan" in html and "nothing to compare" in html
     assert not _specs(html)  # no one-bar "comparison"
+
+
+def test_russian_plurals_and_place_names(client: TestClient) -> None:
+    html = client.get("/lifetable", params={"area": "KZ-75", "year": 2021, "lang": "ru"}).text
+    e0 = re.search(r"<strong data-e0>([^<]+)</strong> (\w+)", html)
+    assert e0 and "," in e0.group(1) and e0.group(2) == "года"
+    assert "г. Алматы" in html and "г.Алматы" not in html
+    explorer = client.get("/explorer", params={"area": ["KZ-75"], "lang": "ru"}).text
+    assert "г.Алматы" not in explorer

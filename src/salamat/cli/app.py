@@ -319,8 +319,9 @@ def series(
                 residence=None if residence == "all" else residence,
                 vintage=vintage,
             )
+            hint = services.successor_hint(store, area, start) if df.empty else ""
         if df.empty:
-            err.print(f"no values of {indicator} for {area} with these filters")
+            err.print(f"no values of {indicator} for {area} with these filters{hint}")
         if fmt == Fmt.table:
             _series_table(df, indicator, area)
         else:

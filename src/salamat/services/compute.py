@@ -23,6 +23,7 @@ from salamat.methods.computed import (
 )
 from salamat.methods.decompose import arriaga, arriaga_by_cause
 from salamat.methods.lifetable import Sex, life_table
+from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
 from salamat.store.indicators import (
@@ -69,7 +70,7 @@ def catalogue(store: Store) -> dict[str, IndicatorDefinition]:
 def _definition(store: Store, code: str) -> IndicatorDefinition:
     defs = catalogue(store)
     if code not in defs:
-        raise InputError(f"unknown indicator {code!r}: expected one of {', '.join(sorted(defs))}")
+        raise InputError(f"unknown indicator {code!r}: {indicator_hint(store, code)}")
     return defs[code]
 
 
@@ -247,7 +248,7 @@ def _compute(
     catalog = load_catalog(store)
     code = catalog.resolve(area)
     if code is None:
-        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+        raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     _sex(sex)
     agg = aggregates(
         store, regions=leaf_regions(store, code), sex=sex, cause=d.cause, start=start, end=end
@@ -294,7 +295,7 @@ def compute_from_mx(
         raise MethodError(f"{indicator} is not a life expectancy: it is not computed from mx")
     code = load_catalog(store).resolve(area)
     if code is None:
-        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+        raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     s = _sex(sex)
     df = series_frame(
         store,
@@ -513,7 +514,7 @@ def explain(
     catalog = load_catalog(store)
     code = catalog.resolve(area)
     if code is None:
-        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+        raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     s = _sex(sex)
     if year_to == year_from:
         raise InputError("--from and --to must be different years")

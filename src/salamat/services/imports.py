@@ -14,13 +14,22 @@ from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.registry import ImportOptions, get_runner, kinds, parser_kinds
 from salamat.ingest.summary import ImportSummary
 from salamat.services.revisions import check_vintage
+from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.queries import catalogue_frame, series_frame, store_info
 from salamat.store.reference import load_catalog
 
 load_parsers()
 
-__all__ = ["import_kinds", "info", "missing_files", "read_mapping", "run_import", "series"]
+__all__ = [
+    "import_kinds",
+    "info",
+    "missing_files",
+    "read_mapping",
+    "run_import",
+    "series",
+    "successor_hint",
+]
 
 
 def import_kinds() -> dict[str, str]:
@@ -127,13 +136,10 @@ def series(
     vintage = check_vintage(vintage)
     catalog = load_catalog(store)
     if indicator not in catalog.data_elements:
-        raise InputError(
-            f"unknown indicator {indicator!r}: expected one of "
-            f"{', '.join(sorted(catalog.data_elements))}"
-        )
+        raise InputError(f"unknown indicator {indicator!r}: {indicator_hint(store, indicator)}")
     code = catalog.resolve(area)
     if code is None:
-        raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
+        raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     areas = [code]
     if catalog.orgunits[code].kind in ("group", "who_region"):
         areas = [
@@ -170,9 +176,31 @@ def list_areas(store: Store, under: str) -> pd.DataFrame:
     catalog = load_catalog(store)
     code = catalog.resolve(under)
     if code is None:
-        raise InputError(f"unknown area {under!r}: expected an org-unit code such as WORLD or KAZ")
-    return catalogue_frame(store, "areas", code)
+        raise InputError(f"unknown area {under!r}: {area_hint(store, under)}")
+    below = catalogue_frame(store, "areas", code)
+    # a unit with nothing under it (KZ-ONT): the unit itself and what succeeded it
+    return below if not below.empty else catalogue_frame(store, "unit", code)
 
 
 def info(store: Store) -> dict[str, Any]:
     return store_info(store)
+
+
+def successor_hint(store: Store, area: str, start: int | None = None) -> str:
+    """Where the values went when a unit ended: ``; KZ-ONT ended on 2017-12-31, its
+    successors are KZ-61 (Turkistan Region), KZ-79 (Shymkent)`` (empty when it did not end)."""
+    catalog = load_catalog(store)
+    code = catalog.resolve(area)
+    if code is None:
+        return ""
+    units = catalogue_frame(store, "unit", code)
+    me = units[units["role"] == "itself"]
+    after = units[units["role"] == "successor"]
+    if me.empty or after.empty:
+        return ""
+    ended = me.iloc[0]["valid_to"]
+    if ended is None or ended != ended:
+        return ""
+    names = ", ".join(f"{r['code']} ({r['name_en']})" for r in after.to_dict(orient="records"))
+    when = f" ended on {pd.Timestamp(ended).date().isoformat()}"
+    return f"; {code}{when}: its successors are {names} (try --area {after.iloc[0]['code']})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from salamat.methods.targets import select_series
 from salamat.methods.trends import TrendModel
 from salamat.services import targets as services_targets
 from salamat.services.revisions import check_vintage, list_imports
+from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions, load_definition_rows
 from salamat.store.queries import series_frame
@@ -62,6 +64,7 @@ __all__ = [
     "record_years",
     "series",
     "series_json_text",
+    "spaced",
     "target_board",
     "units",
     "vintage_choices",
@@ -107,6 +110,14 @@ def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
     return _CACHE[key]  # type: ignore[no-any-return]
 
 
+_ABBREVIATION = re.compile(r"\b(г|обл|с|пос)\.(?=\w)")
+
+
+def spaced(name: str) -> str:
+    """A place name as typeset: ``г.Алматы`` -> ``г. Алматы`` (a space after the abbreviation)."""
+    return _ABBREVIATION.sub(r"\1. ", name)
+
+
 @dataclass(frozen=True)
 class Unit:
     """An org unit as the pages and the API show it."""
@@ -125,7 +136,7 @@ class Unit:
     iso_numeric: str | None = None
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names["en"]
+        return spaced(self.names.get(lang) or self.names["en"])
 
     def valid_in(self, year: int) -> bool:
         return (self.valid_from is None or self.valid_from.year <= year) and (
@@ -225,7 +236,7 @@ def _resolve(store: Store, code: str, all_units: dict[str, Unit] | None = None) 
     upper = code.upper()
     if upper != code:
         return _resolve(store, upper, all_units)
-    raise NotFoundError(f"unknown area {code!r}: expected an org-unit code such as KAZ or KZ-75")
+    raise NotFoundError(f"unknown area {code!r}: {area_hint(store, code)}")
 
 
 def group_members_of(store: Store, group: str) -> list[tuple[str, str]]:
@@ -327,9 +338,7 @@ def indicator(store: Store, code: str) -> dict[str, Any]:
     """One indicator's definition and the sources of its values."""
     rows = _definition_rows(store)
     if code not in rows:
-        raise NotFoundError(
-            f"unknown indicator {code!r}: expected one of {', '.join(sorted(rows))}"
-        )
+        raise NotFoundError(f"unknown indicator {code!r}: {indicator_hint(store, code)}")
     coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
     out = _indicator_record(rows[code], coverage.get(code, (0, 0)))
     sources = indicator_sources(store, code)
@@ -360,9 +369,7 @@ def indicator_choices(
 def _check_indicator(store: Store, code: str) -> dict[str, Any]:
     rows = _definition_rows(store)
     if code not in rows:
-        raise NotFoundError(
-            f"unknown indicator {code!r}: expected one of {', '.join(sorted(rows))}"
-        )
+        raise NotFoundError(f"unknown indicator {code!r}: {indicator_hint(store, code)}")
     return rows[code]
 
 

@@ -69,6 +69,20 @@ def _bundled_hash() -> str:
     return digest.hexdigest()
 
 
+def _busy_advice(pid: str | None) -> str:
+    """What to do about the process holding the store: a server never finishes on its own."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
+    except OSError:
+        cmdline = []
+    if b"serve" in cmdline:
+        return (
+            f"it is a `salamat serve` (process {pid}), which keeps the store open until it stops: "
+            "stop the server (Ctrl+C in its terminal), import, then start it again."
+        )
+    return "when that process ends (a server must be stopped first), try again."
+
+
 class Store:
     """An open store. Use :meth:`open` as a context manager; it closes on exit.
 
@@ -115,8 +129,8 @@ class Store:
                 pid = re.search(r"PID (\d+)", text)
                 who = f"process {pid[1]}" if pid else "another process"
                 raise StoreBusyError(
-                    f"store is busy: {spath} is open for writing by {who}. Nothing was changed; "
-                    "try again when it has finished."
+                    f"store is busy: {spath} is held open by {who}. Nothing was changed; "
+                    + _busy_advice(pid[1] if pid else None)
                 ) from exc
             raise StoreError(f"cannot open the store {spath}: {text}") from exc
         except duckdb.Error as exc:

@@ -74,7 +74,8 @@ def store_info(store: Store) -> dict[str, Any]:
 
     by_indicator = con.execute("""
         SELECT indicator, source, count(*) AS n, count(DISTINCT area) AS areas,
-               min(period_start) AS first, max(period_end) AS last
+               CAST(year(min(period_start)) AS INTEGER) AS first,
+               CAST(year(max(period_end)) AS INTEGER) AS last
         FROM observation GROUP BY ALL ORDER BY indicator, source""").df()
     imports = con.execute("""
         SELECT import_id, kind, files, finished, created, updated, unchanged, status
@@ -106,9 +107,26 @@ def catalogue_frame(store: Store, what: str, under: str | None = None) -> pd.Dat
         return con.execute(
             "SELECT code, name_en, name_kk, name_ru, icd10 FROM cause_group ORDER BY code"
         ).df()
+    if what == "unit":
+        # one unit and the units that succeeded it (a region with nothing under it)
+        return con.execute(
+            """
+            SELECT u.code, u.name_en, u.name_kk, u.name_ru, u.kind,
+               CAST(u.valid_from AS VARCHAR) AS valid_from, CAST(u.valid_to AS VARCHAR) AS valid_to,
+                   CASE WHEN u.code = ? THEN 'itself' ELSE 'successor' END AS role,
+                   string_agg(s.successor, ' ' ORDER BY s.successor) AS became
+            FROM orgunit u
+            LEFT JOIN orgunit_successor s ON s.code = u.code
+            WHERE u.code = ?
+               OR u.code IN (SELECT successor FROM orgunit_successor WHERE code = ?)
+            GROUP BY ALL ORDER BY role, u.code
+            """,
+            [under, under, under],
+        ).df()
     return con.execute(
         """
-        SELECT u.code, u.name_en, u.name_kk, u.name_ru, u.kind, u.valid_from, u.valid_to,
+        SELECT u.code, u.name_en, u.name_kk, u.name_ru, u.kind,
+               CAST(u.valid_from AS VARCHAR) AS valid_from, CAST(u.valid_to AS VARCHAR) AS valid_to,
                g.role, string_agg(s.successor, ' ' ORDER BY s.successor) AS became
         FROM orgunit u
         LEFT JOIN orgunit_group g ON g.member = u.code AND g.group_code = ?

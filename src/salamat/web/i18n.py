@@ -10,9 +10,11 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 from collections.abc import Callable
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -26,6 +28,7 @@ __all__ = [
     "catalogue",
     "fmt_number",
     "translator",
+    "years_word",
 ]
 
 LANGS = ("en", "kk", "ru")
@@ -81,3 +84,30 @@ def fmt_number(value: float | None, lang: str, digits: int = 1) -> str:
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     return str(format_decimal(value, format=pattern, locale=lang if lang in LANGS else "en"))
+
+
+# "year" in each plural category of CLDR (Kazakh nouns do not change after a number)
+_YEARS = {
+    "en": {"one": "year", "other": "years"},
+    "kk": {"other": "жыл"},
+    "ru": {"one": "год", "few": "года", "many": "лет", "other": "года"},
+}
+
+
+def years_word(value: float | None, lang: str, digits: int = 1) -> str:
+    """ "years" agreeing with the number as shown, by the CLDR plural rules (Babel).
+
+    The rules look at the digits shown, so the number is rounded as on the page first:
+    Russian 21 год, 22 года, 25 лет, 72,41 года (a fraction takes "other").
+
+    Examples
+    --------
+    >>> years_word(72.41, "ru", 2), years_word(25, "ru", 0), years_word(21, "ru", 0)
+    ('года', 'лет', 'год')
+    """
+    lang = lang if lang in LANGS else "en"
+    words = _YEARS[lang]
+    if value is None or value != value:
+        return words["other"]
+    shown = Decimal(f"{abs(value):.{max(digits, 0)}f}")
+    return words.get(Locale.parse(lang).plural_form(shown), words["other"])

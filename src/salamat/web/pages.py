@@ -26,7 +26,15 @@ from salamat.errors import InputError
 from salamat.services import web as svc
 from salamat.store.connection import Store
 from salamat.web import charts
-from salamat.web.i18n import LANG_NAMES, LANGS, Gettext, best_lang, fmt_number, translator
+from salamat.web.i18n import (
+    LANG_NAMES,
+    LANGS,
+    Gettext,
+    best_lang,
+    fmt_number,
+    translator,
+    years_word,
+)
 
 __all__ = ["error_page", "router"]
 
@@ -125,6 +133,9 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
     def num(value: float | None, digits: int = 1) -> str:
         return fmt_number(value, lang, digits)
 
+    def years_of(value: float | None, digits: int = 1) -> str:
+        return years_word(value, lang, digits)
+
     nav = [
         ("targets", "/", _("Targets")),
         ("explorer", "/explorer", _("Indicators")),
@@ -141,6 +152,7 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
         lang_url=lang_url,
         nav=nav,
         num=num,
+        years_of=years_of,
         _=_,
         **ctx,
     )
@@ -381,7 +393,7 @@ def explorer_page(
     rows: list[dict[str, Any]] = [
         {
             "area": str(r["area"]),
-            "area_name": str(r[name_col] or r["area"]),
+            "area_name": svc.spaced(str(r[name_col] or r["area"])),
             "year": int(r["year"]),
             "value": float(r["value"]),
             "lower": None if r["lower"] != r["lower"] else float(r["lower"]),

@@ -5,6 +5,19 @@
   var views = {};
   window.salamatViews = views;
 
+  /* Numbers on axes and in tooltips read as on the rest of the page (CLDR, as Babel writes
+     them): a decimal comma and a no-break space between thousands in Kazakh and Russian. */
+  var LOCALES = {
+    en: { decimal: ".", thousands: ",", grouping: [3], currency: ["", ""] },
+    kk: { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", ""] },
+    ru: { decimal: ",", thousands: "\u00a0", grouping: [3], currency: ["", ""] }
+  };
+  var OPTIONS = {
+    actions: false,
+    renderer: "svg",
+    formatLocale: LOCALES[document.documentElement.lang] || LOCALES.en
+  };
+
   /* On a narrow screen (a phone) each legend goes below its chart in one column with its
      labels in full, so no cause or source is cut off. */
   function fitLegends(spec, width) {
@@ -41,7 +54,7 @@
   function render(el) {
     var spec = fitLegends(JSON.parse(document.getElementById(el.dataset.spec).textContent),
                           el.clientWidth || window.innerWidth);
-    return vegaEmbed(el, spec, { actions: false, renderer: "svg", tooltip: true })
+    return vegaEmbed(el, spec, Object.assign({ tooltip: true }, OPTIONS))
       .then(function (result) {
         views[el.id] = result.view;
         el.dataset.rendered = "1";
@@ -108,7 +121,7 @@
     holder.style.cssText = "position:absolute;left:-20000px;top:0;width:" + width + "px";
     holder.setAttribute("aria-hidden", "true");
     document.body.appendChild(holder);
-    vegaEmbed(holder, spec, { actions: false, renderer: "svg" })
+    vegaEmbed(holder, spec, OPTIONS)
       .then(function (result) {
         return result.view.toImageURL(format, scale).then(function (url) {
           save(url, filename);
