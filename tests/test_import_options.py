@@ -203,3 +203,15 @@ def test_an_sdmx_flow_without_an_area_takes_the_area_option(store: Store, tmp_pa
     )
     assert (s.status, s.created) == ("SUCCESS", 252)
     assert stored(store, "period = '199901'") == [("WORLD", "199901", 1.16078)]
+
+
+def test_uk_open_sdg_national_rows_are_never_kazakhstan(store: Store, tmp_path: Path) -> None:
+    uk = tmp_path / "indicator_3-4-1.csv"  # the real file's first rows, under its own name
+    uk.write_bytes((REAL / "opensdg" / "uk" / "indicator_3-4-1_first-rows.csv").read_bytes())
+    s = services.run_import(store, "opensdg", [uk])
+    assert s.status == "ERROR"
+    national = [p for p in s.problems if p.field == "area"]
+    # every data row of the excerpt is national (empty Country and Region)
+    assert len(national) == s.total and all("give --area CODE" in p.message for p in national)
+    assert stored(store) == []
+    assert "Kazakhstan" not in " ".join(s.notes)
