@@ -100,6 +100,8 @@ class Indicator(BaseModel):
     trend: str
     definition_source: str | None
     origin: str | None
+    lower_bound: float | None = None
+    upper_bound: float | None = None
     observations: int
     sources: int
     source_list: list[IndicatorSource] | None = None

@@ -26,6 +26,7 @@ from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
 from salamat.cli.methods import register as register_methods
+from salamat.cli.quality import register as register_quality
 from salamat.cli.targets import register as register_targets
 from salamat.cli.web import register as register_web
 from salamat.errors import InputError
@@ -414,6 +415,7 @@ register_interop(app)
 register_targets(app)
 register_web(app)
 register_imports(app)
+register_quality(app)
 
 
 def main() -> None:

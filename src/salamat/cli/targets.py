@@ -20,6 +20,7 @@ from rich.table import Table
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
 from salamat.methods.targets import format_probability
+from salamat.services import quality as quality_svc
 from salamat.services import targets as svc
 from salamat.store.connection import Store, resolve_store_path
 
@@ -164,8 +165,6 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
         if lt["source"]:
             out.print(f"   latest: {escape(str(lt['source']))}")
         out.print(f"   {escape(r['status_detail'])}")
-        if lt.get("note") and "SUSPECT" in str(lt["note"]):
-            out.print(f"   [yellow]latest value: {escape(str(lt['note']))}[/]")
         for f in r["flags"]:
             out.print(f"   [yellow]flag {escape(f['code'])} {f['year']}: {escape(f['message'])}[/]")
         if r["status_without_flagged"]:
@@ -388,6 +387,7 @@ def indicators_command(
             err.print(f"added {created} indicator(s), replaced {updated}")
         with Store.open(path, read_only=True) as store:
             defs = svc.catalogue(store)
+            limits = quality_svc.indicator_bounds(store)
         rows = [
             {
                 "code": d.code,
@@ -395,6 +395,9 @@ def indicators_command(
                 "name_kk": d.name_kk,
                 "name_ru": d.name_ru,
                 "unit": d.unit,
+                "lower_bound": limits.get(d.code, (None, None, False))[0],
+                "upper_bound": limits.get(d.code, (None, None, False))[1],
+                "projection_ok": limits.get(d.code, (None, None, False))[2],
                 "method": d.method,
                 "multiplier": d.multiplier,
                 "higher_is_better": d.higher_is_better,
@@ -413,16 +416,18 @@ def indicators_command(
             sys.stdout.write(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"))
         else:
             table = Table(title="Indicator catalogue", header_style="bold")
-            for col in ("code", "name_en", "unit", "method", "international_code", "sdg"):
+            cols = ("code", "name_en", "unit", "bounds", "method", "international_code", "sdg")
+            for col in cols:
                 table.add_column(col)
             for r in rows:
-                table.add_row(
-                    *(
-                        str(r[c] or "")
-                        for c in ("code", "name_en", "unit", "method", "international_code", "sdg")
-                    )
-                )
+                lo, hi = r["lower_bound"], r["upper_bound"]
+                r["bounds"] = "" if lo is None and hi is None else f"{_g(lo)} to {_g(hi)}"
+                table.add_row(*(str(r[c] or "") for c in cols))
             out.print(table)
+
+
+def _g(x: object) -> str:
+    return "..." if x is None else f"{float(x):,.10g}"  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

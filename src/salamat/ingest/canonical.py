@@ -12,6 +12,7 @@ Validation is vectorised: each rule is a pandas operation over the whole column,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "COLUMNS",
     "MISSING_MARKERS",
     "OPTIONAL",
+    "PROJECTION_PATTERN",
     "REQUIRED",
     "Validated",
     "canonical_age",
@@ -70,6 +72,13 @@ RESIDENCE_CODES = {"total": "total", "urban": "urban", "rural": "rural", "_t": "
 # How publishers write "no value" (compared in lower case, after trimming): pandas and R (NaN,
 # NA), Eurostat (:), the UN and World Bank (..), many national tables (-), and an empty cell.
 MISSING_MARKERS = frozenset({"", "nan", "na", ":", "..", "-"})
+# A row whose source, vintage or note matches this says it is a projection (docs/quality.md).
+PROJECTION_PATTERN = re.compile(
+    r"\bprojecti\w*|\bprojected\b|\bforecast\w*"
+    r"|\b(?:medium|low|high|constant[- ]fertility|constant[- ]mortality|instant[- ]replacement"
+    r"|zero[- ]migration|no[- ]change|momentum)[- ]variant\b|прогноз|болжам",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -113,7 +122,12 @@ def _blank(s: pd.Series) -> pd.Series:
 
 
 def validate(
-    raw: pd.DataFrame, catalog: Catalog, *, default_source: str | None, new_indicators: bool = False
+    raw: pd.DataFrame,
+    catalog: Catalog,
+    *,
+    default_source: str | None,
+    new_indicators: bool = False,
+    current_year: int | None = None,
 ) -> Validated:
     """Check every row of a canonical frame; return the typed frame and all problems.
 
@@ -123,7 +137,11 @@ def validate(
     value, lower and upper numbers with lower <= value <= upper; unit that of the indicator;
     a source for every row; no key twice. A row whose value is a missing-value marker
     (``NaN``, ``NA``, ``:``, ``..``, ``-``, an empty cell) is not a value: it is skipped and
-    counted (``skipped_missing``), never an error and never a zero.
+    counted (``skipped_missing``), never an error and never a zero. Value, lower and upper within the indicator's
+    plausible bounds (``catalog.bounds``, inclusive). With ``current_year`` (read from the
+    clock by the caller), a period that starts after it is rejected unless the row is a
+    projection: its indicator allows projections (``projection_ok``) and its source, vintage or
+    note says projection (:data:`PROJECTION_PATTERN`).
     """
     df = raw.copy()
     for col in COLUMNS:
@@ -261,6 +279,35 @@ def validate(
         .astype(bool)
     )
     flag(count_unit & val.notna() & (val < 0), "value", "a count cannot be negative")
+    _check_bounds(df, catalog, problems, bad, files, rows)
+
+    # a period after the current year: only projections
+    if current_year is not None:
+        start_year = df["period_start"].dt.year
+        future = (ok_p & start_year.notna() & (start_year > current_year)).to_numpy(dtype=bool)
+        if future.any():
+            said = (df["source"] + " " + df["vintage"] + " " + df["note"]).map(
+                lambda t: bool(PROJECTION_PATTERN.search(t))
+            )
+            allowed = df["indicator"].map(lambda c: catalog.bounds.get(c, (None, None, False))[2])
+            for i in np.flatnonzero(future & ~(said & allowed).to_numpy(dtype=bool)):
+                code = _at(df, "indicator", int(i))
+                why = (
+                    "its source, vintage or note does not say it is a projection"
+                    if allowed.iloc[int(i)]
+                    else f"{code} does not accept projections (projection_ok is false)"
+                )
+                problems.append(
+                    Problem(
+                        files[i],
+                        int(rows[i]),
+                        "period",
+                        f"period {_at(df, 'period', int(i))} is after the current year "
+                        f"{current_year}: an observed value cannot lie in the future, and {why}",
+                        _at(df, "period", int(i)),
+                    )
+                )
+                bad[i] = True
 
     # unit: a published unit that differs from the indicator's is converted when exact
     # (salamat.methods.units), said so in the note; otherwise the row is rejected with the reason
@@ -346,6 +393,47 @@ def validate(
         }
     )
     return Validated(frame.reset_index(drop=True), problems, int(bad.sum()), skipped_missing)
+
+
+def _check_bounds(
+    df: pd.DataFrame,
+    catalog: Catalog,
+    problems: list[Problem],
+    bad: np.ndarray,
+    files: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """Reject value, lower and upper outside the indicator's plausible bounds (inclusive)."""
+    spec = df["indicator"].map(lambda c: catalog.bounds.get(c, (None, None, False)))
+    low = pd.to_numeric(spec.map(lambda b: b[0]), errors="coerce").astype(float)
+    high = pd.to_numeric(spec.map(lambda b: b[1]), errors="coerce").astype(float)
+    for col in ("value", "lower", "upper"):
+        num = df[f"{col}_num"].astype(float)
+        out = num.notna() & ((low.notna() & (num < low)) | (high.notna() & (num > high)))
+        for i in np.flatnonzero(out.to_numpy(dtype=bool)):
+            lo, hi = low.iloc[int(i)], high.iloc[int(i)]
+            span = (
+                f"{_num(lo) if lo == lo else 'no lower bound'} to "
+                f"{_num(hi) if hi == hi else 'no upper bound'}"
+            )
+            unit = catalog.data_elements.get(_at(df, "indicator", int(i))) or ""
+            problems.append(
+                Problem(
+                    files[i],
+                    int(rows[i]),
+                    col,
+                    f"{_at(df, col, int(i))} is outside the plausible range of "
+                    f"{_at(df, 'indicator', int(i))}: {span}"
+                    + (f" ({unit})" if unit else "")
+                    + " (bounds: salamat indicators; basis in indicator_bounds.csv)",
+                    _at(df, col, int(i)),
+                )
+            )
+            bad[i] = True
+
+
+def _num(x: float) -> str:
+    return f"{x:,.10g}"
 
 
 def _at(df: pd.DataFrame, col: str, i: int | np.integer) -> str:

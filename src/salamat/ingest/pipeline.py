@@ -29,6 +29,7 @@ from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
 from salamat.store.observations import upsert_observations
 from salamat.store.orgunits import add_new_areas, new_area_frame, with_new_areas
+from salamat.store.quality import recompute_flags, record_revisions
 from salamat.store.reference import Catalog, load_catalog
 
 __all__ = [
@@ -172,7 +173,13 @@ def import_observations(
         catalog = with_new_areas(catalog, new_units)
     parse_rows = {(p.file, p.row) for p in problems if p.row is not None and p.file not in refused}
     summary.total = len(raw) + len(parse_rows) + sum(refused.values())
-    checked = canonical.validate(raw, catalog, default_source=source, new_indicators=new_indicators)
+    checked = canonical.validate(
+        raw,
+        catalog,
+        default_source=source,
+        new_indicators=new_indicators,
+        current_year=started.year,
+    )
     summary.skipped_missing = checked.skipped_missing
     if checked.skipped_missing:
         summary.notes.append(
@@ -216,12 +223,24 @@ def import_observations(
                 )
         if new_indicators:
             _create_indicators(store, checked.frame, catalog.data_elements, import_id)
+        if not dry_run:
+            record_revisions(store, checked.frame, import_id)
         c = upsert_observations(store, checked.frame, import_id, started, write=not dry_run)
+        if not dry_run:
+            codes = sorted(set(checked.frame["indicator"].astype(str)))
+            summary.flags = recompute_flags(store, codes, import_id=import_id)
         return c.created, c.updated, c.unchanged
 
     write_once(
         store, summary, paths=paths, source=source, started=started, dry_run=dry_run, write=write
     )
+    if summary.flags:
+        codes = sorted(set(checked.frame["indicator"].astype(str)))
+        summary.notes.append(
+            f"{summary.flags} quality flag(s) on the imported indicators ({', '.join(codes[:5])}"
+            f"{' ...' if len(codes) > 5 else ''}); every value is kept: "
+            f"salamat flags --indicator {codes[0]}"
+        )
     summary.seconds = time.perf_counter() - t0
     return summary
 

@@ -41,6 +41,7 @@ class ImportSummary:
     import_id: int | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    flags: int | None = None  # quality flags now on the imported indicators (None: not run)
 
     def add_problems(
         self, problems: list[Problem], *, reason_of: dict[int, str] | None = None
@@ -67,6 +68,7 @@ class ImportSummary:
             "files": self.files,
             "status": self.status,
             "import_id": self.import_id,
+            "flags": self.flags,
             "import_count": {
                 "created": self.created,
                 "updated": self.updated,

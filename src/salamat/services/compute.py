@@ -32,6 +32,7 @@ from salamat.store.indicators import (
     load_definition_rows,
 )
 from salamat.store.observations import upsert_observations
+from salamat.store.quality import recompute_flags, record_revisions
 from salamat.store.queries import series_frame
 from salamat.store.reference import load_catalog
 
@@ -385,13 +386,19 @@ def save_computed(store: Store, frame: pd.DataFrame) -> tuple[int, int, int]:
     ).reset_index(drop=True)
     raw["_file"] = "computed"
     raw["_row"] = range(1, len(raw) + 1)
-    checked = canonical.validate(raw, load_catalog(store), default_source=None)
+    started = datetime.now()
+    checked = canonical.validate(
+        raw, load_catalog(store), default_source=None, current_year=started.year
+    )
     if checked.problems:
         raise InputError("computed values failed validation", checked.problems)
-    started = datetime.now()
     with store.transaction():
         import_id = next_import_id(store)
+        record_revisions(store, checked.frame, import_id)
         counts = upsert_observations(store, checked.frame, import_id, started)
+        recompute_flags(
+            store, sorted(set(checked.frame["indicator"].astype(str))), import_id=import_id
+        )
         finish_import(
             store,
             import_id=import_id,

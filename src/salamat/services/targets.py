@@ -29,10 +29,12 @@ from salamat.methods.targets import (
     target_from_row,
     trend_verdict,
 )
+from salamat.services.quality import bound_rows
 from salamat.store.connection import Store
 from salamat.store.indicators import (
     upsert_user_definitions,
 )
+from salamat.store.quality import upsert_user_bounds
 from salamat.store.queries import series_frame
 from salamat.store.reference import load_catalog
 from salamat.store.targets import (
@@ -81,7 +83,7 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
     Every row is checked first; nothing is written if one is wrong.
     """
     rows = _read_csv(path)
-    problems: list[Problem] = []
+    bound_list, problems = bound_rows(str(path), rows)
     for i, row in enumerate(rows, start=2):
         try:
             definition_from_row(row)
@@ -93,7 +95,9 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
         raise InputError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
     if dry_run:
         return len(rows), 0
-    return upsert_user_definitions(store, [dict(r) for r in rows])
+    counts = upsert_user_definitions(store, [dict(r) for r in rows])
+    upsert_user_bounds(store, bound_list)
+    return counts
 
 
 # -- targets -------------------------------------------------------------------------------

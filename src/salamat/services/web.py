@@ -319,6 +319,8 @@ def _indicator_record(row: dict[str, Any], coverage: tuple[int, int]) -> dict[st
         "trend": row.get("trend") or "linear",
         "definition_source": row.get("definition_source"),
         "origin": row.get("origin"),
+        "lower_bound": _num(row.get("lower_bound")),
+        "upper_bound": _num(row.get("upper_bound")),
         "observations": coverage[0],
         "sources": coverage[1],
     }

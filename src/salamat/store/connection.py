@@ -33,6 +33,7 @@ _BUNDLED_FILES = {
     "orgunit_name": "orgunits/names.csv",
     "data_element": "data_elements.csv",
     "cause_group": "cause_groups.csv",
+    "indicator_bound": "quality/indicator_bounds.csv",
 }
 # Column renames between the bundled CSV headers and the tables.
 _CSV_RENAMES = {"orgunit_group": {"group": "group_code"}}

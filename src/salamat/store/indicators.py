@@ -30,9 +30,13 @@ DEFINITION_COLUMNS = REFERENCE_TABLES["data_element"]
 
 
 def load_definition_rows(store: Store) -> list[dict[str, Any]]:
-    """Every ``data_element`` row, with its origin."""
-    cols = ", ".join([*DEFINITION_COLUMNS, "origin"])
-    frame = store.con.execute(f"SELECT {cols} FROM data_element ORDER BY code").df()
+    """Every ``data_element`` row, with its origin and its plausible bounds (``lower_bound``,
+    ``upper_bound``, ``projection_ok``; None where the indicator has none)."""
+    cols = ", ".join(f"d.{c}" for c in [*DEFINITION_COLUMNS, "origin"])
+    frame = store.con.execute(
+        f"SELECT {cols}, b.lower AS lower_bound, b.upper AS upper_bound, b.projection_ok "
+        "FROM data_element d LEFT JOIN indicator_bound b ON b.indicator = d.code ORDER BY d.code"
+    ).df()
     return [
         {
             str(k): (None if (v is None or (isinstance(v, float) and v != v)) else v)

@@ -32,6 +32,8 @@ def series_frame(
     publisher's vintage (:func:`salamat.store.revisions.observation_relation`); every value
     carries its ``import_id`` and ``imported_at``, and with a vintage other than the latest the
     import that replaced it (``superseded_by``, empty for a current value).
+    ``flags`` holds the codes of the quality rules that flag each value (its key), separated
+    by ``;`` (empty when none; :mod:`salamat.store.quality`).
     """
     relation, rel_params = observation_relation(vintage)
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
@@ -56,13 +58,21 @@ def series_frame(
     sql = f"""
         SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
                o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note,
-               o.import_id, o.imported_at{history}
+               o.import_id, o.imported_at{history}, coalesce(f.flags, '') AS flags
         FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
+        LEFT JOIN (
+            SELECT indicator, area, period, sex, age, cause, residence, source,
+                   string_agg(DISTINCT rule, ';' ORDER BY rule) AS flags
+            FROM quality_flag WHERE indicator = ? GROUP BY ALL
+        ) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
+           AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
+           AND f.residence = o.residence AND f.source = o.source
         WHERE {" AND ".join(where)}
         ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end,
                  o.imported_at
     """
-    return store.con.execute(sql, params).df()
+    flag_params = [*rel_params, indicator, *params[len(rel_params) :]]
+    return store.con.execute(sql, flag_params).df()
 
 
 def store_info(store: Store) -> dict[str, Any]:

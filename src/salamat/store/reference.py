@@ -62,6 +62,8 @@ class Catalog:
     cause_groups: frozenset[str]
     iso_numeric: dict[str, str]  # ISO 3166-1 numeric without leading zeros -> code
     names: tuple[tuple[str, str], ...] = field(default=())  # (name, code): the name table
+    # indicator -> (lower, upper, projection_ok): the plausible bounds (table indicator_bound)
+    bounds: dict[str, tuple[float | None, float | None, bool]] = field(default_factory=dict)
 
     @cached_property
     def name_index(self) -> dict[str, frozenset[str]]:
@@ -145,4 +147,16 @@ def load_catalog(store: Store) -> Catalog:
     names = tuple(
         (str(n), str(c)) for n, c in con.execute("SELECT name, code FROM orgunit_name").fetchall()
     )
-    return Catalog(units, aliases, successors, predecessors, elements, causes, numeric, names)
+    bounds = {
+        str(r[0]): (
+            None if r[1] is None else float(r[1]),
+            None if r[2] is None else float(r[2]),
+            bool(r[3]),
+        )
+        for r in con.execute(
+            "SELECT indicator, lower, upper, projection_ok FROM indicator_bound"
+        ).fetchall()
+    }
+    return Catalog(
+        units, aliases, successors, predecessors, elements, causes, numeric, names, bounds=bounds
+    )

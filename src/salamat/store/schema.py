@@ -9,8 +9,9 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 5  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
+# 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -130,6 +131,18 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS removed BIGINT",
     "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS undoes INTEGER",
     "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS undone_by INTEGER",
+    # version 5: hard bounds per indicator (bundled rows from data/quality/indicator_bounds.csv;
+    # user-added indicators set theirs with origin 'user'), and the quality flags
+    """CREATE TABLE IF NOT EXISTS indicator_bound (
+        indicator VARCHAR PRIMARY KEY, lower DOUBLE, upper DOUBLE,
+        projection_ok BOOLEAN NOT NULL DEFAULT false, basis VARCHAR,
+        origin VARCHAR NOT NULL DEFAULT 'bundled')""",
+    """CREATE TABLE IF NOT EXISTS quality_flag (
+        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+        area VARCHAR NOT NULL, period VARCHAR NOT NULL, sex VARCHAR NOT NULL,
+        age VARCHAR NOT NULL, cause VARCHAR NOT NULL, residence VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, message VARCHAR NOT NULL, details VARCHAR,
+        import_id INTEGER)""",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user
@@ -169,4 +182,5 @@ REFERENCE_TABLES: dict[str, tuple[str, ...]] = {
         "definition_source",
     ),
     "cause_group": ("code", "name_en", "name_kk", "name_ru", "icd10", "note"),
+    "indicator_bound": ("indicator", "lower", "upper", "projection_ok", "basis"),
 }

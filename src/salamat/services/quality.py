@@ -1,0 +1,94 @@
+"""Quality flags as a use case: list them for an area or indicator, recompute them on demand.
+
+The rules and their SQL live in :mod:`salamat.store.quality`; thresholds in
+``data/quality/rules.csv`` (documented in ``docs/quality.md``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from salamat.errors import InputError, Problem
+from salamat.store.connection import Store
+from salamat.store.quality import bounds, flags_frame, recompute_flags
+from salamat.store.reference import load_catalog
+
+__all__ = ["bound_rows", "flags", "indicator_bounds", "recompute"]
+
+
+def flags(
+    store: Store,
+    *,
+    area: str | None = None,
+    indicator: str | None = None,
+    rule: str | None = None,
+) -> pd.DataFrame:
+    """Stored flags; ``area`` a code or alias (a group gives its members' flags)."""
+    catalog = load_catalog(store)
+    areas: list[str] | None = None
+    if area is not None:
+        code = catalog.resolve(area)
+        if code is None:
+            raise InputError(
+                f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75"
+            )
+        areas = [code]
+        if catalog.orgunits[code].kind in ("group", "who_region"):
+            areas = [
+                str(m)
+                for (m,) in store.con.execute(
+                    "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
+                ).fetchall()
+            ]
+    if indicator is not None and indicator not in catalog.data_elements:
+        raise InputError(
+            f"unknown indicator {indicator!r}: expected one of "
+            f"{', '.join(sorted(catalog.data_elements))}"
+        )
+    return flags_frame(store, areas=areas, indicator=indicator, rule=rule)
+
+
+def recompute(store: Store) -> int:
+    """Recompute every observation rule over the whole store, in one transaction."""
+    with store.transaction():
+        return recompute_flags(store)
+
+
+def indicator_bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:
+    """Plausible bounds per indicator: ``code -> (lower, upper, projection_ok)``."""
+    return bounds(store)
+
+
+def bound_rows(
+    path: str, rows: list[dict[str, str]]
+) -> tuple[list[dict[str, object]], list[Problem]]:
+    """Read the optional ``lower``, ``upper`` and ``projection_ok`` columns of an indicator
+    definitions file (``salamat indicators --add``); returns rows for
+    :func:`salamat.store.quality.upsert_user_bounds` and the problems found (row numbers as in a
+    spreadsheet: the header is row 1)."""
+    out: list[dict[str, object]] = []
+    problems: list[Problem] = []
+    for i, row in enumerate(rows, start=2):
+        if not any(row.get(k) for k in ("lower", "upper", "projection_ok")):
+            continue
+        parsed: dict[str, object] = {"indicator": row.get("code", ""), "basis": "user"}
+        for col in ("lower", "upper"):
+            text = (row.get(col) or "").strip()
+            try:
+                parsed[col] = float(text) if text else None
+            except ValueError:
+                problems.append(Problem(path, i, col, "expected a number or nothing", text))
+                continue
+            if parsed[col] is not None and not math.isfinite(float(text)):
+                problems.append(Problem(path, i, col, "expected a finite number", text))
+        lo, hi = parsed.get("lower"), parsed.get("upper")
+        if isinstance(lo, float) and isinstance(hi, float) and lo > hi:
+            problems.append(Problem(path, i, "upper", f"upper bound below lower {lo:g}", str(hi)))
+        flag = (row.get("projection_ok") or "false").strip().lower()
+        if flag not in ("true", "false"):
+            problems.append(Problem(path, i, "projection_ok", "expected true or false", flag))
+        parsed["projection_ok"] = flag == "true"
+        out.append(parsed)
+    return out, problems

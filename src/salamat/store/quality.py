@@ -1,0 +1,497 @@
+"""Quality flags: rules that run over the store in DuckDB SQL and store what they find.
+
+A flag never hides or changes a value: it is a row of ``quality_flag`` beside the value
+(rule, severity, the value's key, a message a statistician can read, and the numbers behind it
+as JSON in ``details``). The rules and their thresholds are data
+(``data/quality/rules.csv``, documented in ``docs/quality.md``):
+
+* ``yoy_outlier``: the year-on-year change of a series against the changes of the same series
+  before it. Change ``c_t = ln(v_t / v_t-1)`` for indicators whose catalogue trend is
+  ``log_linear``, else ``v_t - v_t-1``; modified z-score ``M = 0.6745 (c_t - median) / MAD``
+  over the earlier changes only (Iglewicz & Hoaglin 1993; the same score as DHIS2's outlier
+  detection), flagged when ``|M| > k`` (3.5) and the change also exceeds the indicator's floor
+  (``|v_t - v_t-1| > floor_abs`` and/or ``|v_t / v_t-1 - 1| > floor_rel``).
+  Changes into or out of a shock year (2020, 2021) are neither tested nor used as history; a
+  series needs ``min_history`` (5) earlier changes to be tested. A MAD of zero (a flat
+  history) makes any change that differs from the median exceed ``k``: the floor decides.
+* ``source_break``: what reads as one series changes source (one source's values end the year
+  before another's begin, for the same indicator, area and disaggregation), or its unit changes
+  within one source.
+* ``source_disagreement``: the same indicator, area, period and disaggregation from two sources
+  differ by more than a tolerance (absolute where the rules give one, else relative to the
+  mean of the two values).
+* ``peer_outlier``: a value far from its peers' in the same period, source and disaggregation
+  (countries: the OTS members and observers; a region: the other units under the same
+  parent), modified z-score across peers, ``|M| > k`` with at least ``min_peers`` peers.
+* ``revision``: a value changed on re-import (recorded when it happens, never recomputed).
+
+Every function here runs inside the caller's transaction when there is one.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from salamat.store.connection import Store
+
+__all__ = [
+    "FLAG_COLUMNS",
+    "OBSERVATION_RULES",
+    "RuleSet",
+    "bounds",
+    "flags_for",
+    "flags_frame",
+    "recompute_flags",
+    "record_revisions",
+    "rule_set",
+    "upsert_user_bounds",
+]
+
+FLAG_COLUMNS = (
+    "rule",
+    "severity",
+    "indicator",
+    "area",
+    "period",
+    "sex",
+    "age",
+    "cause",
+    "residence",
+    "source",
+    "message",
+    "details",
+    "import_id",
+)
+# Rules recomputed from the stored observations (a revision is an event: kept, not recomputed).
+OBSERVATION_RULES = ("yoy_outlier", "source_break", "source_disagreement", "peer_outlier")
+_KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
+_SERIES = ("indicator", "area", "sex", "age", "cause", "residence", "source")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """``rules.csv`` read: parameters by (rule, applies_to) and each rule's severity."""
+
+    params: dict[tuple[str, str], dict[str, str]]
+    severity: dict[str, str]
+
+    def get(self, rule: str, name: str, indicator: str = "*") -> str | None:
+        """The parameter for ``indicator`` if the rules name it, else the rule's default."""
+        for key in ((rule, indicator), (rule, "*")):
+            value = self.params.get(key, {}).get(name)
+            if value is not None:
+                return value
+        return None
+
+    def number(self, rule: str, name: str, indicator: str = "*") -> float | None:
+        text = self.get(rule, name, indicator)
+        return None if text is None else float(text)
+
+
+@cache
+def rule_set() -> RuleSet:
+    """Read the bundled ``data/quality/rules.csv`` (once per process)."""
+    ref = resources.files("salamat") / "data" / "quality" / "rules.csv"
+    params: dict[tuple[str, str], dict[str, str]] = {}
+    severity: dict[str, str] = {}
+    with ref.open("r", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            rule = row["rule"].strip()
+            for target in row["applies_to"].split(";"):
+                params.setdefault((rule, target.strip()), {})[row["parameter"].strip()] = row[
+                    "value"
+                ].strip()
+            severity.setdefault(rule, row["severity"].strip())
+    return RuleSet(params, severity)
+
+
+# -- bounds -------------------------------------------------------------------------------
+
+
+def bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:
+    """Plausible bounds per indicator: ``code -> (lower, upper, projection_ok)``."""
+    rows = store.con.execute(
+        "SELECT indicator, lower, upper, projection_ok FROM indicator_bound"
+    ).fetchall()
+    return {
+        str(r[0]): (
+            None if r[1] is None else float(r[1]),
+            None if r[2] is None else float(r[2]),
+            bool(r[3]),
+        )
+        for r in rows
+    }
+
+
+def upsert_user_bounds(store: Store, rows: Sequence[dict[str, Any]]) -> None:
+    """Set the bounds of user-added indicators (``salamat indicators --add``), origin 'user'.
+
+    Each row: ``indicator``, ``lower``, ``upper`` (None for none), ``projection_ok``, ``basis``.
+    Runs in the caller's transaction when there is one.
+    """
+    if not rows:
+        return
+    frame = pd.DataFrame(
+        [
+            {
+                "indicator": r["indicator"],
+                "lower": r.get("lower"),
+                "upper": r.get("upper"),
+                "projection_ok": bool(r.get("projection_ok")),
+                "basis": r.get("basis"),
+            }
+            for r in rows
+        ],
+        columns=["indicator", "lower", "upper", "projection_ok", "basis"],
+    ).astype({"lower": "float64", "upper": "float64"})
+    store.con.register("_bounds", frame)
+    try:
+        store.con.execute(
+            "INSERT OR REPLACE INTO indicator_bound "
+            "(indicator, lower, upper, projection_ok, basis, origin) "
+            "SELECT indicator, lower, upper, projection_ok, basis, 'user' FROM _bounds"
+        )
+    finally:
+        store.con.unregister("_bounds")
+
+
+# -- reading flags ------------------------------------------------------------------------
+
+
+def flags_for(
+    store: Store, indicator: str, area: str, sex: str = "total", source: str | None = None
+) -> pd.DataFrame:
+    """The flags on one indicator's series for one area and sex (optionally one source).
+
+    Returns a DataFrame with columns ``rule, period, year, source, severity, message``
+    (``year`` is the first calendar year of the period), ordered by period and rule; empty
+    (with those columns) when no value is flagged.
+    """
+    where = "indicator = ? AND area = ? AND sex = ?"
+    params: list[Any] = [indicator, area, sex]
+    if source is not None:
+        where += " AND source = ?"
+        params.append(source)
+    frame = store.con.execute(
+        f"""
+        SELECT rule, period, TRY_CAST(substr(period, 1, 4) AS INTEGER) AS year, source,
+               severity, message
+        FROM quality_flag WHERE {where}
+        ORDER BY year, period, rule, source""",
+        params,
+    ).df()
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def flags_frame(
+    store: Store,
+    *,
+    areas: Sequence[str] | None = None,
+    indicator: str | None = None,
+    rule: str | None = None,
+) -> pd.DataFrame:
+    """Every stored flag (optionally for some areas, one indicator, one rule), in key order."""
+    where = ["true"]
+    params: list[Any] = []
+    if areas:
+        where.append(f"area IN ({', '.join('?' for _ in areas)})")
+        params.extend(areas)
+    if indicator is not None:
+        where.append("indicator = ?")
+        params.append(indicator)
+    if rule is not None:
+        where.append("rule = ?")
+        params.append(rule)
+    return store.con.execute(
+        f"""
+        SELECT {", ".join(FLAG_COLUMNS)} FROM quality_flag WHERE {" AND ".join(where)}
+        ORDER BY indicator, area, source, sex, age, cause, residence, period, rule""",
+        params,
+    ).df()
+
+
+# -- computing flags ----------------------------------------------------------------------
+
+
+def recompute_flags(
+    store: Store, indicators: Sequence[str] | None = None, *, import_id: int | None = None
+) -> int:
+    """Replace the observation-rule flags of ``indicators`` (None: all) with fresh ones.
+
+    Must run inside the caller's transaction (an import's, or ``salamat flags --recompute``'s)
+    so that values and their flags are committed together. Returns the number of flags stored.
+    """
+    con = store.con
+    codes = (
+        [str(r[0]) for r in con.execute("SELECT code FROM data_element").fetchall()]
+        if indicators is None
+        else sorted(set(indicators))
+    )
+    if not codes:
+        return 0
+    _stage_parameters(store, codes)
+    marks = ", ".join("?" for _ in OBSERVATION_RULES)
+    try:
+        con.execute(
+            f"DELETE FROM quality_flag WHERE rule IN ({marks}) "
+            "AND indicator IN (SELECT indicator FROM _qp)",
+            list(OBSERVATION_RULES),
+        )
+        before = _count(store)
+        rules = rule_set()
+        for sql, severity in (
+            (_YOY_SQL, rules.severity.get("yoy_outlier", "warning")),
+            (_BREAK_SQL, rules.severity.get("source_break", "warning")),
+            (_UNIT_BREAK_SQL, rules.severity.get("source_break", "warning")),
+            (_DISAGREE_SQL, rules.severity.get("source_disagreement", "info")),
+            (_PEER_SQL, rules.severity.get("peer_outlier", "info")),
+        ):
+            con.execute(
+                f"INSERT INTO quality_flag ({', '.join(FLAG_COLUMNS)}) "
+                f"SELECT rule, ?, {', '.join(_KEY)}, message, details, ? FROM ({sql})",
+                [severity, import_id],
+            )
+        return _count(store) - before
+    finally:
+        con.execute("DROP TABLE IF EXISTS _qp")
+        con.execute("DROP TABLE IF EXISTS _qshock")
+
+
+def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
+    """Flag the values of ``frame`` (a validated import) that change a stored value.
+
+    Call inside the import's transaction, before the new values are written. A change larger
+    than ``large_rel`` of the earlier value is a warning, any other change is info. Returns the
+    number of flags recorded.
+    """
+    rules = rule_set()
+    large = rules.number("revision", "large_rel") or 0.05
+    con = store.con
+    con.register("_staged_rev", frame)
+    try:
+        join = " AND ".join(f"o.{k} = s.{k}" for k in _KEY)
+        before = _count(store)
+        con.execute(
+            f"""
+            INSERT INTO quality_flag ({", ".join(FLAG_COLUMNS)})
+            SELECT 'revision',
+                   CASE WHEN abs(s.value - o.value) > ? * abs(o.value) THEN 'warning'
+                        ELSE 'info' END,
+                   {", ".join(f"s.{k}" for k in _KEY)},
+                   printf('revised from %s to %s (import %d replaced import %d)',
+                          CAST(o.value AS VARCHAR), CAST(s.value AS VARCHAR), ?, o.import_id),
+                   CAST(to_json({{'old_value': o.value, 'new_value': s.value,
+                                 'old_vintage': o.vintage, 'new_vintage': s.vintage,
+                                 'old_import_id': o.import_id}}) AS VARCHAR),
+                   ?
+            FROM _staged_rev s JOIN observation o ON {join}
+            WHERE o.value IS DISTINCT FROM s.value""",
+            [large, import_id, import_id],
+        )
+        return _count(store) - before
+    finally:
+        con.unregister("_staged_rev")
+
+
+def _count(store: Store) -> int:
+    rows = store.con.execute("SELECT count(*) FROM quality_flag").fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _stage_parameters(store: Store, codes: list[str]) -> None:
+    """One row of rule parameters per indicator, as the temp table ``_qp`` the SQL joins."""
+    rules = rule_set()
+    info = {
+        str(r[0]): (str(r[1] or ""), str(r[2] or ""), str(r[3] or ""))
+        for r in store.con.execute("SELECT code, trend, unit, method FROM data_element").fetchall()
+    }
+    skip_methods = set((rules.get("peer_outlier", "skip_methods") or "").split(";"))
+    rows = []
+    for code in codes:
+        trend, unit, method = info.get(code, ("", "", ""))
+        log_scale = trend == "log_linear"
+        floor_abs = _own(rules, "yoy_outlier", "floor_abs", code)
+        floor_rel = _own(rules, "yoy_outlier", "floor_rel", code)
+        if floor_abs is None and floor_rel is None:
+            if unit.strip() in ("%", "percent"):
+                floor_abs = rules.number("yoy_outlier", "floor_abs_if_unit_percent") or 5.0
+            else:
+                floor_rel = rules.number("yoy_outlier", "floor_rel") or 0.2
+        tol_abs = _own(rules, "source_disagreement", "tolerance_abs", code)
+        tol_rel = rules.number("source_disagreement", "tolerance_rel", code)
+        rows.append(
+            {
+                "indicator": code,
+                "log_scale": log_scale,
+                "floor_abs": floor_abs,
+                "floor_rel": floor_rel,
+                "k": rules.number("yoy_outlier", "k", code) or 3.5,
+                "min_history": int(rules.number("yoy_outlier", "min_history", code) or 5),
+                "tol_abs": tol_abs,
+                "tol_rel": tol_rel if tol_abs is None else None,
+                "peer_k": rules.number("peer_outlier", "k", code) or 3.5,
+                "min_peers": int(rules.number("peer_outlier", "min_peers", code) or 5),
+                "peer_skip": method in skip_methods,
+            }
+        )
+    frame = pd.DataFrame(rows).astype(
+        {"floor_abs": "float64", "floor_rel": "float64", "tol_abs": "float64", "tol_rel": "float64"}
+    )
+    shock = [int(y) for y in (rules.get("yoy_outlier", "shock_years") or "").split(";") if y]
+    store.con.register("_qp_frame", frame)
+    try:
+        store.con.execute("CREATE OR REPLACE TEMP TABLE _qp AS SELECT * FROM _qp_frame")
+    finally:
+        store.con.unregister("_qp_frame")
+    store.con.execute(
+        "CREATE OR REPLACE TEMP TABLE _qshock AS SELECT unnest(?::INTEGER[]) AS y", [shock or [-1]]
+    )
+
+
+def _own(rules: RuleSet, rule: str, name: str, code: str) -> float | None:
+    """The parameter the rules give for ``code`` itself (not the rule's default), or None."""
+    text = rules.params.get((rule, code), {}).get(name)
+    return None if text is None else float(text)
+
+
+_PARTITION = ", ".join(_SERIES)
+
+_YOY_SQL = f"""
+WITH s AS (
+    SELECT o.*, year(o.period_start) AS yr, q.log_scale, q.floor_abs, q.floor_rel, q.k,
+           q.min_history
+    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    WHERE o.period_type = 'yearly'
+), c AS (
+    SELECT *, lag(value) OVER w AS prev, lag(yr) OVER w AS prev_yr
+    FROM s WINDOW w AS (PARTITION BY {_PARTITION} ORDER BY yr)
+), ch AS (
+    SELECT *, CASE WHEN log_scale THEN
+                   CASE WHEN prev > 0 AND value > 0 THEN ln(value / prev) END
+              ELSE value - prev END AS change
+    FROM c
+    WHERE prev IS NOT NULL AND prev_yr = yr - 1
+      AND yr NOT IN (SELECT y FROM _qshock) AND prev_yr NOT IN (SELECT y FROM _qshock)
+), st AS (
+    SELECT *, median(change) OVER h AS med, mad(change) OVER h AS mad,
+           count(change) OVER h AS n, min(prev_yr) OVER h AS since
+    FROM ch WHERE change IS NOT NULL
+    WINDOW h AS (PARTITION BY {_PARTITION} ORDER BY yr
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+), z AS (
+    SELECT *, CASE WHEN mad > 0 THEN 0.6745 * (change - med) / mad END AS mz FROM st
+    WHERE n >= min_history
+)
+SELECT 'yoy_outlier' AS rule, {", ".join(_KEY)},
+       printf('%s in %d after %s in %d (%s): beyond the series'' own history (modified z %s, '
+              'limit %s, over %d earlier changes since %d; floor %s)',
+              CAST(value AS VARCHAR), yr, CAST(prev AS VARCHAR), prev_yr,
+              CASE WHEN log_scale THEN printf('%+.1f%%', 100 * (value / prev - 1))
+                   ELSE printf('%+.4g', value - prev) END,
+              CASE WHEN mz IS NULL THEN 'infinite (no earlier variation)'
+                   ELSE printf('%.1f', mz) END,
+              CAST(k AS VARCHAR), n, since,
+              CASE WHEN floor_abs IS NOT NULL THEN printf('%g', floor_abs)
+                   ELSE printf('%g%%', 100 * floor_rel) END) AS message,
+       CAST(to_json({{'value': value, 'previous': prev, 'previous_period': prev_yr,
+                     'change': change, 'median': med, 'mad': mad, 'modified_z': mz,
+                     'k': k, 'history': n, 'floor_abs': floor_abs,
+                     'floor_rel': floor_rel}}) AS VARCHAR) AS details
+FROM z
+WHERE (mz IS NULL AND change <> med OR abs(mz) > k)
+  AND (floor_abs IS NULL OR abs(value - prev) > floor_abs)
+  AND (floor_rel IS NULL OR prev <> 0 AND abs(value / prev - 1) > floor_rel)
+"""
+
+_BREAK_SQL = """
+WITH spans AS (
+    SELECT o.indicator, o.area, o.sex, o.age, o.cause, o.residence, o.source,
+           min(year(o.period_start)) AS first_yr, max(year(o.period_start)) AS last_yr,
+           arg_min(o.period, o.period_start) AS first_period
+    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    WHERE o.period_type = 'yearly' GROUP BY ALL
+)
+SELECT 'source_break' AS rule, b.indicator, b.area, b.first_period AS period, b.sex, b.age,
+       b.cause, b.residence, b.source,
+       printf('the series changes source in %d: %s until %d, %s from %d',
+              b.first_yr, a.source, a.last_yr, b.source, b.first_yr) AS message,
+       CAST(to_json({'previous_source': a.source, 'previous_last_year': a.last_yr,
+                     'first_year': b.first_yr}) AS VARCHAR) AS details
+FROM spans b JOIN spans a
+  ON a.indicator = b.indicator AND a.area = b.area AND a.sex = b.sex AND a.age = b.age
+ AND a.cause = b.cause AND a.residence = b.residence
+WHERE a.source <> b.source AND a.last_yr = b.first_yr - 1 AND a.first_yr < b.first_yr
+"""
+
+_UNIT_BREAK_SQL = f"""
+WITH s AS (
+    SELECT o.*, lag(o.unit) OVER w AS prev_unit, lag(o.period) OVER w AS prev_period
+    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    WINDOW w AS (PARTITION BY {", ".join("o." + c for c in _SERIES)}
+                 ORDER BY o.period_start, o.period_end)
+)
+SELECT 'source_break' AS rule, {", ".join(_KEY)},
+       printf('the unit changes in %s: %s until %s, %s from %s',
+              period, prev_unit, prev_period, unit, period) AS message,
+       CAST(to_json({{'previous_unit': prev_unit, 'unit': unit}}) AS VARCHAR) AS details
+FROM s WHERE prev_unit IS NOT NULL AND unit IS NOT NULL AND prev_unit <> unit
+"""
+
+_DISAGREE_SQL = """
+SELECT 'source_disagreement' AS rule, a.indicator, a.area, a.period, a.sex, a.age, a.cause,
+       a.residence, a.source,
+       printf('%s from %s, %s from %s: they differ by %s (%s)',
+              CAST(a.value AS VARCHAR), a.source, CAST(b.value AS VARCHAR), b.source,
+              printf('%.4g', abs(a.value - b.value)),
+              CASE WHEN q.tol_abs IS NOT NULL THEN printf('tolerance %g', q.tol_abs)
+                   ELSE printf('%.1f%% of their mean; tolerance %g%%',
+                               200 * abs(a.value - b.value) / (abs(a.value) + abs(b.value)),
+                               100 * q.tol_rel) END) AS message,
+       CAST(to_json({'other_source': b.source, 'other_value': b.value, 'value': a.value,
+                     'tolerance_abs': q.tol_abs, 'tolerance_rel': q.tol_rel}) AS VARCHAR)
+           AS details
+FROM observation a JOIN _qp q ON q.indicator = a.indicator
+JOIN observation b
+  ON b.indicator = a.indicator AND b.area = a.area AND b.period = a.period AND b.sex = a.sex
+ AND b.age = a.age AND b.cause = a.cause AND b.residence = a.residence AND b.source <> a.source
+WHERE CASE WHEN q.tol_abs IS NOT NULL THEN abs(a.value - b.value) > q.tol_abs
+           ELSE abs(a.value - b.value) > q.tol_rel * (abs(a.value) + abs(b.value)) / 2 END
+"""
+
+_PEER_SQL = f"""
+WITH peer AS (
+    SELECT DISTINCT member AS area, 'the OTS countries' AS peer_group
+    FROM orgunit_group WHERE group_code = 'OTS'
+    UNION ALL
+    SELECT code AS area, 'the units under ' || parent AS peer_group FROM orgunit
+    WHERE kind IN ('region', 'city', 'district', 'facility') AND parent IS NOT NULL
+), v AS (
+    SELECT o.*, p.peer_group, q.peer_k, q.min_peers, q.log_scale,
+           CASE WHEN q.log_scale THEN CASE WHEN o.value > 0 THEN ln(o.value) END
+                ELSE o.value END AS x
+    FROM observation o JOIN _qp q ON q.indicator = o.indicator JOIN peer p ON p.area = o.area
+    WHERE NOT q.peer_skip
+), s AS (
+    SELECT *, median(x) OVER g AS med, mad(x) OVER g AS mad, count(x) OVER g AS n,
+           median(value) OVER g AS med_value
+    FROM v WHERE x IS NOT NULL
+    WINDOW g AS (PARTITION BY indicator, period, sex, age, cause, residence, source, peer_group)
+)
+SELECT 'peer_outlier' AS rule, {", ".join(_KEY)},
+       printf('%s is far from %s in %s (median %s of %d values; modified z %.1f, limit %s)',
+              CAST(value AS VARCHAR), peer_group, period, printf('%.4g', med_value), n,
+              0.6745 * (x - med) / mad, CAST(peer_k AS VARCHAR)) AS message,
+       CAST(to_json({{'peers': peer_group, 'median': med_value, 'count': n,
+                     'modified_z': 0.6745 * (x - med) / mad, 'k': peer_k}}) AS VARCHAR)
+           AS details
+FROM s
+WHERE n - 1 >= min_peers AND mad > 0 AND abs(0.6745 * (x - med) / mad) > peer_k
+"""
