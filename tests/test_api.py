@@ -355,3 +355,24 @@ def test_api_documentation_is_served_offline(client: TestClient) -> None:
         assert ref.startswith("/"), ref
         assert client.get(ref).status_code == 200, ref
     assert client.get("/static/vendor/swagger-ui/LICENSE").status_code == 200
+
+
+def test_indicators_carry_their_bounds(client: TestClient) -> None:
+    one = client.get("/api/v1/indicators/le0").json()
+    assert (one["lower_bound"], one["upper_bound"]) == (5.0, 100.0)
+    listing = {r["code"]: r for r in client.get("/api/v1/indicators").json()}
+    assert (listing["mx"]["lower_bound"], listing["mx"]["upper_bound"]) == (0.0, None)
+
+
+def test_flags_route_and_flags_on_series_values(client: TestClient) -> None:
+    flags = client.get("/api/v1/flags", params={"area": "KAZ", "indicator": "ncd30q70"}).json()
+    assert [(f["rule"], f["period"], f["sex"]) for f in flags if f["sex"] == "total"] == [
+        ("yoy_outlier", "2023", "total")
+    ]
+    assert flags[0]["details"]["k"] == 3.5
+    body = client.get("/api/v1/series/ncd30q70", params={"area": "KAZ"}).json()
+    by_period = {v["period"]: v["flags"] for v in body["values"]}
+    assert by_period["2022"] == []
+    [flag] = by_period["2023"]
+    assert flag["code"] == "yoy_outlier" and flag["message"].startswith("24.81 in 2023")
+    assert client.get("/api/v1/flags", params={"area": "NOPE"}).status_code in (400, 404, 422)

@@ -107,6 +107,28 @@ class Indicator(BaseModel):
     source_list: list[IndicatorSource] | None = None
 
 
+class FlagRef(BaseModel):
+    code: str
+    severity: str
+    message: str
+
+
+class Flag(BaseModel):
+    rule: str
+    severity: str
+    indicator: str
+    area: str
+    period: str
+    sex: str
+    age: str
+    cause: str
+    residence: str
+    source: str
+    message: str
+    details: dict[str, Any] | None
+    import_id: int | None
+
+
 class SeriesRow(BaseModel):
     indicator: str
     area: str
@@ -132,6 +154,7 @@ class SeriesRow(BaseModel):
         description="With vintage= other than latest: the import that replaced this value "
         "(null for a current value).",
     )
+    flags: list[FlagRef] = []
 
 
 class SeriesResponse(BaseModel):

@@ -6,6 +6,7 @@ Imports are not here: they stay on the command line.
 
 from __future__ import annotations
 
+import json
 import math
 from enum import StrEnum
 from typing import Annotated, Any
@@ -19,6 +20,7 @@ from salamat.api.deps import get_store
 from salamat.api.models import (
     ApiError,
     Decomposition,
+    Flag,
     ImportEntry,
     Indicator,
     LifeTable,
@@ -27,6 +29,7 @@ from salamat.api.models import (
     SeriesResponse,
     Target,
 )
+from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.store.connection import Store
 
@@ -109,6 +112,7 @@ def index() -> dict[str, Any]:
             "/api/v1/orgunits/{code}",
             "/api/v1/indicators",
             "/api/v1/indicators/{code}",
+            "/api/v1/flags?area=KAZ&indicator=ncd30q70",
             "/api/v1/series/{indicator}?area=KAZ&area=KZ-75&sex=all&format=csv",
             "/api/v1/lifetables/{area}/{year}?sex=total",
             "/api/v1/decompositions/{area}?from=2018&to=2023&by=cause",
@@ -155,6 +159,27 @@ def indicator(store: StoreDep, code: str) -> Any:
     """The definition (method, inputs, unit, trend, source of the definition) and every source
     of its values with vintage, years and counts."""
     return svc.indicator(store, code)
+
+
+# -- quality flags -----------------------------------------------------------------------------
+
+
+@router.get("/flags", response_model=list[Flag], summary="Quality flags on stored values")
+def flags(
+    store: StoreDep,
+    area: Annotated[
+        str | None, Query(description="An org-unit code; a group gives its members' flags.")
+    ] = None,
+    indicator: Annotated[str | None, Query(description="An indicator code.")] = None,
+    rule: Annotated[str | None, Query(description="One rule, e.g. yoy_outlier.")] = None,
+) -> Any:
+    """Every flag with its rule, severity, the key of the flagged value, a message and the
+    numbers behind it (``details``); rules and thresholds: docs/quality.md."""
+    frame = quality_svc.flags(store, area=area, indicator=indicator, rule=rule)
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    for r in records:
+        r["details"] = json.loads(r["details"]) if r.get("details") else None
+    return records
 
 
 # -- series ------------------------------------------------------------------------------------

@@ -171,6 +171,7 @@ def series_json(
     """The rows of :func:`salamat.store.queries.series_frame` (plus the area's Kazakh and
     Russian names) as a JSON array written by DuckDB, with the count, the areas in order and
     the sources. DuckDB writes JSON faster than Python can, which the API's series route needs.
+    Each value carries ``flags``: its quality flags as ``{code, severity, message}``.
     """
     relation, rel_params = observation_relation(vintage)
     history = ", 'superseded_by', o.superseded_by" if relation != "observation" else ""
@@ -197,16 +198,25 @@ def series_json(
                    'sex', o.sex, 'age', o.age, 'cause', o.cause, 'residence', o.residence,
                    'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
                    'source', o.source, 'vintage', o.vintage, 'note', o.note,
-                   'import_id', o.import_id, 'imported_at', o.imported_at{history})
+                   'import_id', o.import_id, 'imported_at', o.imported_at{history},
+                   'flags', coalesce(f.flags, []))
                  ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start,
                           o.period_end, o.imported_at), [])) AS VARCHAR),
                count(*),
                coalesce(list_sort(list_distinct(list(o.area))), []),
                coalesce(list_sort(list_distinct(list(o.source))), [])
         FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
+        LEFT JOIN (
+            SELECT indicator, area, period, sex, age, cause, residence, source,
+                   list(json_object('code', rule, 'severity', severity, 'message', message)
+                        ORDER BY rule) AS flags
+            FROM quality_flag WHERE indicator = ? GROUP BY ALL
+        ) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
+           AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
+           AND f.residence = o.residence AND f.source = o.source
         WHERE {" AND ".join(where)}
         """,
-        params,
+        [*rel_params, indicator, *params[len(rel_params) :]],
     ).fetchone()
     assert row is not None
     return str(row[0]), int(row[1]), [str(a) for a in row[2]], [str(s) for s in row[3]]
