@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import table_snapshot
@@ -96,3 +97,157 @@ def test_bounds_are_in_the_store_for_every_indicator(store: Store) -> None:
     ).fetchall()
     assert rows and all(r[1] is not None for r in rows)
     assert dict((r[0], (r[1], r[2])) for r in rows)["le0"] == (5.0, 100.0)
+
+
+# -- every import kind, on a real file with one value pushed out of bounds ------------------
+
+INTEROP = Path(__file__).parent / "data" / "interop"
+DEMO = Path(__file__).parents[1] / "src" / "salamat" / "data" / "demo"
+
+
+def _pushed(
+    src: Path, tmp_path: Path, column: str, value: str, blank: tuple[str, ...] = ()
+) -> Path:
+    """A copy of a real CSV with ``column`` of its first data row set to ``value``."""
+    frame = pd.read_csv(src, dtype=str, keep_default_na=False)
+    frame.loc[0, column] = value
+    for col in blank:
+        frame.loc[0, col] = ""
+    out = tmp_path / src.name
+    frame.to_csv(out, index=False)
+    return out
+
+
+def _map(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path = tmp_path / "map.csv"
+    path.write_text(
+        "dimension,from,to\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows), encoding="utf-8"
+    )
+    return path
+
+
+KINDS = [
+    # kind, real file, column, pushed value, cleared columns, mapping, indicator, bounds text
+    (
+        "gho",
+        INTEROP / "who_gho" / "NCDMORT3070_GHO_export_2024-12-18_OTS.csv",
+        "NumericValue",
+        "250",
+        ("Value", "Low", "High"),
+        [],
+        "ncd30q70",
+        "0 to 100",
+    ),
+    (
+        "sdmx",
+        INTEROP / "sdmx_csv" / "unicef_IM_MCV1_USA_BRA_2015_2023.csv",
+        "OBS_VALUE",
+        "960",
+        (),
+        [],
+        "mcv1_coverage",
+        "0 to 200",
+    ),
+    (
+        "opensdg",
+        INTEROP / "opensdg_kazstat_goal3" / "data" / "indicator_3-4-1.csv",
+        "Value",
+        "304.8",
+        (),
+        [],
+        "ncd30q70",
+        "0 to 100",
+    ),
+    (
+        "owid",
+        DEMO / "owid" / "incidence-of-tuberculosis-sdgs.csv",
+        "Estimated incidence of all forms of tuberculosis",
+        "14800",
+        (),
+        [],
+        "tb_incidence",
+        "0 to 10,000",
+    ),
+    (
+        "wpp",
+        DEMO / "un_wpp" / "wpp2024_e0_by_sex_OTS_1950-2023.csv",
+        "e0",
+        "462.883",
+        (),
+        [],
+        "le0",
+        "5 to 100",
+    ),
+    (
+        "dhis2",
+        INTEROP / "dhis2_datavaluesets" / "dhis2core_dxf2_dataValueSetB.csv",
+        "value",
+        "300000000",
+        (),
+        [
+            ("area", "DiszpKrYNg8", "SLE"),
+            ("area", "BdfsJfj87js", "GIN"),
+            ("indicator", "f7n9E0hX8qk", "deaths"),
+            ("indicator", "Ix2HsbDMLea", "-"),
+            ("indicator", "eY5ehpbEsB7", "-"),
+        ],
+        "deaths",
+        "0 to 200,000,000",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "src", "column", "value", "blank", "mapping", "indicator", "span"),
+    KINDS,
+    ids=[k[0] for k in KINDS],
+)
+def test_every_import_kind_rejects_a_value_out_of_bounds(
+    store: Store,
+    tmp_path: Path,
+    kind: str,
+    src: Path,
+    column: str,
+    value: str,
+    blank: tuple[str, ...],
+    mapping: list[tuple[str, str, str]],
+    indicator: str,
+    span: str,
+) -> None:
+    m = _map(tmp_path, mapping) if mapping else None
+    clean = services.run_import(store, kind, [src], mapping=m, dry_run=True)
+    assert clean.ok, clean.as_dict()  # the real file as published passes
+    before = table_snapshot(store)
+    path = _pushed(src, tmp_path, column, value, blank)
+    summary = services.run_import(store, kind, [path], mapping=m)
+    assert summary.status == "ERROR" and summary.created == 0
+    hits = [p for p in summary.problems if p.field == "value" and "plausible range" in p.message]
+    assert len(hits) == 1, [str(p) for p in summary.problems]
+    p = hits[0]
+    assert p.file == str(path) and p.row is not None
+    assert f"of {indicator}: {span}" in p.message and float(p.value or "nan") == float(value)
+    assert table_snapshot(store) == before
+
+
+def test_compute_save_rejects_a_value_out_of_bounds(store: Store) -> None:
+    from salamat.errors import InputError
+    from salamat.services.compute import save_computed
+
+    frame = pd.DataFrame(
+        {
+            "indicator": ["le0"],
+            "area": ["KAZ"],
+            "period": ["2019"],
+            "sex": ["total"],
+            "value": [150.0],
+            "lower": [float("nan")],
+            "upper": [float("nan")],
+            "unit": ["years"],
+            "source": ["Salamat (computed from test)"],
+            "method": ["life table"],
+        }
+    )
+    with pytest.raises(InputError) as info:
+        save_computed(store, frame)
+    assert "150.0 is outside the plausible range of le0: 5 to 100" in str(info.value.problems[0])
+    assert store.con.execute("SELECT count(*) FROM observation").fetchall() == [(0,)]

@@ -424,3 +424,22 @@ def test_russian_plurals_and_place_names(client: TestClient) -> None:
     assert "г. Алматы" in html and "г.Алматы" not in html
     explorer = client.get("/explorer", params={"area": ["KZ-75"], "lang": "ru"}).text
     assert "г.Алматы" not in explorer
+
+
+def test_flagged_values_carry_a_badge_in_chart_table_and_card(client: TestClient) -> None:
+    html = client.get(
+        "/explorer", params={"indicator": "ncd30q70", "area": "KAZ", "lang": "en"}
+    ).text
+    spec = _specs(html)[0]
+    flagged = [layer for layer in spec["layer"] if layer["mark"].get("shape") == "triangle-up"]
+    assert [r["year"] for r in flagged[0]["data"]["values"]] == [2023]
+    assert "Unusual change from the year before: 24.81 in 2023" in html
+    assert 'class="flag-badge"' in html and "⚑" in html
+    ru = client.get("/", params={"lang": "ru"}).text
+    assert "Необычное изменение по сравнению с предыдущим годом: 24.81 in 2023" in ru
+    kk = client.get("/explorer", params={"indicator": "ncd30q70", "lang": "kk"}).text
+    assert "Сапа белгісі" in kk
+    unflagged = client.get("/explorer", params={"indicator": "che_gdp", "area": "KAZ"}).text
+    assert not any(
+        layer["mark"].get("shape") == "triangle-up" for layer in _specs(unflagged)[0]["layer"]
+    )

@@ -279,7 +279,9 @@ def validate(
         .astype(bool)
     )
     flag(count_unit & val.notna() & (val < 0), "value", "a count cannot be negative")
-    _check_bounds(df, catalog, problems, bad, files, rows)
+    # (a negative count is reported once, by the rule above)
+    negative_count = count_unit & val.notna() & (val < 0)
+    _check_bounds(df, catalog, problems, bad, files, rows, skip=negative_count)
 
     # a period after the current year: only projections
     if current_year is not None:
@@ -402,14 +404,19 @@ def _check_bounds(
     bad: np.ndarray,
     files: np.ndarray,
     rows: np.ndarray,
+    *,
+    skip: pd.Series,
 ) -> None:
-    """Reject value, lower and upper outside the indicator's plausible bounds (inclusive)."""
+    """Reject value, lower and upper outside the indicator's plausible bounds (inclusive);
+    ``skip`` marks rows whose value was already reported (a negative count)."""
     spec = df["indicator"].map(lambda c: catalog.bounds.get(c, (None, None, False)))
     low = pd.to_numeric(spec.map(lambda b: b[0]), errors="coerce").astype(float)
     high = pd.to_numeric(spec.map(lambda b: b[1]), errors="coerce").astype(float)
     for col in ("value", "lower", "upper"):
         num = df[f"{col}_num"].astype(float)
         out = num.notna() & ((low.notna() & (num < low)) | (high.notna() & (num > high)))
+        if col == "value":
+            out &= ~skip.astype(bool)
         for i in np.flatnonzero(out.to_numpy(dtype=bool)):
             lo, hi = low.iloc[int(i)], high.iloc[int(i)]
             span = (

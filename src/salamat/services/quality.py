@@ -15,7 +15,7 @@ from salamat.store.connection import Store
 from salamat.store.quality import bounds, flags_frame, recompute_flags
 from salamat.store.reference import load_catalog
 
-__all__ = ["bound_rows", "flags", "indicator_bounds", "recompute"]
+__all__ = ["FlagKey", "bound_rows", "flag_index", "flags", "indicator_bounds", "recompute"]
 
 
 def flags(
@@ -92,3 +92,25 @@ def bound_rows(
         parsed["projection_ok"] = flag == "true"
         out.append(parsed)
     return out, problems
+
+
+FlagKey = tuple[
+    str, str, str, str, str, str, str
+]  # area, period, sex, age, cause, residence, source
+
+
+def flag_index(
+    store: Store, indicator: str, areas: list[str] | None = None
+) -> dict[FlagKey, list[tuple[str, str, str]]]:
+    """The flags of one indicator (optionally some areas) by value key:
+    ``(area, period, sex, age, cause, residence, source) -> [(rule, severity, message)]``."""
+    frame = flags_frame(store, areas=areas, indicator=indicator)
+    out: dict[FlagKey, list[tuple[str, str, str]]] = {}
+    for r in frame.to_dict(orient="records"):
+        key = tuple(
+            str(r[c]) for c in ("area", "period", "sex", "age", "cause", "residence", "source")
+        )
+        out.setdefault(key, []).append(  # type: ignore[arg-type]
+            (str(r["rule"]), str(r["severity"]), str(r["message"]))
+        )
+    return out

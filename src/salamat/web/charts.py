@@ -35,6 +35,7 @@ STATUS_COLOURS = {
     "insufficient_data": "#5b6470",
 }
 TARGET_COLOUR = "#111827"  # near-black: never one of the area colours (category10)
+FLAG_COLOUR = "#b45309"  # amber: a value with a quality flag
 FAN_COLOUR = "#6b8fd6"
 LINE_COLOUR = "#1f4e9c"
 CAUSE_COLOURS = {
@@ -275,6 +276,33 @@ def explorer_chart(
             },
         }
     )
+    flagged = [r for r in rows if r.get("flag")]
+    if flagged:
+        # a quality flag: a filled triangle over the point (shape, not colour alone), and its
+        # messages in the tooltip (docs/quality.md)
+        layers.append(
+            {
+                "data": {"values": flagged},
+                "mark": {
+                    "type": "point",
+                    "shape": "triangle-up",
+                    "filled": True,
+                    "color": FLAG_COLOUR,
+                    "size": 110,
+                },
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "value", "type": "quantitative", "scale": y_scale},
+                    "tooltip": [
+                        {"field": "area_name", "title": _("Area")},
+                        {"field": "year", "title": _("Year")},
+                        {"field": "value", "title": _("Value"), "format": ",.2f"},
+                        {"field": "source", "title": _("Source")},
+                        {"field": "flag", "title": _("Quality flag")},
+                    ],
+                },
+            }
+        )
     if targets:
         layers.append(
             {

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.errors import InputError
+from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.store.connection import Store
 from salamat.web import charts
@@ -61,6 +62,26 @@ def _status_words(_: Gettext) -> dict[str, tuple[str, str]]:
         "moving_away": (_("Moving away"), "↘"),
         "insufficient_data": (_("Insufficient data"), "?"),
     }
+
+
+FLAG_SYMBOL = "⚑"
+
+
+def _flag_words(_: Gettext) -> dict[str, str]:
+    """What each quality rule means, in the page's language (docs/quality.md)."""
+    return {
+        "yoy_outlier": _("Unusual change from the year before"),
+        "source_break": _("The source changes within this series"),
+        "source_disagreement": _("Two sources disagree"),
+        "peer_outlier": _("Far from its peers"),
+        "revision": _("Revised value"),
+    }
+
+
+def _flag_text(flags: list[tuple[str, str, str]], _: Gettext) -> str:
+    """One tooltip for a value's flags: each rule in words, then its message (numbers)."""
+    words = _flag_words(_)
+    return "; ".join(f"{words.get(rule, rule)}: {message}" for rule, _sev, message in flags)
 
 
 def _sex_words(_: Gettext) -> dict[str, str]:
@@ -265,6 +286,7 @@ def targets_page(request: Request, store: StoreDep) -> Response:
     words = _status_words(_)
     cards = []
     ordered = sorted(board, key=lambda r: not r["series"])  # targets with values first
+    flag_cache: dict[str, dict[quality_svc.FlagKey, list[tuple[str, str, str]]]] = {}
     for i, rec in enumerate(ordered):
         word, symbol = words.get(rec["status"], (rec["status"], "?"))
         unit = _unit(rec, _)
@@ -277,6 +299,13 @@ def targets_page(request: Request, store: StoreDep) -> Response:
             trend_word = _("likely") if prob >= 0.5 else _("unlikely")
         pace = rec.get("status_by_pace")
         without = rec.get("status_without_flagged")
+        latest = rec["latest"]
+        latest_flags: list[tuple[str, str, str]] = []
+        if latest.get("year") is not None and latest.get("source"):
+            if rec["indicator"] not in flag_cache:
+                flag_cache[rec["indicator"]] = quality_svc.flag_index(store, rec["indicator"])
+            key = (rec["area"], str(latest["year"]), rec["sex"], "all", "all", "total")
+            latest_flags = flag_cache[rec["indicator"]].get((*key, str(latest["source"])), [])
         cards.append(
             {
                 "id": f"target-{i}",
@@ -296,6 +325,7 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
                 "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
+                "latest_flag": _flag_text(latest_flags, _) if latest_flags else "",
             }
         )
     counts: dict[str, int] = {}
@@ -388,6 +418,8 @@ def explorer_page(
         source = ""
     shown = frame[frame["source"] == source] if source else frame
     yearly = svc.yearly(shown)
+    flag_index = quality_svc.flag_index(store, indicator, areas=sorted(set(shown["area"])))
+    keys = ("area", "period", "sex", "age", "cause", "residence", "source")
     name_col = {"en": "area_name", "kk": "area_name_kk", "ru": "area_name_ru"}[lang]
     sex_words = _sex_words(_)
     rows: list[dict[str, Any]] = [
@@ -403,6 +435,7 @@ def explorer_page(
             "version": str(r["version"]),
             "sex": str(r["sex"]),
             "sex_name": sex_words.get(str(r["sex"]), str(r["sex"])),
+            "flag": _flag_text(flag_index.get(tuple(str(r[k]) for k in keys), []), _),  # type: ignore[arg-type]
         }
         for r in yearly.to_dict(orient="records")
     ]
@@ -507,6 +540,8 @@ def explorer_page(
             sources=_source_items(vintages, _),
             synthetic=any("SYNTHETIC" in s for s, _v in vintages),
         ),
+        flag_symbol=FLAG_SYMBOL,
+        flagged=sum(1 for r in rows if r["flag"]),
         csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
         filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
     )
