@@ -233,3 +233,93 @@ def test_flags_service_resolves_groups(demo_db: Path, area: str) -> None:
     with Store.open(demo_db, read_only=True) as s:
         f = quality_svc.flags(s, area=area, indicator="le0")
     assert not f.empty and (area != "OTS" or f["area"].nunique() > 1)
+
+
+# -- death-record rules -------------------------------------------------------------------------
+
+
+def _deaths_csv(tmp_path: Path, codes: list[str], region: str = "KZ-75", year: int = 2021) -> Path:
+    lines = ["id,sex,age,death_date,region,icd10"]
+    for i, code in enumerate(codes):
+        sex = "F" if i % 2 else "M"
+        lines.append(f"D{year}-{i:05d},{sex},{40 + i % 40},{year}-03-01,{region},{code}")
+    path = tmp_path / f"deaths_{region}_{year}.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_ill_defined_and_garbage_shares_per_region_and_nation(store: Store, tmp_path: Path) -> None:
+    # 200 deaths: 50 ill-defined (R99, also level-1 garbage), 30 septicaemia (A41.9, level 1)
+    codes = ["R99"] * 50 + ["A41.9"] * 30 + ["I21.9"] * 120
+    summary = services.run_import(store, "deaths", [_deaths_csv(tmp_path, codes)])
+    assert summary.ok, summary.as_dict()
+    f = flags_frame(store, indicator="deaths")
+    got = {(r["rule"], r["area"], r["period"], r["severity"]) for r in f.to_dict("records")}
+    assert ("ill_defined_share", "KZ-75", "2021", "serious") in got  # 25% > 20%
+    assert ("ill_defined_share", "KAZ", "2021", "serious") in got  # the nation too
+    assert ("garbage_share", "KZ-75", "2021", "serious") in got  # 40% major > 35%
+    ill = f[(f["rule"] == "ill_defined_share") & (f["area"] == "KZ-75")]["message"].iloc[0]
+    assert ill.startswith("ill-defined causes (ICD-10 R00-R99) are 25.0% of 200 deaths")
+
+
+def test_a_clean_small_region_is_not_judged(store: Store, tmp_path: Path) -> None:
+    few = services.run_import(store, "deaths", [_deaths_csv(tmp_path, ["R99"] * 60)])
+    assert few.ok
+    assert flags_frame(store, indicator="deaths").empty  # fewer than 100 deaths
+    clean = ["I21.9"] * 150 + ["C34.9"] * 50
+    assert services.run_import(store, "deaths", [_deaths_csv(tmp_path, clean, year=2022)]).ok
+    f = flags_frame(store, indicator="deaths")
+    assert not (f["period"] == "2022").any()
+
+
+def test_the_demo_death_records_are_checked(demo_db: Path) -> None:
+    with Store.open(demo_db, read_only=True) as s:
+        f = flags_frame(s, indicator="deaths", rule="injury_unspecified_share")
+    assert not f.empty and f["source"].str.contains("SYNTHETIC").all()
+
+
+def test_related_indicators_must_keep_their_order(store: Store, tmp_path: Path) -> None:
+    rows = [
+        "nmr,KAZ,2019,9.0,total,S,",
+        "imr,KAZ,2019,8.0,total,S,",  # neonatal above infant beyond 10%: both flagged
+        "nmr,KAZ,2020,5.0,total,S,",
+        "imr,KAZ,2020,8.0,total,S,",
+        "le0,KAZ,2019,85.0,total,S,",
+        "le60,KAZ,2019,20.0,total,S,",  # e0 85 > 60 + 20
+    ]
+    _import(store, tmp_path, rows)
+    f = flags_frame(store, rule="related_indicators")
+    got = sorted(zip(f["indicator"], f["period"], strict=True))
+    assert got == [("imr", "2019"), ("le0", "2019"), ("le60", "2019"), ("nmr", "2019")]
+    assert "nmr = 9.0 is above imr = 8.0" in f["message"].iloc[0]
+    # a later import of one side replaces, not duplicates, the flags of both
+    _import(store, tmp_path, ["imr,KAZ,2019,9.5,total,S,"], "imr.csv")
+    f = flags_frame(store, rule="related_indicators")
+    assert sorted(zip(f["indicator"], f["period"], strict=True)) == [
+        ("le0", "2019"),
+        ("le60", "2019"),
+    ]
+
+
+def test_consistency_over_time_for_counts(store: Store, tmp_path: Path) -> None:
+    values = {2015: 1000.0, 2016: 1010.0, 2017: 990.0, 2018: 1400.0}  # 1.40 x the mean
+    _import(store, tmp_path, _series("births", "KZ-75", values))
+    f = flags_frame(store, rule="consistency_over_time")
+    assert f["period"].tolist() == ["2018"] and f["severity"].tolist() == ["info"]
+    assert "1.40 times the mean of 2015-2017" in f["message"].iloc[0]
+
+
+def test_undo_gives_the_remaining_values_their_flags_back(store: Store, tmp_path: Path) -> None:
+    from salamat.services.revisions import undo_import
+
+    values = {y: 20.0 * 0.98 ** (y - 2010) for y in range(2010, 2019)}
+    _import(store, tmp_path, _series("ncd30q70", "KAZ", values))
+    jump = {2019: 30.0}
+    _import(store, tmp_path, _series("ncd30q70", "KAZ", jump), "jump.csv")
+    assert flags_frame(store, rule="yoy_outlier")["period"].tolist() == ["2019"]
+    _import(store, tmp_path, ["ncd30q70,AZE,2019,21.0,total,S,"], "other.csv")
+    last = int(store.con.execute("SELECT max(import_id) FROM import_log").fetchall()[0][0])
+    undo_import(store, last)  # the flags recomputed by the undone import are not lost
+    assert flags_frame(store, rule="yoy_outlier")["period"].tolist() == ["2019"]
+    undo_import(store, last - 1)  # the jump goes, and its flag with it
+    assert flags_frame(store, rule="yoy_outlier").empty

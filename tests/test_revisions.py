@@ -167,17 +167,23 @@ def test_undo_is_logged_once_and_an_unknown_import_is_an_error(
 def test_undo_removes_the_indicators_and_quality_flags_it_created(
     store: Store, tmp_path: Path
 ) -> None:
-    # the quality_flag table comes with the quality rules (issue 9); undo handles it when there
-    store.con.execute("CREATE TABLE IF NOT EXISTS quality_flag (code VARCHAR, import_id INTEGER)")
     before = snapshot(store)
     f = write(tmp_path, "new.csv", HEADER + "my_rate,KAZ,2022,1.5,total,MoH,\n")
     imp = services.run_import(store, "observations", [f], new_indicators=True).import_id
     assert imp is not None
-    store.con.execute("INSERT INTO quality_flag VALUES ('yoy_change', ?), ('other', 0)", [imp])
+    # a flag this import created, and one of another (rules that are not recomputed)
+    store.con.execute(
+        "INSERT INTO quality_flag (rule, severity, indicator, area, period, sex, age, cause, "
+        "residence, source, message, import_id) VALUES "
+        "('revision', 'info', 'my_rate', 'KAZ', '2022', 'total', 'all', 'all', 'total', 'MoH', "
+        "'m', ?), ('other', 'info', 'le0', 'KAZ', '2022', 'total', 'all', 'all', 'total', 'S', "
+        "'m', 0)",
+        [imp],
+    )
     plan = undo_import(store, imp)
     assert plan.removed["indicator"] == 1 and plan.removed["quality_flag"] == 1
     assert snapshot(store) == before
-    assert store.con.execute("SELECT code FROM quality_flag").fetchall() == [("other",)]
+    assert store.con.execute("SELECT rule FROM quality_flag").fetchall() == [("other",)]
 
 
 def test_undo_of_unit_record_deaths_and_of_a_correction(store: Store, tmp_path: Path) -> None:

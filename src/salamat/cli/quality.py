@@ -43,7 +43,7 @@ def flags_command(
         if recompute:
             with Store.open(path) as store:
                 n = svc.recompute(store)
-            err.print(f"recomputed: {n} flag(s) from the observation rules")
+            err.print(f"recomputed: {n} flag(s) from the observation and death-record rules")
         with Store.open(path, read_only=True) as store:
             df = svc.flags(store, area=area, indicator=indicator, rule=rule)
     if fmt == Fmt.csv:

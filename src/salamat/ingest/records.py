@@ -36,6 +36,7 @@ from salamat.store.population import (
     population_problems,
     stage_population,
 )
+from salamat.store.quality import recompute_death_flags
 from salamat.store.records import (
     RecordCounts,
     death_problems,
@@ -190,6 +191,8 @@ def _run(
                     total.updated + c.updated,
                     total.unchanged + c.unchanged,
                 )
+            if kind == "deaths" and not dry_run:
+                summary.flags = recompute_death_flags(store, import_id=import_id)
             return total.created, total.updated, total.unchanged
 
         write_once(

@@ -12,7 +12,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.store.connection import Store
-from salamat.store.quality import bounds, flags_frame, recompute_flags
+from salamat.store.quality import bounds, flags_frame, recompute_death_flags, recompute_flags
 from salamat.store.reference import load_catalog
 
 __all__ = ["FlagKey", "bound_rows", "flag_index", "flags", "indicator_bounds", "recompute"]
@@ -51,9 +51,10 @@ def flags(
 
 
 def recompute(store: Store) -> int:
-    """Recompute every observation rule over the whole store, in one transaction."""
+    """Recompute every rule over the whole store (observations and death records), in one
+    transaction; returns the number of flags stored."""
     with store.transaction():
-        return recompute_flags(store)
+        return recompute_flags(store) + recompute_death_flags(store)
 
 
 def indicator_bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:

@@ -70,7 +70,8 @@ def undo_import(store: Store, import_id: int, *, dry_run: bool = False) -> UndoP
             rejected=0,
             status="SUCCESS",
             source=plan.source,
-            removed=sum(plan.removed.values()),
+            # rows of data; the quality flags it drops are derived, and recomputed
+            removed=sum(n for table, n in plan.removed.items() if table != "quality_flag"),
             undoes=import_id,
         )
     return plan

@@ -42,12 +42,14 @@ import pandas as pd
 from salamat.store.connection import Store
 
 __all__ = [
+    "DEATH_RULES",
     "FLAG_COLUMNS",
     "OBSERVATION_RULES",
     "RuleSet",
     "bounds",
     "flags_for",
     "flags_frame",
+    "recompute_death_flags",
     "recompute_flags",
     "record_revisions",
     "rule_set",
@@ -70,7 +72,14 @@ FLAG_COLUMNS = (
     "import_id",
 )
 # Rules recomputed from the stored observations (a revision is an event: kept, not recomputed).
-OBSERVATION_RULES = ("yoy_outlier", "source_break", "source_disagreement", "peer_outlier")
+OBSERVATION_RULES = (
+    "yoy_outlier",
+    "source_break",
+    "source_disagreement",
+    "peer_outlier",
+    "consistency_over_time",
+    "related_indicators",
+)
 _KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
 _SERIES = ("indicator", "area", "sex", "age", "cause", "residence", "source")
 
@@ -81,6 +90,7 @@ class RuleSet:
 
     params: dict[tuple[str, str], dict[str, str]]
     severity: dict[str, str]
+    rows: tuple[tuple[str, str, str, str], ...] = ()  # (rule, applies_to, parameter, value)
 
     def get(self, rule: str, name: str, indicator: str = "*") -> str | None:
         """The parameter for ``indicator`` if the rules name it, else the rule's default."""
@@ -101,15 +111,19 @@ def rule_set() -> RuleSet:
     ref = resources.files("salamat") / "data" / "quality" / "rules.csv"
     params: dict[tuple[str, str], dict[str, str]] = {}
     severity: dict[str, str] = {}
+    rows: list[tuple[str, str, str, str]] = []
     with ref.open("r", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             rule = row["rule"].strip()
+            rows.append(
+                (rule, row["applies_to"].strip(), row["parameter"].strip(), row["value"].strip())
+            )
             for target in row["applies_to"].split(";"):
                 params.setdefault((rule, target.strip()), {})[row["parameter"].strip()] = row[
                     "value"
                 ].strip()
             severity.setdefault(rule, row["severity"].strip())
-    return RuleSet(params, severity)
+    return RuleSet(params, severity, tuple(rows))
 
 
 # -- bounds -------------------------------------------------------------------------------
@@ -245,6 +259,11 @@ def recompute_flags(
             "AND indicator IN (SELECT indicator FROM _qp)",
             list(OBSERVATION_RULES),
         )
+        con.execute(
+            "DELETE FROM quality_flag WHERE rule = 'related_indicators' AND indicator IN "
+            "(SELECT a FROM _qrel WHERE b IN (SELECT indicator FROM _qp) "
+            "UNION SELECT b FROM _qrel WHERE a IN (SELECT indicator FROM _qp))"
+        )
         before = _count(store)
         rules = rule_set()
         for sql, severity in (
@@ -253,6 +272,8 @@ def recompute_flags(
             (_UNIT_BREAK_SQL, rules.severity.get("source_break", "warning")),
             (_DISAGREE_SQL, rules.severity.get("source_disagreement", "info")),
             (_PEER_SQL, rules.severity.get("peer_outlier", "info")),
+            (_CONSISTENCY_SQL, rules.severity.get("consistency_over_time", "info")),
+            (_RELATED_SQL, rules.severity.get("related_indicators", "warning")),
         ):
             con.execute(
                 f"INSERT INTO quality_flag ({', '.join(FLAG_COLUMNS)}) "
@@ -261,8 +282,8 @@ def recompute_flags(
             )
         return _count(store) - before
     finally:
-        con.execute("DROP TABLE IF EXISTS _qp")
-        con.execute("DROP TABLE IF EXISTS _qshock")
+        for name in ("_qp", "_qshock", "_qrel"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
@@ -340,11 +361,36 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
                 "peer_k": rules.number("peer_outlier", "k", code) or 3.5,
                 "min_peers": int(rules.number("peer_outlier", "min_peers", code) or 5),
                 "peer_skip": method in skip_methods,
+                "consistency_tol": _own(rules, "consistency_over_time", "tolerance_rel", code),
             }
         )
     frame = pd.DataFrame(rows).astype(
-        {"floor_abs": "float64", "floor_rel": "float64", "tol_abs": "float64", "tol_rel": "float64"}
+        {
+            "floor_abs": "float64",
+            "floor_rel": "float64",
+            "tol_abs": "float64",
+            "tol_rel": "float64",
+            "consistency_tol": "float64",
+        }
     )
+    pairs: dict[tuple[str, str], dict[str, float | None]] = {}
+    for rule, applies_to, name, value in rules.rows:
+        if rule == "related_indicators" and applies_to.count(";") == 1:
+            a, b = (x.strip() for x in applies_to.split(";"))
+            spec = pairs.setdefault((a, b), {"tol_rel": None, "plus": None})
+            if name == "a_le_b_rel_tol":
+                spec["tol_rel"] = float(value)
+            elif name == "a_le_b_plus":
+                spec["plus"] = float(value)
+    rel = pd.DataFrame(
+        [{"a": a, "b": b, **spec} for (a, b), spec in pairs.items()]
+        or [{"a": "", "b": "", "tol_rel": None, "plus": None}],
+    ).astype({"tol_rel": "float64", "plus": "float64"})
+    store.con.register("_qrel_frame", rel)
+    try:
+        store.con.execute("CREATE OR REPLACE TEMP TABLE _qrel AS SELECT * FROM _qrel_frame")
+    finally:
+        store.con.unregister("_qrel_frame")
     shock = [int(y) for y in (rules.get("yoy_outlier", "shock_years") or "").split(";") if y]
     store.con.register("_qp_frame", frame)
     try:
@@ -494,4 +540,189 @@ SELECT 'peer_outlier' AS rule, {", ".join(_KEY)},
            AS details
 FROM s
 WHERE n - 1 >= min_peers AND mad > 0 AND abs(0.6745 * (x - med) / mad) > peer_k
+"""
+
+
+_CONSISTENCY_SQL = f"""
+WITH s AS (
+    SELECT o.*, year(o.period_start) AS yr
+    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    WHERE o.period_type = 'yearly' AND q.consistency_tol IS NOT NULL
+), w AS (
+    SELECT *, avg(value) OVER h AS mean3, count(value) OVER h AS n3, min(yr) OVER h AS first3
+    FROM s WINDOW h AS (PARTITION BY {_PARTITION} ORDER BY yr
+                        ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)
+)
+SELECT 'consistency_over_time' AS rule, w.indicator, w.area, w.period, w.sex, w.age, w.cause,
+       w.residence, w.source,
+       printf('%s in %d is %.2f times the mean of %d-%d (%s); outside 1 +/- %g (WHO DQR '
+              'consistency over time)', CAST(value AS VARCHAR), yr, value / mean3, yr - 3,
+              yr - 1, printf('%.4g', mean3), q.consistency_tol) AS message,
+       CAST(to_json({{'value': value, 'mean_of_3_preceding': mean3, 'ratio': value / mean3,
+                     'tolerance_rel': q.consistency_tol}}) AS VARCHAR) AS details
+FROM w JOIN _qp q ON q.indicator = w.indicator
+WHERE n3 = 3 AND first3 = yr - 3 AND mean3 > 0 AND abs(value / mean3 - 1) > q.consistency_tol
+"""
+
+_RELATED_SQL = """
+WITH j AS (
+    SELECT r.a, r.b, r.tol_rel, r.plus, x.area, x.period, x.sex, x.residence, x.source,
+           x.age AS a_age, x.cause AS a_cause, x.value AS a_value,
+           y.age AS b_age, y.cause AS b_cause, y.value AS b_value
+    FROM _qrel r
+    JOIN observation x ON x.indicator = r.a
+    JOIN observation y ON y.indicator = r.b AND y.area = x.area AND y.period = x.period
+     AND y.sex = x.sex AND y.residence = x.residence AND y.source = x.source
+    WHERE (r.a IN (SELECT indicator FROM _qp) OR r.b IN (SELECT indicator FROM _qp))
+      AND CASE WHEN r.plus IS NOT NULL THEN x.value > y.value + r.plus
+               ELSE x.value > y.value * (1 + r.tol_rel) END
+), msg AS (
+    SELECT *, printf('%s = %s is above %s = %s%s (they cannot be in that order%s)',
+                     a, CAST(a_value AS VARCHAR), b, CAST(b_value AS VARCHAR),
+                     CASE WHEN plus IS NOT NULL THEN printf(' + %g', plus) ELSE '' END,
+                     CASE WHEN plus IS NULL AND tol_rel > 0
+                          THEN printf(' beyond a %g%% margin', 100 * tol_rel) ELSE '' END)
+              AS message,
+           CAST(to_json({'a': a, 'a_value': a_value, 'b': b, 'b_value': b_value,
+                         'tolerance_rel': tol_rel, 'plus': plus}) AS VARCHAR) AS details
+    FROM j
+)
+SELECT 'related_indicators' AS rule, a AS indicator, area, period, sex, a_age AS age,
+       a_cause AS cause, residence, source, message, details FROM msg
+UNION ALL
+SELECT 'related_indicators' AS rule, b AS indicator, area, period, sex, b_age AS age,
+       b_cause AS cause, residence, source, message, details FROM msg
+"""
+
+# -- death-record rules ---------------------------------------------------------------------
+
+DEATH_RULES = ("ill_defined_share", "garbage_share", "injury_unspecified_share")
+
+
+def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
+    """Replace the death-record flags (indicator ``deaths``, per region and nation and year).
+
+    From the stored unit records: the share of ill-defined causes (ICD-10 R00-R99), of garbage
+    codes by level (``data/quality/garbage_codes.csv``; levels 1-2 are "major") and of injury
+    deaths of unspecified mechanism or intent (X59, Y10-Y34 among V01-Y89), each flagged above
+    the thresholds of ``rules.csv`` and judged only on ``min_deaths`` or more deaths. Must run
+    inside the caller's transaction. Returns the number of flags stored.
+    """
+    rules = rule_set()
+    con = store.con
+    ref = resources.files("salamat") / "data" / "quality" / "garbage_codes.csv"
+    with ref.open("r", encoding="utf-8") as fh:
+        codes = pd.DataFrame(
+            [
+                {
+                    "start_n": r["start"].replace(".", "").strip(),
+                    "end_n": r["end"].replace(".", "").strip(),
+                    "level": int(r["level"]),
+                }
+                for r in csv.DictReader(fh)
+            ]
+        )
+    marks = ", ".join("?" for _ in DEATH_RULES)
+    con.execute(f"DELETE FROM quality_flag WHERE rule IN ({marks})", list(DEATH_RULES))
+    before = _count(store)
+    con.register("_gc_frame", codes)
+    try:
+        con.execute(_DEATH_COUNTS_SQL)
+    finally:
+        con.unregister("_gc_frame")
+
+    def num(rule: str, name: str, default: float) -> float:
+        value = rules.number(rule, name, "deaths")
+        return default if value is None else value
+
+    try:
+        con.execute(
+            _DEATH_FLAGS_SQL,
+            {
+                "import_id": import_id,
+                "ill_min": num("ill_defined_share", "min_deaths", 100),
+                "ill_warn": num("ill_defined_share", "warning_at_pct", 10),
+                "ill_serious": num("ill_defined_share", "serious_above_pct", 20),
+                "gc_min": num("garbage_share", "min_deaths", 100),
+                "gc_warn": num("garbage_share", "warning_major_above_pct", 20),
+                "gc_serious": num("garbage_share", "serious_major_above_pct", 35),
+                "inj_min": num("injury_unspecified_share", "min_deaths", 100),
+                "inj_warn": num("injury_unspecified_share", "warning_at_pct", 20),
+            },
+        )
+    finally:
+        con.execute("DROP TABLE IF EXISTS _dcounts")
+    return _count(store) - before
+
+
+_DEATH_COUNTS_SQL = """
+CREATE OR REPLACE TEMP TABLE _dcounts AS
+WITH codes AS (SELECT DISTINCT icd10 FROM death_record),
+lv AS (
+    SELECT c.icd10, min(g.level) AS level
+    FROM codes c JOIN _gc_frame g
+      ON c.icd10 >= g.start_n
+     AND CASE WHEN length(g.end_n) = 3 THEN left(c.icd10, 3) <= g.end_n
+              ELSE c.icd10 <= g.end_n END
+    GROUP BY c.icd10
+),
+cells AS (
+    SELECT region AS area, year, icd10, source, count(*) AS n
+    FROM death_record GROUP BY ALL
+    UNION ALL
+    SELECT u.parent AS area, r.year, r.icd10, r.source, count(*) AS n
+    FROM death_record r JOIN orgunit u ON u.code = r.region
+    WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
+    GROUP BY ALL
+)
+SELECT c.area, c.year, string_agg(DISTINCT c.source, '; ' ORDER BY c.source) AS source,
+       sum(c.n) AS n,
+       sum(c.n) FILTER (WHERE left(c.icd10, 1) = 'R') AS ill,
+       coalesce(sum(c.n) FILTER (WHERE lv.level = 1), 0) AS l1,
+       coalesce(sum(c.n) FILTER (WHERE lv.level = 2), 0) AS l2,
+       coalesce(sum(c.n) FILTER (WHERE lv.level = 3), 0) AS l3,
+       coalesce(sum(c.n) FILTER (WHERE lv.level = 4), 0) AS l4,
+       coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) BETWEEN 'V01' AND 'Y89'), 0) AS ext,
+       coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) = 'X59'
+                                  OR left(c.icd10, 3) BETWEEN 'Y10' AND 'Y34'), 0) AS unspec
+FROM cells c LEFT JOIN lv ON lv.icd10 = c.icd10
+GROUP BY c.area, c.year
+"""
+
+_DEATH_KEY = "'deaths', area, CAST(year AS VARCHAR), 'total', 'all', 'all', 'total', source"
+
+_DEATH_FLAGS_SQL = f"""
+INSERT INTO quality_flag ({", ".join(FLAG_COLUMNS)})
+SELECT 'ill_defined_share',
+       CASE WHEN 100.0 * coalesce(ill, 0) / n > $ill_serious THEN 'serious' ELSE 'warning' END,
+       {_DEATH_KEY},
+       printf('ill-defined causes (ICD-10 R00-R99) are %.1f%% of %d deaths in %s %d '
+              '(warning at %g%%, serious above %g%%; Mathers et al. 2005)',
+              100.0 * coalesce(ill, 0) / n, n, area, year, $ill_warn, $ill_serious),
+       CAST(to_json({{'deaths': n, 'ill_defined': coalesce(ill, 0),
+                     'share_pct': 100.0 * coalesce(ill, 0) / n}}) AS VARCHAR),
+       $import_id
+FROM _dcounts WHERE n >= $ill_min AND 100.0 * coalesce(ill, 0) / n >= $ill_warn
+UNION ALL
+SELECT 'garbage_share',
+       CASE WHEN 100.0 * (l1 + l2) / n > $gc_serious THEN 'serious' ELSE 'warning' END,
+       {_DEATH_KEY},
+       printf('major garbage codes (levels 1-2) are %.1f%% of %d deaths in %s %d '
+              '(level 1 %.1f%%, 2 %.1f%%, 3 %.1f%%, 4 %.1f%%; warning above %g%%, serious above '
+              '%g%%; garbage_codes.csv)',
+              100.0 * (l1 + l2) / n, n, area, year, 100.0 * l1 / n, 100.0 * l2 / n,
+              100.0 * l3 / n, 100.0 * l4 / n, $gc_warn, $gc_serious),
+       CAST(to_json({{'deaths': n, 'level_1': l1, 'level_2': l2, 'level_3': l3, 'level_4': l4,
+                     'major_share_pct': 100.0 * (l1 + l2) / n}}) AS VARCHAR),
+       $import_id
+FROM _dcounts WHERE n >= $gc_min AND 100.0 * (l1 + l2) / n > $gc_warn
+UNION ALL
+SELECT 'injury_unspecified_share', 'warning', {_DEATH_KEY},
+       printf('unspecified injuries (X59, Y10-Y34) are %.1f%% of %d injury deaths in %s %d '
+              '(warning at %g%%; Bhalla et al. 2010)',
+              100.0 * unspec / ext, ext, area, year, $inj_warn),
+       CAST(to_json({{'injury_deaths': ext, 'unspecified': unspec,
+                     'share_pct': 100.0 * unspec / ext}}) AS VARCHAR),
+       $import_id
+FROM _dcounts WHERE ext >= $inj_min AND 100.0 * unspec / ext >= $inj_warn
 """

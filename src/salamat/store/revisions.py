@@ -34,6 +34,7 @@ import pandas as pd
 
 from salamat.store.connection import Store
 from salamat.store.observations import OBSERVATION_COLUMNS
+from salamat.store.quality import recompute_death_flags, recompute_flags
 from salamat.store.records import reaggregate
 
 __all__ = [
@@ -310,6 +311,9 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
     con.execute("DELETE FROM data_element WHERE import_id = ? AND origin = 'user'", [x])
     if _has_table(store, "quality_flag", "import_id"):
         con.execute("DELETE FROM quality_flag WHERE import_id = ?", [x])
+        # the values that remain get their flags back, as an import would give them
+        recompute_flags(store, import_id=undo_id)
+        recompute_death_flags(store, import_id=undo_id)
     mark_undone(store, x, undo_id)
 
 

@@ -75,6 +75,11 @@ def _flag_words(_: Gettext) -> dict[str, str]:
         "source_disagreement": _("Two sources disagree"),
         "peer_outlier": _("Far from its peers"),
         "revision": _("Revised value"),
+        "consistency_over_time": _("Far from the mean of the three years before"),
+        "related_indicators": _("Inconsistent with a related indicator"),
+        "ill_defined_share": _("Many deaths with ill-defined causes"),
+        "garbage_share": _("Many deaths with garbage codes"),
+        "injury_unspecified_share": _("Many injury deaths of unspecified intent or mechanism"),
     }
 
 
