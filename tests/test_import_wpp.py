@@ -188,3 +188,37 @@ def test_an_official_file_renamed_without_its_revision_is_refused(
     s = services.run_import(store, "wpp", [f])
     assert s.status == "ERROR"
     assert "cannot tell the WPP revision" in s.problems[0].message
+
+
+def test_official_abridged_life_table_layout(store: Store, tmp_path: Path) -> None:
+    # No official life-table file could be stored (tests/data/real/un_wpp/PROVENANCE.md): this
+    # is the published header with three rows whose mx are WPP 2024's for Kazakhstan, both
+    # sexes, 2015-2020 (tests/data/wpp); the other columns are placeholders.
+    header = (
+        "SortOrder,LocID,Notes,ISO3_code,ISO2_code,SDMX_code,LocTypeID,LocTypeName,ParentID,"
+        "Location,VarID,Variant,Time,MidPeriod,SexID,Sex,AgeGrp,AgeGrpStart,AgeGrpSpan,"
+        "mx,qx,px,lx,dx,Lx,Sx,Tx,ex,ax"
+    )
+    rows = [
+        "1,398,,KAZ,KZ,KZ,4,Country/Area,5500,Kazakhstan,2,Medium,2024,2024.5,3,Total,0,0,1,"
+        "0.00822446,,,,,,,,73.1,",
+        "1,398,,KAZ,KZ,KZ,4,Country/Area,5500,Kazakhstan,2,Medium,2024,2024.5,1,Male,60-64,60,5,"
+        "0.02553718,,,,,,,,17.0,",
+        "1,398,,KAZ,KZ,KZ,4,Country/Area,5500,Kazakhstan,2,Medium,2024,2024.5,2,Female,100+,100,-1,"
+        "0.6,,,,,,,,1.6,",
+    ]
+    f = tmp_path / "WPP2024_Life_Table_Abridged_Medium_2024-2100.csv"
+    f.write_text("\n".join([header, *rows]) + "\n")
+    s = services.run_import(store, "wpp", [f])
+    assert s.status == "SUCCESS", s.as_dict()
+    got = store.con.execute(
+        "SELECT indicator, sex, age, value, source FROM observation ORDER BY indicator, sex"
+    ).fetchall()
+    src = "UN WPP 2024 (Medium variant projection)"
+    assert got == [
+        ("le0", "total", "all", 73.1, src),
+        ("le60", "male", "all", 17.0, src),
+        ("mx", "female", "100+", 0.6, src),
+        ("mx", "male", "60-64", 0.02553718, src),
+        ("mx", "total", "0", 0.00822446, src),
+    ]
