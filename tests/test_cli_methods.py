@@ -82,8 +82,10 @@ def test_lifetable_one_table_per_group(app: typer.Typer, runner: CliRunner, tmp_
         "ex",
         "ex_lower",
         "ex_upper",
+        "method",
     ]
     assert out.groupby("country").size().tolist() == [19, 19]
+    assert out["method"].iloc[2] == "ax = n/2"
     aut = data[data.country == "AUT"]
     expected = life_table(aut.age, deaths=aut.deaths, exposure=aut.exposure, sex="male")
     assert out[out.country == "AUT"].ex.to_numpy() == pytest.approx(expected.ex, rel=1e-12)
@@ -133,9 +135,11 @@ def test_lifetable_rates_and_given_ax(app: typer.Typer, runner: CliRunner, tmp_p
             "age,deaths,exposure\n0,1,100\n1,-2,100\n",
             "row 3, field 'deaths': expected a number >= 0",
         ),
-        ("age,mx\n0,0.01\n1,3.5\n2,0.2\n", "row 3, field 'mx'"),
+        ("age,mx\n0,0.01\n1,-3.5\n2,0.2\n", "row 3, field 'mx'"),
+        ("age,mx\n0,0.01\n85+,0.2\n90,0.3\n", "row 3, field 'age': an open band"),
         ("age,mx\n0,0.01\n0,0.02\n5,0.2\n", "row 3, field 'age'"),
         ("age,mx,sex\n0,0.01,m\n5,0.2,m\n", "field 'sex': expected female, male or total"),
+        ("age,mx\n0,0.01\n1,inf\n2,0.2\n", "row 3, field 'mx': expected a number"),
     ],
 )
 def test_lifetable_bad_input_exits_2_naming_file_row_field(
@@ -318,3 +322,51 @@ def test_decompose_cause_deaths_cannot_exceed_deaths(
     result = runner.invoke(app, ["decompose", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")])
     assert result.exit_code == 2
     assert "row 5, field 'deaths'" in result.stderr
+
+
+# --- published rates: UN WPP 2024 abridged mx (tests/data/wpp/PROVENANCE.md) ---
+
+WPP = Path(__file__).parent / "data" / "wpp"
+# Chosen before the run: WPP computes e0 from single-year life tables, this test from the
+# published five-year mx with a0 by Andreev-Kingkade, 4a1 by Coale-Demeny, n/2 elsewhere and
+# the constant-hazard ax where n/2 fails; 0.5 years allows for that. Recorded worst difference
+# at the first run: 0.042 years (Turkiye, females, 2015-2020: 80.240 against 80.281).
+E0_TOLERANCE = 0.5
+
+
+def test_lifetable_takes_wpp_mx_as_published_and_matches_wpp_e0(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "lt.csv"
+    mx_file = WPP / "wpp2024_mx_5yr_age_by_sex_OTS_1950-2025.csv"
+    result = runner.invoke(app, ["lifetable", str(mx_file), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lt = pd.read_csv(out, dtype={"period": str})
+    published = pd.read_csv(WPP / "wpp2024_e0_5yr_period_by_sex_OTS_1950-2020.csv", dtype=str)
+    # every stratum yields a table: 8 areas x 3 sexes x 15 periods, 22 ages each
+    strata = lt.groupby(["iso3", "sex", "period"]).size()
+    assert len(strata) == 8 * 3 * 15 and set(strata) == {22}
+    assert lt["ex"].notna().all() and (lt["qx"] <= 1).all()
+    # the oldest closed ages of WPP's rates need the constant-hazard ax, and say so
+    hazard = lt[lt["method"].str.startswith("ax constant hazard")]
+    assert len(hazard) > 0 and set(hazard["age"]) <= {85, 90, 95}
+    assert (hazard["mx"] * 5 / (1 + 2.5 * hazard["mx"]) >= 1).all()
+    assert set(lt.loc[lt["age"] == 0, "method"]) == {"1a0 andreev_kingkade"}
+    assert set(lt.loc[lt["age"] == 100, "method"]) == {"ax = 1/mx (open band)"}
+    e0 = lt[lt["age"] == 0].merge(
+        published.astype({"e0": float}), on=["iso3", "sex", "period"], how="inner"
+    )
+    assert len(e0) == 8 * 3 * 14  # WPP publishes e0 to 2015-2020
+    worst = (e0["ex"] - e0["e0"]).abs().max()
+    assert worst < E0_TOLERANCE
+
+
+def test_lifetable_without_a_rule_for_it_is_still_rejected(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    # a given ax is the user's word: when it makes qx exceed one, no rule replaces it
+    path = tmp_path / "in.csv"
+    path.write_text("age,mx,ax\n0,0.01,\n5,0.9,4.5\n10,0.3,\n")  # ax > 1/mx: qx > 1
+    result = runner.invoke(app, ["lifetable", str(path)])
+    assert result.exit_code == 2
+    assert "row 3, field 'mx'" in result.stderr

@@ -13,12 +13,14 @@ from hypothesis.extra.numpy import arrays
 
 from salamat.errors import InputError, MethodError
 from salamat.methods.lifetable import (
+    QxAboveOneError,
     a0_andreev_kingkade,
     a0_both_sexes,
     a0_coale_demeny,
     a41_coale_demeny,
     kannisto_smooth,
     life_table,
+    mx_to_ax_constant_hazard,
     mx_to_qx,
 )
 
@@ -284,3 +286,33 @@ def test_life_table_smoothing_option_uses_hmd_default_start() -> None:
 def test_kannisto_needs_single_years() -> None:
     with pytest.raises(InputError, match="single-year"):
         kannisto_smooth(ABRIDGED, np.ones(ABRIDGED.size), np.full(ABRIDGED.size, 100.0))
+
+
+def test_constant_hazard_ax_identity() -> None:
+    # nqx = 1 - exp(-n mx) under a constant hazard; ax tends to n/2 as mx -> 0
+    mx = np.array([1e-12, 0.01, 0.5, 2.0])
+    n = np.full(4, 5.0)
+    ax = mx_to_ax_constant_hazard(mx, n)
+    assert ax[0] == 2.5
+    qx = mx_to_qx(mx, ax, n)
+    np.testing.assert_allclose(qx, -np.expm1(-n * mx), rtol=1e-12)
+    assert np.all((ax > 0) & (ax < n))
+
+
+def test_constant_hazard_where_half_the_band_fails() -> None:
+    age = [0, 1, 5, 10]
+    mx = np.array([[0.02, 0.005, 0.5, 0.9], [0.02, 0.005, 0.1, 0.9]])
+    with pytest.raises(QxAboveOneError):
+        life_table(age, mx=mx)
+    t = life_table(age, mx=mx, qx_over_one="constant_hazard")
+    assert t.ax_method is not None
+    assert t.ax_method[0, 2] == "ax constant hazard (ax = n/2 gives qx >= 1)"
+    assert t.ax_method[1, 2] == "ax = n/2"  # the other stratum keeps the rule
+    assert list(t.ax_method[0, [0, 1, 3]]) == [
+        "1a0 andreev_kingkade",
+        "4a1 coale_demeny",
+        "ax = 1/mx (open band)",
+    ]
+    assert t.qx[0, 2] == pytest.approx(1 - np.exp(-2.5))
+    assert t.ex[1, 0] == pytest.approx(life_table(age, mx=mx[1:]).ex[0, 0])
+    assert "constant-hazard ax where the rule gave qx >= 1 (1 band(s))" in t.ax_rule

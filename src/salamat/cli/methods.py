@@ -25,7 +25,7 @@ import typer
 from salamat.errors import InputError, Problem, SalamatError
 from salamat.methods.ages import FloatArray
 from salamat.methods.decompose import arriaga, arriaga_by_cause
-from salamat.methods.lifetable import LifeTable, QxAboveOneError, life_table
+from salamat.methods.lifetable import LifeTable, QxAboveOneError, QxOverOne, life_table
 from salamat.methods.ncd import NCD_AGES, ncd_30q70
 from salamat.methods.standardise import CIMethod, StandardName, StandardPopulation, standardise
 
@@ -228,18 +228,37 @@ def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
         cause_columns = []
     keys = [c for c in frame.columns if c not in reserved]
     problems: list[Problem] = []
-    age = _numbers(frame, file, "age", problems)
+    # an open band may be written as published, "100+": its start, and it must be the last
+    open_band = frame["age"].astype(str).str.strip().str.endswith("+").to_numpy()
+    age = _numbers(
+        frame.assign(age=frame["age"].astype(str).str.strip().str.removesuffix("+")),
+        file,
+        "age",
+        problems,
+    )
     deaths = _numbers(frame, file, "deaths", problems) if not has_rates else None
     exposure = _numbers(frame, file, "exposure", problems, positive=True) if not has_rates else None
     mx = _numbers(frame, file, "mx", problems) if has_rates else None
     ax = _numbers(frame, file, "ax", problems, blank_ok=True) if "ax" in frame.columns else None
     causes = {c[len("deaths_") :]: _numbers(frame, file, c, problems) for c in cause_columns}
     if "sex" in frame.columns:
-        sex = frame["sex"].astype(str).str.strip().str.lower().to_numpy(dtype=object)
+        # "both" is how UN WPP writes both sexes together
+        sex = (
+            frame["sex"]
+            .astype(str)
+            .str.strip()
+            .str.lower()
+            .replace({"both": "total", "both sexes": "total"})
+            .to_numpy(dtype=object)
+        )
         for i in np.flatnonzero(~np.isin(sex, _SEXES)):
             problems.append(
                 Problem(
-                    file, int(i) + 2, "sex", "expected female, male or total", frame["sex"].iloc[i]
+                    file,
+                    int(i) + 2,
+                    "sex",
+                    "expected female, male or total (or both)",
+                    frame["sex"].iloc[i],
                 )
             )
     else:
@@ -259,6 +278,19 @@ def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
     if problems:
         raise InputError(f"{file}: invalid values", _by_row(problems))
     groups = _groups(frame, file, keys, age)
+    for group in groups:
+        for i in group.index[:-1][open_band[group.index[:-1]]]:
+            problems.append(
+                Problem(
+                    file,
+                    int(i) + 2,
+                    "age",
+                    "an open band ('+') must be the oldest age of its group",
+                    str(frame["age"].iloc[i]),
+                )
+            )
+    if problems:
+        raise InputError(f"{file}: invalid values", _by_row(problems))
     return LifeInput(file, frame, keys, groups, deaths, exposure, mx, ax, sex, causes)
 
 
@@ -269,7 +301,11 @@ def _stack(values: FloatArray | None, groups: list[Group], members: list[int]) -
 
 
 def _tables(
-    data: LifeInput, a0: A0Choice, radix: float, ci: float | None
+    data: LifeInput,
+    a0: A0Choice,
+    radix: float,
+    ci: float | None,
+    qx_over_one: QxOverOne = "raise",
 ) -> dict[tuple[float, ...], tuple[list[int], LifeTable]]:
     """One vectorised life-table call per age layout."""
     out: dict[tuple[float, ...], tuple[list[int], LifeTable]] = {}
@@ -287,6 +323,7 @@ def _tables(
                 a0=rule,
                 radix=radix,
                 ci=ci,
+                qx_over_one=qx_over_one,
             )
         except QxAboveOneError as exc:
             group = data.groups[members[exc.stratum[0]]]
@@ -333,12 +370,15 @@ def lifetable_command(
 
     IN has ``age`` (band starts, the last open), ``deaths`` and ``exposure`` or ``mx``,
     optionally ``ax`` (a value on a row wins over the rule; blank = rule) and ``sex``
-    (female, male or total; ``total`` when absent: a0 is then the mean of the female and male
-    rules). Every other column except ``deaths_<cause>`` is a grouping key.
+    (female, male or total, also ``both`` as UN WPP writes it; ``total`` when absent: a0 is
+    then the mean of the female and male rules). Every other column except ``deaths_<cause>``
+    is a grouping key. Published rates are accepted as they are: where half the band as ``ax``
+    would make ``qx`` reach one (the oldest closed ages of UN WPP's abridged rates), the
+    constant-hazard ``ax`` is used. The ``method`` column says which rule gave each row's ``ax``.
     """
     with _reported():
         data = _life_input(infile, allow_causes=False)
-        tables = _tables(data, a0, radix, ci)
+        tables = _tables(data, a0, radix, ci, qx_over_one="constant_hazard")
         columns = [*LIFE_COLUMNS, *(("ex_lower", "ex_upper") if ci is not None else ())]
         parts: list[tuple[int, pd.DataFrame]] = []
         for members, table in tables.values():
@@ -348,6 +388,8 @@ def lifetable_command(
                 for c in columns:
                     values[c] = np.asarray(getattr(table, c))[j]
                 values["age"] = _ages_out(group.age)
+                assert table.ax_method is not None
+                values["method"] = np.asarray(table.ax_method)[j]
                 parts.append((g, pd.DataFrame(values)))
         parts.sort(key=lambda p: p[0])
         _write(pd.concat([p[1] for p in parts], ignore_index=True), out)

@@ -32,6 +32,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.wpp_official import is_official, parse_official
 
 __all__ = ["parse_wpp"]
 
@@ -42,18 +43,30 @@ _PERIOD_NOTE = (
 )
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path) -> tuple[pd.DataFrame, str]:
+    """The file as text columns, and the encoding it was read with: UTF-8 (with or without a
+    byte-order mark) when it decodes as such, else Latin-1 (some WPP CSVs are published so)."""
     opener = gzip.open if path.name.endswith(".gz") else open
     sep = "\t" if ".txt" in path.name else ","
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            df = pd.read_csv(fh, sep=sep, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, EOFError) as exc:
-        raise InputError(f"{path}: cannot be read: {exc}") from exc
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    df: pd.DataFrame | None = None
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            with opener(path, "rt", encoding=encoding) as fh:
+                df = pd.read_csv(fh, sep=sep, dtype=str, keep_default_na=False)
+            break
+        except UnicodeDecodeError:
+            continue
+        except (OSError, pd.errors.ParserError, EOFError) as exc:
+            raise InputError(f"{path}: cannot be read: {exc}") from exc
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{path}: the file is empty (expected a header row)") from exc
+    assert df is not None  # Latin-1 decodes any bytes
     df.columns = [c.strip().lower() for c in df.columns]
     df["_row"] = range(2, 2 + len(df))
     df["_file"] = str(path)
-    return df
+    return df, "UTF-8" if encoding == "utf-8-sig" else "Latin-1"
 
 
 def _vintage(path: Path) -> str | None:
@@ -96,11 +109,15 @@ def _mx_age(age: str) -> str:
 
 
 def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
-    df = _read(path)
+    df, encoding = _read(path)
     cols = set(df.columns)
+    notes: list[str] = []
+    if encoding != "UTF-8":
+        notes.append(f"{path.name}: not UTF-8; read as {encoding}")
+    if is_official(cols):
+        return parse_official(df, path, ctx, notes)
     vintage = _vintage(path)
     source = f"UN WPP {vintage}" if vintage else ""
-    notes: list[str] = []
     if vintage is None:
         notes.append(
             f"{path.name}: the WPP revision is not in the file name (the UN's names read "
@@ -179,10 +196,14 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         long["note"] = "mid-year, published in thousands; multiplied by 1000"
         return Parsed(long.reset_index(drop=True).assign(source=source, vintage=vintage or ""))
     else:
-        raise InputError(
-            f"{path}: not a WPP data file this importer knows (expected e0, mx, deaths, births, "
-            "the wide e0B/e0F/e0M files or the WPP 2022 population by age)"
+        have = ", ".join(c for c in df.columns if not c.startswith("_"))[:300]
+        message = (
+            f"not a WPP data file this importer knows: the header has {have}; known are the "
+            "official CSVs (LocID, Variant, Time, ...: demographic or period indicators, "
+            "population by sex or by age, abridged life tables), the long e0, mx, deaths and "
+            "births files, the wide e0B/e0F/e0M files and the WPP 2022 population by age"
         )
+        raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
     if "iso3" in cols:
         out["area"] = df["iso3"].replace({"WLD": "WORLD"})
     else:
@@ -192,4 +213,8 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
     return Parsed(out, notes=notes)
 
 
-register_parser("wpp", parse_wpp, "UN World Population Prospects files (e0, mx, deaths, births)")
+register_parser(
+    "wpp",
+    parse_wpp,
+    "UN World Population Prospects: the official CSVs and the e0, mx, deaths, births files",
+)

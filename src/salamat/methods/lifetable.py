@@ -38,6 +38,7 @@ __all__ = [
     "LifeTable",
     "Lx_to_Tx",
     "QxAboveOneError",
+    "QxOverOne",
     "Sex",
     "Smoothing",
     "Tx_lx_to_ex",
@@ -50,6 +51,7 @@ __all__ = [
     "lx_dx_ax_to_Lx",
     "lx_mx_to_Lx_open",
     "lx_to_dx",
+    "mx_to_ax_constant_hazard",
     "mx_to_ax_open",
     "mx_to_qx",
     "qx_to_lx",
@@ -58,8 +60,10 @@ __all__ = [
 A0Rule = Literal["andreev_kingkade", "coale_demeny"]
 Sex = Literal["female", "male", "total"]
 Smoothing = Literal["none", "kannisto"]
+QxOverOne = Literal["raise", "constant_hazard"]
 
 _SEX_CODES: dict[str, int] = {"female": 0, "male": 1, "total": 2}
+CONSTANT_HAZARD = "ax constant hazard (ax = n/2 gives qx >= 1)"
 
 # --------------------------------------------------------------------------------------------
 # identities (Preston, Heuveline & Guillot 2001, ch. 3)
@@ -95,6 +99,18 @@ def lx_mx_to_Lx_open(lx: FloatArray, mx: FloatArray) -> FloatArray:
 def mx_to_ax_open(mx: FloatArray) -> FloatArray:
     """Open band: ``a_w = 1 / M_w``, the mean survival at constant hazard (Preston et al. 2001)."""
     return np.asarray(1.0 / mx, dtype=np.float64)
+
+
+def mx_to_ax_constant_hazard(mx: FloatArray, width: FloatArray) -> FloatArray:
+    """``nax = n + 1/nmx - n / (1 - exp(-n nmx))``: the mean time lived in the band by those
+    who die in it when the hazard is constant within the band (Preston et al. 2001, ch. 3,
+    eq. 3.10 and the constant-hazard assumption). Then ``nqx = 1 - exp(-n nmx) < 1`` for every
+    finite rate. As ``nmx -> 0``, ``nax -> n/2`` (used below ``n nmx = 1e-8``)."""
+    nm = width * mx
+    small = nm < 1e-8
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exact = width + 1.0 / mx - width / -np.expm1(-nm)
+    return np.asarray(np.where(small, width / 2.0, exact), dtype=np.float64)
 
 
 def Lx_to_Tx(Lx: FloatArray) -> FloatArray:
@@ -304,6 +320,9 @@ class LifeTable:
         default="period life table (Preston, Heuveline & Guillot 2001, ch. 3); "
         "open band closed with Lx = lx / mx"
     )
+    ax_method: npt.NDArray[np.object_] | None = None
+    """The rule that gave ``ax`` at each stratum and age (``(..., ages)``), e.g. ``ax = n/2``,
+    ``1a0 andreev_kingkade``, ``ax constant hazard (ax = n/2 gives qx >= 1)``."""
 
     def ex_at(self, age: float) -> FloatArray:
         """Life expectancy at exact age ``age`` (which must be a band start), shape ``(...)``.
@@ -403,6 +422,7 @@ def life_table(
     radix: float = 100_000.0,
     ci: float | None = None,
     smoothing: Smoothing = "none",
+    qx_over_one: QxOverOne = "raise",
 ) -> LifeTable:
     """Period life table(s) from deaths and exposures, or from death rates.
 
@@ -434,6 +454,13 @@ def life_table(
     smoothing
         ``"kannisto"`` replaces old-age rates by a fitted Kannisto model as HMD does (see
         :func:`kannisto_smooth`); needs single-year deaths and exposure.
+    qx_over_one
+        What to do where a rule's ``ax`` (not a given one) makes a closed band's
+        ``qx = n mx / (1 + (n - ax) mx)`` reach or exceed one (``mx >= 2/n`` with ``ax = n/2``:
+        the oldest closed ages of published rates such as UN WPP's): ``"raise"`` (the default,
+        :class:`QxAboveOneError`) or ``"constant_hazard"``: use there the constant-hazard ``ax``
+        (:func:`mx_to_ax_constant_hazard`), which gives ``qx = 1 - exp(-n mx) < 1``, and say
+        so in ``ax_method`` for that stratum and age.
 
     Returns
     -------
@@ -507,6 +534,9 @@ def life_table(
     # ---- ax: rule, then given values -------------------------------------------------
     ax_rule_parts: list[str] = []
     ax_values = np.broadcast_to(np.where(closed, width / 2.0, np.nan), rates.shape).copy()
+    ax_method = np.broadcast_to(
+        np.where(closed, "ax = n/2", "ax = 1/mx (open band)").astype(object), rates.shape
+    ).copy()
     first_is_infant = starts[0] == 0 and width[0] == 1
     abridged = first_is_infant and n_ages >= 3 and starts[1] == 1 and starts[2] == 5
     if isinstance(a0, str):
@@ -519,6 +549,7 @@ def life_table(
         if first_is_infant:
             rule = a0_andreev_kingkade if a0 == "andreev_kingkade" else a0_coale_demeny
             ax_values[..., 0] = rule(rates[..., 0], _sex_codes_to_names(sex, strata))
+            ax_method[..., 0] = f"1a0 {a0}"
             ax_rule_parts.append(f"1a0: {a0}")
     else:
         a0_rule = "given"
@@ -544,9 +575,11 @@ def life_table(
                     )
                 ],
             ) from exc
+        ax_method[..., 0] = "1a0 given"
         ax_rule_parts.append("1a0: given")
     if abridged:
         ax_values[..., 1] = a41_coale_demeny(rates[..., 0], _sex_codes_to_names(sex, strata))
+        ax_method[..., 1] = "4a1 coale_demeny"
         ax_rule_parts.append("4a1: coale_demeny")
     ax_rule_parts.append("other closed bands: half the band")
     if ax is not None:
@@ -587,6 +620,7 @@ def life_table(
                 ],
             )
         ax_values = np.where(has & closed, given, ax_values)
+        ax_method = np.where(has & closed, "ax given", ax_method)
         ax_rule_parts.insert(0, "given values where supplied")
     ax_rule_parts.append("open band: 1/mx")
 
@@ -600,6 +634,22 @@ def life_table(
         )
     width_closed = np.where(closed, width, 0.0)
     qx = np.where(closed, mx_to_qx(rates, ax_values, width_closed), 1.0)
+    if qx_over_one == "constant_hazard":
+        ruled = ax_method != "ax given"
+        full = closed & ruled & (qx >= 1.0)
+        if np.any(full):
+            hazard = mx_to_ax_constant_hazard(rates, width_closed)
+            ax_values = np.where(full, hazard, ax_values)
+            ax_method = np.where(full, CONSTANT_HAZARD, ax_method)
+            qx = np.where(closed, mx_to_qx(rates, ax_values, width_closed), 1.0)
+            ax_rule_parts.insert(
+                -1, f"constant-hazard ax where the rule gave qx >= 1 ({int(full.sum())} band(s))"
+            )
+    elif qx_over_one != "raise":
+        raise InputError(
+            "unknown rule for qx over one",
+            [Problem("argument", None, "qx_over_one", "expected raise or constant_hazard", None)],
+        )
     over = qx > 1.0 + 1e-12
     if np.any(over):
         index, col, count = _first_bad(over)
@@ -654,6 +704,7 @@ def life_table(
         smoothing=smoothing,
         ci_level=None if ci is None else float(ci),
         ci_method=ci_method,
+        ax_method=ax_method,
     )
 
 
