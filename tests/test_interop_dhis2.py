@@ -62,7 +62,7 @@ def test_unknown_org_unit_message_names_it_and_the_map_line(store: Store, tmp_pa
     assert (p.row, p.field, p.value) == (1, "area", "DiszpKrYNg8")
     assert p.message == (
         "unknown DHIS2 org unit 'DiszpKrYNg8' (Ngelehun CHC): map it with --map "
-        "(area,DiszpKrYNg8,<code>)"
+        "(area,DiszpKrYNg8,<code>), or create the file's units with --new-areas PARENT"
     )
     assert table_snapshot(store) == before
 
@@ -288,3 +288,76 @@ def test_iso_weeks_and_ids_that_are_salamat_codes(store: Store, tmp_path: Path) 
 )
 def test_adx_periods(text: str, period: str | None) -> None:
     assert adx_period(text) == period
+
+
+def test_deeply_nested_json_is_an_input_error(store: Store, tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000)
+    before = table_snapshot(store)
+    s = services.run_import(store, "dhis2", [deep])
+    assert s.status == "ERROR" and "nested too deeply" in s.problems[0].message
+    s = services.run_import(store, "dhis2", [DVS / "dhis2core_dxf2_dataValueSetB.csv"],
+                            metadata=[deep])  # fmt: skip
+    assert s.status == "ERROR" and "nested too deeply" in s.problems[0].message
+    assert table_snapshot(store) == before
+
+
+LAOS = (
+    Path(__file__).parent
+    / "data"
+    / "real"
+    / "dhis2_analytics"
+    / ("chap-core_laos_analytics_population_provinces_TODAY.json")
+)
+
+
+def test_real_laos_analytics_new_areas_from_the_files_names(store: Store) -> None:
+    before = table_snapshot(store)
+    s = services.run_import(store, "dhis2", [LAOS], new_indicators=True)
+    assert s.status == "ERROR" and s.rejected == 18
+    assert "(01 Vientiane Capital)" in " ".join(p.message for p in s.problems)
+    assert "--new-areas PARENT" in s.problems[0].message
+    assert table_snapshot(store) == before
+    s = services.run_import(store, "dhis2", [LAOS], new_indicators=True, new_areas="LAO")
+    assert (s.status, s.created) == ("SUCCESS", 18)
+    units = store.con.execute(
+        "SELECT o.code, o.parent, o.name_en FROM orgunit o JOIN orgunit_alias a ON a.code = o.code "
+        "WHERE a.alias IN ('W6sNfkJcXGC', 'pFCZqWnXtoU', 'K27JzTKmBKh') ORDER BY o.name_en"
+    ).fetchall()
+    assert [(u[1], u[2]) for u in units] == [
+        ("LAO", "01 Vientiane Capital"),
+        ("LAO", "13 Savannakhet"),
+        ("LAO", "18 Xaisomboun"),
+    ]
+    got = dict(
+        store.con.execute(
+            "SELECT a.alias, v.value FROM observation v JOIN orgunit_alias a ON a.code = v.area "
+            "WHERE v.indicator = 'dhis2_gen_population' AND v.period = '20240417'"
+        ).fetchall()
+    )
+    assert len(got) == 18
+    assert (got["W6sNfkJcXGC"], got["pFCZqWnXtoU"], got["K27JzTKmBKh"]) == (989292, 1101857, 113824)
+    name = store.con.execute(
+        "SELECT name_en FROM data_element WHERE code = 'dhis2_gen_population'"
+    ).fetchone()
+    assert name == ("GEN - Population",)
+    # again: the units are found by their DHIS2 ids, nothing is created twice
+    n_units = store.con.execute("SELECT count(*) FROM orgunit").fetchone()
+    s = services.run_import(store, "dhis2", [LAOS], new_indicators=True, new_areas="LAO")
+    assert (s.status, s.created, s.unchanged) == ("SUCCESS", 0, 18)
+    assert store.con.execute("SELECT count(*) FROM orgunit").fetchone() == n_units
+
+
+def test_real_laos_broken_copies(store: Store, tmp_path: Path) -> None:
+    before = table_snapshot(store)
+    cut = tmp_path / "laos.json"
+    cut.write_bytes(LAOS.read_bytes()[:3000])
+    s = services.run_import(store, "dhis2", [cut], new_areas="LAO")
+    assert s.status == "ERROR" and "not valid JSON" in s.problems[0].message
+    doc = json.loads(LAOS.read_text())
+    doc["rows"][0][1] = "20240231"  # no such day
+    bad = tmp_path / "laos_bad.json"
+    bad.write_text(json.dumps(doc))
+    s = services.run_import(store, "dhis2", [bad], new_areas="LAO", new_indicators=True)
+    assert s.status == "ERROR" and [(p.row, p.field) for p in s.problems] == [(1, "period")]
+    assert table_snapshot(store) == before

@@ -21,6 +21,8 @@ from salamat.methods.periods import parse_period
         ("2020W53", "2020W53", "weekly", date(2020, 12, 28), date(2021, 1, 3)),
         ("2015-2019", "2015-2019", "span", date(2015, 1, 1), date(2019, 12, 31)),
         ("2019-2019", "2019", "yearly", date(2019, 1, 1), date(2019, 12, 31)),
+        ("20240115", "20240115", "daily", date(2024, 1, 15), date(2024, 1, 15)),
+        ("20240229", "20240229", "daily", date(2024, 2, 29), date(2024, 2, 29)),
     ],
 )
 def test_period_ids(text: str, pid: str, kind: str, start: date, end: date) -> None:
@@ -45,6 +47,8 @@ def test_iso_week_one_can_start_in_the_previous_year() -> None:
         ("2024Q5", "not a period id"),
         ("24", "not a period id"),
         ("2024-01", "not a period id"),
+        ("20230229", "no such day"),
+        ("20241301", "no such day"),
         ("", "not a period id"),
     ],
 )
@@ -56,3 +60,10 @@ def test_bad_period_ids_say_what_is_wrong(text: str, fragment: str) -> None:
 def test_contains() -> None:
     assert parse_period("2015-2019").contains(parse_period("2017Q2"))
     assert not parse_period("2017").contains(parse_period("2015-2019"))
+
+
+def test_a_day_is_one_day_long_and_lies_in_its_month() -> None:
+    day = parse_period("20240417")
+    assert day.years == pytest.approx(1 / 365.25)
+    assert parse_period("202404").contains(day)
+    assert not parse_period("202405").contains(day)

@@ -63,6 +63,8 @@ def sdmx_time(period: str, period_type: str) -> str:
         return f"{period[:4]}-{period[4:]}"
     if period_type == "weekly":
         return period.replace("W", "-W")
+    if period_type == "daily":
+        return f"{period[:4]}-{period[4:6]}-{period[6:]}"
     return period
 
 

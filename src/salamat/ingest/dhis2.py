@@ -12,6 +12,15 @@ DHIS2 ids are mapped to Salamat's codes by, in order:
   category options that state a sex or an age band (see :mod:`salamat.ingest.dhis2_meta`);
 * ids that are Salamat codes already (a file exported with ``idScheme=CODE``).
 
+With ``--new-areas PARENT``, an org unit the file names but Salamat cannot place is created under
+PARENT, named from the file's own metadata (analytics ``metaData.items``, or the
+``organisationUnits`` of ``--metadata``), with its DHIS2 id as an alias, in the import's
+transaction; a Lao PDR analytics response of 18 provinces imports with
+``--new-areas LAO``. With ``--new-indicators``, an unknown data element is registered under a
+code derived from the file, the same at every import of the same source: ``dhis2_`` and the data
+element's code (from ``--metadata``), else its name (``GEN - Population`` ->
+``dhis2_gen_population``), else its id, named from the metadata.
+
 The default category option combo (``HllvX50cXC0``, or one named ``default``) means no
 disaggregation. Anything else that cannot be placed is a problem naming the row and the
 ``--map`` line to add; for example ``unknown DHIS2 org unit 'DiszpKrYNg8' (Ngelehun CHC): map it
@@ -20,6 +29,7 @@ with --map (area,DiszpKrYNg8,<code>)``.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +47,13 @@ from salamat.ingest.interop import (
     row_problems,
     skip_note,
 )
-from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.registry import (
+    NewArea,
+    NewIndicator,
+    ParseContext,
+    Parsed,
+    register_parser,
+)
 
 __all__ = ["parse_dhis2"]
 
@@ -70,6 +86,11 @@ def parse_dhis2(path: Path, ctx: ParseContext) -> Parsed:
     combo_used = pd.Series([by_pair[p][1] for p in zip(de, coc, strict=True)], index=raw.index)
     skipped = indicator == SKIP
     notes += skip_note(path.name, raw, skipped, de)
+    new_indicators: list[NewIndicator] = []
+    if ctx.new_indicators and indicator.isna().any():
+        made = {d: _new_indicator(meta, d) for d in sorted(set(de[indicator.isna()]))}
+        new_indicators = list(made.values())
+        indicator = indicator.where(indicator.notna(), de.map(lambda d: made[d].code))
     unknown_de = indicator.isna()
     problems += row_problems(
         raw,
@@ -90,6 +111,13 @@ def parse_dhis2(path: Path, ctx: ParseContext) -> Parsed:
     area_skip = (area == SKIP) & ~skipped
     notes += skip_note(path.name, raw, area_skip, ou)
     unknown_ou = area.isna() & ~skipped
+    new_areas: list[NewArea] = []
+    if ctx.new_areas is not None and not read.filter_org_units:
+        create = unknown_ou & (ou != "")
+        for u in sorted(set(ou[create])):
+            new_areas.append(NewArea(u, meta.names.get(u, "") or u))
+        area = area.where(~create, ou)
+        unknown_ou &= ~create
     if read.filter_org_units:
         key = ";".join(read.filter_org_units)
         message = (
@@ -104,7 +132,8 @@ def parse_dhis2(path: Path, ctx: ParseContext) -> Parsed:
             unknown_ou,
             "area",
             lambda u: (
-                f"unknown DHIS2 org unit {meta.label(u)}: map it with --map (area,{u},<code>)"
+                f"unknown DHIS2 org unit {meta.label(u)}: map it with --map (area,{u},<code>), "
+                "or create the file's units with --new-areas PARENT"
             ),
             "orgUnit",
         )
@@ -199,7 +228,27 @@ def parse_dhis2(path: Path, ctx: ParseContext) -> Parsed:
     ).loc[keep]
     frame["age"] = definitional_age(frame["indicator"], frame["age"])
     source = "DHIS2 analytics" if read.shape == "analytics" else "DHIS2"
-    return Parsed(frame.reset_index(drop=True), problems, default_source=source, notes=notes)
+    return Parsed(
+        frame.reset_index(drop=True),
+        problems,
+        default_source=source,
+        notes=notes,
+        new_areas=new_areas,
+        new_indicators=new_indicators,
+    )
+
+
+def _new_indicator(meta: Dhis2Metadata, de: str) -> NewIndicator:
+    """The indicator registered for an unknown data element under ``--new-indicators``."""
+    stem = meta.codes.get(de) or meta.names.get(de) or de
+    code = "dhis2_" + (re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or de.lower())
+    return NewIndicator(
+        code=code,
+        name=meta.names.get(de) or de,
+        unit="",
+        source_code=de,
+        source="DHIS2",
+    )
 
 
 def _indicator(ctx: ParseContext, meta: Dhis2Metadata, de: str) -> str | None:

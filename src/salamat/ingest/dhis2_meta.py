@@ -39,6 +39,8 @@ class Dhis2Metadata:
     codes: dict[str, str] = field(default_factory=dict)
     combo_options: dict[str, list[str]] = field(default_factory=dict)
     option_by_code: dict[str, str] = field(default_factory=dict)
+    parents: dict[str, str] = field(default_factory=dict)  # org unit -> parent org unit
+    org_units: set[str] = field(default_factory=set)  # ids listed as organisationUnits
     default_combos: set[str] = field(default_factory=lambda: {DEFAULT_COMBO})
 
     def label(self, uid: str) -> str:
@@ -61,6 +63,12 @@ def load_metadata(paths: Iterable[Path]) -> Dhis2Metadata:
                 doc = json.load(fh)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: DHIS2 metadata is not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise InputError(
+                f"{path}: DHIS2 metadata nested too deeply to be read: is it the file you meant?"
+            ) from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: DHIS2 metadata is not UTF-8 text ({exc})") from exc
         except OSError as exc:
             raise InputError(f"{path}: cannot read the DHIS2 metadata: {exc}") from exc
         if not isinstance(doc, dict):
@@ -89,6 +97,11 @@ def _add(meta: Dhis2Metadata, doc: dict[str, Any]) -> None:
                 meta.codes[uid] = obj["code"].strip()
                 if key == "categoryOptions":
                     meta.option_by_code[obj["code"].strip()] = uid
+            if key == "organisationUnits":
+                meta.org_units.add(uid)
+                parent = obj.get("parent")
+                if isinstance(parent, dict) and isinstance(parent.get("id"), str):
+                    meta.parents[uid] = parent["id"]
             if key == "categoryOptionCombos":
                 meta.combo_options[uid] = [
                     o["id"] for o in obj.get("categoryOptions") or [] if isinstance(o, dict)

@@ -61,12 +61,14 @@ _ADX_VALUE_KNOWN = {"dataElement", "value", "categoryOptionCombo"}
 @dataclass
 class Dhis2File:
     """What a DHIS2 file holds: its values, the names it carries (analytics ``metaData``), the
-    org units a value is summed over when ``ou`` was a filter, and the shape read."""
+    org units a value is summed over when ``ou`` was a filter, the shape read, and the parent of
+    each org unit when the response has ``metaData.ouHierarchy``."""
 
     frame: pd.DataFrame
     shape: str
     names: dict[str, str] = field(default_factory=dict)
     filter_org_units: list[str] = field(default_factory=list)
+    parents: dict[str, str] = field(default_factory=dict)  # ouHierarchy: unit -> its parent
 
 
 def read_dhis2(path: Path) -> Dhis2File:
@@ -106,6 +108,14 @@ def _load_json(path: Path) -> Any:
             "is the file complete?",
             [Problem(str(path), None, None, f"not valid JSON: {exc.msg} at line {exc.lineno}")],
         ) from exc
+    except RecursionError as exc:
+        raise InputError(
+            f"{path}: the JSON is nested too deeply to be a DHIS2 file (arrays or objects inside "
+            "each other thousands of times): is it the file you meant?",
+            [Problem(str(path), None, None, "JSON nested too deeply to be read")],
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text, so not a DHIS2 JSON file ({exc})") from exc
 
 
 def _frame(path: Path, records: dict[str, list[str]], rows: list[int]) -> pd.DataFrame:
@@ -278,6 +288,12 @@ def _analytics(path: Path, doc: dict[str, Any]) -> Dhis2File:
     meta = doc.get("metaData") or {}
     items = meta.get("items") or {}
     names = {k: str(v.get("name", "")) for k, v in items.items() if isinstance(v, dict)}
+    hierarchy = meta.get("ouHierarchy") or {}
+    parents = {
+        str(k): str(v).strip("/").split("/")[-1]
+        for k, v in (hierarchy.items() if isinstance(hierarchy, dict) else [])
+        if isinstance(v, str) and v.strip("/")
+    }
     dims = meta.get("dimensions") or {}
     filter_ous: list[str] = []
     if "ou" not in headers:
@@ -302,4 +318,4 @@ def _analytics(path: Path, doc: dict[str, Any]) -> Dhis2File:
         "value": col("value"),
     }
     frame = _frame(path, out, list(range(1, n + 1)))
-    return Dhis2File(frame, "analytics", names=names, filter_org_units=filter_ous)
+    return Dhis2File(frame, "analytics", names=names, filter_org_units=filter_ous, parents=parents)

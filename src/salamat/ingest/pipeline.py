@@ -22,11 +22,18 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.ingest import canonical
-from salamat.ingest.registry import NewArea, ParseContext, get_parser, parser_kinds
+from salamat.ingest.registry import (
+    NewArea,
+    NewIndicator,
+    ParseContext,
+    get_parser,
+    parser_kinds,
+)
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import count_data_rows
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
+from salamat.store.indicators import add_imported_indicators
 from salamat.store.observations import upsert_observations
 from salamat.store.orgunits import add_new_areas, new_area_frame, with_new_areas
 from salamat.store.quality import recompute_flags, record_revisions
@@ -127,12 +134,14 @@ def import_observations(
         metadata=list(metadata),
         area=check_area_option(catalog, area),
         new_areas=check_area_option(catalog, new_areas, "--new-areas"),
+        new_indicators=new_indicators,
     )
 
     frames: list[pd.DataFrame] = []
     problems: list[Problem] = []
     proposed: list[NewArea] = []
     refused: dict[str, int] = {}  # file -> data rows of a file refused as a whole
+    declared: list[NewIndicator] = []
     for path in paths:
         tick(f"reading {path.name}")
         try:
@@ -152,6 +161,7 @@ def import_observations(
         problems.extend(parsed.problems)
         summary.notes.extend(parsed.notes)
         proposed.extend(parsed.new_areas)
+        declared.extend(parsed.new_indicators)
         frame = parsed.frame
         if "source" not in frame.columns:
             frame = frame.assign(source=source or parsed.default_source or "")
@@ -222,7 +232,15 @@ def import_observations(
                     + (" ..." if len(new_units) > 8 else "")
                 )
         if new_indicators:
-            _create_indicators(store, checked.frame, catalog.data_elements, import_id)
+            created = _create_indicators(
+                store, checked.frame, catalog.data_elements, declared, import_id
+            )
+            if created:
+                summary.notes.append(
+                    f"registered {len(created)} new indicator(s) (--new-indicators): "
+                    + ", ".join(created[:8])
+                    + (" ..." if len(created) > 8 else "")
+                )
         if not dry_run:
             record_revisions(store, checked.frame, import_id)
         c = upsert_observations(store, checked.frame, import_id, started, write=not dry_run)
@@ -303,12 +321,32 @@ class _DryRun(Exception):
 
 
 def _create_indicators(
-    store: Store, frame: pd.DataFrame, known: dict[str, str | None], import_id: int
-) -> None:
+    store: Store,
+    frame: pd.DataFrame,
+    known: dict[str, str | None],
+    declared: Sequence[NewIndicator],
+    import_id: int,
+) -> list[str]:
+    """Register the indicators of ``frame`` not yet in the catalogue, with the name, unit and
+    source series a parser read from the file's metadata (else the code and the rows' unit)."""
+    info = {d.code: d for d in declared}
     new = frame.loc[~frame["indicator"].isin(list(known)), ["indicator", "unit"]]
+    rows = []
     for code, unit in new.drop_duplicates("indicator").itertuples(index=False):
-        store.con.execute(
-            "INSERT INTO data_element (code, name_en, unit, origin, import_id) "
-            "VALUES (?, ?, ?, 'user', ?)",
-            [code, code, unit, import_id],
+        d = info.get(str(code))
+        rows.append(
+            {
+                "code": str(code),
+                "name_en": (d.name if d and d.name else str(code)),
+                "unit": unit if isinstance(unit, str) and unit else (d.unit if d else None),
+                "description": (
+                    f"registered by an import (--new-indicators): {d.source_code} of {d.source}"
+                    if d
+                    else None
+                ),
+                "international_code": d.source_code if d else None,
+                "import_id": import_id,
+            }
         )
+    add_imported_indicators(store, rows)
+    return [str(r["code"]) for r in rows]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ImportOptions",
     "NewArea",
+    "NewIndicator",
     "ParseContext",
     "Parsed",
     "Parser",
@@ -51,6 +52,7 @@ class ParseContext:
     metadata: list[Path] = field(default_factory=list)
     area: str | None = None
     new_areas: str | None = None
+    new_indicators: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,32 @@ class NewArea:
     kind: str = "region"
 
 
+@dataclass(frozen=True)
+class NewIndicator:
+    """An indicator a parser derived from the file under ``--new-indicators``: its code (stable
+    for the same source series), name, unit and the source series it stands for, taken from the
+    file's own metadata (SDMX codelists, DHIS2 ``metaData.items``)."""
+
+    code: str
+    name: str
+    unit: str
+    source_code: str
+    source: str
+
+
 @dataclass
 class Parsed:
     """A parser's output: canonical string columns plus ``_file`` and ``_row``, and problems
-    found while parsing (those that prevent a row from being put in canonical form), and the
-    units to create under ``--new-areas`` (empty unless the option is given)."""
+    found while parsing (those that prevent a row from being put in canonical form), the units
+    to create under ``--new-areas`` and the indicators to register under ``--new-indicators``
+    (both empty unless the option is given)."""
 
     frame: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     default_source: str | None = None
     notes: list[str] = field(default_factory=list)
     new_areas: list[NewArea] = field(default_factory=list)
+    new_indicators: list[NewIndicator] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ as they are, plus multi-year spans for the five-year periods of demographic esti
 =========  ===============  ==========================================================
 type       example          meaning
 =========  ===============  ==========================================================
+daily      ``20240115``     15 January 2024 (DHIS2's daily id, ``yyyyMMdd``)
 yearly     ``2024``         calendar year
 quarterly  ``2024Q1``       January to March
 monthly    ``202401``       January 2024 (DHIS2 writes months without a separator)
@@ -16,8 +17,8 @@ span       ``2015-2019``    the calendar years 2015 to 2019 inclusive
 
 References
 ----------
-DHIS2 documentation, "Date and period format" (Web API, periods): yearly ``yyyy``, quarterly
-``yyyyQn``, monthly ``yyyyMM``, weekly ``yyyyWn`` (ISO weeks, Monday start).
+DHIS2 documentation, "Date and period format" (Web API, periods): daily ``yyyyMMdd``, yearly
+``yyyy``, quarterly ``yyyyQn``, monthly ``yyyyMM``, weekly ``yyyyWn`` (ISO weeks, Monday start).
 ISO 8601:2004, section 3.2.2 (calendar week of the year).
 """
 
@@ -32,11 +33,12 @@ from salamat.errors import InputError
 
 __all__ = ["Period", "PeriodType", "parse_period"]
 
-PeriodType = Literal["yearly", "quarterly", "monthly", "weekly", "span"]
+PeriodType = Literal["daily", "yearly", "quarterly", "monthly", "weekly", "span"]
 
 _YEARLY = re.compile(r"^(\d{4})$")
 _QUARTERLY = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTHLY = re.compile(r"^(\d{4})(\d{2})$")
+_DAILY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _WEEKLY = re.compile(r"^(\d{4})W(\d{1,2})$")
 _SPAN = re.compile(r"^(\d{4})-(\d{4})$")
 
@@ -77,13 +79,15 @@ def _year(text: str, whole: str) -> int:
 
 
 def parse_period(text: str) -> Period:
-    """Parse a period id such as ``2024``, ``2024Q1``, ``202401``, ``2024W05`` or ``2015-2019``.
+    """Parse a period id such as ``2024``, ``2024Q1``, ``202401``, ``2024W05``, ``20240115`` or
+    ``2015-2019``.
 
     Raises
     ------
     InputError
         If the text is not one of the forms above, or names a month, quarter or week that does
-        not exist (``202413``, ``2021W53``: 2021 has 52 ISO weeks), or a span that runs backwards.
+        not exist (``202413``, ``20230229``, ``2021W53``: 2021 has 52 ISO weeks), or a span that
+        runs backwards.
 
     Examples
     --------
@@ -108,6 +112,13 @@ def parse_period(text: str) -> Period:
         start = date(y, mo, 1)
         nxt = date(y + 1, 1, 1) if mo == 12 else date(y, mo + 1, 1)
         return Period(start, nxt - timedelta(days=1), raw, "monthly")
+    if m := _DAILY.match(raw):
+        y = _year(m[1], raw)
+        try:
+            day = date(y, int(m[2]), int(m[3]))
+        except ValueError as exc:
+            raise InputError(f"period {raw!r}: no such day on the calendar ({exc})") from exc
+        return Period(day, day, raw, "daily")
     if m := _WEEKLY.match(raw):
         y, w = _year(m[1], raw), int(m[2])
         weeks_in_year = date(y, 12, 28).isocalendar()[1]
@@ -125,5 +136,6 @@ def parse_period(text: str) -> Period:
             return Period(date(a, 1, 1), date(a, 12, 31), str(a), "yearly")
         return Period(date(a, 1, 1), date(b, 12, 31), raw, "span")
     raise InputError(
-        f"period {raw!r} is not a period id: expected yyyy, yyyyQn, yyyyMM, yyyyWnn or yyyy-yyyy"
+        f"period {raw!r} is not a period id: expected yyyy, yyyyQn, yyyyMM, yyyyWnn, yyyyMMdd or "
+        "yyyy-yyyy"
     )

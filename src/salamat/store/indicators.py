@@ -20,6 +20,7 @@ from salamat.store.schema import REFERENCE_TABLES
 __all__ = [
     "DEFINITION_COLUMNS",
     "Aggregates",
+    "add_imported_indicators",
     "aggregates",
     "leaf_regions",
     "load_definition_rows",
@@ -78,6 +79,25 @@ def upsert_user_definitions(store: Store, rows: list[dict[str, Any]]) -> tuple[i
             store.con.unregister("_defs")
     updated = sum(1 for c in codes if c in existing)
     return len(codes) - updated, updated
+
+
+def add_imported_indicators(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Insert indicators registered by an import (``--new-indicators``), origin ``user``: each row
+    has ``code``, ``name_en``, ``unit``, ``description``, ``international_code`` and the
+    ``import_id`` that registered it (so that undoing the import removes it)."""
+    for r in rows:
+        store.con.execute(
+            "INSERT INTO data_element (code, name_en, unit, description, international_code, "
+            "origin, import_id) VALUES (?, ?, ?, ?, ?, 'user', ?)",
+            [
+                r["code"],
+                r["name_en"],
+                r["unit"],
+                r["description"],
+                r["international_code"],
+                r["import_id"],
+            ],
+        )
 
 
 def leaf_regions(store: Store, area: str) -> list[str]:
