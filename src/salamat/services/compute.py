@@ -177,12 +177,7 @@ def published_values(
         indicator=indicator,
         areas=[area],
         sex=sex,
-        start_year=None,
-        end_year=None,
-        source=None,
         age="all",
-        cause="all",
-        residence="total",
     )
     if df.empty:
         return {}
@@ -303,12 +298,8 @@ def compute_from_mx(
         indicator="mx",
         areas=[code],
         sex=sex,
-        start_year=None,
-        end_year=None,
         source=source,
         age=None,
-        cause="all",
-        residence="total",
     )
     if df.empty:
         raise InputError(f"no death rates (mx) from {source!r} for {code} ({sex}) in the store")
@@ -480,10 +471,7 @@ def _wpp_span(store: Store, area: str, year: int, sex: str) -> tuple[str, np.nda
         sex=sex,
         start_year=year,
         end_year=year,
-        source=None,
         age=None,
-        cause="all",
-        residence="total",
     )
     df = df[df["period"].astype(str).str.fullmatch(r"\d{4}-\d{4}")]
     if df.empty:

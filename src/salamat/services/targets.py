@@ -175,12 +175,7 @@ def _series(store: Store, t: Target, area: str) -> pd.DataFrame:
         indicator=t.indicator,
         areas=[area],
         sex=t.sex,
-        start_year=None,
-        end_year=None,
-        source=None,
         age="all",
-        cause="all",
-        residence="total",
     )
     df = df[df["period"].astype(str).str.fullmatch(r"\d{4}")]
     frame = pd.DataFrame(

@@ -514,12 +514,7 @@ def target_board(
             indicator=t.indicator,
             areas=[rec["area"]],
             sex=t.sex,
-            start_year=None,
-            end_year=None,
-            source=None,
             age="all",
-            cause="all",
-            residence="total",
         )
         y = yearly(frame)
         chosen = select_series(
@@ -876,12 +871,8 @@ def compare(
             indicator=indicator_code,
             areas=[m for m, _ in members],
             sex=sex,
-            start_year=None,
-            end_year=None,
             source=source,
             age="all",
-            cause="all",
-            residence="total",
         )
     )
     chosen = source

@@ -18,12 +18,12 @@ def series_frame(
     indicator: str,
     areas: list[str],
     sex: str | None,
-    start_year: int | None,
-    end_year: int | None,
-    source: str | None,
     age: str | None,
-    cause: str | None,
-    residence: str | None,
+    start_year: int | None = None,
+    end_year: int | None = None,
+    source: str | None = None,
+    cause: str | None = "all",
+    residence: str | None = "total",
     vintage: str | None = None,
 ) -> pd.DataFrame:
     """Observations of one indicator for some areas, ordered by area, source, sex and period.
