@@ -239,7 +239,8 @@ def test_targets_have_status_projection_and_fan(client: TestClient) -> None:
     assert le0["trend_fit"]["excluded"] == [2020, 2021] and le0["window"]["to"] == 2024
     # the 2023 value opens a new source (BNS release after the BNS regional workbook)
     assert [(f["code"], f["year"]) for f in le0["flags"]] == [("source_break", 2023)]
-    assert le0["status_without_flagged"] is not None
+    assert le0["status_without_flagged"] is None  # a change of source leaves no value out
+    assert le0["pace_across_source_break"] == [2023]
     assert le0["required_annual_change"] is None
     assert fan[-1]["lower"] == pytest.approx(le0["projection"]["lower"], abs=1e-3)
     one = client.get("/api/v1/targets/end_tb_incidence").json()

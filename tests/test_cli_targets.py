@@ -444,6 +444,7 @@ def test_a_judgement_on_a_flagged_value_says_so(demo_db: Path) -> None:
             "year": 2023,
             "severity": "warning",
             "message": "16.63 -> 24.81: modified z 10.1 > 3.5",
+            "on": "value",
         }
     ]
     assert ncd["status"] == plain["sdg_3_4_ncd30q70"]["status"]  # the shown status is unchanged
@@ -455,14 +456,24 @@ def test_a_judgement_on_a_flagged_value_says_so(demo_db: Path) -> None:
     assert flagged["kz_le0_77_2029_ndp"]["flags"] == []
     # with the store's own flags (salamat.store.quality): the rule flags the 2023 30q70, and
     # the 2023 baseline of "77 by 2029" is the first value of a new source (BNS release after
-    # the BNS regional workbook): without it that judgement has too little data
+    # the BNS regional workbook): a flag on the series, listed, that leaves no value out
     real = plain["sdg_3_4_ncd30q70"]
     assert [(f["code"], f["year"]) for f in real["flags"]] == [("yoy_outlier", 2023)]
     assert real["flags"][0]["message"].startswith("24.81 in 2023 after 16.63 in 2022")
     assert real["status_without_flagged"] == ncd["status_without_flagged"]
+    assert real["flags"][0]["on"] == "value" and real["pace_across_source_break"] == []
     ndp = plain["kz_le0_77_2029_ndp"]
-    assert [(f["code"], f["year"]) for f in ndp["flags"]] == [("source_break", 2023)]
-    assert ndp["status_without_flagged"] is not None
+    assert [(f["code"], f["year"], f["on"]) for f in ndp["flags"]] == [
+        ("source_break", 2023, "series")
+    ]
+    # leaving out the baseline would leave one value, "insufficient data": no answer to a break
+    assert ndp["status_without_flagged"] is None
+    # baseline 2023 is the break itself: pace 2023 -> 2024 is within the new source
+    assert ndp["pace_across_source_break"] == []
+    # "75 by 2025": baseline 2020 (BNS regional workbook), latest 2024 (BNS release)
+    le75 = plain["kz_le0_75_2025_healthy_nation"]
+    assert le75["pace_across_source_break"] == [2023]
+    assert le75["status_without_flagged"] is None
 
 
 def test_an_interval_never_leaves_the_indicators_range(scorecard) -> None:  # type: ignore[no-untyped-def]
@@ -495,4 +506,4 @@ def test_flags_with_a_missing_year_are_not_judged(demo_db: Path) -> None:
         board = {r["code"]: r for r in svc.scorecard(store, "KAZ", flags=provider)}
     ndp = board["kz_le0_77_2029_ndp"]
     assert [f["code"] for f in ndp["flags"]] == ["source_break"]
-    assert ndp["status_without_flagged"] is not None
+    assert ndp["status_without_flagged"] is None  # a flag on the series leaves nothing out

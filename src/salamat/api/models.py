@@ -252,7 +252,14 @@ class Target(BaseModel):
         description="The status with the flagged values left out; null when none is flagged."
     )
     flags: list[dict[str, Any]] = Field(
-        description="Quality flags ({code, year, severity, message}) of the values judged."
+        description="Quality flags ({code, year, severity, message, on}) of the values judged; "
+        "on = 'value' (left out for status_without_flagged) or 'series' (a change of source: "
+        "listed, nothing left out)."
+    )
+    pace_across_source_break: list[int] = Field(
+        default=[],
+        description="Years of a change of source between the baseline and the latest value: "
+        "the pace compares values from two sources.",
     )
     window: dict[str, Any] = Field(description="First and last year behind the trend.")
     trend_fit: dict[str, Any] | None = Field(

@@ -91,6 +91,9 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
         "status_by_pace": rec["status_by_pace"],
         "status_by_trend": rec["status_by_trend"],
         "status_without_flagged": rec["status_without_flagged"],
+        "pace_across_source_break": ";".join(
+            str(y) for y in rec.get("pace_across_source_break", [])
+        ),
         "flags": "; ".join(f"{f['code']} {f['year']}: {f['message']}" for f in rec["flags"]),
         "window_from": rec["window"]["from"],
         "window_to": rec["window"]["to"],
@@ -170,6 +173,11 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
         if r["status_without_flagged"]:
             word = STATUS_LABEL[r["status_without_flagged"]][0]
             out.print(f"   [yellow]without the flagged value(s): {word}[/]")
+        if r.get("pace_across_source_break"):
+            years = ", ".join(str(y) for y in r["pace_across_source_break"])
+            out.print(
+                f"   [yellow]the pace compares values across a change of source ({years})[/]"
+            )
         if r["reason"]:
             out.print(f"   [dim]{escape(r['reason'])}[/]")
         if r["note"]:

@@ -305,6 +305,12 @@ def store_flags(store: Store, indicator: str, area: str, sex: str) -> pd.DataFra
 
 
 JUDGED_SEVERITIES = ("warning", "serious", "error", "reject")
+# Rules that describe the series rather than one value: a source break says the series changes
+# publication at that year, not that the value is doubtful. Such a flag is listed with the
+# judgement, but leaving that value out would not answer it (the values on both sides of the
+# break stay), so it does not lead to a ``status_without_flagged``; the record says instead
+# whether the pace compares values across the break (``pace_across_source_break``).
+SERIES_RULES = ("source_break",)
 """Flags that put a judgement in doubt; ``info`` flags (e.g. two sources differ) do not."""
 
 
@@ -331,6 +337,7 @@ def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> lis
                 "year": int(year),
                 "severity": str(f.get("severity") or ""),
                 "message": str(f.get("message") or ""),
+                "on": "series" if str(f["rule"]) in SERIES_RULES else "value",
             }
         )
     return sorted(out, key=lambda d: (d["year"], d["code"]))
@@ -426,6 +433,9 @@ def scorecard(
     :func:`store_flags`); when the judgement uses a flagged value (severity warning or worse),
     the record lists them in ``flags`` and gives ``status_without_flagged``, the status with
     those values left out (else ``flags`` is empty and ``status_without_flagged`` is null).
+    Flags on the series rather than a value (:data:`SERIES_RULES`: a change of source) are
+    listed but leave nothing out; ``pace_across_source_break`` lists the break years that lie
+    between the baseline and the latest value, where the pace compares two sources.
     Shock years (``data/shock_years.csv``) are left out of every trend and listed in
     ``shock_years``.
     """
@@ -448,8 +458,18 @@ def scorecard(
         used = _flags_used(provider(store, t.indicator, a, t.sex), series, assessment)
         record["flags"] = used
         record["status_without_flagged"] = None
-        if used:
-            flagged = {f["year"] for f in used}
+        base_year = record["baseline"]["year"]
+        latest_year = record["latest"]["year"]
+        record["pace_across_source_break"] = sorted(
+            f["year"]
+            for f in used
+            if f["on"] == "series"
+            and base_year is not None
+            and latest_year is not None
+            and base_year < f["year"] <= latest_year
+        )
+        flagged = {f["year"] for f in used if f["on"] == "value"}
+        if flagged:
             clean = series[~series["year"].astype(int).isin(flagged)]
             again = assess(t, clean, trend=trend, window=window, level=level, shock_years=years)
             record["status_without_flagged"] = again.status
