@@ -175,9 +175,7 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
             out.print(f"   [yellow]without the flagged value(s): {word}[/]")
         if r.get("pace_across_source_break"):
             years = ", ".join(str(y) for y in r["pace_across_source_break"])
-            out.print(
-                f"   [yellow]the pace compares values across a change of source ({years})[/]"
-            )
+            out.print(f"   [yellow]the pace compares values across a change of source ({years})[/]")
         if r["reason"]:
             out.print(f"   [dim]{escape(r['reason'])}[/]")
         if r["note"]:
