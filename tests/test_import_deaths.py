@@ -94,7 +94,10 @@ BAD = [
     ("X1,F,,-3,2023-01-01,KZ-75,I21.9", "age", "from 0 to 130"),
     ("X1,F,1950-01-01,40,2023-01-01,KZ-75,I21.9", "age", "does not match"),
     ("X1,F,,,2023-01-01,KZ-75,I21.9", "age", "give birth_date or age"),
+    ("X1,F,,,2023-01-01,KZ-75,I21.9", "age", "or unknown when the registration does not state"),
+    ("X1,F,,unknow,2023-01-01,KZ-75,I21.9", "age", "whole number"),
     ("X1,X,1950-01-01,,2023-01-01,KZ-75,I21.9", "sex", "expected female or male"),
+    ("X1,,1950-01-01,,2023-01-01,KZ-75,I21.9", "sex", "or unknown (also U, 9)"),
     ("X1,F,1950-01-01,,2023-01-01,KZ-99,I21.9", "region", "unknown org unit"),
     ("X1,F,1950-01-01,,2015-01-01,KZ-79,I21.9", "region", "did not exist on the death_date"),
     ("X1,F,1950-01-01,,2023-01-01,KZ-75,I2.19", "icd10", "ICD-10 code"),
@@ -102,6 +105,36 @@ BAD = [
     ("X1,F,1950-01-01,,2023-01-01,KZ-75,", "icd10", "underlying cause is required"),
     (",F,1950-01-01,,2023-01-01,KZ-75,I21.9", "id", "record id is required"),
 ]
+
+
+def test_unknown_age_or_sex_is_kept_and_left_out_of_the_aggregates(
+    store: Store, tmp_path: Path
+) -> None:
+    f = tmp_path / "unknown.csv"
+    f.write_text(
+        HEADER
+        + "U1,9,,unknown,2023-01-01,KZ-75,I21.9\n"  # neither age nor sex stated
+        + "U2,F,,U,2023-01-02,KZ-75,I21.9\n"  # age not stated
+        + "U3,unknown,1950-01-01,,2023-01-03,KZ-75,I21.9\n"  # sex not stated
+        + "U4,M,,60,2023-01-04,KZ-75,I21.9\n"
+    )
+    s = services.run_import(store, "deaths", [f])
+    assert (s.status, s.created, s.rejected) == ("SUCCESS", 4, 0)
+    rec = {
+        r[0]: r[1:] for r in store.con.execute("SELECT id, sex, age FROM death_record").fetchall()
+    }
+    assert rec == {
+        "U1": ("unknown", None),
+        "U2": ("female", None),
+        "U3": ("unknown", 73),
+        "U4": ("male", 60),
+    }
+    assert deaths(store) == {"all": 1, "circulatory": 1, "ncd4": 1}  # only U4 has age and sex
+    # a later registration that states the age is a correction, and enters the aggregates
+    f.write_text(HEADER + "U2,F,,71,2023-01-02,KZ-75,I21.9\n")
+    s = services.run_import(store, "deaths", [f])
+    assert (s.created, s.updated) == (0, 1)
+    assert deaths(store)["all"] == 2
 
 
 @pytest.mark.parametrize(("row", "field", "fragment"), BAD)

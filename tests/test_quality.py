@@ -278,6 +278,59 @@ def test_the_demo_death_records_are_checked(demo_db: Path) -> None:
     assert not f.empty and f["source"].str.contains("SYNTHETIC").all()
 
 
+def _unknown_csv(tmp_path: Path, cells: dict[int, tuple[int, int]]) -> Path:
+    """Deaths in KZ-75, per year: (records, of which without age or sex)."""
+    lines = ["id,sex,age,death_date,region,icd10"]
+    for year, (n, unknown) in cells.items():
+        for i in range(n):
+            sex, age = ("9", "40") if i < unknown and i % 2 else ("M", "40")
+            if i < unknown and not i % 2:
+                age = "unknown"
+            lines.append(f"D{year}-{i:05d},{sex},{age},{year}-03-01,KZ-75,I21.9")
+    path = tmp_path / "unknown_age_sex.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_unknown_age_sex_thresholds(store: Store, tmp_path: Path) -> None:
+    cells = {
+        2016: (200, 2),  # 1.0%: not above 1% -> info (the records still leave the rates)
+        2017: (200, 3),  # 1.5%: warning
+        2018: (200, 10),  # 5.0%: not above 5% -> warning
+        2019: (200, 11),  # 5.5%: serious
+        2020: (99, 20),  # 20% of fewer than 100 deaths: not judged -> info
+        2021: (200, 0),  # none: no flag
+    }
+    summary = services.run_import(store, "deaths", [_unknown_csv(tmp_path, cells)])
+    assert summary.ok, summary.as_dict()
+    f = flags_frame(store, indicator="deaths", rule="unknown_age_sex")
+    got = {(r["area"], r["period"]): r["severity"] for r in f.to_dict("records")}
+    expect = {"2016": "info", "2017": "warning", "2018": "warning", "2019": "serious"}
+    expect["2020"] = "info"
+    assert got == {
+        **{("KZ-75", y): s for y, s in expect.items()},
+        **{("KAZ", y): s for y, s in expect.items()},
+    }
+    msg = f[(f["area"] == "KZ-75") & (f["period"] == "2019")]["message"].iloc[0]
+    assert msg.startswith(
+        "11 of 200 death records in KZ-75 2019 (5.50%) have no age or no sex "
+        "(6 without age, 5 without sex)"
+    )
+    assert "left out of every rate" in msg
+    small = f[(f["area"] == "KZ-75") & (f["period"] == "2020")]["message"].iloc[0]
+    assert "not judged on fewer than 100 deaths" in small
+
+
+def test_the_demo_records_all_state_age_and_sex(demo_db: Path) -> None:
+    with Store.open(demo_db, read_only=True) as s:
+        assert flags_frame(s, rule="unknown_age_sex").empty
+        n = s.con.execute(
+            "SELECT count(*) FILTER (WHERE age IS NULL OR sex NOT IN ('female', 'male')), "
+            "count(*) FROM death_record"
+        ).fetchall()[0]
+    assert n[0] == 0 and n[1] > 800_000
+
+
 def test_related_indicators_must_keep_their_order(store: Store, tmp_path: Path) -> None:
     rows = [
         "nmr,KAZ,2019,9.0,total,S,",

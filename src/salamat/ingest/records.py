@@ -2,7 +2,9 @@
 
 Deaths: ``id``, ``sex`` (female/male, also F/M and 2/1), ``birth_date`` (ISO date) and/or ``age``
 (completed years), ``death_date`` (ISO date), ``region`` (an org-unit code such as KZ-75 or a
-declared alias), ``icd10`` (underlying cause, I21.9 or I219).
+declared alias), ``icd10`` (underlying cause, I21.9 or I219). ``sex`` ``unknown`` (U, 9) and
+``age`` ``unknown`` (U) are kept for a registration that does not state them (quality rule
+``unknown_age_sex``) and left out of the age-sex aggregates.
 
 Population: ``region``, ``year``, ``sex``, ``age`` (single years; the last may be open, ``85+``),
 ``population`` (mid-year residents, used as person-years of exposure).

@@ -596,7 +596,7 @@ SELECT 'related_indicators' AS rule, b AS indicator, area, period, sex, b_age AS
 
 # -- death-record rules ---------------------------------------------------------------------
 
-DEATH_RULES = ("ill_defined_share", "garbage_share", "injury_unspecified_share")
+DEATH_RULES = ("ill_defined_share", "garbage_share", "injury_unspecified_share", "unknown_age_sex")
 
 
 def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
@@ -605,7 +605,9 @@ def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
     From the stored unit records: the share of ill-defined causes (ICD-10 R00-R99), of garbage
     codes by level (``data/quality/garbage_codes.csv``; levels 1-2 are "major") and of injury
     deaths of unspecified mechanism or intent (X59, Y10-Y34 among V01-Y89), each flagged above
-    the thresholds of ``rules.csv`` and judged only on ``min_deaths`` or more deaths. Must run
+    the thresholds of ``rules.csv`` and judged only on ``min_deaths`` or more deaths; and the
+    share of records without age or sex (``unknown_age_sex``: any such record is at least an
+    ``info`` flag, because the records are left out of the age-sex aggregates). Must run
     inside the caller's transaction. Returns the number of flags stored.
     """
     rules = rule_set()
@@ -648,6 +650,9 @@ def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
                 "gc_serious": num("garbage_share", "serious_major_above_pct", 35),
                 "inj_min": num("injury_unspecified_share", "min_deaths", 100),
                 "inj_warn": num("injury_unspecified_share", "warning_at_pct", 20),
+                "unk_min": num("unknown_age_sex", "min_deaths", 100),
+                "unk_warn": num("unknown_age_sex", "warning_above_pct", 1),
+                "unk_serious": num("unknown_age_sex", "serious_above_pct", 5),
             },
         )
     finally:
@@ -667,10 +672,12 @@ lv AS (
     GROUP BY c.icd10
 ),
 cells AS (
-    SELECT region AS area, year, icd10, source, count(*) AS n
+    SELECT region AS area, year, icd10, source, age IS NULL AS no_age,
+           sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
     FROM death_record GROUP BY ALL
     UNION ALL
-    SELECT u.parent AS area, r.year, r.icd10, r.source, count(*) AS n
+    SELECT u.parent AS area, r.year, r.icd10, r.source, r.age IS NULL AS no_age,
+           r.sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
     FROM death_record r JOIN orgunit u ON u.code = r.region
     WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
     GROUP BY ALL
@@ -684,7 +691,10 @@ SELECT c.area, c.year, string_agg(DISTINCT c.source, '; ' ORDER BY c.source) AS 
        coalesce(sum(c.n) FILTER (WHERE lv.level = 4), 0) AS l4,
        coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) BETWEEN 'V01' AND 'Y89'), 0) AS ext,
        coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) = 'X59'
-                                  OR left(c.icd10, 3) BETWEEN 'Y10' AND 'Y34'), 0) AS unspec
+                                  OR left(c.icd10, 3) BETWEEN 'Y10' AND 'Y34'), 0) AS unspec,
+       coalesce(sum(c.n) FILTER (WHERE c.no_age OR c.no_sex), 0) AS unknown,
+       coalesce(sum(c.n) FILTER (WHERE c.no_age), 0) AS no_age,
+       coalesce(sum(c.n) FILTER (WHERE c.no_sex), 0) AS no_sex
 FROM cells c LEFT JOIN lv ON lv.icd10 = c.icd10
 GROUP BY c.area, c.year
 """
@@ -725,4 +735,22 @@ SELECT 'injury_unspecified_share', 'warning', {_DEATH_KEY},
                      'share_pct': 100.0 * unspec / ext}}) AS VARCHAR),
        $import_id
 FROM _dcounts WHERE ext >= $inj_min AND 100.0 * unspec / ext >= $inj_warn
+UNION ALL
+SELECT 'unknown_age_sex',
+       CASE WHEN n < $unk_min THEN 'info'
+            WHEN 100.0 * unknown / n > $unk_serious THEN 'serious'
+            WHEN 100.0 * unknown / n > $unk_warn THEN 'warning' ELSE 'info' END,
+       {_DEATH_KEY},
+       printf('%d of %d death records in %s %d (%.2f%%) have no age or no sex (%d without age, '
+              '%d without sex): they are left out of every rate computed from the records, '
+              'which needs age and sex (warning above %g%%, serious above %g%%%s)',
+              unknown, n, area, year, 100.0 * unknown / n, no_age, no_sex, $unk_warn,
+              $unk_serious,
+              CASE WHEN n < $unk_min THEN printf('; not judged on fewer than %d deaths',
+                                                 CAST($unk_min AS INTEGER))
+                   ELSE '' END),
+       CAST(to_json({{'deaths': n, 'unknown': unknown, 'no_age': no_age, 'no_sex': no_sex,
+                     'share_pct': 100.0 * unknown / n}}) AS VARCHAR),
+       $import_id
+FROM _dcounts WHERE unknown > 0
 """

@@ -37,9 +37,16 @@ DEATH_FIELDS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd10
 _ERR_COLUMNS = ("e_id", "e_sex", "e_birth_date", "e_age", "e_death_date", "e_region", "e_icd10")
 MAX_AGE = 130
 
+# Sex: female/male (F/M, 2/1), or a registry's explicit "not stated": 'unknown', 'U' or 9 (the
+# WHO Mortality Database code for unspecified sex). Such a record is kept and counted by the
+# unknown_age_sex rule; a blank cell stays an error (a file that lost its sex column must not
+# pass as "sex unknown").
 _SEX_SQL = """CASE lower(trim({c}))
     WHEN 'female' THEN 'female' WHEN 'f' THEN 'female' WHEN '2' THEN 'female'
-    WHEN 'male' THEN 'male' WHEN 'm' THEN 'male' WHEN '1' THEN 'male' END"""
+    WHEN 'male' THEN 'male' WHEN 'm' THEN 'male' WHEN '1' THEN 'male'
+    WHEN 'unknown' THEN 'unknown' WHEN 'u' THEN 'unknown' WHEN '9' THEN 'unknown' END"""
+# Age: completed years, or an explicit 'unknown' / 'U' when the registration does not give it.
+_AGE_UNKNOWN = "('unknown', 'u')"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 # ICD-10 code: a letter, two digits, then optionally a dot and one or two digits (I21.9, I219).
 _ICD10 = r"^[A-Z]\d{2}(\.?\d{1,2})?$"
@@ -144,14 +151,15 @@ def stage_deaths(
     if has_age:
         age_txt = "trim(CAST(age AS VARCHAR))"
         age_given = f"try_cast({age_txt} AS INTEGER)"
+        age_unknown = f"lower({age_txt}) IN {_AGE_UNKNOWN}"
         age_bad = (
-            f"CASE WHEN age IS NULL OR {age_txt} = '' THEN NULL "
+            f"CASE WHEN age IS NULL OR {age_txt} = '' OR {age_unknown} THEN NULL "
             f"WHEN {age_given} IS NULL THEN 'expected completed years as a whole number' "
             f"WHEN {age_given} < 0 OR {age_given} > {MAX_AGE} "
             f"THEN 'expected an age from 0 to {MAX_AGE}' END"
         )
     else:
-        age_given, age_bad = "NULL::INTEGER", "NULL"
+        age_given, age_bad, age_unknown = "NULL::INTEGER", "NULL", "false"
     sex_value = _SEX_SQL.format(c="CAST(sex AS VARCHAR)")
     icd_txt = "upper(trim(CAST(icd10 AS VARCHAR)))"
     con.execute(
@@ -165,6 +173,7 @@ def stage_deaths(
                    death_date IS NULL OR trim(CAST(death_date AS VARCHAR)) = '' AS death_missing,
                    {birth_value} AS birth_date, {birth_error} AS e_birth_date,
                    {age_given} AS age_given, {age_bad} AS e_age_fmt,
+                   coalesce({age_unknown}, false) AS age_unknown,
                    {region_expr(default_region)} AS region_raw,
                    {icd_txt} AS icd_raw
             FROM {source_sql}
@@ -182,13 +191,16 @@ def stage_deaths(
                     WHEN regexp_matches(id, '[[:cntrl:]]')
                     THEN 'the record id contains a control character (such as NUL or a tab)'
                     END AS e_id,
-               CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1)' END AS e_sex,
+               CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1), or '
+                    || 'unknown (also U, 9) when the registration does not state it' END AS e_sex,
                CASE WHEN e_birth_date IS NOT NULL THEN e_birth_date
                     WHEN birth_date IS NOT NULL AND death_date IS NOT NULL AND birth_date > death_date
                     THEN 'birth_date is after death_date' END AS e_birth_date,
                CASE WHEN e_age_fmt IS NOT NULL THEN e_age_fmt
                     WHEN birth_date IS NULL AND e_birth_date IS NULL AND age_given IS NULL
-                    THEN 'give birth_date or age (completed years)'
+                         AND NOT age_unknown
+                    THEN 'give birth_date or age (completed years), or unknown when the '
+                         || 'registration does not state it'
                     WHEN age_from_dates IS NOT NULL AND age_given IS NOT NULL
                          AND age_from_dates <> age_given
                     THEN 'age does not match birth_date and death_date ('
@@ -289,7 +301,8 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
         con.execute("""CREATE OR REPLACE TEMP TABLE _dr_cmp AS
             SELECT n.*, o.id IS NOT NULL AS existed, o.region AS old_region, o.year AS old_year,
                    o.id IS NOT NULL AND (o.region <> n.region OR o.death_date <> n.death_date
-                       OR o.sex <> n.sex OR o.age <> n.age OR o.icd10 <> n.icd10) AS changed
+                       OR o.sex <> n.sex OR o.age IS DISTINCT FROM n.age
+                       OR o.icd10 <> n.icd10) AS changed
             FROM _dr n LEFT JOIN death_record o ON o.id = n.id""")
         row = con.execute("""SELECT count(*) FILTER (WHERE NOT existed),
                 count(*) FILTER (WHERE changed), count(*) FILTER (WHERE existed AND NOT changed)
@@ -353,6 +366,9 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
         WITH cat AS (
             SELECT r.region, r.year, r.sex, r.age, left(r.icd10, 3) AS icd3, count(*) AS n
             {scope}
+            -- records without age or sex are left out of the age-sex cells (the
+            -- unknown_age_sex rule counts them and says so)
+            WHERE r.age IS NOT NULL AND r.sex IN ('female', 'male')
             GROUP BY ALL
         )
         SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT

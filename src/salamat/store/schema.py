@@ -9,9 +9,10 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 6  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
+# 6: a death record may state its age as unknown (age NULL; sex 'unknown')
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -143,6 +144,11 @@ DDL: tuple[str, ...] = (
         age VARCHAR NOT NULL, cause VARCHAR NOT NULL, residence VARCHAR NOT NULL,
         source VARCHAR NOT NULL, message VARCHAR NOT NULL, details VARCHAR,
         import_id INTEGER)""",
+    # version 6: a registration that does not state the age is kept with age NULL (and one
+    # that does not state the sex with sex 'unknown'); the unknown_age_sex rule counts them and
+    # the deaths aggregates leave them out
+    "ALTER TABLE death_record ALTER COLUMN age DROP NOT NULL",
+    "ALTER TABLE death_record_version ALTER COLUMN age DROP NOT NULL",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user

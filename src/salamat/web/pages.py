@@ -80,6 +80,9 @@ def _flag_words(_: Gettext) -> dict[str, str]:
         "ill_defined_share": _("Many deaths with ill-defined causes"),
         "garbage_share": _("Many deaths with garbage codes"),
         "injury_unspecified_share": _("Many injury deaths of unspecified intent or mechanism"),
+        "unknown_age_sex": _("Records without age or sex"),
+        "completeness": _("Death registration incomplete or implausible"),
+        "input_flag": _("Computed from a flagged input"),
     }
 
 
