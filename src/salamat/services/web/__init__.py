@@ -40,6 +40,10 @@ from salamat.services.web.common import (
     units,
     yearly,
 )
+from salamat.services.web.orgunits import (
+    orgunit,
+    orgunit_tree,
+)
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions
 from salamat.store.queries import series_frame
@@ -85,41 +89,6 @@ __all__ = [
 
 
 A0_NAMES = {"andreev_kingkade": "Andreev-Kingkade (2015)", "coale_demeny": "Coale-Demeny"}
-
-
-def orgunit(store: Store, code: str) -> dict[str, Any]:
-    """One unit with its parent, children, groups, validity, successors and predecessors."""
-    all_units = units(store)
-    canonical = _resolve(store, code, all_units)
-    unit = all_units[canonical]
-    out = unit.as_dict()
-    out["children"] = sorted(u.code for u in all_units.values() if u.parent == canonical)
-    out["members"] = [{"code": m, "role": r} for m, r in group_members(store, canonical)]
-    return out
-
-
-def orgunit_tree(store: Store, root: str = "WORLD", depth: int = 3) -> dict[str, Any]:
-    """The hierarchy under ``root`` as nested ``children`` (groups list their members)."""
-    if depth < 0 or depth > 5:
-        raise InputError(f"depth {depth}: expected 0 to 5")
-    all_units = units(store)
-    start = _resolve(store, root, all_units)
-    kids: dict[str, list[str]] = {}
-    for u in all_units.values():
-        if u.parent is not None:
-            kids.setdefault(u.parent, []).append(u.code)
-
-    def node(code: str, level: int) -> dict[str, Any]:
-        d = all_units[code].as_dict()
-        if all_units[code].kind in ("group", "who_region"):
-            d["members"] = [{"code": m, "role": r} for m, r in group_members(store, code)]
-        below = sorted(kids.get(code, []))
-        d["children"] = [node(c, level + 1) for c in below] if level < depth else []
-        if level >= depth and below:
-            d["more"] = len(below)
-        return d
-
-    return node(start, 0)
 
 
 def _indicator_record(row: dict[str, Any], coverage: tuple[int, int]) -> dict[str, Any]:
