@@ -16,8 +16,6 @@ import pandas as pd
 from salamat.errors import InputError, Problem
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import life_table
-from salamat.methods.targets import select_series
-from salamat.methods.trends import TrendModel
 from salamat.services import targets as services_targets
 from salamat.services.web.common import (
     LANGS,
@@ -27,7 +25,6 @@ from salamat.services.web.common import (
     Unit,
     _cached,
     _check_indicator,
-    _definition_rows,
     _resolve,
     _sex,
     _text,
@@ -42,6 +39,9 @@ from salamat.services.web.orgunits import (
     orgunit_tree,
 )
 from salamat.services.web.series import import_log, series, series_json_text, vintage_choices
+from salamat.services.web.targets import (
+    target_board,
+)
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions
 from salamat.store.queries import series_frame
@@ -77,54 +77,6 @@ __all__ = [
 
 
 A0_NAMES = {"andreev_kingkade": "Andreev-Kingkade (2015)", "coale_demeny": "Coale-Demeny"}
-
-
-def target_board(
-    store: Store, area: str | None = "KAZ", *, window: int = 10, level: float = 0.95
-) -> list[dict[str, Any]]:
-    """Every target of ``area`` (scorecard records of :mod:`salamat.services.targets`), each
-    with the series it was judged on and the projection fan year by year, for the charts."""
-    if area is not None:
-        area = _resolve(store, area)
-    records = services_targets.scorecard(store, area, window=window, level=level)
-    defs = _definition_rows(store)
-    by_code = {t.code: t for t in services_targets.targets(store)}
-    out = []
-    for rec in records:
-        t = by_code[rec["code"]]
-        frame = series_frame(
-            store,
-            indicator=t.indicator,
-            areas=[rec["area"]],
-            sex=t.sex,
-            age="all",
-        )
-        y = yearly(frame)
-        chosen = select_series(
-            y[["year", "value", "source", "vintage"]], t.series_source, from_year=t.baseline_year
-        )
-        trend_name = t.trend or str(defs.get(t.indicator, {}).get("trend") or "linear")
-        trend: TrendModel = "log_linear" if trend_name == "log_linear" else "linear"
-        # the fan is the scorecard's own projection path: one model for card and chart
-        fan = [
-            {"year": q["year"], "value": q["value"], "lower": q["lower"], "upper": q["upper"]}
-            for q in rec["path"]
-        ]
-        row = defs.get(t.indicator, {})
-        rec = dict(rec)
-        rec["indicator_names"] = {
-            lang: str(row.get(f"name_{lang}") or row.get("name_en") or t.indicator)
-            for lang in LANGS
-        }
-        rec["unit"] = row.get("unit")
-        rec["series"] = [
-            {"year": int(r["year"]), "value": float(r["value"]), "source": str(r["source"])}
-            for r in chosen.to_dict(orient="records")
-        ]
-        rec["fan"] = fan
-        rec["trend"] = trend
-        out.append(rec)
-    return out
 
 
 def record_years(store: Store) -> tuple[list[int], list[str]]:
