@@ -8,20 +8,18 @@ serialise it and the pages can pick a language. Unknown codes raise :class:`NotF
 
 from __future__ import annotations
 
-from typing import Any
-
 from salamat.services.web.common import (
     LANGS,
     SEXES,
     NotFoundError,
     Unit,
-    _check_indicator,
-    _resolve,
-    _sex,
     group_members_of,
     spaced,
     units,
     yearly,
+)
+from salamat.services.web.compare import (
+    compare,
 )
 from salamat.services.web.indicators import indicator, indicator_choices, indicators
 from salamat.services.web.lifetable import (
@@ -42,9 +40,6 @@ from salamat.services.web.series import import_log, series, series_json_text, vi
 from salamat.services.web.targets import (
     target_board,
 )
-from salamat.store.connection import Store
-from salamat.store.queries import series_frame
-from salamat.store.web import group_members
 
 __all__ = [
     "LANGS",
@@ -73,63 +68,3 @@ __all__ = [
     "year_spans",
     "yearly",
 ]
-
-
-def compare(
-    store: Store,
-    indicator_code: str,
-    group: str = "OTS",
-    *,
-    sex: str = "total",
-    source: str | None = None,
-) -> dict[str, Any]:
-    """A group's countries side by side: the latest value of each, and their series.
-
-    One source for all countries, so the values compare: the given one, else the source with
-    values for most members (then the most recent), never a mix.
-    """
-    _check_indicator(store, indicator_code)
-    _sex(sex)
-    all_units = units(store)
-    code = _resolve(store, group, all_units)
-    members = group_members(store, code) or [(code, "member")]
-    frame = yearly(
-        series_frame(
-            store,
-            indicator=indicator_code,
-            areas=[m for m, _ in members],
-            sex=sex,
-            source=source,
-            age="all",
-        )
-    )
-    chosen = source
-    if chosen is None and not frame.empty:
-        stats = frame.groupby("source").agg(n=("area", "nunique"), last=("year", "max"))
-        stats = stats.sort_values(["n", "last"], ascending=False)
-        chosen = str(stats.index[0])
-    frame = frame[frame["source"] == chosen] if chosen else frame
-    role = dict(members)
-    latest = []
-    for m, _ in members:
-        sub = frame[frame["area"] == m]
-        if sub.empty:
-            continue
-        last = sub.sort_values("year").iloc[-1]
-        latest.append(
-            {"area": m, "role": role[m], "year": int(last["year"]), "value": float(last["value"])}
-        )
-    vintages = sorted({str(v) for v in frame["vintage"].dropna().unique()})
-    return {
-        "indicator": indicator_code,
-        "group": code,
-        "sex": sex,
-        "source": chosen,
-        "vintages": vintages,
-        "members": [{"code": m, "role": r, "names": all_units[m].names} for m, r in members],
-        "latest": latest,
-        "series": [
-            {"area": str(r["area"]), "year": int(r["year"]), "value": float(r["value"])}
-            for r in frame.to_dict(orient="records")
-        ],
-    }
