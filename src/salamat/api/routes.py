@@ -227,49 +227,23 @@ def series(
     import that wrote it (``import_id``, ``imported_at``)."""
     areas = _areas(area)
     sexes = None if SexChoice.all in sex else sorted({s.value for s in sex})
-    key = (
-        "series",
+    query = svc.SeriesQuery(
         indicator,
         tuple(areas),
-        tuple(sexes or ()),
-        start,
-        end,
-        source,
-        age,
-        residence.value,
-        format.value,
-        vintage,
+        sexes=tuple(sexes) if sexes is not None else None,
+        start=start,
+        end=end,
+        source=source,
+        age=age,
+        residence=None if residence == Residence.all else residence.value,
+        vintage=vintage,
     )
+    key = ("series", query, format.value)
 
     def build() -> bytes:
-        residence_value = None if residence == Residence.all else residence.value
         if format == Fmt.csv:
-            frame = svc.series(
-                store,
-                indicator,
-                areas,
-                sexes=sexes,
-                start=start,
-                end=end,
-                source=source,
-                age=age,
-                residence=residence_value,
-                vintage=vintage,
-            )
-            return series_csv(frame).encode("utf-8")
-        text = svc.series_json_text(
-            store,
-            indicator,
-            areas,
-            sexes=sexes,
-            start=start,
-            end=end,
-            source=source,
-            age=age,
-            residence=residence_value,
-            vintage=vintage,
-        )
-        return text.encode("utf-8")
+            return series_csv(svc.series(store, query)).encode("utf-8")
+        return svc.series_json_text(store, query).encode("utf-8")
 
     # the memo keeps the encoded body: a repeated request costs no query and no serialising
     content = _memo(request).get(key, build)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 from typing import Annotated, Any
@@ -394,10 +395,10 @@ def explorer_page(
     info = svc.indicator(store, indicator)
     # "all": female and male side by side (the total is the page's default choice)
     wanted = ["female", "male"] if sex == "all" else [sex]
-    frame = _memo(request).get(
-        ("page-series", indicator, tuple(areas), sex, vintage),
-        lambda: svc.series(store, indicator, areas, sexes=wanted, age="all", vintage=vintage),
+    query = svc.SeriesQuery(
+        indicator, tuple(areas), sexes=tuple(wanted), age="all", vintage=vintage
     )
+    frame = _memo(request).get(("page-series", query), lambda: svc.series(store, query))
     # a second vintage side by side (lines dashed by vintage)
     if compare == vintage:
         compare = ""
@@ -408,9 +409,9 @@ def explorer_page(
         **{d: f"{_('imported on')} {d}" for d in import_days},
     }
     if compare:
+        other_query = replace(query, vintage=compare)
         other = _memo(request).get(
-            ("page-series", indicator, tuple(areas), sex, compare),
-            lambda: svc.series(store, indicator, areas, sexes=wanted, age="all", vintage=compare),
+            ("page-series", other_query), lambda: svc.series(store, other_query)
         )
         frame = pd.concat(
             [

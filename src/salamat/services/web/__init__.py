@@ -36,7 +36,13 @@ from salamat.services.web.orgunits import (
     orgunit,
     orgunit_tree,
 )
-from salamat.services.web.series import import_log, series, series_json_text, vintage_choices
+from salamat.services.web.series import (
+    SeriesQuery,
+    import_log,
+    series,
+    series_json_text,
+    vintage_choices,
+)
 from salamat.services.web.targets import (
     target_board,
 )
@@ -45,6 +51,7 @@ __all__ = [
     "LANGS",
     "SEXES",
     "NotFoundError",
+    "SeriesQuery",
     "Unit",
     "compare",
     "decomposition",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -22,27 +23,39 @@ from salamat.store.web import (
     series_json,
 )
 
-__all__ = ["import_log", "series", "series_json_text", "vintage_choices"]
+__all__ = ["SeriesQuery", "import_log", "series", "series_json_text", "vintage_choices"]
 
 
-def _series_areas(
-    store: Store,
-    indicator_code: str,
-    areas: list[str],
-    sexes: list[str] | None,
-    start: int | None,
-    end: int | None,
-) -> list[str]:
+@dataclass(frozen=True)
+class SeriesQuery:
+    """One series request, as the API and the explorer ask it (hashable: a cache key).
+
+    ``sexes`` ``None`` means every sex; ``residence`` ``None`` every residence; ``vintage``
+    ``None`` or ``latest`` the current values (:func:`salamat.services.revisions.check_vintage`).
+    """
+
+    indicator: str
+    areas: tuple[str, ...]
+    sexes: tuple[str, ...] | None = None
+    start: int | None = None
+    end: int | None = None
+    source: str | None = None
+    age: str | None = None
+    residence: str | None = "total"
+    vintage: str | None = None
+
+
+def _series_areas(store: Store, q: SeriesQuery) -> list[str]:
     """Check a series request; the canonical area codes (a group's members in its place)."""
-    _check_indicator(store, indicator_code)
-    if not areas:
+    _check_indicator(store, q.indicator)
+    if not q.areas:
         raise InputError("give at least one area", [Problem("query", None, "area", "required")])
-    if start is not None and end is not None and start > end:
+    if q.start is not None and q.end is not None and q.start > q.end:
         raise InputError(
-            f"from {start} is after to {end}",
-            [Problem("query", None, "from", "expected a year before 'to'", str(start))],
+            f"from {q.start} is after to {q.end}",
+            [Problem("query", None, "from", "expected a year before 'to'", str(q.start))],
         )
-    for s in sexes or ():
+    for s in q.sexes or ():
         if s not in SEXES:
             raise InputError(
                 f"sex {s!r}: expected total, female or male",
@@ -50,7 +63,7 @@ def _series_areas(
             )
     all_units = units(store)
     codes: list[str] = []
-    for a in areas:
+    for a in q.areas:
         code = _resolve(store, a, all_units)
         if all_units[code].kind in ("group", "who_region"):
             codes.extend(m for m, _ in group_members_of(store, code))
@@ -59,70 +72,47 @@ def _series_areas(
     return list(dict.fromkeys(codes))
 
 
-def series_json_text(
-    store: Store,
-    indicator_code: str,
-    areas: list[str],
-    *,
-    sexes: list[str] | None = None,
-    start: int | None = None,
-    end: int | None = None,
-    source: str | None = None,
-    age: str | None = None,
-    residence: str | None = "total",
-    vintage: str | None = None,
-) -> str:
+def series_json_text(store: Store, q: SeriesQuery) -> str:
     """:func:`series` as the API's JSON document, written by the store (fast path)."""
-    codes = _series_areas(store, indicator_code, areas, sexes, start, end)
+    codes = _series_areas(store, q)
     rows, count, found, sources = series_json(
         store,
-        indicator=indicator_code,
+        indicator=q.indicator,
         areas=codes,
-        sexes=sexes,
-        start_year=start,
-        end_year=end,
-        source=source,
-        age=age,
-        residence=residence,
-        vintage=check_vintage(vintage),
+        sexes=list(q.sexes) if q.sexes else None,
+        start_year=q.start,
+        end_year=q.end,
+        source=q.source,
+        age=q.age,
+        residence=q.residence,
+        vintage=check_vintage(q.vintage),
     )
     order = [c for c in codes if c in set(found)]
-    head = {"indicator": indicator_code, "areas": order, "count": count, "sources": sources}
+    head = {"indicator": q.indicator, "areas": order, "count": count, "sources": sources}
     return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": ' + rows + "}"
 
 
-def series(
-    store: Store,
-    indicator_code: str,
-    areas: list[str],
-    *,
-    sexes: list[str] | None = None,
-    start: int | None = None,
-    end: int | None = None,
-    source: str | None = None,
-    age: str | None = None,
-    residence: str | None = "total",
-    vintage: str | None = None,
-) -> pd.DataFrame:
+def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
     """Values of one indicator for one or many areas (a group gives its members), by sex.
 
-    ``sexes`` ``None`` means every sex. Returns the columns of ``salamat series`` plus the
-    area's names in Kazakh and Russian, ordered by area, source, sex and period.
+    Returns the columns of ``salamat series`` plus the area's names in Kazakh and Russian,
+    ordered by area, source, sex and period.
     """
-    codes = _series_areas(store, indicator_code, areas, sexes, start, end)
+    codes = _series_areas(store, q)
     all_units = units(store)
+    sexes = q.sexes
     frame = series_frame(
         store,
-        indicator=indicator_code,
+        indicator=q.indicator,
         areas=codes,
         sex=sexes[0] if sexes and len(sexes) == 1 else None,
-        start_year=start,
-        end_year=end,
-        source=source,
-        age=age,
+        start_year=q.start,
+        end_year=q.end,
+        source=q.source,
+        age=q.age,
         cause=None,
-        residence=residence,
-        vintage=check_vintage(vintage),
+        residence=q.residence,
+        vintage=check_vintage(q.vintage),
     )
     if sexes and len(sexes) > 1:
         frame = frame[frame["sex"].isin(sexes)].reset_index(drop=True)
