@@ -17,6 +17,7 @@ __all__ = [
     "indicator_coverage",
     "indicator_sources",
     "indicators_with_values",
+    "orgunit_aliases",
     "orgunit_frame",
     "record_coverage",
     "record_region_years",
@@ -40,6 +41,12 @@ def orgunit_frame(store: Store) -> pd.DataFrame:
         ORDER BY u.level, u.code
         """
     ).df()
+
+
+def orgunit_aliases(store: Store) -> dict[str, str]:
+    """Every alias (alpha-2, P-code, old ISO code, DHIS2 uid ...) with the unit it names."""
+    rows = store.con.execute("SELECT alias, code FROM orgunit_alias").fetchall()
+    return {str(a): str(c) for a, c in rows}
 
 
 def group_members(store: Store, group: str) -> list[tuple[str, str]]:

@@ -19,10 +19,7 @@ from salamat.methods.lifetable import Sex
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.indicators import load_definition_rows
-from salamat.store.web import (
-    group_members,
-    orgunit_frame,
-)
+from salamat.store.web import group_members, orgunit_aliases, orgunit_frame
 
 __all__ = [
     "LANGS",
@@ -214,14 +211,7 @@ def _definition_rows(store: Store) -> dict[str, dict[str, Any]]:
 
 
 def _aliases(store: Store) -> dict[str, str]:
-    return _cached(
-        store,
-        "aliases",
-        lambda: {
-            str(a): str(c)
-            for a, c in store.con.execute("SELECT alias, code FROM orgunit_alias").fetchall()
-        },
-    )
+    return _cached(store, "aliases", lambda: orgunit_aliases(store))
 
 
 def _check_indicator(store: Store, code: str) -> dict[str, Any]:
