@@ -189,6 +189,8 @@ def test_decomposition_adds_up(client: TestClient) -> None:
         "to": 75.09,
         "source": body["published"]["source"],
         "differs": True,
+        "from_period": "2018",
+        "to_period": "2023",
     }
     by_age = client.get(
         "/api/v1/decompositions/KAZ", params={"from": 2018, "to": 2023, "by": "age"}

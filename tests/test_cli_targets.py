@@ -331,8 +331,16 @@ def test_explain_says_synthetic_first_and_shows_the_official_figures(demo_db: Pa
     by_age = json.loads(run(*args, "--format", "json"))
     assert by_age["synthetic"] is False
     assert (by_age["from"]["period"], by_age["to"]["period"]) == ("2015-2019", "2020-2024")
-    assert "are SYNTHETIC" in by_age["note"] and "real UN WPP 2024" in by_age["note"]
-    assert by_age["published"]["differs"] is False
+    assert "are SYNTHETIC and are not used" in by_age["note"]
+    assert "real UN WPP 2024" in by_age["note"] and "2015-2019 and 2020-2024" in by_age["note"]
+    # beside them the official figures of the years asked (BNS: 73.15 in 2018, 75.09 in 2023):
+    # the 2020-2024 period (72.87, with the pandemic years) is 2.2 years below 2023's 75.09
+    pub = by_age["published"]
+    assert (pub["from"], pub["to"]) == (73.15, 75.09)
+    assert (pub["from_period"], pub["to_period"]) == ("2018", "2023")
+    assert pub["differs"] is True and pub["source"].startswith("BNS Kazakhstan")
+    shown = run(*args)
+    assert "official 73.15 (2018) -> 75.09 (2023) (BNS Kazakhstan" in shown.replace("\n", " ")
     # by cause: only the synthetic records have causes; the output says so on its first line
     table = run(*args, "--by", "cause")
     first = table.splitlines()[0]

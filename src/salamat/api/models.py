@@ -227,8 +227,9 @@ class Decomposition(BaseModel):
     source: str
     synthetic: bool
     published: dict[str, Any] | None = Field(
-        description="The published e0 of the same area, periods and sex: {from, to, source, "
-        "differs}; differs is true when one is more than 0.5 years from the computed one."
+        description="The published e0 of the same area and sex for the years asked (else the "
+        "computed periods): {from, to, source, differs, from_period, to_period}; differs is "
+        "true when one is more than 0.5 years from the computed one."
     )
     method: str
     note: str

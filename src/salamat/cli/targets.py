@@ -342,6 +342,8 @@ def explain_command(
                     "to": ex.published_to,
                     "source": ex.published_source,
                     "differs": ex.differs,
+                    "from_period": ex.published_period_from,
+                    "to_period": ex.published_period_to,
                 },
                 "contributions": json.loads(ex.table.to_json(orient="records")),
                 "method": ex.method,

@@ -429,6 +429,8 @@ class Explanation:
     published_from: float | None = None
     published_to: float | None = None
     published_source: str | None = None
+    published_period_from: str | None = None
+    published_period_to: str | None = None
 
     @property
     def differs(self) -> bool:
@@ -443,11 +445,15 @@ class Explanation:
         if self.published_from is None and self.published_to is None:
             return None
 
-        def fmt(v: float | None) -> str:
-            return "n/a" if v is None else f"{v:.2f}"
+        def fmt(v: float | None, period: str | None, computed: str) -> str:
+            text = "n/a" if v is None else f"{v:.2f}"
+            # the years are named when they are not the computed periods (WPP five-year periods
+            # computed, the single years asked for published)
+            return text if period in (None, computed) else f"{text} ({period})"
 
         return (
-            f"official {fmt(self.published_from)} -> {fmt(self.published_to)} "
+            f"official {fmt(self.published_from, self.published_period_from, self.period_from)}"
+            f" -> {fmt(self.published_to, self.published_period_to, self.period_to)} "
             f"({self.published_source})"
         )
 
@@ -573,14 +579,20 @@ def explain(
                 "a cause split needs deaths by cause: the unit records of "
                 f"{code} cover {_spans(covered)}"
             )
-        if source == "auto":
-            why = "are SYNTHETIC" if both else f"do not cover both {year_from} and {year_to}"
-            note = (
-                f"the unit records {why}: the real UN WPP 2024 death rates of the five-year "
-                "periods containing the two years are used"
-            )
         label_from, ma_start, ma = _wpp_span(store, code, year_from, sex)
         label_to, mb_start, mb = _wpp_span(store, code, year_to, sex)
+        if source == "auto":
+            why = (
+                "are SYNTHETIC and are not used"
+                if both
+                else f"do not cover both {year_from} and {year_to}"
+            )
+            note = (
+                f"the store's unit records {why}: computed from the real UN WPP 2024 death "
+                f"rates of the five-year periods {label_from} and {label_to}, which contain "
+                f"{year_from} and {year_to}; a five-year period's life expectancy is not the "
+                "single year's"
+            )
         if label_from == label_to:
             raise InputError(f"{year_from} and {year_to} fall in the same WPP period {label_from}")
         if not np.array_equal(ma_start, mb_start):
@@ -604,8 +616,15 @@ def explain(
         table = pd.DataFrame(dec.contribution.T, columns=list(names))
         table.insert(0, "age", labels)
         table["total"] = table[list(names)].sum(axis=1)
-    published = published_values(store, "le0", code, sex, [label_from, label_to])
-    pub_from, pub_to = published.get(label_from), published.get(label_to)
+    # the published figures of what was asked: the single years when the computation had to
+    # use the five-year periods that contain them (else the period's own published value)
+    asked_from, asked_to = str(year_from), str(year_to)
+    published = published_values(
+        store, "le0", code, sex, sorted({label_from, label_to, asked_from, asked_to})
+    )
+    pick_from = asked_from if asked_from in published else label_from
+    pick_to = asked_to if asked_to in published else label_to
+    pub_from, pub_to = published.get(pick_from), published.get(pick_to)
     pub_sources = sorted({p[1] for p in (pub_from, pub_to) if p is not None})
     return Explanation(
         area=code,
@@ -622,6 +641,8 @@ def explain(
         published_from=None if pub_from is None else pub_from[0],
         published_to=None if pub_to is None else pub_to[0],
         published_source="; ".join(pub_sources) or None,
+        published_period_from=None if pub_from is None else pick_from,
+        published_period_to=None if pub_to is None else pick_to,
     )
 
 

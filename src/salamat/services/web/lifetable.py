@@ -243,6 +243,8 @@ def decomposition(
             "to": ex.published_to,
             "source": ex.published_source,
             "differs": ex.differs,
+            "from_period": ex.published_period_from,
+            "to_period": ex.published_period_to,
         },
         "method": ex.method,
         "note": "; ".join(
