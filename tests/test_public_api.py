@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import salamat
@@ -50,3 +52,21 @@ def test_method_modules_import_nothing_that_touches_the_world() -> None:
                 names = [node.module]
             for n in names:
                 assert not any(n == m or n.startswith(m + ".") for m in IO_MODULES), (mod, n)
+
+
+def test_lazy_names_are_the_public_method_names() -> None:
+    eager = {"InputError", "MethodError", "SalamatError", "StoreError", "__version__"}
+    assert set(salamat._LAZY) == set(salamat.__all__) - eager
+    assert set(salamat.__all__) <= set(dir(salamat))
+
+
+def test_start_up_imports_no_heavy_library() -> None:
+    """`salamat --help` must not pay for numpy, pandas, scipy, pyarrow, DuckDB or the web stack:
+    each command imports what it needs when it runs (issue 12, start-up)."""
+    heavy = ("numpy", "pandas", "scipy", "pyarrow", "duckdb", "fastapi", "altair", "sdmx")
+    code = (
+        "import sys, salamat, salamat.cli.app\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

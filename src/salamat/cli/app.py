@@ -12,13 +12,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import duckdb
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from salamat import __version__
@@ -30,9 +27,13 @@ from salamat.cli.quality import register as register_quality
 from salamat.cli.targets import register as register_targets
 from salamat.cli.web import register as register_web
 from salamat.errors import InputError
-from salamat.ingest.summary import ImportSummary
-from salamat.services import imports as services
-from salamat.store.connection import Store, resolve_store_path
+
+if TYPE_CHECKING:  # imported in the commands that use them: `salamat --help` stays fast
+    import duckdb
+    import pandas as pd
+
+    from salamat.ingest.summary import ImportSummary
+    from salamat.store.connection import Store
 
 app = typer.Typer(
     name="salamat",
@@ -47,6 +48,9 @@ app = typer.Typer(
 def _progress(total: int, store: Store | None = None) -> Iterator[Callable[[str], None]]:
     """A progress display: the overall bar advances per stage; a second bar follows the
     running DuckDB query (validation and aggregation of large files) when a store is given."""
+    import duckdb
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -191,6 +195,9 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
+    from salamat.services import imports as services
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         path = resolve_store_path(db)
         missing = services.missing_files(kind, files)
@@ -216,6 +223,8 @@ def import_cmd(
 
 def _report(summary: ImportSummary, fmt: Fmt, problems_out: Path | None) -> None:
     """Print the summary; exit 1 when the import was rejected."""
+    import pandas as pd
+
     if fmt == Fmt.json:
         out.print_json(json.dumps(summary.as_dict(), default=str))
     else:
@@ -230,6 +239,8 @@ def _report(summary: ImportSummary, fmt: Fmt, problems_out: Path | None) -> None
 
 
 def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
+    import pandas as pd
+
     if fmt == Fmt.csv:
         sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
     elif fmt == Fmt.json:
@@ -255,6 +266,8 @@ def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
 
 def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
     """A readable table: constant columns go in the title, varying ones stay."""
+    import pandas as pd
+
     if df.empty:
         return
     unit = ", ".join(sorted(str(u) for u in df["unit"].dropna().unique()))
@@ -304,6 +317,9 @@ def series(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """Print an indicator's series for an area, every value with its source."""
+    from salamat.services import imports as services
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         if sex not in ("total", "female", "male", "all"):
             raise InputError(f"--sex {sex!r}: expected total, female, male or all")
@@ -346,6 +362,11 @@ def info(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """What the store holds: counts, indicators by source, recent imports; or the catalogues."""
+    import pandas as pd
+
+    from salamat.services import imports as services
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         with Store.open(resolve_store_path(db), read_only=True) as store:
             if areas is not None or indicators or causes:
@@ -391,6 +412,7 @@ def demo(
 ) -> None:
     """Build a store from the bundled real data (and synthetic unit records, labelled so)."""
     from salamat.demo import build_demo
+    from salamat.store.connection import Store, resolve_store_path
 
     with errors():
         path = resolve_store_path(db)

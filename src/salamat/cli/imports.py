@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
-from salamat.services import revisions as services
-from salamat.store.connection import Store, resolve_store_path
-from salamat.store.revisions import UndoPlan
+
+if TYPE_CHECKING:  # imported in the commands that use them: `salamat --help` stays fast
+    from salamat.store.revisions import UndoPlan
 
 __all__ = ["register"]
 
@@ -31,6 +30,8 @@ imports_app = typer.Typer(
 
 
 def _cell(v: object) -> str:
+    import pandas as pd
+
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -45,6 +46,11 @@ def imports_list(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """List every import, newest first."""
+    import pandas as pd
+
+    from salamat.services import revisions as services
+    from salamat.store.connection import Store, resolve_store_path
+
     if ctx.invoked_subcommand is not None:
         ctx.obj = {"db": db}  # `salamat imports --db FILE undo ID` undoes in FILE
         return
@@ -119,6 +125,9 @@ def undo(
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
 ) -> None:
     """Revert one import exactly (all or nothing); refused when a later import depends on it."""
+    from salamat.services import revisions as services
+    from salamat.store.connection import Store, resolve_store_path
+
     if db is None and isinstance(ctx.obj, dict):
         db = ctx.obj.get("db")
     with errors(), Store.open(resolve_store_path(db)) as store:

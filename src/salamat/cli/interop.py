@@ -12,9 +12,6 @@ import typer
 from rich.console import Console
 
 from salamat.errors import SalamatError, StoreError
-from salamat.export import export
-from salamat.services.imports import read_mapping
-from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["register"]
 
@@ -47,6 +44,10 @@ def export_command(
     db: Annotated[Path | None, typer.Option("--db", help="Store file.", show_default=False)] = None,
 ) -> None:
     """Export observations in an exchange format; the matching import reads them back."""
+    from salamat.export import export
+    from salamat.services.imports import read_mapping
+    from salamat.store.connection import Store, resolve_store_path
+
     try:
         with Store.open(resolve_store_path(db), read_only=True) as store:
             files, text = export(

@@ -15,19 +15,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
 import typer
 
 from salamat.errors import InputError, Problem, SalamatError
-from salamat.methods.ages import FloatArray
-from salamat.methods.decompose import arriaga, arriaga_by_cause
-from salamat.methods.lifetable import LifeTable, QxAboveOneError, QxOverOne, life_table
-from salamat.methods.ncd import NCD_AGES, ncd_30q70
-from salamat.methods.standardise import CIMethod, StandardName, StandardPopulation, standardise
+
+if TYPE_CHECKING:  # imported in the commands that use them: `salamat --help` stays fast
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+
+    from salamat.methods.ages import FloatArray
+    from salamat.methods.lifetable import LifeTable, QxOverOne
+    from salamat.methods.standardise import CIMethod, StandardName, StandardPopulation
 
 __all__ = ["register"]
 
@@ -65,6 +66,8 @@ class Group:
 
 
 def _read(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if not path.is_file():
         raise InputError(
             f"cannot read {path}",
@@ -104,6 +107,9 @@ def _numbers(
     blank_ok: bool = False,
 ) -> FloatArray:
     """Parse a column as numbers, recording one problem per bad row."""
+    import numpy as np
+    import pandas as pd
+
     raw = frame[column].astype(str).str.strip()
     values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
     blank = raw.eq("").to_numpy()
@@ -134,6 +140,8 @@ def _ages_out(ages: Sequence[float]) -> list[float] | list[int]:
 
 def _groups(frame: pd.DataFrame, file: str, keys: list[str], age: FloatArray) -> list[Group]:
     """Rows grouped by the key columns, in order of first appearance; duplicate ages rejected."""
+    import numpy as np
+
     problems: list[Problem] = []
     groups: list[Group] = []
     if keys:
@@ -210,6 +218,8 @@ class LifeInput:
 
 
 def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
+    import numpy as np
+
     file = str(path)
     frame = _read(path)
     _require(frame, file, ["age"])
@@ -295,6 +305,8 @@ def _life_input(path: Path, *, allow_causes: bool) -> LifeInput:
 
 
 def _stack(values: FloatArray | None, groups: list[Group], members: list[int]) -> FloatArray | None:
+    import numpy as np
+
     if values is None:
         return None
     return np.stack([values[groups[g].index] for g in members])
@@ -308,6 +320,10 @@ def _tables(
     qx_over_one: QxOverOne = "raise",
 ) -> dict[tuple[float, ...], tuple[list[int], LifeTable]]:
     """One vectorised life-table call per age layout."""
+    import numpy as np
+
+    from salamat.methods.lifetable import QxAboveOneError, life_table
+
     out: dict[tuple[float, ...], tuple[list[int], LifeTable]] = {}
     rule = "andreev_kingkade" if a0 is A0Choice.andreev_kingkade else "coale_demeny"
     for ages, members in _stacks(data.groups).items():
@@ -376,6 +392,9 @@ def lifetable_command(
     would make ``qx`` reach one (the oldest closed ages of UN WPP's abridged rates), the
     constant-hazard ``ax`` is used. The ``method`` column says which rule gave each row's ``ax``.
     """
+    import numpy as np
+    import pandas as pd
+
     with _reported():
         data = _life_input(infile, allow_causes=False)
         tables = _tables(data, a0, radix, ci, qx_over_one="constant_hazard")
@@ -404,6 +423,10 @@ _STANDARDS: dict[str, StandardName] = {
 
 
 def _standard_from(value: str) -> StandardName | StandardPopulation:
+    import numpy as np
+
+    from salamat.methods.standardise import StandardPopulation
+
     if value in _STANDARDS:
         return _STANDARDS[value]
     path = Path(value)
@@ -446,6 +469,11 @@ def standardise_command(
     out: OutOption = None,
 ) -> None:
     """Directly age-standardised rates, one per group of rows."""
+    import numpy as np
+    import pandas as pd
+
+    from salamat.methods.standardise import standardise
+
     with _reported():
         file = str(infile)
         frame = _read(infile)
@@ -510,6 +538,11 @@ def ncd_command(
     ci: Annotated[float, typer.Option(help="Confidence level.")] = 0.95,
 ) -> None:
     """SDG 3.4.1: probability of dying between 30 and 70 from the four main NCDs."""
+    import numpy as np
+    import pandas as pd
+
+    from salamat.methods.ncd import NCD_AGES, ncd_30q70
+
     with _reported():
         file = str(infile)
         frame = _read(infile)
@@ -554,6 +587,8 @@ def ncd_command(
 
 def _shares(data: LifeInput, members: list[int], names: list[str]) -> FloatArray:
     """Cause shares of deaths shaped (groups, causes, ages); remainder as 'other'."""
+    import numpy as np
+
     cause_deaths = np.stack(
         [np.stack([data.causes[c][data.groups[g].index] for c in names]) for g in members]
     )
@@ -581,6 +616,10 @@ def decompose_command(
     cause (``deaths`` minus their sum) form the cause ``other``. Without them the cause is
     ``all``.
     """
+    import pandas as pd
+
+    from salamat.methods.decompose import arriaga, arriaga_by_cause
+
     with _reported():
         data_a = _life_input(file_a, allow_causes=True)
         data_b = _life_input(file_b, allow_causes=True)
@@ -688,11 +727,15 @@ def decompose_command(
 
 def _has_remainder(shares: FloatArray) -> bool:
     """True when some deaths are not given by cause (beyond rounding)."""
+    import numpy as np
+
     return bool(np.any(1.0 - np.nansum(shares, axis=1) > 1e-9))
 
 
 def _complete(shares: FloatArray, with_other: bool) -> FloatArray:
     """Shares over the causes (and 'other', the deaths not given by cause); equal where none."""
+    import numpy as np
+
     if with_other:
         other = np.maximum(1.0 - np.nansum(shares, axis=1, keepdims=True), 0.0)
         full = np.concatenate([shares, other], axis=1)
@@ -705,6 +748,9 @@ def _complete(shares: FloatArray, with_other: bool) -> FloatArray:
 
 def _take(table: LifeTable, index: list[int]) -> LifeTable:
     """The strata ``index`` of a stacked table, in that order."""
+    import numpy as np
+
+    from salamat.methods.lifetable import LifeTable
 
     def pick(a: FloatArray) -> FloatArray:
         return np.asarray(a[index])

@@ -12,8 +12,6 @@ from typing import Annotated
 import typer
 
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
-from salamat.services import quality as svc
-from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["flags_command", "register"]
 
@@ -38,6 +36,9 @@ def flags_command(
 ) -> None:
     """Quality flags on stored values: year-on-year outliers, source breaks, disagreeing
     sources, peer outliers and revisions (rules and thresholds: docs/quality.md)."""
+    from salamat.services import quality as svc
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         path = resolve_store_path(db)
         if recompute:

@@ -13,16 +13,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
-from salamat.methods.targets import format_probability
-from salamat.services import quality as quality_svc
-from salamat.services import targets as svc
-from salamat.store.connection import Store, resolve_store_path
 
 __all__ = ["register"]
 
@@ -113,6 +108,8 @@ def _flat(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
+    from salamat.methods.targets import format_probability
+
     table = Table(title=title, header_style="bold", show_lines=False)
     for col, just in (
         ("target", "left"),
@@ -200,6 +197,11 @@ def targets_command(
     window: Annotated[int, typer.Option(help="Years of data behind the projection.")] = 10,
 ) -> None:
     """The target scorecard: status, projection, probability and pace still needed."""
+    import pandas as pd
+
+    from salamat.services import targets as svc
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         path = resolve_store_path(db)
         if add is not None:
@@ -252,6 +254,9 @@ def compute_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """Compute an indicator from the best real input (regions summed, not averaged)."""
+    from salamat.services import targets as svc
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         path = resolve_store_path(db)
         with Store.open(path, read_only=not save) as store:
@@ -319,6 +324,9 @@ def explain_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """What drove the change in life expectancy: Arriaga decomposition by age (and cause)."""
+    from salamat.services import targets as svc
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         if indicator != "le0":
             raise InputError(f"explain {indicator!r}: only le0 is decomposed")
@@ -387,6 +395,12 @@ def indicators_command(
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
 ) -> None:
     """The indicator catalogue: each indicator's definition, method, unit and codes."""
+    import pandas as pd
+
+    from salamat.services import quality as quality_svc
+    from salamat.services import targets as svc
+    from salamat.store.connection import Store, resolve_store_path
+
     with errors():
         path = resolve_store_path(db)
         if add is not None:

@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 
 from salamat.errors import StoreError
-from salamat.store.connection import resolve_store_path
 
 __all__ = ["register"]
 
@@ -39,6 +38,7 @@ def serve(
     import uvicorn
 
     from salamat.api.app import create_app
+    from salamat.store.connection import resolve_store_path
 
     path = resolve_store_path(db)
     if not path.exists():

@@ -11,7 +11,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from salamat.errors import InputError, Problem
 from salamat.methods.ages import FloatArray
@@ -44,6 +43,8 @@ def z_value(level: float) -> float:
     1.959964
     """
     check_level(level)
+    from scipy import stats  # imported when needed: it costs about 0.5 s
+
     return float(stats.norm.ppf(0.5 + level / 2.0))
 
 
@@ -87,6 +88,8 @@ def poisson_exact(count: npt.ArrayLike, level: float = 0.95) -> tuple[FloatArray
     x = _counts(count)
     alpha = 1.0 - level
     check_level(level)
+    from scipy import stats  # imported when needed: it costs about 0.5 s
+
     with np.errstate(invalid="ignore"):
         lower = np.where(x > 0, stats.chi2.ppf(alpha / 2.0, 2.0 * x) / 2.0, 0.0)
     upper = stats.chi2.ppf(1.0 - alpha / 2.0, 2.0 * x + 2.0) / 2.0
@@ -247,6 +250,8 @@ def fay_feuer_interval(
     wm = np.asarray(max_weight, dtype=np.float64)
     alpha = 1.0 - level
     positive = y > 0
+    from scipy import stats  # imported when needed: it costs about 0.5 s
+
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.where(
             positive,

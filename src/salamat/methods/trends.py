@@ -54,7 +54,6 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from salamat.errors import InputError, MethodError, Problem
 from salamat.methods.ages import FloatArray
@@ -279,6 +278,8 @@ def project(fit: DriftFit, year: int, level: float = 0.95) -> Projection:
     if year < fit.anchor_year:
         raise MethodError(f"cannot project to {year}, before the latest value ({fit.anchor_year})")
     centre = fit.centre(year)
+    from scipy import stats  # imported when needed: it costs about 0.5 s
+
     half = float(stats.t.ppf(0.5 + level / 2.0, fit.df)) * fit.forecast_se(year)
     lo, hi = centre - half, centre + half
     if fit.model == "log_linear":
@@ -340,5 +341,7 @@ def probability_of_reaching(
     if se == 0.0:  # the anchor year itself, or a perfectly steady series: no uncertainty
         meets = gap <= 0 if direction == "increase" else gap >= 0
         return 1.0 if meets else 0.0
+    from scipy import stats  # imported when needed: it costs about 0.5 s
+
     below = float(stats.t.cdf(gap / se, fit.df))
     return 1.0 - below if direction == "increase" else below

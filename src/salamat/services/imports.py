@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from salamat.errors import InputError, Problem
-from salamat.ingest.kinds import load_parsers
-from salamat.ingest.pipeline import Progress, import_observations
-from salamat.ingest.registry import ImportOptions, get_runner, kinds, parser_kinds
 from salamat.ingest.summary import ImportSummary
 from salamat.services.revisions import check_vintage
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.queries import catalogue_frame, series_frame, store_info
-from salamat.store.reference import load_catalog
+from salamat.store.reference import has_data_element, load_catalog, resolve_area
 
-load_parsers()
+if TYPE_CHECKING:
+    from salamat.ingest.pipeline import Progress
 
 __all__ = [
     "import_kinds",
@@ -33,7 +31,18 @@ __all__ = [
 
 
 def import_kinds() -> dict[str, str]:
+    from salamat.ingest.registry import kinds
+
+    _load_parsers()
     return kinds()
+
+
+def _load_parsers() -> None:
+    """Register every import kind; done when an import runs, not when this module is imported
+    (the readers import pandas, pyarrow and sdmx1, which a ``series`` query does not need)."""
+    from salamat.ingest.kinds import load_parsers
+
+    load_parsers()
 
 
 def missing_files(kind: str, files: list[Path]) -> ImportSummary | None:
@@ -80,8 +89,12 @@ def run_import(
 ) -> ImportSummary:
     """Run one import of ``kind`` (see :func:`import_kinds`); the options are those of
     ``salamat import`` (:class:`~salamat.ingest.registry.ImportOptions`)."""
+    from salamat.ingest.pipeline import import_observations
+    from salamat.ingest.registry import ImportOptions, get_runner, parser_kinds
+
     if not files:
         raise InputError("give at least one file to import")
+    _load_parsers()
     options = ImportOptions(
         dry_run=dry_run,
         source=source,
@@ -134,14 +147,14 @@ def series(
     members), with bounds, unit and source; ``vintage`` as in
     :func:`salamat.store.revisions.observation_relation` (default: the latest)."""
     vintage = check_vintage(vintage)
-    catalog = load_catalog(store)
-    if indicator not in catalog.data_elements:
+    if not has_data_element(store, indicator):
         raise InputError(f"unknown indicator {indicator!r}: {indicator_hint(store, indicator)}")
-    code = catalog.resolve(area)
-    if code is None:
+    unit = resolve_area(store, area)
+    if unit is None:
         raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
+    code, kind = unit
     areas = [code]
-    if catalog.orgunits[code].kind in ("group", "who_region"):
+    if kind in ("group", "who_region"):
         areas = [
             m
             for (m,) in store.con.execute(

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from salamat.store.connection import Store
 
-__all__ = ["Catalog", "OrgUnit", "load_catalog", "name_key"]
+__all__ = ["Catalog", "OrgUnit", "has_data_element", "load_catalog", "name_key", "resolve_area"]
 
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
@@ -159,4 +159,27 @@ def load_catalog(store: Store) -> Catalog:
     }
     return Catalog(
         units, aliases, successors, predecessors, elements, causes, numeric, names, bounds=bounds
+    )
+
+
+def resolve_area(store: Store, code: str) -> tuple[str, str] | None:
+    """The canonical code and kind of the org unit named by ``code`` or by a declared alias
+    (the same rule as :meth:`Catalog.resolve`), else None. Two indexed lookups instead of the
+    whole catalogue, for a query that names one area."""
+    row = store.con.execute(
+        "SELECT code, kind FROM ("
+        " SELECT code, kind, 0 AS pref FROM orgunit WHERE code = $1"
+        " UNION ALL"
+        " SELECT o.code, o.kind, 1 AS pref FROM orgunit_alias a JOIN orgunit o ON o.code = a.code"
+        " WHERE a.alias = $1) ORDER BY pref LIMIT 1",
+        [code],
+    ).fetchone()
+    return None if row is None else (str(row[0]), str(row[1]))
+
+
+def has_data_element(store: Store, code: str) -> bool:
+    """Whether ``code`` is in the indicator catalogue (table ``data_element``)."""
+    return (
+        store.con.execute("SELECT 1 FROM data_element WHERE code = ?", [code]).fetchone()
+        is not None
     )
