@@ -230,6 +230,41 @@ def test_hdx_download_without_hxl_row_and_text_values(store: Store, tmp_path: Pa
     assert obs(store, "indicator = 'le0'") == []
 
 
+def test_hdx_new_indicators_from_the_file_without_a_map(store: Store) -> None:
+    files = [HDX / "health_indicators_afg.csv", HDX / "historical_health_indicators_afg.csv"]
+    s = services.run_import(store, "gho", files, new_indicators=True)
+    assert (s.status, s.created, s.rejected) == ("SUCCESS", 12, 0), s.problems[:2]
+    got = store.con.execute(
+        "SELECT code, name_en, unit, international_code FROM data_element "
+        "WHERE code LIKE 'gho_%' ORDER BY code"
+    ).fetchall()
+    assert got == [
+        ("gho_tb_1", "Tuberculosis treatment coverage", "", "TB_1"),  # no unit stated: none
+        (
+            "gho_violence_homiciderate",
+            "Estimates of rates of homicides per 100 000 population",
+            "per 100 000 population",
+            "VIOLENCE_HOMICIDERATE",
+        ),
+    ]
+    hom = obs(store, "indicator = 'gho_violence_homiciderate' AND period = '2019'")
+    assert hom[0][2] == "male" and hom[0][4:7] == (13.29011, 7.12773, 23.35501)
+    assert [r[4] for r in obs(store, "indicator = 'gho_tb_1'")] == [51.0, 52.0, 53.0]
+    again = services.run_import(store, "gho", files, new_indicators=True)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_hdx_life_table_rows_without_their_age_are_refused(store: Store) -> None:
+    # HDX keeps one dimension of each record: 'ex - expectation of life at age x' by sex has
+    # lost its age, so --new-indicators must not register it (nor store it as e0)
+    f = HDX / "health_indicators_nga_first-rows.csv"
+    s = services.run_import(store, "gho", [f], new_indicators=True)
+    assert s.status == "ERROR"
+    lost = [p for p in s.problems if "'LIFE_0000000035' is by age" in p.message]
+    assert [p.row for p in lost] == [2, 20, 23]
+    assert obs(store, "TRUE") == []
+
+
 def test_hdx_broken_copy(store: Store, tmp_path: Path) -> None:
     lines = (HDX / "health_indicators_afg.csv").read_text().splitlines()
     assert lines[2].startswith("WHOSIS_000001") and ",AFG," in lines[2]

@@ -339,8 +339,19 @@ def test_real_flows_without_area_or_time_are_refused_with_advice(store: Store) -
     f = REAL / "sdmx-twg-sample_sdmx-csv-2.0_example-01.csv"
     s = services.run_import(store, "sdmx", [f], new_indicators=True)
     (p,) = s.problems
-    assert s.status == "ERROR" and "SDMX-CSV 2.0" in p.message and "TIME_PERIOD" in p.message
+    assert s.status == "ERROR" and "SDMX-CSV 2.0" in p.message and "--area CODE" in p.message
     assert table_snapshot(store) == before
+
+
+def test_real_sdmx_csv_20_time_in_a_dim_column(store: Store) -> None:
+    # the spec sample names its columns DIM_1..DIM_3: DIM_3 is the only one holding periods,
+    # and the attributes after OBS_VALUE are not part of the series
+    f = REAL / "sdmx-twg-sample_sdmx-csv-2.0_example-01.csv"
+    s = services.run_import(store, "sdmx", [f], new_indicators=True, area="WORLD")
+    assert (s.status, s.created) == ("SUCCESS", 2), s.problems
+    assert any("DIM_3 read as the time period" in n for n in s.notes)
+    assert one(store, "estat_na_main_a_b", "WORLD", "201401")[0] == 12.4
+    assert one(store, "estat_na_main_a_b", "WORLD", "201402")[0] == 10.8
 
 
 def test_json_summary_is_the_only_stdout_even_when_sdmx1_logs(tmp_path: Path) -> None:

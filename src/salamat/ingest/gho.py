@@ -41,7 +41,8 @@ from salamat.ingest.interop import (
     row_problems,
     skip_note,
 )
-from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.registry import NewIndicator, ParseContext, Parsed, register_parser
+from salamat.ingest.sdmx import derived_code
 from salamat.ingest.tables import read_table
 
 __all__ = ["SOURCE", "gho_age", "parse_gho", "read_gho"]
@@ -227,6 +228,7 @@ def _from_hdx(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
             "value_text": col("value"),
             "numeric": col("numeric"),
             "unit": col("gho (display)").astype(str).map(unit_from_name),
+            "name": col("gho (display)").astype(str),
             "low": col("low"),
             "high": col("high"),
             "comments": "",
@@ -364,11 +366,29 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
     )
     skipped = indicator == SKIP
     notes += skip_note(path.name, raw, skipped, key)
+    new_indicators: list[NewIndicator] = []
+    lost_age = pd.Series(False, index=raw.index)
+    if ctx.new_indicators:
+        indicator, new_indicators, lost_age = _derive_indicators(raw, indicator, key, age)
+        problems += row_problems(
+            raw.assign(_k=key),
+            lost_age,
+            "age",
+            lambda k: (
+                f"GHO indicator {k!r} is by age ('at age x'), but this row names no age group "
+                "(WHO's HDX export keeps one dimension of each record): values of different "
+                "ages cannot be told apart; download the indicator from the GHO OData API "
+                "(https://ghoapi.azureedge.net/api/<code>), or leave it out with "
+                f"--map indicator,{k},-"
+            ),
+            "_k",
+        )
+        bad |= lost_age
     # a row left out with '-' is not checked further: its disaggregation codes do not matter
     left_out = set(zip(raw["_file"][skipped].astype(str), raw["_row"][skipped], strict=True))
     problems = [p for p in problems if (p.file, p.row) not in left_out]
     bad &= ~skipped
-    unknown_ind = indicator.isna()
+    unknown_ind = indicator.isna() & ~lost_age
     problems += row_problems(
         raw.assign(_k=key),
         unknown_ind,
@@ -483,7 +503,53 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
         }
     )
     frame["age"] = definitional_age(frame["indicator"], frame["age"])
-    return Parsed(frame.reset_index(drop=True), problems, default_source=SOURCE, notes=notes)
+    return Parsed(
+        frame.reset_index(drop=True),
+        problems,
+        default_source=SOURCE,
+        notes=notes,
+        new_indicators=new_indicators,
+    )
+
+
+_BY_AGE_NAME = re.compile(r"\bages? x\b", re.IGNORECASE)
+
+
+def _derive_indicators(
+    raw: pd.DataFrame, indicator: pd.Series, key: pd.Series, age: pd.Series
+) -> tuple[pd.Series, list[NewIndicator], pd.Series]:
+    """``--new-indicators``: each unknown GHO series (its code, plus any dimension without a
+    Salamat column: ``SA_0000001400/ALCOHOLTYPE=ALCOHOLTYPE_SA_WINE``) is registered as
+    ``gho_`` and the series in lower case (``VIOLENCE_HOMICIDERATE`` ->
+    ``gho_violence_homiciderate``; the same at every import), named by WHO's display name (HDX
+    ``GHO (DISPLAY)``, else the code), with the unit that name states (``(years)``, ``(%)``,
+    ``per 100 000 population``; none when it states none: nothing assumed), and its GHO code
+    kept as the international code. Also returns the rows of a series by age ("at age x",
+    WHO's life tables) that name no age group: HDX flattens all but one dimension, so such
+    rows cannot be told apart and are not registered."""
+    unknown = indicator.isna()
+    names = raw["name"].astype(str) if "name" in raw.columns else pd.Series("", index=raw.index)
+    by_age = names.str.contains(_BY_AGE_NAME) & (age == "")
+    lost_age = unknown & by_age
+    create = unknown & ~by_age
+    if not create.any():
+        return indicator, [], lost_age
+    made: dict[str, NewIndicator] = {}
+    first = raw.loc[create].assign(_k=key[create]).drop_duplicates("_k")
+    for i in first.index:
+        k = str(key.at[i])
+        name = str(names.at[i]).strip() or k
+        if "/" in k:
+            name = f"{name} ({k.split('/', 1)[1]})"
+        made[k] = NewIndicator(
+            code=derived_code("gho", [k]),
+            name=name,
+            unit=unit_from_name(str(names.at[i])),
+            source_code=k,
+            source=SOURCE,
+        )
+    codes = key.map(lambda k: made[k].code if k in made else None)
+    return indicator.where(~create, codes), list(made.values()), lost_age
 
 
 NO_DATA = frozenset({"no data", "not applicable", "data not available"})

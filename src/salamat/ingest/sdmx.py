@@ -53,6 +53,7 @@ from pathlib import Path
 import pandas as pd
 
 from salamat.errors import InputError, Problem
+from salamat.ingest.eurostat_tsv import is_eurostat_tsv, read_eurostat_tsv
 from salamat.ingest.interop import (
     SKIP,
     definitional_age,
@@ -86,6 +87,7 @@ KNOWN_CODES = {
     "CME_MRY0T4": "u5mr",
     "CME_MRM0": "nmr",
     "CME_MRY0": "imr",
+    "DEMO_MLEXPEC/UNIT=YR/AGE=Y_LT1": "le0",  # Eurostat: life expectancy at age "less than 1"
     "IM_MCV1/VACCINE=MCV1/AGE=M12T23": "mcv1_coverage",
 }
 UNITS = {
@@ -97,7 +99,21 @@ UNITS = {
     "PS": "persons",
     "PER_100000_POP": "per 100,000 population",
     "D_PER_100000_B": "per 100,000 live births",
+    # Eurostat's UNIT codelist (its unit is a dimension)
+    "YR": "years",
+    "PC_GDP": "% of GDP",
+    "P_HTHAB": "per 100,000 population",
+    "P_THAB": "per 1,000 population",
+    "NR": "persons",
 }
+# ISO 3166's "exceptionally reserved" codes that Eurostat uses for two countries.
+RESERVED_ALPHA2 = {"EL": "GRC", "UK": "GBR"}
+# Eurostat's flags after a value (its bulk TSV "82.5 b", SDMX OBS_FLAG).
+EUROSTAT_FLAGS = {
+    "b": "break in time series", "c": "confidential", "d": "definition differs",
+    "e": "estimated", "f": "forecast", "n": "not significant", "p": "provisional",
+    "r": "revised", "s": "Eurostat estimate", "u": "low reliability", "z": "not applicable",
+}  # fmt: skip
 _TOTALS = {"_T", "_Z", ""}
 AREA_DIMENSIONS = ("REF_AREA", "LOCATION", "REPORTER", "COUNTRY", "GEO")
 _SPECIAL = {
@@ -114,14 +130,17 @@ _AGGREGATE = re.compile(
 _AGGREGATE_CODES = frozenset(
     {"XKX", "WLD", "EU27_2020", "EA20", "EA19", "EU28", "OECD", "OME", "OAVG", "OECDE"}
 )
-_NOTE_ATTRIBUTES = ("OBS_STATUS", "OBS_CONF", "DATA_SOURCE")
+# Eurostat's aggregates (EU, euro area, EEA, EFTA of each composition) and its territories that
+# are not ISO countries: Germany including the former GDR (DE_TOT), metropolitan France (FX).
+_EUROSTAT_AGGREGATE = re.compile(r"^(EU\d|EU_|EA\d|EA_|EEA\d|EFTA|DE_TOT$|FX$)")
+_NOTE_ATTRIBUTES = ("OBS_STATUS", "OBS_FLAG", "OBS_CONF", "DATA_SOURCE")
 _AGE_BAND = re.compile(r"^Y(\d+)T(\d+)$")
 _AGE_OPEN = re.compile(r"^Y_GE(\d+)$")
 _AGE_ONE = re.compile(r"^Y(\d+)$")
 _PERIODS = (
     (re.compile(r"^(\d{4})$"), "{0}"),
     (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), "{0}{1}{2}"),
-    (re.compile(r"^(\d{4})-M(\d{2})$"), "{0}{1}"),
+    (re.compile(r"^(\d{4})-?M(\d{2})$"), "{0}{1}"),
     (re.compile(r"^(\d{4})-Q([1-4])$"), "{0}Q{1}"),
     (re.compile(r"^(\d{4})-(\d{2})$"), "{0}{1}"),
     (re.compile(r"^(\d{4})-W(\d{1,2})$"), "{0}W{1}"),
@@ -140,7 +159,11 @@ def sdmx_period(text: str) -> str:
 
 def is_aggregate(code: str) -> bool:
     """True for a code of the publishers' aggregate families (see the module docstring)."""
-    return code in _AGGREGATE_CODES or bool(_AGGREGATE.match(code))
+    return (
+        code in _AGGREGATE_CODES
+        or bool(_AGGREGATE.match(code))
+        or bool(_EUROSTAT_AGGREGATE.match(code))
+    )
 
 
 def scale_exactly(value: str, power: int) -> str:
@@ -180,7 +203,10 @@ def _age(code: str) -> str | None:
 
 def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     structure = read_structure(ctx.metadata)
-    data: SdmxData = read_sdmx_data(path, structure)
+    if is_eurostat_tsv(path):
+        data: SdmxData = read_eurostat_tsv(path, structure)
+    else:
+        data = read_sdmx_data(path, structure)
     raw = data.frame.rename(columns=lambda c: c if c.startswith("_") else str(c).upper())
     dimensions = [d.upper() for d in data.dimensions]
     labels = {(k.upper(), v): t for (k, v), t in data.labels.items()}
@@ -264,9 +290,19 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     ref = col(area_dim) if area_dim else pd.Series(whole_file_area or "", index=raw.index)
     area_codes = structure.codes.get(area_dim or "", {}) if structure else {}
     areas = {
-        r: lookup(ctx, ("area",), r) or ctx.catalog.resolve(r) or (ctx.area if r == "" else None)
+        r: lookup(ctx, ("area",), r)
+        or ctx.catalog.resolve(r)
+        or (ctx.catalog.resolve(RESERVED_ALPHA2[r]) if r in RESERVED_ALPHA2 else None)
+        or (ctx.area if r == "" else None)
         for r in set(ref)
     }
+    reserved = sorted(r for r in set(ref) if r in RESERVED_ALPHA2 and areas[r] != r)
+    if reserved:
+        notes.append(
+            f"{path.name}: "
+            + ", ".join(f"{r} read as {areas[r]}" for r in reserved)
+            + " (ISO 3166 reserves EL for Greece and UK for the United Kingdom; Eurostat uses them)"
+        )
     area = ref.map(areas)
     live = ~skipped
     area_skip = live & (area == SKIP)
@@ -365,14 +401,14 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     )
     note = pd.Series("", index=raw.index, dtype=object)
     for attr in _NOTE_ATTRIBUTES:
-        v = col(attr)
+        v = col(attr).str.strip()
+        if attr == "OBS_FLAG":  # Eurostat's letters, each with its meaning
+            v = v.map(_flag_text)
         part = (attr + "=" + v).where(v != "", "")
         note = note.where(part == "", note.where(note == "", note + "; ") + part)
     comment = col("COMMENT_OBS")
     note = comment.where(note == "", note.where(comment == "", note + "; " + comment))
-    unit_code = col("UNIT_MEASURE")
-    if "UNIT" in raw.columns and "UNIT" not in dimensions:
-        unit_code = unit_code.where(unit_code != "", col("UNIT"))
+    unit_code = _unit_codes(raw, col)
     unit = unit_code.map(lambda u: UNITS.get(u, u))
     # Salamat's own DSD (salamat export sdmx) carries the cause group and the source
     cause = col("CAUSE").where(~col("CAUSE").isin(_TOTALS), "")
@@ -415,6 +451,22 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     )
 
 
+def _flag_text(flags: str) -> str:
+    """Eurostat's flag letters with their meanings: ``bp`` -> ``bp (break in time series,
+    provisional)``; unknown letters are kept as they are."""
+    known = [EUROSTAT_FLAGS[f] for f in flags if f in EUROSTAT_FLAGS]
+    return f"{flags} ({', '.join(known)})" if flags and known else flags
+
+
+def _unit_codes(raw: pd.DataFrame, col: Callable[[str], pd.Series]) -> pd.Series:
+    """The unit of each observation: ``UNIT_MEASURE``, else a column ``UNIT`` (an attribute, or
+    Eurostat's ``unit`` dimension, which is also part of the series code)."""
+    unit_code = col("UNIT_MEASURE")
+    if "UNIT" in raw.columns:
+        unit_code = unit_code.where(unit_code != "", col("UNIT"))
+    return unit_code
+
+
 def _derive_indicators(
     raw: pd.DataFrame,
     indicator: pd.Series,
@@ -447,7 +499,7 @@ def _derive_indicators(
         name_parts += [
             label(d, str(col(d).at[i])) or str(col(d).at[i]) for d in extras if f"/{d}=" in k
         ]
-        unit_code = str(col("UNIT_MEASURE").at[i])
+        unit_code = str(_unit_codes(raw, col).at[i])
         made[k] = NewIndicator(
             code=code,
             name=", ".join(p for p in name_parts if p),
@@ -464,5 +516,6 @@ register_parser(
     "sdmx",
     parse_sdmx,
     "SDMX data: SDMX-ML 2.0 (generic, compact), 2.1 and 3.0 (generic, structure-specific), "
-    "SDMX-JSON 1.0 and 2.0, SDMX-CSV 1.0 and 2.0; structure with --metadata",
+    "SDMX-JSON 1.0 and 2.0, SDMX-CSV 1.0 and 2.0, Eurostat's bulk TSV; structure with "
+    "--metadata",
 )

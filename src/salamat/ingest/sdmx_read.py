@@ -84,6 +84,7 @@ class SdmxStructure:
     name: str = ""
     concepts: dict[str, str] = field(default_factory=dict)
     dsd: object | None = None
+    time_dimension: str = "TIME_PERIOD"
 
 
 @dataclass
@@ -215,6 +216,22 @@ def _csv(path: Path, structure: SdmxStructure | None) -> SdmxData:
     columns = [str(c) for c in df.columns]
     version = "2.0" if "STRUCTURE_ID" in columns else "1.0" if "DATAFLOW" in columns else ""
     what = f"SDMX-CSV {version}" if version else "SDMX-CSV"
+    notes: list[str] = []
+    if "TIME_PERIOD" not in columns and "OBS_VALUE" in columns:
+        time_col = _time_column(df, columns, structure)
+        if time_col:
+            df = df.rename(columns={time_col: "TIME_PERIOD"})
+            columns = [str(c) for c in df.columns]
+            notes.append(
+                f"{time_col} read as the time period: "
+                + (
+                    "the structure given with --metadata says so"
+                    if structure is not None and structure.time_dimension == time_col
+                    else "the only column whose every value is an SDMX time period such as "
+                    "2014-01 (the file names no TIME_PERIOD; pass the structure with --metadata "
+                    "to have it say so)"
+                )
+            )
     if "OBS_VALUE" not in columns or "TIME_PERIOD" not in columns:
         raise InputError(
             f"{path}: not an {what} data message Salamat can read: expected the columns "
@@ -251,6 +268,10 @@ def _csv(path: Path, structure: SdmxStructure | None) -> SdmxData:
         dims = [
             c for c in coded if c not in ("TIME_PERIOD", "OBS_VALUE") and c not in KNOWN_ATTRIBUTES
         ]
+        if version == "2.0":
+            # SDMX-CSV 2.0 writes the dimensions, then the measures, then the attributes
+            last = columns.index("OBS_VALUE")
+            dims = [c for c in dims if columns.index(c) < last]
     return SdmxData(
         out,
         dims,
@@ -258,7 +279,36 @@ def _csv(path: Path, structure: SdmxStructure | None) -> SdmxData:
         labels,
         agency=agency,
         format=f"{what} ({'labels' if labels else 'codes'})",
+        notes=notes,
     )
+
+
+# SDMX time periods of every frequency, as an SDMX-CSV cell writes them
+_TIME_VALUE = re.compile(
+    r"^\d{4}(-(\d{2}(-\d{2})?|[QSTWMDA]\d{1,3}))?(/P\w+)?$|^\d{4}-\d{2}-\d{2}T[\d:]+"
+)
+
+
+def _time_column(
+    df: pd.DataFrame, columns: list[str], structure: SdmxStructure | None
+) -> str | None:
+    """The column holding the time period of an SDMX-CSV file that has no ``TIME_PERIOD``
+    column (SDMX-CSV 2.0 names columns by the structure's ids, which may be ``DIM_3``): the
+    structure's time dimension when ``--metadata`` gives it, else the one column (of those
+    before ``OBS_VALUE``) whose every value is an SDMX time period; None if there is not
+    exactly one."""
+    if structure is not None and structure.time_dimension in columns:
+        return structure.time_dimension
+    if not len(df):
+        return None
+    before = columns[: columns.index("OBS_VALUE")]
+    skip = {"DATAFLOW", "STRUCTURE", "STRUCTURE_ID", "ACTION"}
+    found = [
+        c
+        for c in before
+        if c not in skip and bool(df[c].astype(str).str.strip().str.match(_TIME_VALUE).all())
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _text(name: object) -> str:
@@ -599,6 +649,9 @@ def _ml_structure(path: Path) -> SdmxStructure:
         agency=str(getattr(getattr(flow_obj or dsd, "maintainer", None), "id", "") or ""),
         name=str(getattr(flow_obj or dsd, "name", "") or ""),
         dsd=dsd,
+        time_dimension=next(
+            (d.id for d in dsd.dimensions if type(d).__name__ == "TimeDimension"), "TIME_PERIOD"
+        ),
     )
     for comp in [*dsd.dimensions, *dsd.attributes]:
         rep = comp.local_representation
