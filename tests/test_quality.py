@@ -4,8 +4,11 @@ demo's real series and on constructed cases."""
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -329,6 +332,163 @@ def test_the_demo_records_all_state_age_and_sex(demo_db: Path) -> None:
             "count(*) FROM death_record"
         ).fetchall()[0]
     assert n[0] == 0 and n[1] > 800_000
+
+
+# -- completeness of death registration ----------------------------------------------------
+
+REAL = Path(__file__).parent / "data" / "real"
+WPP_DEMO = Path(__file__).parents[1] / "src" / "salamat" / "data" / "demo" / "un_wpp"
+
+
+def _completeness_store(store: Store, tmp_path: Path, deaths_by_year: dict[int, int]) -> None:
+    """KZ-75 with 1,000 infants and 99,000 aged 1+ of each sex, every year 2010-2019; KAZ's
+    reference rates 0.01 (age 0) and 0.005 (1+) for both sexes in 2010-2014 and 2015-2019."""
+    mx = [
+        f"mx,KAZ,{p},{v},{sex},{age},UN WPP 2024,"
+        for p in ("2010-2014", "2015-2019")
+        for sex in ("female", "male")
+        for age, v in (("0", 0.01), ("1+", 0.005))
+    ]
+    path = tmp_path / "mx.csv"
+    path.write_text("indicator,area,period,value,sex,age,source,note\n" + "\n".join(mx) + "\n")
+    assert services.run_import(store, "observations", [path]).ok
+    pop = ["region,year,sex,age,population"]
+    pop += [
+        f"KZ-75,{y},{sex},{age},{n}"
+        for y in range(2010, 2020)
+        for sex in ("female", "male")
+        for age, n in (("0", 1000), ("1+", 99000))
+    ]
+    (tmp_path / "pop.csv").write_text("\n".join(pop) + "\n")
+    assert services.run_import(store, "population", [tmp_path / "pop.csv"]).ok
+    lines = ["id,sex,age,death_date,region,icd10"]
+    for year, n in deaths_by_year.items():
+        lines += [f"C{year}-{i:05d},{'FM'[i % 2]},50,{year}-06-01,KZ-75,I21.9" for i in range(n)]
+    (tmp_path / "d.csv").write_text("\n".join(lines) + "\n")
+    summary = services.run_import(store, "deaths", [tmp_path / "d.csv"])
+    assert summary.ok, summary.as_dict()
+    store.notes = summary.notes  # type: ignore[attr-defined]
+
+
+def test_completeness_thresholds_on_unit_records(store: Store, tmp_path: Path) -> None:
+    # expected deaths each year, by hand: 2 sexes x (1,000 x 0.01 + 99,000 x 0.005)
+    # = 2 x (10 + 495) = 1,010; so 909 registered = 90.0%, 908 = 89.9%
+    cells = {
+        2010: 909,  # 90.0%: not below 90% -> no flag
+        2011: 908,  # 89.9%: warning
+        2012: 707,  # 70.0%: not below 70% -> warning
+        2013: 706,  # 69.9%: serious
+        2014: 1111,  # 110.0%: not above 110% -> no flag
+        2015: 1112,  # 110.1%: warning
+        2020: 150,  # no population for 2020: not assessed, said in the summary
+    }
+    _completeness_store(store, tmp_path, cells)
+    f = flags_frame(store, rule="completeness")
+    got = {(r["area"], r["period"]): r["severity"] for r in f.to_dict("records")}
+    expect = {"2011": "warning", "2012": "warning", "2013": "serious", "2015": "warning"}
+    assert got == {
+        **{("KZ-75", y): s for y, s in expect.items()},
+        **{("KAZ", y): s for y, s in expect.items()},
+    }
+    region = f[(f["area"] == "KZ-75") & (f["period"] == "2011")]["message"].iloc[0]
+    assert region.startswith(
+        "registered deaths (908) are 89.9% of the 1,010 expected in KZ-75 2011"
+    )
+    assert "death rates of KAZ 2010-2014" in region
+    assert "the country's schedule used for a region" in region
+    nation = f[(f["area"] == "KAZ") & (f["period"] == "2011")]["message"].iloc[0]
+    assert "the country's schedule" not in nation
+    notes = " ".join(store.notes)  # type: ignore[attr-defined]
+    assert "assessed for 12 area-year(s), 69.9% to 110.1%" in notes
+    assert "not assessed for 2 area-year(s)" in notes
+    assert "KZ-75 2020 (unit records (no --source given)): no population by age" in notes
+
+
+def test_completeness_says_which_years_have_no_reference_rates(
+    store: Store, tmp_path: Path
+) -> None:
+    # population 2010-2019, records of 2009 need population too: give the rates' gap instead
+    _completeness_store(store, tmp_path, {2019: 1010})
+    pop = "region,year,sex,age,population\n" + "".join(
+        f"KZ-75,2021,{sex},{age},{n}\n"
+        for sex in ("female", "male")
+        for age, n in (("0", 1000), ("1+", 99000))
+    )
+    (tmp_path / "pop21.csv").write_text(pop)
+    (tmp_path / "d21.csv").write_text(
+        "id,sex,age,death_date,region,icd10\n" + "X1,F,50,2021-06-01,KZ-75,I21.9\n"
+    )
+    assert services.run_import(store, "population", [tmp_path / "pop21.csv"]).ok
+    summary = services.run_import(store, "deaths", [tmp_path / "d21.csv"])
+    notes = " ".join(summary.notes)
+    assert (
+        "KZ-75 2021 (unit records (no --source given)): no UN WPP 2024 death rates of KAZ" in notes
+    )
+    assert flags_frame(store, rule="completeness").empty  # 2019: 100%
+
+
+@pytest.fixture(scope="module")
+def bns_store(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The demo store and the BNS registered deaths 2000-2025 (real; tests/data/real)."""
+    path = tmp_path_factory.mktemp("bns") / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    with Store.open(path) as s:
+        summary = services.run_import(
+            s, "observations", [REAL / "bns_deaths" / "deaths_total_kaz_2000-2025.csv"]
+        )
+        assert summary.ok, summary.as_dict()
+        s.notes = summary.notes  # type: ignore[attr-defined]
+        yield s
+
+
+def test_completeness_of_the_real_bns_deaths(bns_store: Store) -> None:
+    f = flags_frame(bns_store, rule="completeness", areas=["KAZ"])
+    bns = f[f["source"].str.startswith("BNS")]
+    # 2000-2019 lie within 90-110% of UN WPP 2022 population x UN WPP 2024 rates; the pandemic
+    # years are above, and said to be shock years (info); 2022-2025 have no population by age
+    assert bns["period"].tolist() == ["2020", "2021"]
+    assert bns["severity"].tolist() == ["info", "info"]
+    assert "182,403" in bns["message"].iloc[1] and "130.1%" in bns["message"].iloc[1]
+    assert "shock year" in bns["message"].iloc[1]
+    notes = " ".join(bns_store.notes)  # type: ignore[attr-defined]
+    assert "KAZ 2022 (BNS Kazakhstan: registered deaths (Taldau)): no population by age" in notes
+    # UN WPP's own deaths are a model estimate, not a registration: never checked
+    assert not f["source"].str.startswith("UN WPP").any()
+    # the synthetic unit records were generated from the same rates: all within the range
+    assert f[f["source"].str.contains("SYNTHETIC")].empty
+
+
+def test_completeness_2021_recomputed_from_the_published_files(bns_store: Store) -> None:
+    """The flagged 2021 value, recomputed from the bundled WPP files with pandas.
+
+    expected = sum over the 21 population bands (WPP 2022, thousands) of P x mx, the 0-4 band
+    split 1/5 to mx(0) and 4/5 to mx(1-4); the rates of 2021 (mid-year 2021.5) interpolated on
+    the log scale between the 2015-2019 (mid 2017.5) and 2020-2024 (mid 2022.5) periods:
+    ln m = 0.2 ln m(2015-2019) + 0.8 ln m(2020-2024). Completeness 182,403 / 140,238 = 130.1%.
+    """
+    mx = pd.read_csv(WPP_DEMO / "wpp2024_mx_5yr_age_by_sex_OTS_1950-2025.csv")
+    mx = mx[(mx["iso3"] == "KAZ") & (mx["sex"] == "both")]
+    mx = mx.assign(age=mx["age"].astype(str).str.rstrip("+").astype(int))
+    a = mx[mx["period"] == "2015-2020"].set_index("age")["mx"]
+    b = mx[mx["period"] == "2020-2025"].set_index("age")["mx"]
+    rate = np.exp(0.2 * np.log(a) + 0.8 * np.log(b))
+    pop = pd.read_csv(
+        WPP_DEMO / "wpp2022_population_by_age_both_sexes_thousands_estimates_OTS.csv", dtype=str
+    )
+    row = pop[(pop["ISO3 Alpha-code"] == "KAZ") & (pop["Year"] == "2021")].iloc[0]
+    p = {
+        c: 1000 * float("".join(ch for ch in row[c] if ch.isdigit() or ch == "."))
+        for c in pop.columns[11:]
+    }
+    expected = p["0-4"] * (rate[0] / 5 + 4 * rate[1] / 5) + sum(
+        v * rate[int(band.rstrip("+").split("-")[0])] for band, v in list(p.items())[1:]
+    )
+    f = flags_frame(bns_store, rule="completeness", areas=["KAZ"])
+    details = json.loads(f[f["period"] == "2021"]["details"].iloc[0])
+    assert details["expected"] == pytest.approx(expected, rel=1e-9)
+    assert details["registered"] == 182_403
+    assert round(details["completeness_pct"], 1) == 130.1
+    assert details["reference_period"] == "2015-2019 and 2020-2024 (interpolated)"
 
 
 def test_related_indicators_must_keep_their_order(store: Store, tmp_path: Path) -> None:

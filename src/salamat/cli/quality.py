@@ -43,8 +43,10 @@ def flags_command(
         path = resolve_store_path(db)
         if recompute:
             with Store.open(path) as store:
-                n = svc.recompute(store)
+                n, notes = svc.recompute(store)
             err.print(f"recomputed: {n} flag(s) from the observation and death-record rules")
+            for note in notes:
+                err.print(f"note: {note}", markup=False)
         with Store.open(path, read_only=True) as store:
             df = svc.flags(store, area=area, indicator=indicator, rule=rule)
     if fmt == Fmt.csv:

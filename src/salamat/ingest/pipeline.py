@@ -31,6 +31,7 @@ from salamat.ingest.registry import (
 )
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import count_data_rows
+from salamat.store.completeness import COMPLETENESS_INDICATORS, recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
 from salamat.store.indicators import add_imported_indicators
@@ -247,6 +248,10 @@ def import_observations(
         if not dry_run:
             codes = sorted(set(checked.frame["indicator"].astype(str)))
             summary.flags = recompute_flags(store, codes, import_id=import_id)
+            if COMPLETENESS_INDICATORS.intersection(codes):
+                n, notes = recompute_completeness(store, import_id=import_id)
+                summary.flags = (summary.flags or 0) + n
+                summary.notes.extend(notes)
         return c.created, c.updated, c.unchanged
 
     write_once(

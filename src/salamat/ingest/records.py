@@ -31,6 +31,7 @@ from salamat.ingest.pipeline import Progress, check_area_option, write_once
 from salamat.ingest.registry import register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
+from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.population import (
     keep_valid_population,
@@ -195,6 +196,11 @@ def _run(
                 )
             if kind == "deaths" and not dry_run:
                 summary.flags = recompute_death_flags(store, import_id=import_id)
+            if not dry_run:
+                # registered deaths against population x reference rates: both kinds change it
+                n, notes = recompute_completeness(store, import_id=import_id)
+                summary.flags = (summary.flags or 0) + n
+                summary.notes.extend(notes)
             return total.created, total.updated, total.unchanged
 
         write_once(

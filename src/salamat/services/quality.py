@@ -11,6 +11,7 @@ import math
 import pandas as pd
 
 from salamat.errors import InputError, Problem
+from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.quality import bounds, flags_frame, recompute_death_flags, recompute_flags
 from salamat.store.reference import load_catalog
@@ -50,11 +51,14 @@ def flags(
     return flags_frame(store, areas=areas, indicator=indicator, rule=rule)
 
 
-def recompute(store: Store) -> int:
+def recompute(store: Store) -> tuple[int, list[str]]:
     """Recompute every rule over the whole store (observations and death records), in one
-    transaction; returns the number of flags stored."""
+    transaction; returns the number of flags stored and notes (what completeness could not
+    assess, and why)."""
     with store.transaction():
-        return recompute_flags(store) + recompute_death_flags(store)
+        n = recompute_flags(store) + recompute_death_flags(store)
+        m, notes = recompute_completeness(store)
+        return n + m, notes
 
 
 def indicator_bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:

@@ -32,6 +32,7 @@ from typing import Any
 
 import pandas as pd
 
+from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.observations import OBSERVATION_COLUMNS
 from salamat.store.quality import recompute_death_flags, recompute_flags
@@ -314,6 +315,7 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         # the values that remain get their flags back, as an import would give them
         recompute_flags(store, import_id=undo_id)
         recompute_death_flags(store, import_id=undo_id)
+        recompute_completeness(store, import_id=undo_id)
     mark_undone(store, x, undo_id)
 
 
