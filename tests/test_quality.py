@@ -163,6 +163,54 @@ def test_peer_outlier_among_a_regions_siblings(store: Store, tmp_path: Path) -> 
     assert f["area"].tolist() == ["KZ-39"] and "the units under KAZ" in f["message"].iloc[0]
 
 
+def test_a_lasting_peer_difference_is_flagged_where_it_begins(store: Store, tmp_path: Path) -> None:
+    regions = ["KZ-11", "KZ-15", "KZ-23", "KZ-27", "KZ-31", "KZ-43", "KZ-47"]  # valid 2018-2023
+    rows = [
+        f"le0,{r},{y},{72 + 0.1 * i},total,S,"
+        for y in range(2018, 2024)
+        for i, r in enumerate(regions)
+    ]
+    odd = {2018: 72.2, 2019: 80.0, 2020: 80.5, 2021: 81.0, 2022: 80.2}
+    odd[2023] = 74.5  # modified z far above 3.5, but within 3 years of the median (floor_abs)
+    rows += [f"le0,KZ-39,{y},{v},total,S," for y, v in odd.items()]
+    _import(store, tmp_path, rows)
+    f = flags_frame(store, rule="peer_outlier")
+    assert f["period"].tolist() == ["2019"]
+    assert (
+        f["message"]
+        .iloc[0]
+        .endswith(
+            "above in every one of the 4 periods from 2019 to 2022 (a lasting difference, flagged "
+            "where it begins)"
+        )
+    )
+
+
+def test_age_specific_rates_and_population_cells_are_not_judged(
+    store: Store, tmp_path: Path
+) -> None:
+    # mx by age: countries at different points of the mortality transition are not peers
+    values = {"KAZ": 0.01, "AZE": 0.011, "KGZ": 0.012, "TUR": 0.009, "UZB": 0.0105, "HUN": 0.01}
+    rows = [f"mx,{a},2019,{v},total,0,S," for a, v in {**values, "TKM": 0.1}.items()]
+    # population by age band: a cohort entering the band moves it by 30%, a real change
+    band = {y: 100_000.0 * 1.01 ** (y - 2010) for y in range(2010, 2019)}
+    band[2019] = band[2018] * 1.3
+    total = {y: 10 * v for y, v in band.items()}
+    path = tmp_path / "rows.csv"
+    path.write_text(
+        "indicator,area,period,value,sex,age,source,note\n"
+        + "".join(f"{r}\n" for r in rows)
+        + "".join(f"population,KAZ,{y},{v},total,55-59,S,\n" for y, v in band.items())
+        + "".join(f"population,KAZ,{y},{v},total,all,S,\n" for y, v in total.items())
+    )
+    assert services.run_import(store, "observations", [path]).ok
+    assert flags_frame(store, rule="peer_outlier").empty
+    f = flags_frame(store, rule="yoy_outlier")
+    assert list(zip(f["indicator"], f["age"], f["period"], strict=True)) == [
+        ("population", "all", "2019")
+    ]
+
+
 def test_counts_are_not_compared_with_peers(store: Store, tmp_path: Path) -> None:
     values = {"KAZ": 1e6, "AZE": 1.1e6, "KGZ": 1.2e6, "TUR": 1.05e6, "UZB": 0.9e6, "HUN": 1e6}
     rows = [f"population,{a},2019,{v},total,S," for a, v in values.items()]

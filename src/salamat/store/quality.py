@@ -22,7 +22,11 @@ as JSON in ``details``). The rules and their thresholds are data
   mean of the two values).
 * ``peer_outlier``: a value far from its peers' in the same period, source and disaggregation
   (countries: the OTS members and observers; a region: the other units under the same
-  parent), modified z-score across peers, ``|M| > k`` with at least ``min_peers`` peers.
+  parent), modified z-score across peers, ``|M| > k`` with at least ``min_peers`` peers (and,
+  where the rules give one, more than ``floor_abs`` from the peers' median). Consecutive
+  periods outside on the same side are one lasting difference, flagged on its first period with
+  its length in the message. Indicators in ``skip_indicators`` (age-specific ``mx``) and counts
+  are not compared. ``yoy_outlier`` tests population on all-age totals only (``ages``).
 * ``revision``: a value changed on re-import (recorded when it happens, never recomputed).
 
 Every function here runs inside the caller's transaction when there is one.
@@ -335,6 +339,7 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
         for r in store.con.execute("SELECT code, trend, unit, method FROM data_element").fetchall()
     }
     skip_methods = set((rules.get("peer_outlier", "skip_methods") or "").split(";"))
+    skip_peer = {c.strip() for c in (rules.get("peer_outlier", "skip_indicators") or "").split(";")}
     rows = []
     for code in codes:
         trend, unit, method = info.get(code, ("", "", ""))
@@ -360,7 +365,9 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
                 "tol_rel": tol_rel if tol_abs is None else None,
                 "peer_k": rules.number("peer_outlier", "k", code) or 3.5,
                 "min_peers": int(rules.number("peer_outlier", "min_peers", code) or 5),
-                "peer_skip": method in skip_methods,
+                "peer_skip": method in skip_methods or code in skip_peer,
+                "peer_floor_abs": _own(rules, "peer_outlier", "floor_abs", code),
+                "yoy_totals_only": (rules.get("yoy_outlier", "ages", code) or "") == "all",
                 "consistency_tol": _own(rules, "consistency_over_time", "tolerance_rel", code),
             }
         )
@@ -371,6 +378,7 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
             "tol_abs": "float64",
             "tol_rel": "float64",
             "consistency_tol": "float64",
+            "peer_floor_abs": "float64",
         }
     )
     pairs: dict[tuple[str, str], dict[str, float | None]] = {}
@@ -415,7 +423,7 @@ WITH s AS (
     SELECT o.*, year(o.period_start) AS yr, q.log_scale, q.floor_abs, q.floor_rel, q.k,
            q.min_history
     FROM observation o JOIN _qp q ON q.indicator = o.indicator
-    WHERE o.period_type = 'yearly'
+    WHERE o.period_type = 'yearly' AND NOT (q.yoy_totals_only AND o.age <> 'all')
 ), c AS (
     SELECT *, lag(value) OVER w AS prev, lag(yr) OVER w AS prev_yr
     FROM s WINDOW w AS (PARTITION BY {_PARTITION} ORDER BY yr)
@@ -520,7 +528,7 @@ WITH peer AS (
     SELECT code AS area, 'the units under ' || parent AS peer_group FROM orgunit
     WHERE kind IN ('region', 'city', 'district', 'facility') AND parent IS NOT NULL
 ), v AS (
-    SELECT o.*, p.peer_group, q.peer_k, q.min_peers, q.log_scale,
+    SELECT o.*, p.peer_group, q.peer_k, q.min_peers, q.log_scale, q.peer_floor_abs,
            CASE WHEN q.log_scale THEN CASE WHEN o.value > 0 THEN ln(o.value) END
                 ELSE o.value END AS x
     FROM observation o JOIN _qp q ON q.indicator = o.indicator JOIN peer p ON p.area = o.area
@@ -530,16 +538,42 @@ WITH peer AS (
            median(value) OVER g AS med_value
     FROM v WHERE x IS NOT NULL
     WINDOW g AS (PARTITION BY indicator, period, sex, age, cause, residence, source, peer_group)
+), t AS (
+    SELECT *, 0.6745 * (x - med) / mad AS mz,
+           n - 1 >= min_peers AND mad > 0 AND abs(0.6745 * (x - med) / mad) > peer_k
+           AND (peer_floor_abs IS NULL OR abs(value - med_value) > peer_floor_abs) AS outside
+    FROM s
+), r AS (
+    -- runs of consecutive periods outside on the same side: a lasting difference is flagged
+    -- where it begins, and the message says how long it lasts
+    SELECT *, coalesce(outside, false) AS o, sign(coalesce(mz, 0)) AS side,
+           row_number() OVER w - row_number() OVER (
+               PARTITION BY {_PARTITION}, peer_group, coalesce(outside, false),
+                            sign(coalesce(mz, 0))
+               ORDER BY period_start, period_end) AS island
+    FROM t WINDOW w AS (PARTITION BY {_PARTITION}, peer_group ORDER BY period_start, period_end)
+), runs AS (
+    SELECT *, count(*) OVER i AS run_length, max(period) OVER i AS run_last,
+           row_number() OVER (PARTITION BY {_PARTITION}, peer_group, o, side, island
+                              ORDER BY period_start, period_end) AS run_pos
+    FROM r WINDOW i AS (PARTITION BY {_PARTITION}, peer_group, o, side, island)
 )
 SELECT 'peer_outlier' AS rule, {", ".join(_KEY)},
-       printf('%s is far from %s in %s (median %s of %d values; modified z %.1f, limit %s)',
+       printf('%s is far from %s in %s (median %s of %d values; modified z %.1f, limit %s)%s',
               CAST(value AS VARCHAR), peer_group, period, printf('%.4g', med_value), n,
-              0.6745 * (x - med) / mad, CAST(peer_k AS VARCHAR)) AS message,
+              mz, CAST(peer_k AS VARCHAR),
+              CASE WHEN run_length > 1
+                   THEN printf('; %s in every one of the %d periods from %s to %s (a lasting '
+                               'difference, flagged where it begins)',
+                               CASE WHEN mz > 0 THEN 'above' ELSE 'below' END, run_length,
+                               period, run_last)
+                   ELSE '' END) AS message,
        CAST(to_json({{'peers': peer_group, 'median': med_value, 'count': n,
-                     'modified_z': 0.6745 * (x - med) / mad, 'k': peer_k}}) AS VARCHAR)
+                     'modified_z': mz, 'k': peer_k, 'run_length': run_length,
+                     'run_last_period': run_last}}) AS VARCHAR)
            AS details
-FROM s
-WHERE n - 1 >= min_peers AND mad > 0 AND abs(0.6745 * (x - med) / mad) > peer_k
+FROM runs
+WHERE o AND run_pos = 1
 """
 
 
