@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,17 +87,18 @@ def test_the_seven_countries_and_owid_series(demo_db: Path) -> None:
     assert series(demo_db, "che_gdp", "--area", "KAZ")
 
 
-def test_demo_twice_changes_nothing(tmp_path: Path) -> None:
+def test_demo_twice_changes_nothing(demo_db: Path, tmp_path: Path) -> None:
+    """The demo again over a built demo store: nothing created or updated; the progress is one
+    bar (on the terminal) and the result one line, not a summary per import."""
     db = tmp_path / "d.duckdb"
-    first = runner.invoke(app, ["demo", "--db", str(db)])
-    assert first.exit_code == 0, first.output
-    second = runner.invoke(app, ["demo", "--db", str(db)])
-    assert second.exit_code == 0
-    assert "created  updated  unchanged" in second.stdout
-    for line in second.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 5 and all(p.isdigit() for p in parts):
-            assert parts[0] == "0" and parts[1] == "0", line
+    shutil.copy(demo_db, db)
+    assert not Path(f"{demo_db}.wal").exists()  # the session's store was closed and checkpointed
+    again = runner.invoke(app, ["demo", "--db", str(db)])
+    assert again.exit_code == 0, again.output
+    assert "Import summary" not in again.stdout
+    ready = [line for line in again.stdout.splitlines() if line.startswith("Demo store ready")]
+    assert len(ready) == 1, again.stdout
+    assert "8 imports" in ready[0] and "0 created, 0 updated" in ready[0], ready[0]
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
@@ -160,3 +162,24 @@ def test_series_of_an_ended_unit_points_to_its_successors(demo_db: Path) -> None
     text = " ".join(res.output.split())
     assert "no values of le0 for KZ-ONT" in text
     assert "ended on 2017-12-31" in text and "KZ-61 (Turkistan Region)" in text
+
+
+def test_synthetic_records_ids_and_completed_years() -> None:
+    """The generator's vectorised helpers: ids zero-padded, completed years as on a calendar
+    (birthday not yet reached, 29 February, before 1970)."""
+    import numpy as np
+
+    from salamat.demo.synthetic import _completed_years, _record_ids
+
+    assert list(_record_ids(3)) == ["SYN-00000001", "SYN-00000002", "SYN-00000003"]
+    pairs = [
+        ("1950-06-15", "2020-06-14", 69),
+        ("1950-06-15", "2020-06-15", 70),
+        ("1960-02-29", "2021-02-28", 60),
+        ("1960-02-29", "2021-03-01", 61),
+        ("1969-12-31", "1970-01-01", 0),
+        ("1923-01-01", "2023-12-31", 100),
+    ]
+    birth = np.array([p[0] for p in pairs], dtype="datetime64[D]")
+    death = np.array([p[1] for p in pairs], dtype="datetime64[D]")
+    assert list(_completed_years(birth, death)) == [p[2] for p in pairs]

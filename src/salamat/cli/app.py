@@ -404,14 +404,51 @@ def info(
         _emit(data["by_indicator"], Fmt.table, "Observations by indicator and source")
 
 
+@contextmanager
+def _steps(total: int) -> Iterator[tuple[Callable[[str], None], Callable[[str], None]]]:
+    """One progress bar over ``total`` steps: ``step(name)`` starts the next step, ``detail(text)``
+    says what the current step is doing without moving the bar."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=total)
+        names: list[str] = []  # the steps started so far
+
+        def step(name: str) -> None:
+            bar.update(task, description=name, completed=len(names))
+            names.append(name)
+
+        def detail(text: str) -> None:
+            bar.update(task, description=f"{names[-1] if names else ''}: {text}")
+
+        yield step, detail
+        bar.update(task, completed=total)
+
+
 @app.command()
 def demo(
     db: DbOption = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Delete the store first.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic unit records.")] = 2024,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Print every import's summary.")
+    ] = False,
+    fmt: Annotated[
+        Fmt, typer.Option("--format", help="table, or json (every import's summary).")
+    ] = Fmt.table,
 ) -> None:
     """Build a store from the bundled real data (and synthetic unit records, labelled so)."""
-    from salamat.demo import build_demo
+    import time
+
+    from salamat.demo import STEPS, build_demo
     from salamat.store.connection import Store, resolve_store_path
 
     with errors():
@@ -419,13 +456,40 @@ def demo(
         if fresh and path.exists():
             path.unlink()
             Path(str(path) + ".wal").unlink(missing_ok=True)
-        with Store.open(path) as store, _progress(12, store) as tick:
-            summaries = build_demo(store, seed=seed, progress=tick)
+        started = time.perf_counter()
+        with Store.open(path) as store, _steps(STEPS) as (step, detail):
+            summaries = build_demo(store, seed=seed, progress=step, detail=detail)
+        seconds = time.perf_counter() - started
+        ok = all(s.ok for s in summaries)
+        if fmt == Fmt.json:
+            doc = {
+                "store": str(path),
+                "ok": ok,
+                "seconds": round(seconds, 2),
+                "imports": [s.as_dict() for s in summaries],
+            }
+            sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n")
+            if not ok:
+                raise typer.Exit(1)
+            return
         for s in summaries:
-            print_summary(s)
-        if not all(s.ok for s in summaries):
+            if verbose or not s.ok:
+                print_summary(s)
+        if not ok:
             raise typer.Exit(1)
-        out.print(f"\n[bold green]Demo store ready:[/] {path}")
+        counts = {
+            c: sum(int(getattr(s, c)) for s in summaries)
+            for c in ("created", "updated", "unchanged", "rejected")
+        }
+        flagged = any(s.flags for s in summaries)
+        out.print(
+            f"[bold green]Demo store ready:[/] {path} ({len(summaries)} imports in "
+            f"{seconds:.1f} s: "
+            + ", ".join(f"{n:,} {c}" for c, n in counts.items())
+            + " values and records"
+            + ("; quality flags raised: salamat flags" if flagged else "")
+            + "; every summary: salamat demo --verbose, or salamat imports)"
+        )
         out.print(
             "Try:  salamat series le0 --area KAZ    salamat series le0 --area KZ-75 --sex all"
             "    salamat info"

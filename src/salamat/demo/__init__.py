@@ -23,7 +23,7 @@ from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.summary import ImportSummary
 from salamat.store.connection import Store
 
-__all__ = ["build_demo"]
+__all__ = ["STEPS", "build_demo"]
 
 _WPP_FILES = (
     "wpp2024_e0_by_sex_OTS_1950-2023.csv",
@@ -39,12 +39,25 @@ _OWID = {
 }
 
 
+STEPS = 8
+"""The number of steps :func:`build_demo` reports to ``progress`` (one import each)."""
+
+
 def build_demo(
-    store: Store, *, seed: int = 2024, progress: Progress | None = None
+    store: Store,
+    *,
+    seed: int = 2024,
+    progress: Progress | None = None,
+    detail: Progress | None = None,
 ) -> list[ImportSummary]:
-    """Import every demo dataset; returns one import summary per step. Safe to run again."""
+    """Import every demo dataset; returns one import summary per step. Safe to run again.
+
+    ``progress`` is called once at the start of each of the :data:`STEPS` steps, with its
+    name; ``detail`` (if given) with the stages inside a step (reading, validating, writing).
+    """
     load_parsers()
     tick = progress or (lambda _s: None)
+    inner = detail or (lambda _s: None)
     data = resources.files("salamat") / "data" / "demo"
     summaries: list[ImportSummary] = []
     with tempfile.TemporaryDirectory(prefix="salamat-demo-") as tmp:
@@ -73,15 +86,15 @@ def build_demo(
         pop_file = work / "synthetic_population.parquet"
         pop.to_parquet(pop_file, index=False)
         summaries.append(
-            import_population(store, [pop_file], source=POPULATION_SOURCE, progress=tick)
+            import_population(store, [pop_file], source=POPULATION_SOURCE, progress=inner)
         )
         tick("synthetic death records")
         deaths = synthetic_deaths(pop, seed)
         deaths_file = work / "synthetic_deaths.parquet"
         deaths.to_parquet(deaths_file, index=False)
-        summaries.append(import_deaths(store, [deaths_file], source=SOURCE, progress=tick))
+        summaries.append(import_deaths(store, [deaths_file], source=SOURCE, progress=inner))
     tick("Kazakhstan's national SDG platform (Open SDG)")
-    summaries.append(opensdg_demo(store, progress=tick))
+    summaries.append(opensdg_demo(store, progress=inner))
     tick("national published figures and targets")
     summaries.append(import_published_figures(store))
     return summaries

@@ -148,7 +148,7 @@ def synthetic_deaths(population: pd.DataFrame, seed: int) -> pd.DataFrame:
     n = len(idx)
     d_age = age[idx]
     d_year = year[idx]
-    start = pd.to_datetime(pd.Series(d_year.astype(str)) + "-01-01").to_numpy()
+    start = (d_year.astype(np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]")
     days_in_year = np.where(
         (d_year % 4 == 0) & ((d_year % 100 != 0) | (d_year % 400 == 0)), 366, 365
     )
@@ -157,7 +157,7 @@ def synthetic_deaths(population: pd.DataFrame, seed: int) -> pd.DataFrame:
     lived = d_age * 365.2425 + rng.random(n) * 364.0 + 1.0
     birth = death - np.floor(lived).astype("timedelta64[D]")
     band = np.searchsorted(_AGE_EDGES, d_age, side="right") - 1
-    cum = np.cumsum(_SHARES[band], axis=1)
+    cum = np.cumsum(_SHARES, axis=1)[band]  # the same sums, taken once per age band
     group = (rng.random(n)[:, None] > cum).sum(axis=1)
     group = np.minimum(group, len(_CAUSE_CODES) - 1)
     pick = rng.random(n)
@@ -166,25 +166,48 @@ def synthetic_deaths(population: pd.DataFrame, seed: int) -> pd.DataFrame:
         m = group == g
         codes[m] = np.array(options, dtype=object)[(pick[m] * len(options)).astype(int)]
     sex_code = np.where(sex[idx] == "female", "F", "M")
-    ids = np.char.add("SYN-", np.char.zfill(np.arange(1, n + 1).astype(str), 8))
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "id": ids,
+            "id": _record_ids(n),
             "sex": sex_code,
-            "birth_date": pd.to_datetime(birth).date,
-            "age": d_age,
-            "death_date": pd.to_datetime(death).date,
+            "birth_date": birth.astype(object),  # datetime.date objects: a date32 Parquet column
+            # completed years from the drawn dates (a birth on 29 February can shift it by one)
+            "age": _completed_years(birth, death),
+            "death_date": death.astype(object),
             "region": population["region"].to_numpy()[idx],
             "icd10": codes,
         }
     )
-    # completed years from the drawn dates (a birth on 29 February can shift it by one)
-    return _fix_age(df)
 
 
-def _fix_age(df: pd.DataFrame) -> pd.DataFrame:
-    b = pd.to_datetime(df["birth_date"])
-    d = pd.to_datetime(df["death_date"])
-    before = (d.dt.month < b.dt.month) | ((d.dt.month == b.dt.month) & (d.dt.day < b.dt.day))
-    df["age"] = (d.dt.year - b.dt.year - before.astype(int)).astype(int)
-    return df
+def _record_ids(n: int) -> np.ndarray:
+    """``SYN-00000001`` ... ``SYN-<n>`` (zero-padded to 8 digits, or to the width of ``n``): the
+    digits written into a byte matrix, vectorised."""
+    width = max(8, len(str(n)))
+    number = np.arange(1, n + 1, dtype=np.int64)
+    digits = (number[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)) % 10
+    text = np.empty((n, width + 4), dtype=np.uint8)
+    text[:, :4] = np.frombuffer(b"SYN-", dtype=np.uint8)
+    text[:, 4:] = digits + ord("0")
+    out: np.ndarray = text.view(f"S{width + 4}").ravel().astype(f"U{width + 4}")
+    return out
+
+
+def _completed_years(birth: np.ndarray, death: np.ndarray) -> np.ndarray:
+    """Completed years between two datetime64[D] arrays (the birthday not yet reached in the
+    year of death takes one off)."""
+
+    def parts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        y = d.astype("datetime64[Y]")
+        m = d.astype("datetime64[M]")
+        return (
+            y.astype(np.int64) + 1970,
+            m.astype(np.int64) - (y.astype(np.int64) * 12),
+            (d - m.astype("datetime64[D]")).astype(np.int64),
+        )
+
+    by, bm, bd = parts(birth)
+    dy, dm, dd = parts(death)
+    before = (dm < bm) | ((dm == bm) & (dd < bd))
+    out: np.ndarray = (dy - by - before.astype(np.int64)).astype(int)
+    return out

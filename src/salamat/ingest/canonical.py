@@ -13,7 +13,9 @@ Validation is vectorised: each rule is a pandas operation over the whole column,
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -196,8 +198,8 @@ def validate(
     # area: code or alias, then validity over the whole period
     uniq_area = df["area"].unique()
     area_map = {a: catalog.resolve(a) for a in uniq_area}
-    df["area"] = df["area"].map(lambda a: area_map.get(a) or a)
-    unknown_area = df["area"].map(lambda a: a not in catalog.orgunits).astype(bool)
+    df["area"] = _by_value(df["area"], lambda a: area_map.get(a) or a)
+    unknown_area = _by_value(df["area"], lambda a: a not in catalog.orgunits).astype(bool)
     flag(
         unknown_area & (raw_nonblank(df, "area")),
         "area",
@@ -214,23 +216,33 @@ def validate(
             period_info[p] = (per.id, per.type, per.start, per.end)
         except InputError as exc:
             period_info[p] = str(exc)
-    bad_period = df["period"].map(lambda p: isinstance(period_info.get(p), str)).astype(bool)
+    bad_period = _by_value(df["period"], lambda p: isinstance(period_info.get(p), str)).astype(bool)
     for i in np.flatnonzero(bad_period.to_numpy()):
         msg = period_info[_at(df, "period", i)]
         assert isinstance(msg, str)
         problems.append(Problem(files[i], int(rows[i]), "period", msg, _at(df, "period", i)))
     bad |= bad_period.to_numpy()
-    ok_p = df["period"].map(lambda p: not isinstance(period_info.get(p, ""), str)).astype(bool)
-    df["period_type"] = df["period"].map(lambda p: _pick(period_info.get(p), 1))
-    df["period_start"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 2)))
-    df["period_end"] = pd.to_datetime(df["period"].map(lambda p: _pick(period_info.get(p), 3)))
-    df["period"] = df["period"].map(lambda p: _pick(period_info.get(p), 0) or p)
+    ok_p = _by_value(df["period"], lambda p: not isinstance(period_info.get(p, ""), str)).astype(
+        bool
+    )
+    df["period_type"] = _by_value(df["period"], lambda p: _pick(period_info.get(p), 1))
+    df["period_start"] = pd.to_datetime(
+        _by_value(df["period"], lambda p: _pick(period_info.get(p), 2))
+    )
+    df["period_end"] = pd.to_datetime(
+        _by_value(df["period"], lambda p: _pick(period_info.get(p), 3))
+    )
+    df["period"] = _by_value(df["period"], lambda p: _pick(period_info.get(p), 0) or p)
 
     valid_from = pd.to_datetime(
-        df["area"].map(lambda a: catalog.orgunits[a].valid_from if a in catalog.orgunits else None)
+        _by_value(
+            df["area"], lambda a: catalog.orgunits[a].valid_from if a in catalog.orgunits else None
+        )
     )
     valid_to = pd.to_datetime(
-        df["area"].map(lambda a: catalog.orgunits[a].valid_to if a in catalog.orgunits else None)
+        _by_value(
+            df["area"], lambda a: catalog.orgunits[a].valid_to if a in catalog.orgunits else None
+        )
     )
     before = ok_p & valid_from.notna() & (df["period_start"] < valid_from)
     after = ok_p & valid_to.notna() & (df["period_end"] > valid_to)
@@ -247,20 +259,22 @@ def validate(
         bad |= mask.to_numpy()
 
     # disaggregations
-    sex = df["sex"].str.lower().map(lambda s: SEX_CODES.get(s) if s else "total")
+    sex = _by_value(df["sex"].str.lower(), lambda s: SEX_CODES.get(s) if s else "total")
     flag(sex.isna(), "sex", "expected female, male or total (also F, M, T, 1, 2, both)")
     df["sex"] = sex.fillna("")
-    age = df["age"].map(canonical_age)
+    age = _by_value(df["age"], canonical_age)
     flag(age.isna(), "age", "expected an age band such as 30-69, 85+, its start such as 30, or all")
     df["age"] = age.fillna("")
-    cause = df["cause"].str.lower().map(lambda c: c if c else "all")
+    cause = _by_value(df["cause"].str.lower(), lambda c: c if c else "all")
     flag(
         ~cause.isin(list(catalog.cause_groups)),
         "cause",
         "unknown cause group: expected a code such as all, circulatory, cancer, ncd4",
     )
     df["cause"] = cause
-    residence = df["residence"].str.lower().map(lambda r: RESIDENCE_CODES.get(r) if r else "total")
+    residence = _by_value(
+        df["residence"].str.lower(), lambda r: RESIDENCE_CODES.get(r) if r else "total"
+    )
     flag(residence.isna(), "residence", "expected total, urban or rural")
     df["residence"] = residence.fillna("")
 
@@ -273,11 +287,9 @@ def validate(
     lo, val, hi = df["lower_num"], df["value_num"], df["upper_num"]
     flag(lo.notna() & val.notna() & (lo > val), "lower", "lower bound is above the value")
     flag(hi.notna() & val.notna() & (hi < val), "upper", "upper bound is below the value")
-    count_unit = (
-        df["indicator"]
-        .map(lambda c: (catalog.data_elements.get(c) or "") in COUNT_UNITS)
-        .astype(bool)
-    )
+    count_unit = _by_value(
+        df["indicator"], lambda c: (catalog.data_elements.get(c) or "") in COUNT_UNITS
+    ).astype(bool)
     flag(count_unit & val.notna() & (val < 0), "value", "a count cannot be negative")
     # (a negative count is reported once, by the rule above)
     negative_count = count_unit & val.notna() & (val < 0)
@@ -291,7 +303,9 @@ def validate(
             said = (df["source"] + " " + df["vintage"] + " " + df["note"]).map(
                 lambda t: bool(PROJECTION_PATTERN.search(t))
             )
-            allowed = df["indicator"].map(lambda c: catalog.bounds.get(c, (None, None, False))[2])
+            allowed = _by_value(
+                df["indicator"], lambda c: catalog.bounds.get(c, (None, None, False))[2]
+            )
             for i in np.flatnonzero(future & ~(said & allowed).to_numpy(dtype=bool)):
                 code = _at(df, "indicator", int(i))
                 why = (
@@ -313,8 +327,8 @@ def validate(
 
     # unit: a published unit that differs from the indicator's is converted when exact
     # (salamat.methods.units), said so in the note; otherwise the row is rejected with the reason
-    expected_unit = pd.Series(
-        [catalog.data_elements.get(c) or "" for c in df["indicator"]], index=df.index, dtype=object
+    expected_unit = _by_value(df["indicator"], lambda c: catalog.data_elements.get(c) or "").astype(
+        object
     )
     given = df["unit"].astype(object)
     differs = ((given != "") & (expected_unit != "") & (given != expected_unit)).astype(bool)
@@ -409,9 +423,13 @@ def _check_bounds(
 ) -> None:
     """Reject value, lower and upper outside the indicator's plausible bounds (inclusive);
     ``skip`` marks rows whose value was already reported (a negative count)."""
-    spec = df["indicator"].map(lambda c: catalog.bounds.get(c, (None, None, False)))
-    low = pd.to_numeric(spec.map(lambda b: b[0]), errors="coerce").astype(float)
-    high = pd.to_numeric(spec.map(lambda b: b[1]), errors="coerce").astype(float)
+
+    def bound(c: str, i: int) -> float | None:
+        return catalog.bounds.get(c, (None, None, False))[i]
+
+    low = pd.to_numeric(_by_value(df["indicator"], lambda c: bound(c, 0)), errors="coerce")
+    high = pd.to_numeric(_by_value(df["indicator"], lambda c: bound(c, 1)), errors="coerce")
+    low, high = low.astype(float), high.astype(float)
     for col in ("value", "lower", "upper"):
         num = df[f"{col}_num"].astype(float)
         out = num.notna() & ((low.notna() & (num < low)) | (high.notna() & (num > high)))
@@ -449,6 +467,16 @@ def _at(df: pd.DataFrame, col: str, i: int | np.integer) -> str:
 
 def raw_nonblank(df: pd.DataFrame, col: str) -> pd.Series:
     return df[col] != ""
+
+
+def _by_value(values: pd.Series, func: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(func)``, with ``func`` called once per distinct value rather than once per
+    row (an import's codes, periods and units repeat over many rows): the same result."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = pd.Series(uniques).map(func).take(codes)
+    mapped.index = values.index
+    mapped.name = values.name
+    return mapped
 
 
 def _pick(info: object, i: int) -> object:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from salamat.store.connection import Store
 
@@ -19,6 +19,7 @@ _FOLD = str.maketrans({"ı": "i", "ø": "o", "đ": "d", "ł": "l", "ß": "ss", "
 _DROP_WORDS = frozenset({"the", "and"})
 
 
+@lru_cache(maxsize=1 << 16)  # the catalogue's 26,000 names are keyed again by every import
 def name_key(text: str) -> str:
     """The comparison key of a place name: Unicode compatibility decomposition, accents
     removed, case folded, apostrophes removed, other punctuation a space, the words "the" and
