@@ -215,3 +215,24 @@ def test_uk_open_sdg_national_rows_are_never_kazakhstan(store: Store, tmp_path: 
     assert len(national) == s.total and all("give --area CODE" in p.message for p in national)
     assert stored(store) == []
     assert "Kazakhstan" not in " ".join(s.notes)
+
+
+def test_skip_invalid_skips_a_record_id_repeated_in_a_later_file(
+    store: Store, tmp_path: Path
+) -> None:
+    head = "id,sex,birth_date,death_date,region,icd10\n"
+    a = write(tmp_path, head + "A1,F,1950-01-01,2023-03-01,KZ-75,I21.9\n", "a.csv")
+    b = write(
+        tmp_path,
+        head + "B1,M,1960-01-01,2023-04-01,KZ-75,C34.1\nA1,M,1955-01-01,2023-05-01,KZ-71,J44\n",
+        "b.csv",
+    )
+    s = services.run_import(store, "deaths", [a, b])
+    assert s.status == "ERROR"  # all or nothing by default
+    s = services.run_import(store, "deaths", [a, b], skip_invalid=True)
+    assert (s.status, s.created, s.rejected, s.total) == ("WARNING", 2, 1, 3), s.problems
+    (p,) = s.problems
+    assert (p.file, p.row, p.field, p.value) == (str(b), 3, "id", "A1")
+    assert f"earlier file of the import (first at {a}, row 2)" in p.message
+    got = store.con.execute("SELECT id, icd10 FROM death_record ORDER BY id").fetchall()
+    assert [r[0] for r in got] == ["A1", "B1"] and got[0][1].startswith("I21")

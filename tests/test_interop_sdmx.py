@@ -456,3 +456,47 @@ def test_real_ecb_daily_and_annual_without_area_take_area_and_skip_nan(store: St
         store, "sdmx", [f], metadata=[EXR_DSD], area="WORLD", new_indicators=True
     )
     assert (s.status, s.created, s.unchanged) == ("SUCCESS", 0, 116)
+
+
+def test_real_numeric_area_codes_are_never_guessed(store: Store, tmp_path: Path) -> None:
+    # World Bank WITS: REPORTER 840 with no structure: refused, with what ISO numeric would say
+    f = REAL / "wb_WITS_TARIFF_TRAINS_REPORTER_generic-2.1.xml"
+    s = services.run_import(store, "sdmx", [f], new_indicators=True)
+    (p,) = [p for p in s.problems if p.field == "area"]
+    assert s.status == "ERROR" and p.value == "840"
+    assert "never guessed" in p.message and "--map area,840,USA" in p.message
+    # the same file with a structure whose REPORTER codelist is M49: 840 is read as USA
+    structure = tmp_path / "wits_structure.json"
+    structure.write_text(
+        json.dumps(
+            {
+                "data": {
+                    "dataStructures": [
+                        {
+                            "id": "TARIFF_TRAINS",
+                            "dataStructureComponents": {
+                                "dimensionList": {
+                                    "dimensions": [
+                                        {
+                                            "id": "REPORTER",
+                                            "localRepresentation": {
+                                                "enumeration": "urn:sdmx:org.sdmx.infomodel."
+                                                "codelist.Codelist=WBG_WITS:CL_M49(1.0)"
+                                            },
+                                        }
+                                    ]
+                                }
+                            },
+                        }
+                    ],
+                    "codelists": [{"id": "CL_M49", "codes": [{"id": "840"}]}],
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
+    s = services.run_import(store, "sdmx", [f], new_indicators=True, metadata=[structure])
+    assert (s.status, s.created) == ("SUCCESS", 1), s.problems
+    assert any("840 = USA" in n and "CL_M49" in n for n in s.notes)
+    (row,) = store.con.execute("SELECT area, period, value FROM observation").fetchall()
+    assert row == ("USA", "1989", 0.0)

@@ -42,9 +42,11 @@ from salamat.store.population import (
 from salamat.store.quality import recompute_death_flags
 from salamat.store.records import (
     RecordCounts,
+    cross_file_duplicate_ids,
     death_problems,
     describe,
     drop_sources,
+    drop_staged_rows,
     keep_valid_deaths,
     merge_deaths,
     open_parquet,
@@ -155,7 +157,7 @@ def _run(
             store, kind, paths, summary, staged, tick, source, region, skip_invalid
         )
         if kind == "deaths" and len(staged) > 1:
-            _cross_file_duplicates(store, staged, summary)
+            _cross_file_duplicates(store, staged, summary, skip_invalid)
         if summary.problem_count or summary.problems:
             summary.problem_count = max(summary.problem_count, len(summary.problems))
             if not summary.reasons:
@@ -311,16 +313,35 @@ def _validate_files(
 
 
 def _cross_file_duplicates(
-    store: Store, staged: list[tuple[Path, str]], summary: ImportSummary
+    store: Store, staged: list[tuple[Path, str]], summary: ImportSummary, skip_invalid: bool
 ) -> None:
-    """A record id may appear in only one of the files imported together."""
-    union = " UNION ALL ".join(
-        f"SELECT id, _row, '{str(p).replace(chr(39), chr(39) * 2)}' AS file FROM {t}"
-        for p, t in staged
-    )
-    rows = store.con.execute(f"""
-        WITH u AS ({union}), d AS (SELECT id FROM u GROUP BY id HAVING count(DISTINCT file) > 1)
-        SELECT file, _row, id FROM u SEMI JOIN d USING (id) ORDER BY file, _row""").fetchall()
+    """A record id may appear in only one of the files imported together. Without
+    ``skip_invalid`` every row of such an id is a problem (the import is refused); with it, the
+    first file's record is kept, as within a file, and the rows of the later files are skipped
+    and listed like any other invalid row."""
+    rows = cross_file_duplicate_ids(store, [(str(p), t) for p, t in staged])
+    if skip_invalid:
+        first = {}
+        for file, row, rid in rows:
+            first.setdefault(rid, (file, row))
+        later = [(f, r, rid) for f, r, rid in rows if first[rid] != (f, r)]
+        for _path, table in staged:
+            drop_staged_rows(store, table, [r for f, r, _i in later if f == str(_path)])
+        message = (
+            "the record id appears in an earlier file of the import (first at "
+            "{0}, row {1}): this row is skipped"
+        )
+        for file, row, rid in later:
+            summary.problems.append(
+                Problem(file, int(row), "id", message.format(*first[rid]), rid)
+            )
+        if later:
+            summary.reasons["id: the record id appears in an earlier file of the import"] += len(
+                later
+            )
+            summary.problem_count += len(later)
+            summary.rejected += len(later)
+        return
     for file, row, rid in rows:
         summary.problems.append(
             Problem(

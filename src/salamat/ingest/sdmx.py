@@ -296,6 +296,20 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
         or (ctx.area if r == "" else None)
         for r in set(ref)
     }
+    area_list = structure.codelists.get(area_dim or "", "") if structure else ""
+    if _NUMERIC_LIST.search(area_list):
+        # the structure says the codes are ISO 3166 numeric / UN M49: resolved through pycountry
+        numeric = {r: _iso_numeric(r) for r in set(ref) if areas[r] is None and r.isdigit()}
+        read = {r: ctx.catalog.resolve(a) for r, a in numeric.items() if a}
+        areas |= {r: a for r, a in read.items() if a}
+        if read:
+            notes.append(
+                f"{path.name}: {len(read)} numeric area code(s) read as ISO 3166 numeric / UN M49, "
+                f"as the structure's codelist {area_list} says ("
+                + ", ".join(f"{r} = {a}" for r, a in sorted(read.items())[:6])
+                + (" ..." if len(read) > 6 else "")
+                + ")"
+            )
     reserved = sorted(r for r in set(ref) if r in RESERVED_ALPHA2 and areas[r] != r)
     if reserved:
         notes.append(
@@ -342,6 +356,7 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
             + f": a place Salamat does not know; map it with --map (area,{r},<code>), create it "
             "with --new-areas PARENT, or leave it out with '-'"
             + ("" if structure else ", or pass the structure message with --metadata")
+            + (_numeric_hint(r, area_list) if r.isdigit() else "")
         ),
         "_a",
     )
@@ -448,6 +463,35 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
         notes=notes,
         new_areas=new_areas,
         new_indicators=new_indicators,
+    )
+
+
+_NUMERIC_LIST = re.compile(r"M49|ISO_?3166_?N|ISO_?NUM|NUMERIC", re.IGNORECASE)
+
+
+def _iso_numeric(code: str) -> str:
+    """The ISO 3166-1 alpha-3 code of an ISO numeric (= UN M49 country) code, else ""."""
+    import pycountry
+
+    if not code.isdigit() or len(code) > 3:
+        return ""
+    country = pycountry.countries.get(numeric=code.zfill(3))
+    return str(country.alpha_3) if country is not None else ""
+
+
+def _numeric_hint(code: str, codelist: str) -> str:
+    """Why a numeric area code is not read by itself, and what it would be as ISO numeric."""
+    iso = _iso_numeric(code)
+    listed = f"its codelist {codelist}" if codelist else "no structure"
+    return (
+        f". A numeric code is never guessed: the file ({listed}) does not say its codes are ISO "
+        "3166 numeric / UN M49 (publishers have their own numeric codes: the IMF's 122 is "
+        "Austria)"
+        + (
+            f"; if they are, {code} is {iso}: --map area,{code},{iso}"
+            if iso
+            else f"; {code} is no ISO 3166 numeric code either"
+        )
     )
 
 

@@ -85,6 +85,7 @@ class SdmxStructure:
     concepts: dict[str, str] = field(default_factory=dict)
     dsd: object | None = None
     time_dimension: str = "TIME_PERIOD"
+    codelists: dict[str, str] = field(default_factory=dict)  # component -> its codelist's id
 
 
 @dataclass
@@ -658,6 +659,7 @@ def _ml_structure(path: Path) -> SdmxStructure:
         codelist = getattr(rep, "enumerated", None) if rep is not None else None
         if codelist is not None and len(codelist):
             out.codes[comp.id] = {c.id: str(c.name) for c in codelist}
+            out.codelists[comp.id] = str(getattr(codelist, "id", "") or "")
         identity = getattr(comp, "concept_identity", None)
         if identity is not None and str(getattr(identity, "name", "")):
             out.concepts[comp.id] = str(identity.name)
@@ -693,4 +695,5 @@ def _json_structure(path: Path) -> SdmxStructure:
         cl_id = ref.rsplit(":", 1)[-1].split("(")[0] if isinstance(ref, str) else ""
         if cl_id in codelists:
             out.codes[comp["id"]] = codelists[cl_id]
+            out.codelists[comp["id"]] = cl_id
     return out

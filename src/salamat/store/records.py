@@ -24,8 +24,10 @@ __all__ = [
     "DEATH_FIELDS",
     "RecordCounts",
     "create_region_lookup",
+    "cross_file_duplicate_ids",
     "death_problems",
     "drop_sources",
+    "drop_staged_rows",
     "keep_valid_deaths",
     "merge_deaths",
     "open_parquet",
@@ -114,6 +116,29 @@ def region_expr(default_region: str | None) -> str:
     if default_region is None:
         return raw
     return f"coalesce({raw}, '{default_region.replace(chr(39), chr(39) * 2)}')"
+
+
+def cross_file_duplicate_ids(
+    store: Store, staged: list[tuple[str, str]]
+) -> list[tuple[str, int, str]]:
+    """(file, row, id) of every staged death record whose id appears in more than one of the
+    staged tables ``(file, table)``, in the order of the files given, then by row."""
+    union = " UNION ALL ".join(
+        f"SELECT id, _row, {i} AS k, ? AS file FROM {t}" for i, (_f, t) in enumerate(staged)
+    )
+    rows = store.con.execute(
+        f"""WITH u AS ({union}),
+        d AS (SELECT id FROM u GROUP BY id HAVING count(DISTINCT k) > 1)
+        SELECT file, _row, id FROM u SEMI JOIN d USING (id) ORDER BY k, _row""",
+        [f for f, _t in staged],
+    ).fetchall()
+    return [(str(f), int(r), str(i)) for f, r, i in rows]
+
+
+def drop_staged_rows(store: Store, table: str, rows: list[int]) -> None:
+    """Remove the records of these file rows from a staged table (``--skip-invalid``)."""
+    if rows:
+        store.con.execute(f"DELETE FROM {table} WHERE list_contains(?, _row)", [rows])
 
 
 def keep_valid_deaths(store: Store) -> None:
