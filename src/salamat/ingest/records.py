@@ -332,9 +332,7 @@ def _cross_file_duplicates(
             "{0}, row {1}): this row is skipped"
         )
         for file, row, rid in later:
-            summary.problems.append(
-                Problem(file, int(row), "id", message.format(*first[rid]), rid)
-            )
+            summary.problems.append(Problem(file, int(row), "id", message.format(*first[rid]), rid))
         if later:
             summary.reasons["id: the record id appears in an earlier file of the import"] += len(
                 later
