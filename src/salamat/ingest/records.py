@@ -321,7 +321,7 @@ def _cross_file_duplicates(
     and listed like any other invalid row."""
     rows = cross_file_duplicate_ids(store, [(str(p), t) for p, t in staged])
     if skip_invalid:
-        first = {}
+        first: dict[str, tuple[str, int]] = {}
         for file, row, rid in rows:
             first.setdefault(rid, (file, row))
         later = [(f, r, rid) for f, r, rid in rows if first[rid] != (f, r)]
