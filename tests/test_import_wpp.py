@@ -222,3 +222,17 @@ def test_official_abridged_life_table_layout(store: Store, tmp_path: Path) -> No
         ("mx", "male", "60-64", 0.02553718, src),
         ("mx", "total", "0", 0.00822446, src),
     ]
+
+
+def test_excel_sheet_medium_variant_rows_are_projections(store: Store) -> None:
+    # WPP 2022 POP/F02-1 saved as CSV: Variant "Medium" says every row is a projection, so the
+    # future years are not refused as observations and their source says so
+    f = REAL / "wpp2022_population_by_age_both_sexes_thousands_medium_variant_KAZ_2022-2030.csv"
+    s = services.run_import(store, "wpp", [f])
+    assert (s.status, s.rejected, s.created) == ("SUCCESS", 0, 9 * 21), s.problems[:2]
+    got = store.con.execute(
+        "SELECT value, source FROM observation WHERE indicator = 'population' AND area = 'KAZ' "
+        "AND period = ? AND age = '0-4'",
+        ["2030"],
+    ).fetchall()
+    assert got == [(1898000.0, "UN WPP 2022 (Medium variant projection)")]

@@ -184,7 +184,7 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
             )
         )
         long = df.melt(
-            id_vars=["_file", "_row", "area", "year"],
+            id_vars=["_file", "_row", "area", "year", "variant"],
             value_vars=ages,
             var_name="age",
             value_name="value",
@@ -194,7 +194,14 @@ def parse_wpp(path: Path, ctx: ParseContext) -> Parsed:
         long = long.rename(columns={"year": "period"})
         long["indicator"] = "population"
         long["note"] = "mid-year, published in thousands; multiplied by 1000"
-        return Parsed(long.reset_index(drop=True).assign(source=source, vintage=vintage or ""))
+        # the Variant column says what each row is: "Estimates", or a projection variant
+        # ("Medium" ...), whose source says so, as the official files' rows do
+        variant = long.pop("variant").str.strip()
+        projected = (variant != "Estimates") & (variant != "") & (source != "")
+        long["source"] = pd.Series(source, index=long.index).where(
+            ~projected, source + " (" + variant + " variant projection)"
+        )
+        return Parsed(long.reset_index(drop=True).assign(vintage=vintage or ""))
     else:
         have = ", ".join(c for c in df.columns if not c.startswith("_"))[:300]
         message = (
