@@ -169,3 +169,26 @@ def test_exchange_kinds_are_registered() -> None:
 
     assert {"gho", "dhis2", "sdmx", "opensdg"} <= set(services.import_kinds())
     assert "Open SDG" in parser_kinds()["opensdg"]
+
+
+def test_older_open_sdg_file_name_is_read_and_never_given_a_default_country(
+    store: Store, tmp_path: Path
+) -> None:
+    # Kyrgyzstan's platform names its files data/3-2-1.csv (older Open SDG naming); its national
+    # rows (empty concept.REF_AREA) need the platform's country: never KAZ
+    f = Path(__file__).parent / "data" / "real" / "opensdg" / "kyrgyzstan" / "3-2-1.csv"
+    s = services.run_import(store, "opensdg", [f])
+    assert s.status == "ERROR"
+    assert any("no REF_AREA" in p.message and "--area CODE" in p.message for p in s.problems)
+    m = tmp_path / "map.csv"
+    m.write_text("dimension,from,to\nindicator,3-2-1,u5mr\n", encoding="utf-8")
+    s = services.run_import(store, "opensdg", [f], mapping=m, area="KGZ", skip_invalid=True)
+    assert s.status == "WARNING", s.problems[:2]
+    got = store.con.execute(
+        "SELECT area, period, value FROM observation WHERE period IN ('2016', '2017') "
+        "ORDER BY period"
+    ).fetchall()
+    assert got == [("KGZ", "2016", 198.0), ("KGZ", "2017", 18.5)]
+    assert store.con.execute("SELECT count(*) FROM observation WHERE area = 'KAZ'").fetchone() == (
+        0,
+    )

@@ -1,7 +1,7 @@
 """``salamat import opensdg``: an Open SDG data repository (a national SDG reporting platform).
 
 Give the repository folder (with ``data/indicator_*.csv``), its ``data`` folder, or single
-``indicator_<id>.csv`` files. Each CSV has ``Year``, ``Value`` and disaggregation columns
+``indicator_<id>.csv`` files (or ``<id>.csv``, the older platforms' naming). Each CSV has ``Year``, ``Value`` and disaggregation columns
 (SDMX-like codes): ``REF_AREA``, ``SEX`` (``F``, ``M``, ``_T``), ``URBANISATION`` (``U``, ``R``
 -> residence urban, rural), ``AGE`` (``Y15T19`` -> 15-19, ``Y_GE15`` -> 15+), ``UNIT_MEASURE``
 (checked against the indicator's unit); an empty cell is the total. Any other column
@@ -89,7 +89,7 @@ UNITS = {
 }
 _RESIDENCE = {"": "total", "U": "urban", "R": "rural", "_T": "total"}
 _BASE = {"year", "value", "ref_area", "sex", "urbanisation", "unit_measure", "age"}
-_FILE = re.compile(r"^indicator_(\d+-[0-9a-z]+(?:-[0-9a-z]+)*)\.csv$", re.IGNORECASE)
+_FILE = re.compile(r"^(?:indicator_)?(\d+-[0-9a-z]+(?:-[0-9a-z]+)*)\.csv$", re.IGNORECASE)
 _AGE_BAND = re.compile(r"^Y(\d+)T(\d+)$")
 _AGE_OPEN = re.compile(r"^Y_GE(\d+)$")
 _AGE_ONE = re.compile(r"^Y(\d+)$")
@@ -99,7 +99,10 @@ def opensdg_files(path: Path) -> list[Path]:
     """The indicator CSVs of a repository folder, its ``data`` folder, or a single file."""
     if path.is_file():
         if not _FILE.match(path.name):
-            raise InputError(f"{path}: expected an Open SDG file named indicator_<id>.csv")
+            raise InputError(
+                f"{path}: expected an Open SDG file named indicator_<id>.csv (or <id>.csv, "
+                "such as 3-2-1.csv)"
+            )
         return [path]
     data = path / "data" if (path / "data").is_dir() else path
     files = sorted(p for p in data.glob("indicator_*.csv") if _FILE.match(p.name))
