@@ -72,6 +72,15 @@ def test_orgunit_tree_has_names_validity_and_successors(client: TestClient) -> N
     assert kids["KZ-61"]["predecessors"] == ["KZ-ONT"]
     shallow = client.get("/api/v1/orgunits", params={"root": "WORLD", "depth": 0}).json()
     assert shallow["children"] == [] and shallow["more"] > 100
+    # the default is one level: the countries and groups, not their 5,000 subdivisions
+    default = client.get("/api/v1/orgunits")
+    world = default.json()
+    kaz = next(c for c in world["children"] if c["code"] == "KAZ")
+    assert kaz["children"] == [] and kaz["more"] >= 20
+    assert len(default.content) < 400_000
+    deeper = client.get("/api/v1/orgunits", params={"depth": 2}).json()
+    kaz2 = next(c for c in deeper["children"] if c["code"] == "KAZ")
+    assert "KZ-75" in {c["code"] for c in kaz2["children"]}
     ots = client.get("/api/v1/orgunits", params={"root": "OTS", "depth": 0}).json()
     assert {"code": "HUN", "role": "observer"} in ots["members"]
 

@@ -132,9 +132,19 @@ def orgunits(
     request: Request,
     store: StoreDep,
     root: Annotated[str, Query(description="Start here: WORLD, OTS, KAZ ...")] = "WORLD",
-    depth: Annotated[int, Query(ge=0, le=5, description="Levels below the root.")] = 2,
+    depth: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=5,
+            description="Levels below the root (default 1: under WORLD, the countries and "
+            "groups; 2 adds every ISO 3166-2 subdivision, about 1 MB). A unit whose children "
+            "are cut off gives their number as `more`.",
+        ),
+    ] = 1,
 ) -> Any:
-    """Org units under ``root``, with names in three languages, validity and successors."""
+    """Org units under ``root``, with names in three languages, validity and successors; one
+    level by default (``depth`` asks for more, ``root`` starts lower: ``root=KAZ``)."""
     return _memo(request).get(("tree", root, depth), lambda: svc.orgunit_tree(store, root, depth))
 
 
