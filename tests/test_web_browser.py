@@ -401,3 +401,37 @@ def test_axes_follow_the_page_locale(page: tuple[Any, Watch], server: str) -> No
     _ready(pg)
     ticks = pg.locator("#dec-chart svg .role-axis-label text").all_text_contents()
     assert any(re.fullmatch(r"[−-]?\d+\.\d+", t) for t in ticks), ticks
+
+
+def test_explorer_two_vintages_side_by_side(page: tuple[Any, Watch], server: str) -> None:
+    """The vintage picker: one vintage, then a second beside it, dashed by vintage."""
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en&indicator=le0&area=KAZ")
+    _ready(pg)
+    assert "Vintage" not in _legend(pg, "explorer-chart")  # one vintage: dashes by source
+    with pg.expect_navigation():
+        pg.locator('select[name="vintage"]').select_option("2023-09")
+    _ready(pg)
+    assert "vintage=2023-09" in pg.url
+    # the BNS regional workbook of 2023-09 alone: the later releases and WPP are not in it
+    # (the table sits in a closed <details>: its text, not its rendering, is read)
+    only = pg.locator("#explorer-live table tbody").text_content() or ""
+    assert "life expectancy at birth by region" in only
+    assert "UN WPP 2024" not in only and "annual release" not in only
+    csv_link = pg.locator("[data-download-csv]").get_attribute("href") or ""
+    assert "vintage=2023-09" in csv_link
+    with pg.expect_navigation():
+        pg.locator('select[name="compare"]').select_option("latest")
+    _ready(pg)
+    assert "vintage=2023-09" in pg.url and "compare=latest" in pg.url
+    legend = _legend(pg, "explorer-chart")
+    assert "Vintage" in legend and "vintage 2023-09" in legend and "Latest vintage" in legend
+    rows = pg.locator("#explorer-live table tbody tr")
+    versions = {rows.nth(i).locator("td").last.text_content() for i in range(rows.count())}
+    assert versions == {"vintage 2023-09", "Latest vintage"}
+    assert "UN WPP 2024" in (pg.locator("#explorer-live table tbody").text_content() or "")
+    # the same choice twice is one vintage, not a comparison
+    with pg.expect_navigation():
+        pg.locator('select[name="compare"]').select_option("2023-09")
+    _ready(pg)
+    assert "Latest vintage" not in _legend(pg, "explorer-chart")
