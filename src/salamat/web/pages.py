@@ -10,6 +10,7 @@ import re
 import textwrap
 from dataclasses import replace
 from datetime import date
+from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -54,6 +55,9 @@ _env = Environment(
 )
 
 
+# the words of each language are built once per process, not on every page or helper call
+# (``translator(lang)`` is the same cached catalogue's gettext, so it keys the cache)
+@cache
 def _status_words(_: Gettext) -> dict[str, tuple[str, str]]:
     return {
         "achieved": (_("Achieved"), "✓"),
@@ -68,6 +72,7 @@ def _status_words(_: Gettext) -> dict[str, tuple[str, str]]:
 FLAG_SYMBOL = "⚑"
 
 
+@cache
 def _flag_words(_: Gettext) -> dict[str, str]:
     """What each quality rule means, in the page's language (docs/quality.md)."""
     return {
@@ -93,10 +98,12 @@ def _flag_text(flags: list[tuple[str, str, str]], _: Gettext) -> str:
     return "; ".join(f"{words.get(rule, rule)}: {message}" for rule, _sev, message in flags)
 
 
+@cache
 def _sex_words(_: Gettext) -> dict[str, str]:
     return {"total": _("Both sexes"), "female": _("Female"), "male": _("Male")}
 
 
+@cache
 def _cause_words(_: Gettext) -> dict[str, str]:
     return {
         "circulatory": _("Circulatory diseases"),
@@ -111,6 +118,7 @@ def _cause_words(_: Gettext) -> dict[str, str]:
     }
 
 
+@cache
 def _unit_words(_: Gettext) -> dict[str, str]:
     """The units of the bundled catalogue; a user's own unit is shown as written."""
     return {
