@@ -124,7 +124,9 @@ def test_a_card_on_a_flagged_value_shows_the_flag_and_the_other_status(
     card = html[html.index('data-code="sdg_3_4_ncd30q70"') :]
     card = card[: card.index("</article>")]
     assert words[0] in card and words[1] in card and "yoy_outlier" in card
-    assert "2023: yoy_outlier – 16.63 -&gt; 24.81" in card
+    # the rule in words, its code, then its message
+    assert "(yoy_outlier) – 16.63 -&gt; 24.81" in card
+    assert "2023: Unusual change from the year before (yoy_outlier)" in card or lang != "en"
     other = html[html.index('data-code="kz_le0_77_2029_ndp"') :]
     assert words[0] not in other[: other.index("</article>")]
 

@@ -28,7 +28,7 @@ from salamat.errors import InputError
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.store.connection import Store
-from salamat.web import charts
+from salamat.web import charts, texts
 from salamat.web.i18n import (
     LANG_NAMES,
     LANGS,
@@ -92,10 +92,13 @@ def _flag_words(_: Gettext) -> dict[str, str]:
     }
 
 
-def _flag_text(flags: list[tuple[str, str, str]], _: Gettext) -> str:
+def _flag_text(flags: list[tuple[str, str, str]], _: Gettext, lang: str) -> str:
     """One tooltip for a value's flags: each rule in words, then its message (numbers)."""
     words = _flag_words(_)
-    return "; ".join(f"{words.get(rule, rule)}: {message}" for rule, _sev, message in flags)
+    return "; ".join(
+        f"{words.get(rule, rule)}: {texts.flag_message(message, lang)}"
+        for rule, _sev, message in flags
+    )
 
 
 @cache
@@ -191,6 +194,11 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
         nav=nav,
         num=num,
         years_of=years_of,
+        data=lambda text: texts.data_text(text, lang),
+        said=lambda text: texts.sentence(text, lang),
+        flag_message=lambda text: texts.flag_message(text, lang),
+        source_words=lambda text: texts.source_text(text, lang),
+        flag_words=_flag_words(_),
         _=_,
         **ctx,
     )
@@ -217,7 +225,9 @@ def _indicator_name(info: dict[str, Any], lang: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     """The first clause of a long document title, cut at a word."""
-    head = text.split(":")[0].split(", Government Decree")[0]
+    head = text.split(":")[0]
+    for decree in (", Government Decree", ", постановление Правительства", ", ҚР Үкіметінің"):
+        head = head.split(decree)[0]
     if len(head) <= limit:
         return head
     return head[:limit].rsplit(" ", 1)[0] + "…"
@@ -336,13 +346,14 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "probability_text": _probability(prob, lang),
                 "disagree": pace is not None and pace != rec["status"],
                 "without_word": words[without][0] if without in words else None,
-                "document_short": _short(str(rec["document"])),
+                "document_short": _short(texts.data_text(str(rec["document"]), lang)),
+                "sex_word": _sex_words(_).get(rec["sex"], rec["sex"]),
                 # a note that shouts (TOTAL vs CURRENT, VALUE vs PHYSICAL) is a warning
                 "note_warns": bool(WARNING_WORDS.search(str(rec.get("note") or ""))),
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
                 "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
-                "latest_flag": _flag_text(latest_flags, _) if latest_flags else "",
+                "latest_flag": _flag_text(latest_flags, _, lang) if latest_flags else "",
             }
         )
     counts: dict[str, int] = {}
@@ -452,7 +463,7 @@ def explorer_page(
             "version": str(r["version"]),
             "sex": str(r["sex"]),
             "sex_name": sex_words.get(str(r["sex"]), str(r["sex"])),
-            "flag": _flag_text(flag_index.get(tuple(str(r[k]) for k in keys), []), _),  # type: ignore[arg-type]
+            "flag": _flag_text(flag_index.get(tuple(str(r[k]) for k in keys), []), _, lang),  # type: ignore[arg-type]
         }
         for r in yearly.to_dict(orient="records")
     ]
@@ -475,7 +486,7 @@ def explorer_page(
                     "value": rec["target"]["value"],
                     "label": f"{_unit_name(units, rec['area'], lang)}: "
                     f"{fmt_number(rec['target']['value'], lang, 1)} ({rec['target']['year']}), "
-                    f"{_short(rec['document'])}",
+                    f"{_short(texts.data_text(str(rec['document']), lang))}",
                 }
             )
     # targets of the same value share one label ("target 2025, 2027: 75.0"), at the latest
@@ -880,7 +891,7 @@ def lifetable_page(
                 _sex_words(_)[sex],
                 _("years"),
             ],
-            sources=[str(table["source"])],
+            sources=[texts.source_text(str(table["source"]), lang)],
             synthetic=bool(table["synthetic"]),
         ),
         dec_export=None
@@ -895,7 +906,7 @@ def lifetable_page(
                 _sex_words(_)[sex],
                 _("years"),
             ],
-            sources=[str(decomposition["source"])],
+            sources=[texts.source_text(str(decomposition["source"]), lang)],
             synthetic=bool(decomposition["synthetic"]),
         ),
     )

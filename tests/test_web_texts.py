@@ -1,0 +1,182 @@
+"""Texts from the store and the services on the kk/ru pages: translated, numbers kept, and no
+English left on any page outside names of sources, citations, codes and proper names."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+import warnings
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from salamat.api.app import create_app
+from salamat.web import texts
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+DATA = Path(str(resources.files("salamat") / "data"))
+
+# words that stay as they are in every language: names of people, methods, organisations and
+# formats, codes, and the SYNTHETIC label that is also part of source names
+ALLOWED = set(
+    [
+        "Salamat",
+        "SYNTHETIC",
+        "English",
+        "REST",
+        "API",
+        "OpenAPI",
+        "PNG",
+        "SVG",
+        "CSV",
+        "COVID",
+        "SHA",
+        "WHO",
+        "DQR",
+        "UN",
+        "WPP",
+        "BNS",
+        "GHO",
+        "IGME",
+        "NACE",
+        "SDG",
+        "Open",
+        "Eurostat",
+        "Preston",
+        "Heuveline",
+        "Guillot",
+        "Chiang",
+        "Silcocks",
+        "Jenner",
+        "Reza",
+        "Arriaga",
+        "Andreev",
+        "Kingkade",
+        "Coale",
+        "Demeny",
+        "Dobson",
+        "WHA",
+        "BAQ",
+        "KZT",
+        "OCHA",
+        "COD",
+        "UNHCR",
+        "IGO",
+    ]
+)
+URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:kz|pro|com|org|net|int)\b(?:/[\w./-]*)?")
+WORD = re.compile(r"[A-Za-z]{3,}")
+CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")  # codes such as yoy_outlier, che_gdp
+
+
+def bundled_texts() -> set[str]:
+    out: set[str] = set()
+    with (DATA / "data_elements.csv").open(encoding="utf-8") as fh:
+        out |= {r["description"] for r in csv.DictReader(fh) if r["description"]}
+    with (DATA / "targets.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            out |= {r[c] for c in ("document", "note") if r[c]}
+    return out
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_every_bundled_text_has_a_translation(lang: str) -> None:
+    catalogue = texts.data_catalogue(lang)
+    bundled = bundled_texts()
+    assert len(bundled) > 60
+    assert sorted(bundled - set(catalogue)) == []
+    assert sorted(set(catalogue) - bundled) == [], "entries for texts no longer bundled"
+    # the translation keeps every number of the original (its grouping and decimal sign
+    # follow the language: 100,000 -> 100 000, 14.4 -> 14,4)
+    for en, tr in catalogue.items():
+        digits = set(re.findall(r"\d+", re.sub(r"(?<=\d),(?=\d{3}\b)", "", en)))
+        kept = set(re.findall(r"\d+", re.sub(r"(?<=\d)\u00a0(?=\d{3}\b)", "", tr)))
+        assert digits <= kept, (en, tr)
+
+
+def test_sentences_keep_their_digits() -> None:
+    reason = "75.44 in 2024 meets 75; trend leaves out the shock year(s) 2020, 2021"
+    assert texts.sentence(reason, "ru") == (
+        "75,44 в 2024 г. — цель 75 достигнута; тренд рассчитан без шоковых лет: 2020, 2021"
+    )
+    assert texts.sentence(reason, "en") == reason
+    assert texts.sentence("R = -0.76; something new", "kk") == "R = -0,76; something new"
+    flag = (
+        "24.81 in 2023 after 16.63 in 2022 (+49.2%): beyond the series' own history "
+        "(modified z 10.0, limit 3.5, over 9 earlier changes since 2010; floor 15%)"
+    )
+    assert texts.flag_message(flag, "kk") == (
+        "2022 жылы 16,63 болғаннан кейін 2023 жылы 24,81 (+49,2%): қатардың өз тарихынан тыс "
+        "(модификацияланған z 10,0, шегі 3,5, 2010 жылдан бергі алдыңғы 9 өзгеріс бойынша; "
+        "төменгі шек 15%)"
+    )
+    # a source's name stays as published; Salamat's words around it are translated
+    assert texts.source_text("UN WPP 2024 deaths; exposures: BNS population", "ru") == (
+        "UN WPP 2024 deaths; человеко-годы: BNS population"
+    )
+    assert texts.data_text("a user's own description", "kk") == "a user's own description"
+
+
+@pytest.fixture(scope="module")
+def client(demo_db: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(demo_db)) as c:
+        yield c
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees or hears: the text and the title/aria-label attributes."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    said = " ".join(re.findall(r'(?:title|aria-label|alt|placeholder)="([^"]*)"', page))
+    return html.unescape(re.sub(r"<[^>]+>", "\n", page) + "\n" + html.unescape(said))
+
+
+def names_kept_as_published(client: TestClient) -> list[str]:
+    """Names of sources and citations of definitions: shown as published, in any language."""
+    names: set[str] = set()
+    for ind in client.get("/api/v1/indicators", params={"with_data": True}).json():
+        if ind.get("definition_source"):
+            names.add(ind["definition_source"])
+        info = client.get(f"/api/v1/indicators/{ind['code']}").json()
+        names |= {s["source"] for s in info["source_list"]}
+    table = client.get("/api/v1/lifetables/KAZ/2023").json()
+    names |= set(str(table["source"]).split("; exposures: "))
+    return sorted(names, key=len, reverse=True)
+
+
+def pages(client: TestClient) -> list[str]:
+    with_data = [
+        i["code"] for i in client.get("/api/v1/indicators", params={"with_data": True}).json()
+    ]
+    out = ["/", "/lifetable", "/lifetable?area=KZ-ALM&year=2023", "/map", "/compare"]
+    out += [f"/explorer?indicator={code}" for code in with_data]
+    out += ["/explorer?indicator=tb_incidence&area=OTS", "/explorer?indicator=le0&compare=2023-09"]
+    out += ["/compare?indicator=che_gdp", "/compare?indicator=tb_incidence"]
+    out += ["/map?indicator=population_jan1", "/map?indicator=le0&sex=female"]
+    return out
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_no_english_on_the_pages(client: TestClient, lang: str) -> None:
+    kept = names_kept_as_published(client)
+    english: dict[str, str] = {}
+    walked = pages(client)
+    assert len(walked) > 25
+    for path in walked:
+        r = client.get(path, params={"lang": lang})
+        assert r.status_code == 200, (path, r.text[:300])
+        text = visible_text(r.text)
+        for name in kept:
+            text = text.replace(name, " ")
+        text = URL.sub(" ", text).replace("{year}", " ")  # the map's export: filled by the page
+        text = CODE.sub(" ", text)
+        for line in text.splitlines():
+            for word in WORD.findall(line):
+                if word not in ALLOWED:
+                    english.setdefault(word, f"{path}: {line.strip()[:200]}")
+    assert not english, "\n".join(f"{w} ({where})" for w, where in sorted(english.items()))
