@@ -40,6 +40,12 @@ SHOTS = [
         (1280, 900),
         True,
     ),
+    (
+        "explorer_vintages",
+        "/explorer?lang=en&indicator=le0&area=KAZ&vintage=2023-09&compare=latest",
+        (1280, 900),
+        True,
+    ),
     ("map", "/map?lang=en&indicator=le0&year=2010", (1280, 900), False),
     ("compare", "/compare?lang=en&indicator=tb_incidence", (1280, 900), True),
     ("lifetable", "/lifetable?lang=en&area=KAZ&year=2023&from=2018&to=2023", (1280, 900), True),
