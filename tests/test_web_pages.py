@@ -438,7 +438,8 @@ def test_flagged_values_carry_a_badge_in_chart_table_and_card(client: TestClient
     assert "Unusual change from the year before: 24.81 in 2023" in html
     assert 'class="flag-badge"' in html and "⚑" in html
     ru = client.get("/", params={"lang": "ru"}).text
-    assert "Необычное изменение по сравнению с предыдущим годом: 24.81 in 2023" in ru
+    # the rule and its message in Russian, every digit kept with the Russian decimal sign
+    assert "Необычное изменение по сравнению с предыдущим годом: 24,81 в 2023 г. после 16,63" in ru
     kk = client.get("/explorer", params={"indicator": "ncd30q70", "lang": "kk"}).text
     assert "Сапа белгісі" in kk
     unflagged = client.get("/explorer", params={"indicator": "che_gdp", "area": "KAZ"}).text
