@@ -178,17 +178,21 @@ METHODS = (
         ),
     ),
     _t(
-        r"the unit records are SYNTHETIC: the real UN WPP 2024 death rates of the five-year "
-        r"periods containing the two years are used",
+        r"the store's unit records are SYNTHETIC and are not used: computed from the real UN WPP "
+        rf"2024 death rates of the five-year periods (?P<pa>\S+) and (?P<pb>\S+), which contain "
+        rf"(?P<a>{YEAR}) and (?P<b>{YEAR}); a five-year period's life expectancy is not the "
+        r"single year's",
         _(
-            "the unit records are SYNTHETIC: the real UN WPP 2024 death rates of the five-year periods containing the two years are used"
+            "the store's unit records are SYNTHETIC and are not used: computed from the real UN WPP 2024 death rates of the five-year periods %(pa)s and %(pb)s, which contain %(a)s and %(b)s; a five-year period's life expectancy is not the single year's"
         ),
     ),
     _t(
-        rf"the unit records do not cover both (?P<a>{YEAR}) and (?P<b>{YEAR}): the real UN WPP "
-        r"2024 death rates of the five-year periods containing the two years are used",
+        rf"the store's unit records do not cover both (?P<ya>{YEAR}) and (?P<yb>{YEAR}): computed "
+        r"from the real UN WPP 2024 death rates of the five-year periods (?P<pa>\S+) and "
+        rf"(?P<pb>\S+), which contain (?P<a>{YEAR}) and (?P<b>{YEAR}); a five-year period's life "
+        r"expectancy is not the single year's",
         _(
-            "the unit records do not cover both %(a)s and %(b)s: the real UN WPP 2024 death rates of the five-year periods containing the two years are used"
+            "the store's unit records do not cover both %(ya)s and %(yb)s: computed from the real UN WPP 2024 death rates of the five-year periods %(pa)s and %(pb)s, which contain %(a)s and %(b)s; a five-year period's life expectancy is not the single year's"
         ),
     ),
     _t(
