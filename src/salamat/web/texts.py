@@ -205,7 +205,7 @@ METHODS = (
 )
 
 # what the quality rules say of a value (store/quality.py); one message is one template
-FLAGS = (
+FLAGS: tuple[Template, ...] = (
     _t(
         rf"(?P<value>{NUM}) in (?P<year>{YEAR}) after (?P<prev>{NUM}) in (?P<prev_year>{YEAR}) "
         rf"\((?P<change>{NUM})\): beyond the series' own history \(modified z (?P<z>{NUM}), "
@@ -273,6 +273,24 @@ FLAGS = (
             "%(value)s in %(year)s is %(ratio)s times the mean of %(a)s-%(b)s (%(mean)s); outside 1 +/- %(tol)s (WHO DQR consistency over time)"
         ),
         "value ratio mean tol",
+    ),
+)
+
+# a peer difference that lasts is flagged once, where it begins (store/quality.py)
+FLAGS += (
+    _t(
+        r"above in every one of the (?P<n>\d+) periods from (?P<a>\S+) to (?P<b>\S+) \(a lasting "
+        r"difference, flagged where it begins\)",
+        _(
+            "above in every one of the %(n)s periods from %(a)s to %(b)s (a lasting difference, flagged where it begins)"
+        ),
+    ),
+    _t(
+        r"below in every one of the (?P<n>\d+) periods from (?P<a>\S+) to (?P<b>\S+) \(a lasting "
+        r"difference, flagged where it begins\)",
+        _(
+            "below in every one of the %(n)s periods from %(a)s to %(b)s (a lasting difference, flagged where it begins)"
+        ),
     ),
 )
 
