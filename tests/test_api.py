@@ -209,6 +209,13 @@ def test_decomposition_adds_up(client: TestClient) -> None:
     assert total == pytest.approx(body["difference"], abs=1e-9)
     assert body["e0_to"] - body["e0_from"] == pytest.approx(body["difference"])
     assert "other" in body["causes"] and body["synthetic"] is True
+    # the inputs' flags travel with it: the national SYNTHETIC records' injury share
+    assert {f["input"] for f in body["flags"]} <= {
+        "deaths of KAZ 2018 (unit records)",
+        "deaths of KAZ 2023 (unit records)",
+    }
+    assert body["flags"][0]["code"] == "injury_unspecified_share"
+    assert [f["code"] for f in body["published_flags"]] == ["source_break"]
     by_age = client.get(
         "/api/v1/decompositions/KZ-75", params={"from": 2019, "to": 2021, "by": "age"}
     ).json()

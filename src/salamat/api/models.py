@@ -213,6 +213,14 @@ class DecompositionRow(BaseModel):
     contribution: float = Field(description="Years of life expectancy at birth.")
 
 
+class InputFlag(BaseModel):
+    code: str
+    year: int | None
+    severity: str
+    message: str
+    input: str = Field(description="Which input carries the flag, in words.")
+
+
 class Decomposition(BaseModel):
     area: str
     sex: str
@@ -233,6 +241,15 @@ class Decomposition(BaseModel):
     )
     method: str
     note: str
+    flags: list[InputFlag] = Field(
+        default_factory=list,
+        description="Flags on the inputs the decomposition used (death records of the area, "
+        "or UN WPP death rates): {code, year, severity, message, input}.",
+    )
+    published_flags: list[InputFlag] = Field(
+        default_factory=list,
+        description="Flags on the published e0 shown beside (not an input).",
+    )
 
     model_config = {"populate_by_name": True}
 

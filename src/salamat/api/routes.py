@@ -31,6 +31,7 @@ from salamat.api.models import (
 )
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
+from salamat.services.carried import flags_text
 from salamat.store.connection import Store
 
 __all__ = ["records", "router", "series_csv"]
@@ -356,6 +357,7 @@ def decomposition(
             source=d["source"],
             method=d["method"],
             synthetic=d["synthetic"],
+            flags=flags_text(d["flags"]),
         )
         name = f"salamat_decomposition_{d['area']}_{d['from']}_{d['to']}_{sex.value}.csv"
         return _csv_download(frame, name)

@@ -255,6 +255,7 @@ def compute_command(
 ) -> None:
     """Compute an indicator from the best real input (regions summed, not averaged)."""
     from salamat.services import targets as svc
+    from salamat.services.carried import flags_text
     from salamat.store.connection import Store, resolve_store_path
 
     with errors():
@@ -271,7 +272,8 @@ def compute_command(
                 err.print(f"saved: {created} created, {updated} updated, {unchanged} unchanged")
         synthetic = bool(df["synthetic"].any())
         if fmt == Fmt.csv:
-            sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+            text = {c: df[c].map(flags_text) for c in ("flags", "published_flags") if c in df}
+            sys.stdout.write(df.assign(**text).to_csv(index=False, lineterminator="\n"))
         elif fmt == Fmt.json:
             sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
         else:
@@ -304,6 +306,22 @@ def compute_command(
             )
             out.print(f"[dim]method:[/] {escape(str(df['method'].iloc[0]))}")
             out.print(f"[dim]source:[/] {escape(str(df['source'].iloc[0]))}")
+            _print_carried(df["period"].astype(str).tolist(), df.get("flags"), "input")
+            _print_carried(
+                df["period"].astype(str).tolist(), df.get("published_flags"), "published value"
+            )
+
+
+def _print_carried(periods: list[str], flags: Any, what: str) -> None:
+    """One line per flag of an input (or of the published value beside), under the table."""
+    if flags is None:
+        return
+    for period, found in zip(periods, flags, strict=True):
+        for f in found or []:
+            out.print(
+                f"[yellow]⚑ {escape(period)}: {what} flagged[/] {escape(str(f['code']))} "
+                f"({escape(str(f['input']))}): {escape(str(f['message']))}"
+            )
 
 
 def explain_command(
@@ -325,6 +343,7 @@ def explain_command(
 ) -> None:
     """What drove the change in life expectancy: Arriaga decomposition by age (and cause)."""
     from salamat.services import targets as svc
+    from salamat.services.carried import flags_text
     from salamat.store.connection import Store, resolve_store_path
 
     with errors():
@@ -334,7 +353,11 @@ def explain_command(
             ex = svc.explain(store, area, start, end, by=by.value, sex=sex, source=source.value)
         if fmt == Fmt.csv:
             sys.stdout.write(
-                ex.table.assign(synthetic=ex.synthetic).to_csv(index=False, lineterminator="\n")
+                ex.table.assign(
+                    synthetic=ex.synthetic,
+                    flags=flags_text(ex.flags),
+                    published_flags=flags_text(ex.published_flags),
+                ).to_csv(index=False, lineterminator="\n")
             )
             return
         if fmt == Fmt.json:
@@ -357,6 +380,8 @@ def explain_command(
                 "method": ex.method,
                 "source": ex.source,
                 "note": ex.note,
+                "flags": list(ex.flags),
+                "published_flags": list(ex.published_flags),
             }
             sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
             return
@@ -382,6 +407,12 @@ def explain_command(
             out.print(f"[yellow]note:[/] {escape(ex.note)}")
         out.print(f"[dim]method:[/] {escape(ex.method)}")
         out.print(f"[dim]source:[/] {escape(ex.source)}")
+        for what, found in (("input", ex.flags), ("published value", ex.published_flags)):
+            for f in found:
+                out.print(
+                    f"[yellow]⚑ {f['year']}: {what} flagged[/] {escape(str(f['code']))} "
+                    f"({escape(str(f['input']))}): {escape(str(f['message']))}"
+                )
 
 
 def indicators_command(

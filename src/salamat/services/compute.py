@@ -23,6 +23,7 @@ from salamat.methods.computed import (
 )
 from salamat.methods.decompose import arriaga, arriaga_by_cause
 from salamat.methods.lifetable import Sex, life_table
+from salamat.services import carried
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
@@ -32,7 +33,7 @@ from salamat.store.indicators import (
     load_definition_rows,
 )
 from salamat.store.observations import upsert_observations
-from salamat.store.quality import recompute_flags, record_revisions
+from salamat.store.quality import recompute_flags, record_revisions, store_input_flags
 from salamat.store.queries import series_frame
 from salamat.store.reference import load_catalog
 
@@ -206,7 +207,7 @@ def published_values(
 def _with_published(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` plus ``published``, ``published_source`` and ``differs`` (> 0.5 apart)."""
     if frame.empty:
-        return frame.assign(published=[], published_source=[], differs=[])
+        return frame.assign(published=[], published_source=[], differs=[], published_flags=[])
     first = frame.iloc[0]
     found = published_values(
         store,
@@ -221,7 +222,21 @@ def _with_published(store: Store, frame: pd.DataFrame) -> pd.DataFrame:
         published_source=pd.Series([None if x is None else x[1] for x in pub], dtype=object),
     )
     gap = (out["value"].astype(float) - out["published"].astype(float)).abs()
-    return out.assign(differs=(gap > PUBLISHED_TOLERANCE).fillna(False).astype(bool))
+    published_flags = carried.attach(
+        store,
+        len(out),
+        carried.published_inputs(
+            str(first["indicator"]),
+            str(first["area"]),
+            str(first["sex"]),
+            out["period"].astype(str).tolist(),
+            out["published_source"].tolist(),
+        ),
+    )
+    return out.assign(
+        differs=(gap > PUBLISHED_TOLERANCE).fillna(False).astype(bool),
+        published_flags=pd.Series(published_flags, index=out.index, dtype=object),
+    )
 
 
 PUBLISHED_TOLERANCE = 0.5
@@ -275,7 +290,23 @@ def _compute(
             "synthetic": "SYNTHETIC" in source,
         }
     )
+    frame["flags"] = pd.Series(
+        carried.attach(
+            store,
+            len(frame),
+            carried.record_inputs(frame["period"].tolist(), _flag_areas(code, agg)),
+        ),
+        index=frame.index,
+        dtype=object,
+    )
     return _with_published(store, frame)
+
+
+def _flag_areas(code: str, agg: Any) -> list[str]:
+    """Whose death-record flags a value rests on: a country's own (its rules run on the sum of
+    its regions' records), or a region's and its successors' (a region abolished in 2022 is
+    the sum of the regions that succeeded it)."""
+    return list(agg.regions) if code in agg.regions else [code]
 
 
 def compute_from_mx(
@@ -336,6 +367,13 @@ def compute_from_mx(
             "synthetic": "SYNTHETIC" in source,
         }
     )
+    frame["flags"] = pd.Series(
+        carried.attach(
+            store, len(frame), carried.mx_inputs(frame["period"].tolist(), code, sex, source)
+        ),
+        index=frame.index,
+        dtype=object,
+    )
     return _with_published(store, frame)
 
 
@@ -390,6 +428,8 @@ def save_computed(store: Store, frame: pd.DataFrame) -> tuple[int, int, int]:
         recompute_flags(
             store, sorted(set(checked.frame["indicator"].astype(str))), import_id=import_id
         )
+        if "flags" in keep.columns:
+            store_input_flags(store, keep.reset_index(drop=True), import_id)
         finish_import(
             store,
             import_id=import_id,
@@ -431,6 +471,8 @@ class Explanation:
     published_source: str | None = None
     published_period_from: str | None = None
     published_period_to: str | None = None
+    flags: tuple[dict[str, Any], ...] = ()
+    published_flags: tuple[dict[str, Any], ...] = ()
 
     @property
     def differs(self) -> bool:
@@ -573,6 +615,7 @@ def explain(
         starts = ABRIDGED_TO_85
         label_from, label_to = str(year_from), str(year_to)
         src = f"Salamat (computed from {allc.deaths_source}; exposures: {allc.population_source})"
+        inputs = carried.record_inputs([label_from, label_to], _flag_areas(code, allc))
     else:
         if by == "cause":
             raise InputError(
@@ -601,6 +644,7 @@ def explain(
         ta = life_table(starts, mx=ma, sex=s, ax=_old_age_ax(starts, ma))
         tb = life_table(starts, mx=mb, sex=s, ax=_old_age_ax(starts, mb))
         src = "Salamat (computed from UN WPP 2024 mx)"
+        inputs = carried.mx_inputs([label_from, label_to], code, sex, "UN WPP 2024")
     labels = [
         f"{int(a)}+"
         if k == len(starts) - 1
@@ -626,6 +670,18 @@ def explain(
     pick_to = asked_to if asked_to in published else label_to
     pub_from, pub_to = published.get(pick_from), published.get(pick_to)
     pub_sources = sorted({p[1] for p in (pub_from, pub_to) if p is not None})
+    flags = carried.attach(store, 2, inputs)
+    published_flags = carried.attach(
+        store,
+        2,
+        carried.published_inputs(
+            "le0",
+            code,
+            sex,
+            [pick_from, pick_to],
+            [None if p is None else p[1] for p in (pub_from, pub_to)],
+        ),
+    )
     return Explanation(
         area=code,
         sex=sex,
@@ -643,6 +699,8 @@ def explain(
         published_source="; ".join(pub_sources) or None,
         published_period_from=None if pub_from is None else pick_from,
         published_period_to=None if pub_to is None else pick_to,
+        flags=tuple(flags[0] + flags[1]),
+        published_flags=tuple(published_flags[0] + published_flags[1]),
     )
 
 

@@ -250,4 +250,6 @@ def decomposition(
         "note": "; ".join(
             x for x in (ex.note, SYNTHETIC_NOTE if "SYNTHETIC" in ex.source else "") if x
         ),
+        "flags": list(ex.flags),
+        "published_flags": list(ex.published_flags),
     }
