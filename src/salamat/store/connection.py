@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ def _bundled_rows(table: str) -> list[dict[str, str]]:
     return [{renames.get(k, k): v for k, v in row.items()} for row in rows]
 
 
+@cache
+def _bundled_frame(table: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The bundled rows of ``table`` as a frame of ``columns`` (a blank cell is NULL), read once
+    per process: every new store loads the same files (the test suite opens hundreds)."""
+    rows = _bundled_rows(table)
+    return pd.DataFrame(
+        [[(r.get(c) or None) for c in columns] for r in rows], columns=list(columns), dtype=object
+    )
+
+
+@cache
 def _bundled_hash() -> str:
     digest = hashlib.sha256()
     for name in sorted(_BUNDLED_FILES.values()):
@@ -185,13 +197,8 @@ class Store:
 
     def _load_reference(self) -> None:
         for table, columns in REFERENCE_TABLES.items():
-            rows = _bundled_rows(table)
+            frame = _bundled_frame(table, tuple(columns))
             self.con.execute(f"DELETE FROM {table} WHERE origin = 'bundled'")
-            frame = pd.DataFrame(
-                [[(r.get(c) or None) for c in columns] for r in rows],
-                columns=list(columns),
-                dtype=object,
-            )
             self.con.register("_bundled", frame)
             try:
                 self.con.execute(
