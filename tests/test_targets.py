@@ -224,6 +224,44 @@ def test_log_linear_trend_of_a_steady_decline() -> None:
     assert probability_of_reaching(fit, 2030, 20.0, "decrease") == pytest.approx(0.0, abs=1e-9)
 
 
+def test_logit_trend_of_a_probability_by_hand() -> None:
+    # 30q70 in percent on the logit scale g = ln(y / (100 - y)) (FPP3 section 13.3): values built
+    # so that g = -1, -1.1, -1.1, -1.3, -1.4 (the linear example's changes times -0.1): drift
+    # -0.1, sigma^2 = 0.02 / 3; 2025 is h = 6 after 2019: centre -2.0, variance
+    # 0.02/3 (6 + 36/4) = 0.1, half-width t(3, 0.975) sqrt(0.1) = 1.0063779;
+    # back: 100 / (1 + e^2) = 11.920292, 100 / (1 + e^3.0063779) = 4.713857,
+    # 100 / (1 + e^0.9936221) = 27.019724
+    g = [-1.0, -1.1, -1.1, -1.3, -1.4]
+    values = [100.0 / (1.0 + math.exp(-v)) for v in g]
+    fit = fit_drift(YEARS, values, "logit", limits=(0.0, 100.0))
+    assert fit.drift == pytest.approx(-0.1, abs=1e-12)
+    assert fit.sigma**2 == pytest.approx(0.02 / 3, abs=1e-12)
+    p = project(fit, 2025)
+    assert (p.value, p.lower, p.upper) == pytest.approx((11.920292, 4.713857, 27.019724), abs=1e-5)
+    assert p.model == "logit" and "13.3" in p.method
+    # P(Y <= 15) = F_3((logit 0.15 + 2) / sqrt(0.1)) = F_3(0.839265) = 0.768535
+    assert probability_of_reaching(fit, 2025, 15.0, "decrease") == pytest.approx(0.768535, 1e-5)
+    # on or beyond a limit: certain or impossible
+    assert probability_of_reaching(fit, 2025, 100.0, "decrease") == 1.0
+    assert probability_of_reaching(fit, 2025, 0.0, "decrease") == 0.0
+    assert probability_of_reaching(fit, 2025, 0.0, "increase") == 1.0
+
+
+def test_a_logit_interval_stays_inside_its_limits_where_a_log_one_does_not() -> None:
+    # a jumpy probability near its top: on the log scale the 2030 upper limit is about 205
+    years = list(range(2010, 2020))
+    values = [88.0, 92.0, 86.0, 93.0, 89.0, 94.0, 90.0, 95.0, 91.0, 96.0]
+    assert project(fit_drift(years, values, "log_linear"), 2030).upper > 200.0
+    fit = fit_drift(years, values, "logit", limits=(0.0, 100.0))
+    for year in range(2019, 2031):
+        p = project(fit, year)
+        assert 0.0 < p.lower <= p.value <= p.upper < 100.0
+    with pytest.raises(InputError, match="lower and upper bounds"):
+        fit_drift(years, values, "logit")
+    with pytest.raises(InputError, match="strictly between 0 and 100"):
+        fit_drift(years, [*values[:9], 100.0], "logit", limits=(0.0, 100.0))
+
+
 def test_trend_inputs_are_checked() -> None:
     with pytest.raises(MethodError, match="at least 3"):
         fit_drift([2020, 2021], [1.0, 2.0], "linear")

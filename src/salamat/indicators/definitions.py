@@ -117,8 +117,8 @@ def definition_from_row(row: Mapping[str, object]) -> IndicatorDefinition:
             Problem(code, None, "method", "expected one of " + ", ".join(_METHODS), method)
         )
     trend = _text(row, "trend") or "linear"
-    if trend not in ("linear", "log_linear"):
-        problems.append(Problem(code, None, "trend", "expected linear or log_linear", trend))
+    if trend not in ("linear", "log_linear", "logit"):
+        problems.append(Problem(code, None, "trend", "expected linear, log_linear or logit", trend))
     mult_text = _text(row, "multiplier") or "1"
     try:
         multiplier = float(mult_text)

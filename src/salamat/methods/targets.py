@@ -148,9 +148,9 @@ class Target:
             problems.append(
                 Problem(self.code, None, "target_year", "expected a year after the baseline", None)
             )
-        if self.trend is not None and self.trend not in ("linear", "log_linear"):
+        if self.trend is not None and self.trend not in ("linear", "log_linear", "logit"):
             problems.append(
-                Problem(self.code, None, "trend", "expected linear or log_linear", None)
+                Problem(self.code, None, "trend", "expected linear, log_linear or logit", None)
             )
         if self.target_change is not None and self.target_change <= -1.0:
             problems.append(
@@ -535,6 +535,7 @@ def assess(
     window: int = 10,
     level: float = 0.95,
     shock_years: tuple[int, ...] = (),
+    limits: tuple[float, float] | None = None,
 ) -> Assessment:
     """Status, projection, probability and required pace of one target on one series.
 
@@ -553,6 +554,9 @@ def assess(
     shock_years
         Years left out of the trend's estimation (e.g. 2020 and 2021, the COVID-19 pandemic);
         the projection still starts from the latest value.
+    limits
+        The indicator's hard bounds ``(lower, upper)``, the limits of a logit trend (30q70 in
+        percent: 0 and 100); unused by the other models.
 
     Returns
     -------
@@ -648,7 +652,7 @@ def assess(
     window_from = int(years[recent].min())
     if latest_year < target.target_year:
         try:
-            fit = fit_drift(years[recent], values[recent], trend, exclude=shocks)
+            fit = fit_drift(years[recent], values[recent], trend, exclude=shocks, limits=limits)
             projection = project(fit, target.target_year, level)
             probability = probability_of_reaching(
                 fit, target.target_year, target_value, target.direction

@@ -5,8 +5,12 @@ One model, used for the projection, its interval and the probability of meeting 
 ``g(y_t) = g(y_{t-1}) + c + e_t``, ``e_t ~ N(0, sigma^2)`` independent,
 
 with ``g`` the identity (``"linear"``: life expectancy, shares; the indicator gains a fixed
-amount a year) or ``ln`` (``"log_linear"``: rates and probabilities of dying; a fixed percentage
-a year, never crossing zero), as the indicator catalogue says. The forecast starts from the
+amount a year), ``ln`` (``"log_linear"``: rates; a fixed percentage a year, never crossing zero)
+or the scaled logit ``g(y) = ln((y - a) / (b - y))`` between the indicator's hard bounds
+``a < b`` (``"logit"``: probabilities such as 30q70 in percent, ``a = 0``, ``b = 100``; on
+``q = y / 100`` this is ``logit(q) = ln(q / (1 - q))``), as the indicator catalogue says. The
+logit keeps the projection and both limits of its interval strictly inside ``(a, b)`` with no
+cap (Hyndman & Athanasopoulos 2021, section 13.3, "Ensuring forecasts stay within limits"). The forecast starts from the
 **latest observation** ``y_T``: ``g_hat(T + h) = g(y_T) + h c_hat`` (Hyndman & Athanasopoulos
 2021, section 5.2, the drift method), so a projection never starts below or above the last
 value, which a least-squares line through the past does whenever the last value is off the line.
@@ -29,8 +33,9 @@ plus the drift's own variance ``sigma^2 / K`` times ``h^2`` (Hyndman & Athanasop
 section 5.5, Table 5.2: ``sigma_h = sigma sqrt(h (1 + h / (T - 1)))``, the same with no gap).
 Prediction intervals and probabilities use the Student *t* distribution with ``m - 1`` degrees
 of freedom (``sigma`` is estimated from few changes; the book's normal multipliers are the
-large-sample limit), back-transformed by ``exp`` for the log-linear model (its point value is
-then the median).
+large-sample limit), back-transformed by ``exp`` for the log-linear model and by
+``a + (b - a) / (1 + exp(-g))`` for the logit (the point value is then the median: a monotone
+transform keeps quantiles).
 
 Assumptions, to be said beside every projection: independent changes and a constant drift
 over the window; a shock that is not listed as one widens the interval.
@@ -39,7 +44,8 @@ References
 ----------
 Hyndman R.J., Athanasopoulos G. (2021). *Forecasting: Principles and Practice*, 3rd ed.
 Melbourne: OTexts. Section 5.2 (simple forecasting methods: drift method) and section 5.5
-(distributional forecasts and prediction intervals, Table 5.2). https://otexts.com/fpp3/
+(distributional forecasts and prediction intervals, Table 5.2), section 13.3 (ensuring
+forecasts stay within limits: the scaled logit transformation). https://otexts.com/fpp3/
 Box G.E.P., Jenkins G.M., Reinsel G.C., Ljung G.M. (2015). *Time Series Analysis: Forecasting
 and Control*, 5th ed. Hoboken: Wiley, ch. 5 (forecasting an ARIMA(0,1,0) process with a
 constant).
@@ -69,7 +75,7 @@ __all__ = [
     "project",
 ]
 
-TrendModel = Literal["linear", "log_linear"]
+TrendModel = Literal["linear", "log_linear", "logit"]
 Direction = Literal["increase", "decrease"]
 
 MIN_POINTS = 3
@@ -78,12 +84,14 @@ MIN_POINTS = 3
 
 @dataclass(frozen=True)
 class DriftFit:
-    """A random walk with drift fitted on ``g(value)`` (``g`` the identity or ``ln``).
+    """A random walk with drift fitted on ``g(value)`` (``g`` the identity, ``ln`` or the
+    scaled logit between ``limits``).
 
     ``anchor_year`` / ``anchor_value`` are where the forecast starts: the latest observation
     (original scale), also when it is a left-out year. ``drift`` and ``sigma`` are on the model's
     scale (years^-1; for log-linear a drift of 0.01 is about +1 % a year). ``span`` is ``K``,
-    the years between the first and the last kept value; ``df = m - 1``.
+    the years between the first and the last kept value; ``df = m - 1``. ``limits`` are the
+    ``(a, b)`` of the logit model (None for the others).
     """
 
     model: TrendModel
@@ -100,9 +108,15 @@ class DriftFit:
     df: int
     excluded: tuple[int, ...]
     method: str
+    limits: tuple[float, float] | None = None
 
     def _g(self, value: float) -> float:
-        return math.log(value) if self.model == "log_linear" else float(value)
+        if self.model == "log_linear":
+            return math.log(value)
+        if self.model == "logit":
+            a, b = _logit_limits(self.limits)
+            return math.log((value - a) / (b - value))
+        return float(value)
 
     def centre(self, year: int) -> float:
         """``g(y_T) + h c_hat``: the forecast's centre on the model's scale."""
@@ -118,8 +132,8 @@ class DriftFit:
 class Projection:
     """A projected value with its prediction interval (original scale).
 
-    For the log-linear model ``value`` is the median ``exp(centre)`` and the limits are the
-    exponentiated limits on the log scale.
+    For the log-linear and logit models ``value`` is the median (the back-transformed centre)
+    and the limits are the back-transformed limits on the model's scale.
     """
 
     year: int
@@ -129,6 +143,31 @@ class Projection:
     level: float
     model: TrendModel
     method: str
+
+
+def _logit_limits(limits: tuple[float, float] | None) -> tuple[float, float]:
+    """The ``(a, b)`` of a logit trend, checked: finite with ``a < b``."""
+    if limits is None or len(limits) != 2:
+        raise InputError(
+            "a logit trend needs the indicator's lower and upper bounds",
+            [Problem("argument", None, "limits", "expected (lower, upper)", None)],
+        )
+    a, b = float(limits[0]), float(limits[1])
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise InputError(
+            "a logit trend needs finite bounds, lower below upper",
+            [Problem("argument", None, "limits", "expected lower < upper", f"{a:g}, {b:g}")],
+        )
+    return a, b
+
+
+def _from_logit(g: FloatArray, a: float, b: float) -> FloatArray:
+    """``a + (b - a) / (1 + exp(-g))``, the inverse of the scaled logit (no overflow: the
+    exponent is never positive)."""
+    g = np.asarray(g, dtype=np.float64)
+    e = np.exp(-np.abs(g))
+    share = np.where(g >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.asarray(a + (b - a) * share, dtype=np.float64)
 
 
 def _arrays(year: npt.ArrayLike, value: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -157,6 +196,7 @@ def fit_drift(
     model: TrendModel,
     *,
     exclude: Iterable[int] = (),
+    limits: tuple[float, float] | None = None,
 ) -> DriftFit:
     """Fit a random walk with drift to an annual series, leaving out the years in ``exclude``.
 
@@ -165,10 +205,13 @@ def fit_drift(
     year, value
         The series, one value per whole year (any order, gaps allowed).
     model
-        ``"linear"`` (``g`` the identity) or ``"log_linear"`` (``g = ln``; values must be > 0).
+        ``"linear"`` (``g`` the identity), ``"log_linear"`` (``g = ln``; values must be > 0) or
+        ``"logit"`` (``g = ln((y - a) / (b - y))``; values strictly between the limits).
     exclude
         Years not used to estimate the drift and ``sigma`` (shocks). The latest observation
         stays the forecast's anchor even when it is excluded.
+    limits
+        ``(a, b)``, the indicator's hard bounds, for the logit model (ignored by the others).
 
     Returns
     -------
@@ -177,7 +220,8 @@ def fit_drift(
     Raises
     ------
     InputError
-        Mismatched, non-finite, fractional or repeated years; a value <= 0 for log-linear.
+        Mismatched, non-finite, fractional or repeated years; a value <= 0 for log-linear; for
+        the logit, missing limits or a value on or beyond them.
     MethodError
         Fewer than three kept years (no degree of freedom left for ``sigma``).
 
@@ -196,16 +240,28 @@ def fit_drift(
     (1.0, 0.666667, 3)
     """
     t, y = _arrays(year, value)
-    if model not in ("linear", "log_linear"):
+    if model not in ("linear", "log_linear", "logit"):
         raise InputError(
             f"unknown trend model {model!r}",
-            [Problem("argument", None, "model", "expected linear or log_linear", str(model))],
+            [
+                Problem(
+                    "argument", None, "model", "expected linear, log_linear or logit", str(model)
+                )
+            ],
         )
     if model == "log_linear" and np.any(y <= 0):
         raise InputError(
             "a log-linear trend needs values above zero",
             [Problem("argument", None, "value", "expected values > 0", None)],
         )
+    kept_limits: tuple[float, float] | None = None
+    if model == "logit":
+        a, b = kept_limits = _logit_limits(limits)
+        if np.any(y <= a) or np.any(y >= b):
+            raise InputError(
+                f"a logit trend needs values strictly between {a:g} and {b:g}",
+                [Problem("argument", None, "value", f"expected {a:g} < value < {b:g}", None)],
+            )
     if t.size == 0:
         raise MethodError(f"a trend needs at least {MIN_POINTS} years, got none")
     anchor_year, anchor_value = int(t[-1]), float(y[-1])
@@ -219,7 +275,13 @@ def fit_drift(
         raise MethodError(
             f"a trend with a prediction interval needs at least {MIN_POINTS} years, got {n}{left}"
         )
-    g = np.log(yk) if model == "log_linear" else yk
+    if model == "log_linear":
+        g = np.log(yk)
+    elif model == "logit":
+        assert kept_limits is not None
+        g = np.log((yk - kept_limits[0]) / (kept_limits[1] - yk))
+    else:
+        g = yk
     k = np.diff(tk)
     d = np.diff(g)
     span = float(tk[-1] - tk[0])
@@ -227,7 +289,10 @@ def fit_drift(
     m = int(d.size)
     resid = (d - k * drift) / np.sqrt(k)
     sigma = math.sqrt(float(np.sum(resid * resid)) / (m - 1))
-    scale = "ln(value)" if model == "log_linear" else "value"
+    scale = {"log_linear": "ln(value)", "linear": "value"}.get(model, "")
+    if kept_limits is not None:
+        lo_, hi_ = kept_limits
+        scale = f"the logit ln((value - {lo_:g}) / ({hi_:g} - value))"
     left_out = f"; left out as shocks: {', '.join(str(v) for v in excluded)}" if excluded else ""
     return DriftFit(
         model=model,
@@ -248,8 +313,9 @@ def fit_drift(
             f"and its standard error from {int(tk[0])}-{int(tk[-1])} ({n} years{left_out}); "
             f"Student t ({m - 1} df) prediction interval, variance sigma^2 (h + h^2/K) "
             "(Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 3rd ed., "
-            "sections 5.2 and 5.5)"
+            + ("sections 5.2, 5.5 and 13.3)" if model == "logit" else "sections 5.2 and 5.5)")
         ),
+        limits=kept_limits,
     )
 
 
@@ -259,7 +325,8 @@ def project(fit: DriftFit, year: int, level: float = 0.95) -> Projection:
     Notes
     -----
     ``g_hat = g(y_T) + h c_hat``; limits ``g_hat -/+ t_{m-1, (1+level)/2} sigma sqrt(h + h^2/K)``;
-    back-transformed by ``exp`` for the log-linear model. At the anchor year the interval is
+    back-transformed by ``exp`` for the log-linear model and by ``a + (b - a) / (1 + exp(-g))``
+    for the logit (limits then strictly inside ``(a, b)``). At the anchor year the interval is
     the observed value itself.
 
     Raises
@@ -286,6 +353,9 @@ def project(fit: DriftFit, year: int, level: float = 0.95) -> Projection:
         # a very wide interval may overflow: its limit is then +inf, not an error
         with np.errstate(over="ignore"):
             centre, lo, hi = (float(v) for v in np.exp([centre, lo, hi]))
+    elif fit.model == "logit":
+        a, b = _logit_limits(fit.limits)
+        centre, lo, hi = (float(v) for v in _from_logit(np.array([centre, lo, hi]), a, b))
     return Projection(
         year=int(year),
         value=float(centre),
@@ -310,7 +380,8 @@ def probability_of_reaching(
     Raises
     ------
     InputError
-        A threshold <= 0 for the log-linear model, or an unknown direction.
+        A threshold <= 0 for the log-linear model, or an unknown direction. For the logit a
+        threshold on or beyond a limit is certain or impossible (``P`` is 1 or 0).
     MethodError
         A year before the anchor.
 
@@ -334,6 +405,13 @@ def probability_of_reaching(
                 [Problem("argument", None, "threshold", "expected a value > 0", str(threshold))],
             )
         g = math.log(threshold)
+    elif fit.model == "logit":
+        a, b = _logit_limits(fit.limits)
+        if threshold <= a or threshold >= b:
+            # every forecast lies strictly inside (a, b)
+            above = threshold <= a
+            return 1.0 if above == (direction == "increase") else 0.0
+        g = math.log((threshold - a) / (b - threshold))
     else:
         g = float(threshold)
     se = fit.forecast_se(year)

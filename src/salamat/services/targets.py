@@ -8,6 +8,7 @@ through :mod:`salamat.store`; the numbers come from the pure modules (:mod:`sala
 from __future__ import annotations
 
 import csv
+import functools
 import importlib
 import io
 import math
@@ -29,7 +30,7 @@ from salamat.methods.targets import (
     target_from_row,
     trend_verdict,
 )
-from salamat.services.quality import bound_rows
+from salamat.services.quality import bound_rows, indicator_bounds
 from salamat.store.connection import Store
 from salamat.store.indicators import (
     upsert_user_definitions,
@@ -257,8 +258,10 @@ def _bounds() -> dict[str, tuple[float | None, float | None]]:
 def _cap_to_bounds(record: dict[str, Any]) -> None:
     """Show an interval limit beyond the indicator's possible range as the bound, and say so.
 
-    A log-linear trend on a percentage (30q70) can put the upper limit above 100; the limit is
-    then reported as 100 with the computed value in the reason, never silently.
+    A log-linear trend on a bounded indicator (a share in percent with a ``trend`` of
+    ``log_linear`` in a user's catalogue) can put the upper limit above 100; the limit is then
+    reported as 100 with the computed value in the reason, never silently. Probabilities in
+    the bundled catalogue (30q70) use the logit trend, whose limits never leave the bounds.
     """
     lower, upper = _bounds().get(str(record["indicator"]), (None, None))
     p = record["projection"]
@@ -443,6 +446,7 @@ def scorecard(
         raise InputError(f"--window {window}: a trend needs at least 3 years")
     provider = flags or store_flags
     defs = catalogue(store)
+    hard = indicator_bounds(store)
     out = []
     for t, a in _areas_for(store, area, targets(store)):
         definition = defs.get(t.indicator)
@@ -450,7 +454,13 @@ def scorecard(
         series = _series(store, t, a)
         shocks = shock_years(t.indicator, a)
         years = tuple(int(d["year"]) for d in shocks)
-        assessment = assess(t, series, trend=trend, window=window, level=level, shock_years=years)
+        lo, hi, _ = hard.get(t.indicator, (None, None, False))
+        # a logit trend runs between the indicator's hard bounds (30q70: 0 and 100)
+        limits = None if lo is None or hi is None else (lo, hi)
+        judge = functools.partial(
+            assess, trend=trend, window=window, level=level, shock_years=years, limits=limits
+        )
+        assessment = judge(t, series)
         record = assessment_record(assessment, a)
         _cap_to_bounds(record)
         excluded = set(record["trend_fit"]["excluded"]) if record["trend_fit"] else set()
@@ -471,7 +481,7 @@ def scorecard(
         flagged = {f["year"] for f in used if f["on"] == "value"}
         if flagged:
             clean = series[~series["year"].astype(int).isin(flagged)]
-            again = assess(t, clean, trend=trend, window=window, level=level, shock_years=years)
+            again = judge(t, clean)
             record["status_without_flagged"] = again.status
             record["status_without_flagged_detail"] = again.status_detail
         latest = series[series["year"] == record["latest"]["year"]]

@@ -7,7 +7,7 @@ as JSON in ``details``). The rules and their thresholds are data
 
 * ``yoy_outlier``: the year-on-year change of a series against the changes of the same series
   before it. Change ``c_t = ln(v_t / v_t-1)`` for indicators whose catalogue trend is
-  ``log_linear``, else ``v_t - v_t-1``; modified z-score ``M = 0.6745 (c_t - median) / MAD``
+  ``log_linear`` or ``logit``, else ``v_t - v_t-1``; modified z-score ``M = 0.6745 (c_t - median) / MAD``
   over the earlier changes only (Iglewicz & Hoaglin 1993; the same score as DHIS2's outlier
   detection), flagged when ``|M| > k`` (3.5) and the change also exceeds the indicator's floor
   (``|v_t - v_t-1| > floor_abs`` and/or ``|v_t / v_t-1 - 1| > floor_rel``).
@@ -430,7 +430,8 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
     rows = []
     for code in codes:
         trend, unit, method = info.get(code, ("", "", ""))
-        log_scale = trend == "log_linear"
+        # a probability with a logit trend (30q70) changes by ratios like a rate
+        log_scale = trend in ("log_linear", "logit")
         floor_abs = _own(rules, "yoy_outlier", "floor_abs", code)
         floor_rel = _own(rules, "yoy_outlier", "floor_rel", code)
         if floor_abs is None and floor_rel is None:

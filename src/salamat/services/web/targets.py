@@ -44,7 +44,13 @@ def target_board(
             y[["year", "value", "source", "vintage"]], t.series_source, from_year=t.baseline_year
         )
         trend_name = t.trend or str(defs.get(t.indicator, {}).get("trend") or "linear")
-        trend: TrendModel = "log_linear" if trend_name == "log_linear" else "linear"
+        trend: TrendModel = (
+            "logit"
+            if trend_name == "logit"
+            else "log_linear"
+            if trend_name == "log_linear"
+            else "linear"
+        )
         # the fan is the scorecard's own projection path: one model for card and chart
         fan = [
             {"year": q["year"], "value": q["value"], "lower": q["lower"], "upper": q["upper"]}
