@@ -1,13 +1,16 @@
 """Revisions kept and imports undone (salamat.store.revisions, salamat.services.revisions).
 
-Every import kind is undone on a file from tests/data (the GHO and SDMX files are real WHO and
-UNICEF downloads, see their PROVENANCE.md); expected stores are snapshots taken before the
-import, compared row for row (values, import ids and times: an undo restores them exactly).
+Every import kind is undone on a real file from tests/data (WHO GHO, UNICEF SDMX, DHIS2
+analytics of Lao PDR, Kazakhstan's Open SDG platform, OWID, UN WPP; see their PROVENANCE.md),
+and ``compute --save`` on WPP 2024 death rates; expected stores are snapshots of every table
+taken before the import, compared row for row (values, import ids and times, quality flags and
+their replaced versions: an undo restores them exactly).
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -254,22 +257,6 @@ def test_undo_of_org_units_waits_for_the_data_that_uses_them(store: Store, tmp_p
     [("gho", GHO, []), ("sdmx", SDMX, [SDMX_DSD])],
     ids=["gho", "sdmx"],
 )
-def test_undo_of_an_exchange_format_import(
-    store: Store, kind: str, path: Path, metadata: list[Path]
-) -> None:
-    empty = snapshot(store)
-    s = services.run_import(store, kind, [path], metadata=metadata)
-    assert s.ok and s.created > 0 and s.import_id is not None
-    plan = undo_import(store, s.import_id)
-    assert plan.ok and plan.removed["observation"] == s.created
-    assert snapshot(store) == empty
-
-
-@pytest.mark.parametrize(
-    ("kind", "path", "metadata"),
-    [("gho", GHO, []), ("sdmx", SDMX, [SDMX_DSD])],
-    ids=["gho", "sdmx"],
-)
 def test_the_same_file_under_another_name_imports_once(
     store: Store, tmp_path: Path, kind: str, path: Path, metadata: list[Path]
 ) -> None:
@@ -318,3 +305,247 @@ def test_an_import_written_with_skip_invalid_can_be_undone(store: Store, tmp_pat
     assert s.status == "WARNING" and s.created == 1 and s.import_id is not None
     assert undo_import(store, s.import_id).ok
     assert snapshot(store) == empty
+
+
+# -- the undo of every import kind, on real files, in one store --------------------------------
+
+REAL = DATA / "real"
+OPENSDG = DATA / "interop" / "opensdg_kazstat_goal3" / "data"
+WPP2024 = DATA / "wpp"
+LAOS = REAL / "dhis2_analytics" / "chap-core_laos_analytics_population_provinces_TODAY.json"
+OBS_COLUMNS = "indicator,area,period,value,sex,age,cause,residence,unit,source,vintage\n"
+
+
+def full_snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every table of the store (the import log aside: an undo marks and adds its own lines),
+    quality flags and their replaced versions with the imports that raised them."""
+    tables = [
+        str(r[0])
+        for r in store.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
+            "AND table_name <> 'import_log' ORDER BY 1"
+        ).fetchall()
+    ]
+    assert {"quality_flag", "quality_flag_version", "indicator_bound", "target"} <= set(tables)
+    return {t: sorted(store.con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+
+
+def earlier_log(store: Store, below: int) -> list[tuple[object, ...]]:
+    """The import log's lines before ``below``, with their digests: an undo changes none."""
+    return store.con.execute(
+        "SELECT * FROM import_log WHERE import_id < ? ORDER BY import_id", [below]
+    ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Path]]:
+    """One store for the module: Kazakhstan's Open SDG 30q70 series (real, flagged in 2023)
+    and WPP 2024 death rates for Kazakhstan (real, the input of ``compute --save``). Each test
+    leaves it as it found it (that is what it tests)."""
+    tmp = tmp_path_factory.mktemp("undo_kinds")
+    mx = pd.read_csv(WPP2024 / "wpp2024_mx_5yr_age_by_sex_OTS_1950-2025.csv", dtype=str)
+    mx = mx[(mx["iso3"] == "KAZ") & (mx["sex"] == "both") & mx["period"].isin(["2015-2020"])]
+    starts = [int(a.rstrip("+")) for a in mx["age"]]
+    ends = [*(b - 1 for b in starts[1:]), None]
+    bands = {
+        a: f"{s}+" if e is None else str(s) if e == s else f"{s}-{e}"
+        for a, s, e in zip(mx["age"], starts, ends, strict=True)
+    }
+    rates = pd.DataFrame(
+        {
+            "indicator": "mx",
+            "area": "KAZ",
+            "period": "2015-2019",
+            "value": mx["mx"],
+            "sex": "total",
+            "age": mx["age"].map(bands),
+            "source": "UN WPP 2024",
+        }
+    )
+    rates_csv = tmp / "wpp2024_mx_KAZ_2015-2019.csv"
+    rates.to_csv(rates_csv, index=False)
+    with Store.open(":memory:") as store:
+        base = services.run_import(store, "opensdg", [OPENSDG / "indicator_3-4-1.csv"], area="KAZ")
+        assert (base.status, base.created) == ("SUCCESS", 42)
+        assert services.run_import(store, "observations", [rates_csv]).ok
+        assert store.con.execute("SELECT count(*) FROM quality_flag").fetchall()[0][0] > 0
+        yield store, tmp
+
+
+def revise_one(store: Store, tmp: Path, import_id: int) -> Path:
+    """A later file that changes one value ``import_id`` wrote (by 1 %, inside any bound)."""
+    row = store.con.execute(
+        "SELECT indicator, area, period, value, sex, age, cause, residence, unit, source, vintage "
+        "FROM observation WHERE import_id = ? ORDER BY ALL LIMIT 1",
+        [import_id],
+    ).fetchone()
+    assert row is not None
+    cells = ["" if v is None else str(v) for v in row]
+    cells[3] = repr(float(row[3]) * 1.01)
+    path = tmp / f"revises_{import_id}.csv"
+    frame = pd.DataFrame([cells], columns=OBS_COLUMNS.strip().split(","))
+    frame.to_csv(path, index=False)
+    return path
+
+
+def import_kind(store: Store, tmp: Path, kind: str) -> int:
+    """Import one real file of ``kind``; returns its import id."""
+    if kind == "compute":
+        from salamat.services.compute import compute_from_mx, save_computed
+
+        frame = compute_from_mx(store, "le0", "KAZ", source="UN WPP 2024")
+        assert save_computed(store, frame)[0] == 1
+        return int(store.con.execute("SELECT max(import_id) FROM import_log").fetchall()[0][0])
+    options: dict[str, object] = {}
+    files: list[Path]
+    if kind == "observations":  # revises the Open SDG 2023 value of the shared store
+        files = [tmp / "obs.csv"]
+        files[0].write_text(
+            OBS_COLUMNS + "ncd30q70,KAZ,2023,24.9,total,30-69,all,total,%,"
+            "Kazakhstan national SDG platform (Open SDG),\n",
+            encoding="utf-8",
+        )
+    elif kind == "deaths":
+        files, options = [DEATHS], {"source": "test records"}
+    elif kind == "population":
+        files = [tmp / "pop.csv"]
+        files[0].write_text(
+            "region,year,sex,age,population\nKZ-75,2023,female,0,12000\n", encoding="utf-8"
+        )
+    elif kind == "orgunits":
+        files = [tmp / "units.csv"]
+        files[0].write_text(
+            "code,parent,name_en,kind,aliases\nKZ-75-D1,KZ-75,District One,district,abc123\n",
+            encoding="utf-8",
+        )
+    elif kind == "gho":
+        files = [GHO]
+    elif kind == "sdmx":
+        files, options = [SDMX], {"metadata": [SDMX_DSD]}
+    elif kind == "dhis2":  # new org units (--new-areas) and a new indicator (--new-indicators)
+        files, options = [LAOS], {"new_indicators": True, "new_areas": "LAO"}
+    elif kind == "opensdg":
+        files, options = [OPENSDG / "indicator_3-3-2.csv"], {"area": "KAZ"}
+    elif kind == "owid":  # a new indicator (--new-indicators) named by a map
+        files = [REAL / "owid" / "owid-datasets_age-adjusted-suicide-rates_WHO-2005_trimmed.csv"]
+        options = {"new_indicators": True, "mapping": tmp / "owid_map.csv"}
+        (tmp / "owid_map.csv").write_text(
+            "dimension,from,to\nindicator,Suicide rate (WHO (2005)),-\n"
+            "indicator,Male-Female Ratio of Suicide Rate (WHO (2005)),suicide_ratio_mf\n",
+            encoding="utf-8",
+        )
+    elif kind == "wpp":
+        files = [REAL / "un_wpp" / "WPP2019_Period_Indicators_Medium_KAZ.csv"]
+    else:
+        raise AssertionError(kind)
+    s = services.run_import(store, kind, files, **options)  # type: ignore[arg-type]
+    assert s.ok and (s.created or s.updated) and s.import_id is not None, s.problems[:3]
+    return s.import_id
+
+
+KINDS = [
+    "observations",
+    "deaths",
+    "population",
+    "orgunits",
+    "gho",
+    "sdmx",
+    "dhis2",
+    "opensdg",
+    "owid",
+    "wpp",
+    "compute",
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_undo_of_every_import_kind_restores_the_store_exactly(
+    shared: tuple[Store, Path], kind: str
+) -> None:
+    store, tmp = shared
+    before = full_snapshot(store)
+    first = int(store.con.execute("SELECT max(import_id) FROM import_log").fetchall()[0][0]) + 1
+    log_before = earlier_log(store, first)
+    imp = import_kind(store, tmp, kind)
+    assert full_snapshot(store) != before
+    # a later import that depends on it blocks the undo, and says which and why
+    if kind in ("deaths", "population", "orgunits"):
+        later_file, later_kind = {
+            "deaths": (write(tmp, "fix.csv", DEATHS.read_text().replace("I21.9", "C34.9")), kind),
+            "population": (
+                write(
+                    tmp, "pop2.csv", "region,year,sex,age,population\nKZ-75,2023,female,0,12100\n"
+                ),
+                kind,
+            ),
+            "orgunits": (
+                write(tmp, "d1.csv", HEADER + "le0,KZ-75-D1,2022,73.1,total,MoH,\n"),
+                "observations",
+            ),
+        }[kind]
+        extra: dict[str, object] = {"source": "test records"} if kind == "deaths" else {}
+        later = services.run_import(store, later_kind, [later_file], **extra).import_id  # type: ignore[arg-type]
+    else:
+        later = services.run_import(store, "observations", [revise_one(store, tmp, imp)]).import_id
+    assert later is not None
+    with_later = full_snapshot(store)
+    refused = undo_import(store, imp)
+    assert not refused.ok and [b.import_id for b in refused.blockers] == [later]
+    assert f"undo import {later} first" in refused.blockers[0].reason
+    assert full_snapshot(store) == with_later  # nothing changed
+    # undone in order: the store is exactly as before, flags and their versions included
+    assert undo_import(store, later).ok
+    plan = undo_import(store, imp)
+    assert plan.ok, plan.blockers
+    assert full_snapshot(store) == before
+    log = list_imports(store).set_index("id")
+    assert log.loc[imp, "status"] == log.loc[later, "status"] == "UNDONE"
+    assert earlier_log(store, first) == log_before  # digests and counts unchanged
+
+
+def test_each_vintage_shows_the_flags_it_had(
+    revised: tuple[Store, int, int], tmp_path: Path
+) -> None:
+    import json
+
+    from salamat.store.web import series_json
+
+    store, first, second = revised
+    c = write(tmp_path, "c.csv", HEADER + "le0,KAZ,2022,80.5,total,BNS,2025\n")
+    third = services.run_import(store, "observations", [c]).import_id
+    every = services.series(store, "le0", "KAZ", vintage="all")
+    got = {
+        (p, i): f
+        for p, i, f in zip(every["period"], every["import_id"], every["flags"], strict=True)
+    }
+    # the first 2022 value was never revised itself: no flag, not its successors' revision flags;
+    # the second carries its own revision (74.44 -> 74.5), the current one the latest
+    assert got == {
+        ("2022", first): "",
+        ("2022", second): "revision",
+        ("2022", third): "revision",
+        ("2023", first): "",
+        ("2024", second): "",
+    }
+    rows = json.loads(
+        series_json(
+            store, indicator="le0", areas=["KAZ"], sexes=None, start_year=None, end_year=None,
+            source=None, age=None, residence=None, vintage="all",
+        )[0]
+    )  # fmt: skip
+    messages = {(r["period"], r["import_id"]): [f["message"] for f in r["flags"]] for r in rows}
+    assert messages[("2022", first)] == []
+    assert messages[("2022", second)] == [
+        f"revised from 74.44 to 74.5 (import {second} replaced import {first})"
+    ]
+    assert messages[("2022", third)] == [
+        f"revised from 74.5 to 80.5 (import {third} replaced import {second})"
+    ]
+    # the latest vintage: only the current value's revision, not the one before it
+    latest = services.series(store, "le0", "KAZ")
+    assert list(latest["flags"]) == ["revision", "", ""]
+    flags = store.con.execute("SELECT message FROM quality_flag WHERE indicator = 'le0'").fetchall()
+    assert flags == [(f"revised from 74.5 to 80.5 (import {third} replaced import {second})",)]
+    # a publisher's vintage and an import date read the same history
+    assert list(services.series(store, "le0", "KAZ", vintage="2024")["flags"]) == ["revision", ""]
+    assert list(services.series(store, "le0", "KAZ", vintage="1999-12-31")["flags"]) == []

@@ -15,8 +15,17 @@ from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.quality import bounds, flags_frame, recompute_death_flags, recompute_flags
 from salamat.store.reference import load_catalog
+from salamat.store.revisions import value_flags
 
-__all__ = ["FlagKey", "bound_rows", "flag_index", "flags", "indicator_bounds", "recompute"]
+__all__ = [
+    "FlagKey",
+    "bound_rows",
+    "flag_index",
+    "flags",
+    "indicator_bounds",
+    "recompute",
+    "version_flag_index",
+]
 
 
 def flags(
@@ -114,6 +123,27 @@ def flag_index(
     for r in frame.to_dict(orient="records"):
         key = tuple(
             str(r[c]) for c in ("area", "period", "sex", "age", "cause", "residence", "source")
+        )
+        out.setdefault(key, []).append(  # type: ignore[arg-type]
+            (str(r["rule"]), str(r["severity"]), str(r["message"]))
+        )
+    return out
+
+
+VersionKey = tuple[str, str, str, str, str, str, str, int]
+"""area, period, sex, age, cause, residence, source, import_id (the version of the value)."""
+
+
+def version_flag_index(
+    store: Store, indicator: str, areas: list[str], vintage: str | None
+) -> dict[VersionKey, list[tuple[str, str, str]]]:
+    """The flags each value of one vintage had (an old version its own, never the flags of the
+    value that replaced it), by value key and ``import_id``: ``[(rule, severity, message)]``."""
+    out: dict[VersionKey, list[tuple[str, str, str]]] = {}
+    for r in value_flags(store, indicator, areas, vintage).to_dict(orient="records"):
+        key = (
+            *(str(r[c]) for c in ("area", "period", "sex", "age", "cause", "residence", "source")),
+            int(r["import_id"]),
         )
         out.setdefault(key, []).append(  # type: ignore[arg-type]
             (str(r["rule"]), str(r["severity"]), str(r["message"]))

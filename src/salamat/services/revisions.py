@@ -65,7 +65,7 @@ def undo_import(store: Store, import_id: int, *, dry_run: bool = False) -> UndoP
             started=started,
             finished=datetime.now(),
             created=0,
-            updated=sum(plan.restored.values()),
+            updated=sum(n for table, n in plan.restored.items() if table != "quality_flag"),
             unchanged=0,
             rejected=0,
             status="SUCCESS",

@@ -42,7 +42,7 @@ from __future__ import annotations
 from typing import Any
 
 from salamat.store.connection import Store
-from salamat.store.quality import FLAG_COLUMNS, rule_set
+from salamat.store.quality import FLAG_COLUMNS, merge_flags, rule_set
 
 __all__ = ["COMPLETENESS_INDICATORS", "recompute_completeness"]
 
@@ -89,7 +89,9 @@ def recompute_completeness(
         if p.strip()
     ]
     con = store.con
-    con.execute("DELETE FROM quality_flag WHERE rule = 'completeness'")
+    # the flags found are merged (salamat.store.quality.merge_flags): one found again keeps
+    # the import that first raised it, one no longer found is kept as replaced by this import
+    con.execute("CREATE OR REPLACE TEMP TABLE _qnew AS SELECT * FROM quality_flag LIMIT 0")
     params: dict[str, Any] = {
         "reference": reference,
         "exclude": exclude or ["\x00"],
@@ -106,20 +108,14 @@ def recompute_completeness(
         or [-1],
     }
     try:
-        before = _count(store)
         for sql in _STATEMENTS:
             con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
-        stored = _count(store) - before
+        stored = merge_flags(store, "rule = 'completeness'", [], import_id)
         notes = _notes(store, params["min_expected"], reference, max_notes)
     finally:
-        for name in ("_cmx", "_cpop", "_creg", "_cres"):
+        for name in ("_cmx", "_cpop", "_creg", "_cres", "_qnew"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return stored, notes
-
-
-def _count(store: Store) -> int:
-    rows = store.con.execute("SELECT count(*) FROM quality_flag").fetchall()
-    return int(rows[0][0]) if rows else 0
 
 
 def _notes(store: Store, min_expected: float, reference: str, max_notes: int) -> list[str]:
@@ -310,7 +306,7 @@ LEFT JOIN per_key k ON k.basis = reg.basis AND k.area = reg.area AND k.year = re
 """
 
 _FLAGS_SQL = f"""
-INSERT INTO quality_flag ({", ".join(FLAG_COLUMNS)})
+INSERT INTO _qnew ({", ".join(FLAG_COLUMNS)})
 SELECT 'completeness',
        CASE WHEN list_contains($shock, year) THEN 'info'
             WHEN pct < $serious_below THEN 'serious' ELSE 'warning' END,

@@ -55,6 +55,7 @@ __all__ = [
     "flags_for",
     "flags_frame",
     "input_flags",
+    "merge_flags",
     "recompute_death_flags",
     "recompute_flags",
     "record_revisions",
@@ -295,12 +296,16 @@ def store_input_flags(store: Store, saved: pd.DataFrame, import_id: int) -> int:
     con = store.con
     con.register("_saved_flags", keys)
     try:
-        con.execute(
-            """DELETE FROM quality_flag f WHERE rule = 'input_flag' AND EXISTS (
+        earlier = """rule = 'input_flag' AND EXISTS (
                    SELECT 1 FROM _saved_flags s WHERE s.indicator = f.indicator
                    AND s.area = f.area AND s.period = f.period AND s.sex = f.sex
                    AND s.source = f.source)"""
+        # replaced flags are kept with the import that replaced them (undo puts them back)
+        con.execute(
+            f"INSERT INTO quality_flag_version SELECT f.*, ? FROM quality_flag f WHERE {earlier}",
+            [import_id],
         )
+        con.execute(f"DELETE FROM quality_flag f WHERE {earlier}")
         before = _count(store)
         con.execute(
             f"""
@@ -345,17 +350,13 @@ def recompute_flags(
     _stage_parameters(store, codes)
     marks = ", ".join("?" for _ in OBSERVATION_RULES)
     try:
-        con.execute(
-            f"DELETE FROM quality_flag WHERE rule IN ({marks}) "
-            "AND indicator IN (SELECT indicator FROM _qp)",
-            list(OBSERVATION_RULES),
-        )
-        con.execute(
-            "DELETE FROM quality_flag WHERE rule = 'related_indicators' AND indicator IN "
+        scope = (
+            f"(rule IN ({marks}) AND indicator IN (SELECT indicator FROM _qp)) OR "
+            "(rule = 'related_indicators' AND indicator IN "
             "(SELECT a FROM _qrel WHERE b IN (SELECT indicator FROM _qp) "
-            "UNION SELECT b FROM _qrel WHERE a IN (SELECT indicator FROM _qp))"
+            "UNION SELECT b FROM _qrel WHERE a IN (SELECT indicator FROM _qp)))"
         )
-        before = _count(store)
+        con.execute("CREATE OR REPLACE TEMP TABLE _qnew AS SELECT * FROM quality_flag LIMIT 0")
         rules = rule_set()
         for sql, severity in (
             (_YOY_SQL, rules.severity.get("yoy_outlier", "warning")),
@@ -367,14 +368,44 @@ def recompute_flags(
             (_RELATED_SQL, rules.severity.get("related_indicators", "warning")),
         ):
             con.execute(
-                f"INSERT INTO quality_flag ({', '.join(FLAG_COLUMNS)}) "
+                f"INSERT INTO _qnew ({', '.join(FLAG_COLUMNS)}) "
                 f"SELECT rule, ?, {', '.join(_KEY)}, message, details, ? FROM ({sql})",
                 [severity, import_id],
             )
-        return _count(store) - before
+        return merge_flags(store, scope, list(OBSERVATION_RULES), import_id)
     finally:
-        for name in ("_qp", "_qshock", "_qrel"):
+        for name in ("_qp", "_qshock", "_qrel", "_qnew"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+_SAME = " AND ".join(f"n.{c} IS NOT DISTINCT FROM q.{c}" for c in FLAG_COLUMNS[:-1])
+
+
+def merge_flags(store: Store, scope: str, params: list[Any], import_id: int | None) -> int:
+    """Make the flags in ``scope`` (a WHERE clause over ``quality_flag``) those of ``_qnew``.
+
+    A flag found again (same rule, severity, value key, message and details) keeps its row and
+    the import that first raised it; a flag no longer raised moves to ``quality_flag_version``
+    with ``superseded_by`` = ``import_id`` (deleted when no import runs: ``salamat flags
+    --recompute``); a new flag is stored with ``import_id``. So an undo can put back exactly
+    the flags an import replaced, and a replaced value keeps the flags it had
+    (:func:`salamat.store.revisions.flag_relation`). Returns the number of flags in ``scope``.
+    """
+    con = store.con
+    gone = f"({scope}) AND NOT EXISTS (SELECT 1 FROM _qnew n WHERE {_SAME})"
+    if import_id is not None:
+        con.execute(
+            f"INSERT INTO quality_flag_version SELECT q.*, ? FROM quality_flag q WHERE {gone}",
+            [import_id, *params],
+        )
+    con.execute(f"DELETE FROM quality_flag q WHERE {gone}", params)
+    con.execute(
+        f"INSERT INTO quality_flag SELECT * FROM _qnew n WHERE NOT EXISTS "
+        f"(SELECT 1 FROM quality_flag q WHERE ({scope}) AND {_SAME})",
+        params,
+    )
+    rows = con.execute(f"SELECT count(*) FROM quality_flag WHERE {scope}", params).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
@@ -390,6 +421,18 @@ def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
     con.register("_staged_rev", frame)
     try:
         join = " AND ".join(f"o.{k} = s.{k}" for k in _KEY)
+        # an earlier revision flag describes the value being replaced: it goes with it
+        revised = (
+            f"rule = 'revision' AND EXISTS (SELECT 1 FROM _staged_rev s JOIN observation o "
+            f"ON {join} WHERE o.value IS DISTINCT FROM s.value AND "
+            + " AND ".join(f"q.{k} = s.{k}" for k in _KEY)
+            + ")"
+        )
+        con.execute(
+            f"INSERT INTO quality_flag_version SELECT q.*, ? FROM quality_flag q WHERE {revised}",
+            [import_id],
+        )
+        con.execute(f"DELETE FROM quality_flag q WHERE {revised}")
         before = _count(store)
         con.execute(
             f"""
@@ -747,8 +790,7 @@ def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
             ]
         )
     marks = ", ".join("?" for _ in DEATH_RULES)
-    con.execute(f"DELETE FROM quality_flag WHERE rule IN ({marks})", list(DEATH_RULES))
-    before = _count(store)
+    con.execute("CREATE OR REPLACE TEMP TABLE _qnew AS SELECT * FROM quality_flag LIMIT 0")
     con.register("_gc_frame", codes)
     try:
         con.execute(_DEATH_COUNTS_SQL)
@@ -777,9 +819,10 @@ def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
                 "unk_serious": num("unknown_age_sex", "serious_above_pct", 5),
             },
         )
+        return merge_flags(store, f"rule IN ({marks})", list(DEATH_RULES), import_id)
     finally:
         con.execute("DROP TABLE IF EXISTS _dcounts")
-    return _count(store) - before
+        con.execute("DROP TABLE IF EXISTS _qnew")
 
 
 _DEATH_COUNTS_SQL = """
@@ -824,7 +867,7 @@ GROUP BY c.area, c.year
 _DEATH_KEY = "'deaths', area, CAST(year AS VARCHAR), 'total', 'all', 'all', 'total', source"
 
 _DEATH_FLAGS_SQL = f"""
-INSERT INTO quality_flag ({", ".join(FLAG_COLUMNS)})
+INSERT INTO _qnew ({", ".join(FLAG_COLUMNS)})
 SELECT 'ill_defined_share',
        CASE WHEN 100.0 * coalesce(ill, 0) / n > $ill_serious THEN 'serious' ELSE 'warning' END,
        {_DEATH_KEY},

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
-from salamat.store.revisions import observation_relation
+from salamat.store.revisions import flags_of_value, observation_relation
 
 __all__ = ["catalogue_frame", "series_frame", "store_info"]
 
@@ -54,11 +54,12 @@ def series_frame(
     if end_year is not None:
         where.append("year(o.period_start) <= ?")
         params.append(end_year)
-    history = ", o.superseded_by" if relation != "observation" else ""
-    sql = f"""
+    if relation == "observation":
+        # the current values: their current flags, one join
+        sql = f"""
         SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
                o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note,
-               o.import_id, o.imported_at{history}, coalesce(f.flags, '') AS flags
+               o.import_id, o.imported_at, coalesce(f.flags, '') AS flags
         FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
         LEFT JOIN (
             SELECT indicator, area, period, sex, age, cause, residence, source,
@@ -70,9 +71,21 @@ def series_frame(
         WHERE {" AND ".join(where)}
         ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end,
                  o.imported_at
+        """
+        flag_params = [*rel_params, indicator, *params[len(rel_params) :]]
+        return store.con.execute(sql, flag_params).df()
+    # other vintages: each value with the flags it had then (revisions.flags_of_value)
+    flags = flags_of_value("string_agg(DISTINCT f.rule, ';' ORDER BY f.rule)")
+    sql = f"""
+        SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
+               o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note,
+               o.import_id, o.imported_at, o.superseded_by, coalesce({flags}, '') AS flags
+        FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
+        WHERE {" AND ".join(where)}
+        ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end,
+                 o.imported_at
     """
-    flag_params = [*rel_params, indicator, *params[len(rel_params) :]]
-    return store.con.execute(sql, flag_params).df()
+    return store.con.execute(sql, params).df()
 
 
 def store_info(store: Store) -> dict[str, Any]:

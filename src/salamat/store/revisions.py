@@ -42,10 +42,12 @@ __all__ = [
     "Blocker",
     "UndoPlan",
     "apply_undo",
+    "flags_of_value",
     "import_frame",
     "mark_undone",
     "observation_relation",
     "plan_undo",
+    "value_flags",
     "vintage_options",
 ]
 
@@ -63,7 +65,10 @@ def observation_relation(vintage: str | None) -> tuple[str, list[Any]]:
     """SQL relation (with its parameters) of the observations of one vintage (module notes).
 
     Every relation has the observation columns; ``all``, a date and a publisher vintage add
-    ``superseded_by`` and ``superseded_at`` (NULL for a current value).
+    ``superseded_by`` and ``superseded_at`` (NULL for a current value) and ``flags_at``: the
+    import just before which the value's flags are read (:func:`flags_of_value`; NULL: its
+    current flags). A replaced value shows the flags it had when it was replaced; with a date,
+    every value shows the flags it had at the end of that day.
     """
     if vintage is None or vintage == "latest":
         return "observation", []
@@ -73,15 +78,67 @@ def observation_relation(vintage: str | None) -> tuple[str, list[Any]]:
         f"SELECT {OBSERVATION_COLUMNS}, superseded_by, superseded_at FROM observation_version)"
     )
     if vintage == "all":
-        return union, []
+        return f"(SELECT *, superseded_by AS flags_at FROM {union})", []
     if _ISO_DATE.match(vintage):
         day = date.fromisoformat(vintage)
-        return (
-            f"(SELECT * FROM {union} WHERE imported_at < CAST(? AS DATE) + INTERVAL 1 DAY "
-            "AND (superseded_at IS NULL OR superseded_at >= CAST(? AS DATE) + INTERVAL 1 DAY))",
-            [day, day],
+        after = (
+            "(SELECT min(import_id) FROM import_log "
+            "WHERE started >= CAST(? AS DATE) + INTERVAL 1 DAY)"
         )
-    return f"(SELECT * FROM {union} WHERE vintage = ?)", [vintage]
+        return (
+            f"(SELECT *, coalesce({after}, superseded_by) AS flags_at FROM {union} "
+            "WHERE imported_at < CAST(? AS DATE) + INTERVAL 1 DAY "
+            "AND (superseded_at IS NULL OR superseded_at >= CAST(? AS DATE) + INTERVAL 1 DAY))",
+            [day, day, day],
+        )
+    return f"(SELECT *, superseded_by AS flags_at FROM {union} WHERE vintage = ?)", [vintage]
+
+
+_VALUE_KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
+_FLAG_UNION = (
+    "(SELECT *, NULL::INTEGER AS superseded_by FROM quality_flag "
+    "UNION ALL SELECT * FROM quality_flag_version)"
+)
+
+
+def _flag_match(alias: str) -> str:
+    """The condition that flag ``f`` belonged to value ``alias`` as it was (its ``flags_at``)."""
+    on = " AND ".join(f"f.{k} = {alias}.{k}" for k in _VALUE_KEY)
+    return f"""{on} AND CASE WHEN {alias}.flags_at IS NULL THEN f.superseded_by IS NULL
+            ELSE coalesce(f.import_id, 0) < {alias}.flags_at
+                 AND (f.superseded_by IS NULL OR f.superseded_by >= {alias}.flags_at) END"""
+
+
+def flags_of_value(select: str, alias: str = "o") -> str:
+    """A correlated SQL subquery: ``select`` over the flags of the value ``alias`` as it was.
+
+    ``alias`` is a row of :func:`observation_relation` with ``flags_at``: NULL gives the
+    current flags of the value's key; an import id gives the flags present just before that
+    import: raised by an earlier import (or by none: ``salamat flags --recompute``) and not
+    replaced before it (``quality_flag_version``). So an old vintage shows its own flags (its
+    revision flag, if it was itself a revision) and never the flags computed for the value
+    that replaced it.
+    """
+    return f"(SELECT {select} FROM {_FLAG_UNION} f WHERE {_flag_match(alias)})"
+
+
+def value_flags(
+    store: Store, indicator: str, areas: list[str], vintage: str | None
+) -> pd.DataFrame:
+    """The flags of every value of one vintage (:func:`observation_relation`), as they were:
+    the value's key and ``import_id`` (which version), ``rule``, ``severity``, ``message``."""
+    relation, params = observation_relation(vintage)
+    if relation == "observation":
+        relation = "(SELECT *, NULL::INTEGER AS flags_at FROM observation)"
+    keys = ", ".join(f"o.{k}" for k in _VALUE_KEY[1:])
+    marks = ", ".join("?" for _ in areas) or "NULL"
+    return store.con.execute(
+        f"""SELECT {keys}, o.import_id, f.rule, f.severity, f.message
+        FROM {relation} o JOIN {_FLAG_UNION} f ON {_flag_match("o")}
+        WHERE o.indicator = ? AND o.area IN ({marks})
+        ORDER BY {keys}, o.import_id, f.rule""",
+        [*params, indicator, *areas],
+    ).df()
 
 
 def vintage_options(store: Store, indicator: str) -> tuple[list[str], list[date]]:
@@ -261,6 +318,9 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         plan.removed["quality_flag"] = _count(
             store, "SELECT count(*) FROM quality_flag WHERE import_id = ?", x
         )
+        plan.restored["quality_flag"] = _count(
+            store, "SELECT count(*) FROM quality_flag_version WHERE superseded_by = ?", x
+        )
     return plan
 
 
@@ -270,6 +330,17 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         raise ValueError("apply_undo needs a plan without blockers")
     con = store.con
     x = plan.import_id
+    # the indicators whose values or flags it touched: their flags are recomputed after
+    touched = [
+        str(r[0])
+        for r in con.execute(
+            """SELECT indicator FROM observation WHERE import_id = ?
+            UNION SELECT indicator FROM observation_version WHERE superseded_by = ?
+            UNION SELECT indicator FROM quality_flag WHERE import_id = ?
+            UNION SELECT indicator FROM quality_flag_version WHERE superseded_by = ?""",
+            [x, x, x, x],
+        ).fetchall()
+    ]
     # deaths: remember the cells touched before the records change, re-aggregate them after
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _undo_cells AS
@@ -285,7 +356,8 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         [x],
     )
     con.execute("DELETE FROM death_record_version WHERE superseded_by = ?", [x])
-    if _count(store, "SELECT count(*) FROM _undo_cells", []):
+    deaths_touched = _count(store, "SELECT count(*) FROM _undo_cells", []) > 0
+    if deaths_touched:
         reaggregate(store, "_undo_cells")
     con.execute("DROP TABLE _undo_cells")
     # keyed tables: the replaced rows go back in place (an UPDATE keeps the key), then what
@@ -311,10 +383,22 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         con.execute(f"DELETE FROM {table} WHERE import_id = ?", [x])
     con.execute("DELETE FROM data_element WHERE import_id = ? AND origin = 'user'", [x])
     if _has_table(store, "quality_flag", "import_id"):
+        # the flags it raised go; the flags it replaced come back with their own import ids;
+        # then the rules run over what remains (a later import may have changed the picture):
+        # a flag found again keeps its row, so undoing the last import restores every flag
         con.execute("DELETE FROM quality_flag WHERE import_id = ?", [x])
-        # the values that remain get their flags back, as an import would give them
-        recompute_flags(store, import_id=undo_id)
-        recompute_death_flags(store, import_id=undo_id)
+        con.execute("DELETE FROM quality_flag_version WHERE import_id = ?", [x])
+        con.execute(
+            "INSERT INTO quality_flag SELECT * EXCLUDE (superseded_by) FROM quality_flag_version "
+            "WHERE superseded_by = ?",
+            [x],
+        )
+        con.execute("DELETE FROM quality_flag_version WHERE superseded_by = ?", [x])
+        if touched:
+            recompute_flags(store, touched, import_id=undo_id)
+        if deaths_touched:
+            recompute_death_flags(store, import_id=undo_id)
+        # completeness reads records, population, rates and deaths series: always rerun
         recompute_completeness(store, import_id=undo_id)
     mark_undone(store, x, undo_id)
 

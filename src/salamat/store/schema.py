@@ -9,10 +9,11 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 7  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
+# 7: flags replaced by an import kept (quality_flag_version): exact undo, flags of old vintages
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -149,6 +150,14 @@ DDL: tuple[str, ...] = (
     # the deaths aggregates leave them out
     "ALTER TABLE death_record ALTER COLUMN age DROP NOT NULL",
     "ALTER TABLE death_record_version ALTER COLUMN age DROP NOT NULL",
+    # version 7: a flag an import no longer raises (its value replaced, its history changed)
+    # is kept with the import that replaced it, as values are (salamat.store.quality)
+    """CREATE TABLE IF NOT EXISTS quality_flag_version (
+        rule VARCHAR NOT NULL, severity VARCHAR NOT NULL, indicator VARCHAR NOT NULL,
+        area VARCHAR NOT NULL, period VARCHAR NOT NULL, sex VARCHAR NOT NULL,
+        age VARCHAR NOT NULL, cause VARCHAR NOT NULL, residence VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, message VARCHAR NOT NULL, details VARCHAR,
+        import_id INTEGER, superseded_by INTEGER NOT NULL)""",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
-from salamat.store.revisions import observation_relation
+from salamat.store.revisions import flags_of_value, observation_relation
 
 __all__ = [
     "group_members",
@@ -182,6 +182,24 @@ def series_json(
     """
     relation, rel_params = observation_relation(vintage)
     history = ", 'superseded_by', o.superseded_by" if relation != "observation" else ""
+    flag_list = (
+        "list(json_object('code', rule, 'severity', severity, 'message', message) ORDER BY rule)"
+    )
+    if relation == "observation":
+        # the current values: their current flags, one join
+        flags_sql = "coalesce(f.flags, [])"
+        flag_join = f"""LEFT JOIN (
+            SELECT indicator, area, period, sex, age, cause, residence, source,
+                   {flag_list} AS flags
+            FROM quality_flag WHERE indicator = ? GROUP BY ALL
+        ) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
+           AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
+           AND f.residence = o.residence AND f.source = o.source"""
+        flag_params: list[Any] = [indicator]
+    else:
+        # other vintages: each value with the flags it had then
+        flags_sql = f"coalesce({flags_of_value(flag_list)}, [])"
+        flag_join, flag_params = "", []
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
     params: list[Any] = [*rel_params, indicator, *areas]
     if sexes:
@@ -206,24 +224,17 @@ def series_json(
                    'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
                    'source', o.source, 'vintage', o.vintage, 'note', o.note,
                    'import_id', o.import_id, 'imported_at', o.imported_at{history},
-                   'flags', coalesce(f.flags, []))
+                   'flags', {flags_sql})
                  ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start,
                           o.period_end, o.imported_at), [])) AS VARCHAR),
                count(*),
                coalesce(list_sort(list_distinct(list(o.area))), []),
                coalesce(list_sort(list_distinct(list(o.source))), [])
         FROM {relation} o LEFT JOIN orgunit u ON u.code = o.area
-        LEFT JOIN (
-            SELECT indicator, area, period, sex, age, cause, residence, source,
-                   list(json_object('code', rule, 'severity', severity, 'message', message)
-                        ORDER BY rule) AS flags
-            FROM quality_flag WHERE indicator = ? GROUP BY ALL
-        ) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
-           AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
-           AND f.residence = o.residence AND f.source = o.source
+        {flag_join}
         WHERE {" AND ".join(where)}
         """,
-        [*rel_params, indicator, *params[len(rel_params) :]],
+        [*rel_params, *flag_params, *params[len(rel_params) :]],
     ).fetchone()
     assert row is not None
     return str(row[0]), int(row[1]), [str(a) for a in row[2]], [str(s) for s in row[3]]

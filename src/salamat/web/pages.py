@@ -446,7 +446,13 @@ def explorer_page(
         source = ""
     shown = frame[frame["source"] == source] if source else frame
     yearly = svc.yearly(shown)
-    flag_index = quality_svc.flag_index(store, indicator, areas=sorted(set(shown["area"])))
+    # each value with the flags it had in its vintage (an old version never shows the flags
+    # of the value that replaced it)
+    shown_areas = sorted({str(a) for a in shown["area"]})
+    flag_index = {
+        vintage_names.get(v, v): quality_svc.version_flag_index(store, indicator, shown_areas, v)
+        for v in {vintage, compare or vintage}
+    }
     keys = ("area", "period", "sex", "age", "cause", "residence", "source")
     name_col = {"en": "area_name", "kk": "area_name_kk", "ru": "area_name_ru"}[lang]
     sex_words = _sex_words(_)
@@ -463,7 +469,14 @@ def explorer_page(
             "version": str(r["version"]),
             "sex": str(r["sex"]),
             "sex_name": sex_words.get(str(r["sex"]), str(r["sex"])),
-            "flag": _flag_text(flag_index.get(tuple(str(r[k]) for k in keys), []), _, lang),  # type: ignore[arg-type]
+            "flag": _flag_text(
+                flag_index[str(r["version"])].get(
+                    (*(str(r[k]) for k in keys), int(r["import_id"])),  # type: ignore[arg-type]
+                    [],
+                ),
+                _,
+                lang,
+            ),
         }
         for r in yearly.to_dict(orient="records")
     ]
