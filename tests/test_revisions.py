@@ -549,3 +549,52 @@ def test_each_vintage_shows_the_flags_it_had(
     # a publisher's vintage and an import date read the same history
     assert list(services.series(store, "le0", "KAZ", vintage="2024")["flags"]) == ["revision", ""]
     assert list(services.series(store, "le0", "KAZ", vintage="1999-12-31")["flags"]) == []
+
+
+def test_indicators_add_is_one_logged_import_that_can_be_undone(
+    shared: tuple[Store, Path],
+) -> None:
+    from salamat.services.targets import import_definitions
+
+    store, tmp = shared
+    before = full_snapshot(store)
+    head = (
+        "code,name_en,unit,description,method,multiplier,trend,definition_source,lower,upper,"
+        "projection_ok\n"
+    )
+    f = write(
+        tmp,
+        "defs.csv",
+        head + "my_rate,My rate,per 1000,A new rate.,reported,1000,log_linear,MoH,0,50,false\n"
+        "hospitals,Hospital organisations,organisations,Hospitals at year end (redefined).,"
+        "count,1,linear,BNS Kazakhstan,0,5000,false\n",
+    )
+    assert import_definitions(store, f) == (1, 1)
+    log = list_imports(store)
+    imp = int(log["id"].iloc[0])
+    assert (log["kind"].iloc[0], log["files"].iloc[0], log["status"].iloc[0]) == (
+        "indicators",
+        str(f),
+        "SUCCESS",
+    )
+    assert len(str(log["sha256"].iloc[0])) == 64
+    assert store.con.execute(
+        "SELECT lower, upper, origin, import_id FROM indicator_bound WHERE indicator = 'hospitals'"
+    ).fetchall() == [(0.0, 5000.0, "user", imp)]
+    # the same file again changes nothing and logs nothing
+    assert import_definitions(store, f) == (0, 0)
+    assert int(list_imports(store)["id"].iloc[0]) == imp
+    # data of an indicator it defined: the undo waits for them
+    data = services.run_import(
+        store,
+        "observations",
+        [write(tmp, "mine.csv", HEADER + "my_rate,KAZ,2022,1.5,total,MoH,\n")],
+    ).import_id
+    refused = undo_import(store, imp)
+    assert [b.import_id for b in refused.blockers] == [data]
+    assert "1 value(s) of indicators it defined" in refused.blockers[0].reason
+    assert undo_import(store, int(data or 0)).ok
+    plan = undo_import(store, imp)
+    assert plan.ok and (plan.removed["indicator"], plan.restored["indicator"]) == (1, 1)
+    assert (plan.removed["indicator_bound"], plan.restored["indicator_bound"]) == (1, 1)
+    assert full_snapshot(store) == before  # the bundled hospitals definition and bounds are back

@@ -13,6 +13,7 @@ import importlib
 import io
 import math
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.indicators.definitions import definition_from_row
+from salamat.ingest.pipeline import file_digest
 from salamat.methods.targets import (
     Assessment,
     Target,
@@ -32,6 +34,7 @@ from salamat.methods.targets import (
 )
 from salamat.services.quality import bound_rows, indicator_bounds
 from salamat.store.connection import Store
+from salamat.store.imports import finish_import, next_import_id
 from salamat.store.indicators import (
     upsert_user_definitions,
 )
@@ -81,7 +84,11 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, int]:
     """Add or replace indicator definitions from a CSV shaped like ``data_elements.csv``.
 
-    Every row is checked first; nothing is written if one is wrong.
+    Every row is checked first; nothing is written if one is wrong. Definitions and bounds are
+    written in one transaction, logged as an import of kind ``indicators`` (``salamat
+    imports``) and undoable (``salamat imports undo ID``: the definitions and bounds it created
+    go, those it replaced come back; refused while later data use an indicator it defined).
+    A definition identical to the stored one is left unchanged. Returns (created, updated).
     """
     rows = _read_csv(path)
     bound_list, problems = bound_rows(str(path), rows)
@@ -96,9 +103,30 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
         raise InputError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
     if dry_run:
         return len(rows), 0
-    counts = upsert_user_definitions(store, [dict(r) for r in rows])
-    upsert_user_bounds(store, bound_list)
-    return counts
+    started = datetime.now()
+    with store.transaction():
+        import_id = next_import_id(store)
+        created, updated, kept = upsert_user_definitions(store, [dict(r) for r in rows], import_id)
+        # a definition left as it was whose bounds changed is an update too
+        rebounded = set(upsert_user_bounds(store, bound_list, import_id)) & set(kept)
+        updated += len(rebounded)
+        if created or updated:
+            finish_import(
+                store,
+                import_id=import_id,
+                kind="indicators",
+                files=[str(path)],
+                sha256=file_digest([path]),
+                started=started,
+                finished=datetime.now(),
+                created=created,
+                updated=updated,
+                unchanged=len(kept) - len(rebounded),
+                rejected=0,
+                status="SUCCESS",
+                source=None,
+            )
+    return created, updated
 
 
 # -- targets -------------------------------------------------------------------------------

@@ -47,38 +47,61 @@ def load_definition_rows(store: Store) -> list[dict[str, Any]]:
     ]
 
 
-def upsert_user_definitions(store: Store, rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Insert or replace indicator definitions as origin 'user'; returns (created, updated).
+def upsert_user_definitions(
+    store: Store, rows: list[dict[str, Any]], import_id: int
+) -> tuple[int, int, list[str]]:
+    """Insert or replace indicator definitions as origin 'user' (``salamat indicators --add``);
+    returns (created, updated, the codes left unchanged). Runs in the caller's transaction.
 
-    A user row replaces a bundled one with the same code until the bundled data is reloaded
-    (``salamat`` keeps user rows on reload; the bundled row then comes back beside it only if
-    the code differs).
+    A definition identical to the stored one is left alone; one that differs replaces it, and
+    the replaced row (bundled or an earlier user's) moves to ``data_element_version`` with
+    ``superseded_by`` = ``import_id``, so that undoing the import puts it back. A user row
+    replaces a bundled one with the same code until the bundled data is reloaded.
     """
-    codes = [str(r["code"]) for r in rows]
-    marks = ", ".join("?" for _ in codes) or "NULL"
-    existing = {
-        r[0]
-        for r in store.con.execute(
-            f"SELECT code FROM data_element WHERE code IN ({marks})", codes
-        ).fetchall()
-    }
     frame = pd.DataFrame(
-        [[r.get(c) for c in DEFINITION_COLUMNS] for r in rows],
+        [[r.get(c) or None for c in DEFINITION_COLUMNS] for r in rows],
         columns=list(DEFINITION_COLUMNS),
         dtype=object,
     )
     frame["origin"] = "user"
-    cols = ", ".join([*DEFINITION_COLUMNS, "origin"])
-    with store.transaction():
-        store.con.register("_defs", frame)
-        try:
-            store.con.execute(
-                f"INSERT OR REPLACE INTO data_element ({cols}) SELECT {cols} FROM _defs"
-            )
-        finally:
-            store.con.unregister("_defs")
-    updated = sum(1 for c in codes if c in existing)
-    return len(codes) - updated, updated
+    frame["import_id"] = import_id
+    cols = ", ".join([*DEFINITION_COLUMNS, "origin", "import_id"])
+    same = " AND ".join(f"d.{c} IS NOT DISTINCT FROM n.{c}" for c in DEFINITION_COLUMNS)
+    con = store.con
+    con.register("_defs", frame)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _defs_changed AS SELECT n.* FROM _defs n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM data_element d WHERE d.code = n.code AND {same})"
+        )
+        changed = _first_int(store, "SELECT count(*) FROM _defs_changed")
+        kept = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT code FROM _defs WHERE code NOT IN (SELECT code FROM _defs_changed) "
+                "ORDER BY code"
+            ).fetchall()
+        ]
+        updated = _first_int(
+            store,
+            "SELECT count(*) FROM data_element WHERE code IN (SELECT code FROM _defs_changed)",
+        )
+        con.execute(
+            "INSERT INTO data_element_version SELECT *, ? FROM data_element "
+            "WHERE code IN (SELECT code FROM _defs_changed)",
+            [import_id],
+        )
+        con.execute("DELETE FROM data_element WHERE code IN (SELECT code FROM _defs_changed)")
+        con.execute(f"INSERT INTO data_element ({cols}) SELECT {cols} FROM _defs_changed")
+    finally:
+        con.unregister("_defs")
+        con.execute("DROP TABLE IF EXISTS _defs_changed")
+    return changed - updated, updated, kept
+
+
+def _first_int(store: Store, sql: str) -> int:
+    rows = store.con.execute(sql).fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def add_imported_indicators(store: Store, rows: list[dict[str, Any]]) -> None:

@@ -152,14 +152,19 @@ def bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:
     }
 
 
-def upsert_user_bounds(store: Store, rows: Sequence[dict[str, Any]]) -> None:
+def upsert_user_bounds(
+    store: Store, rows: Sequence[dict[str, Any]], import_id: int | None = None
+) -> list[str]:
     """Set the bounds of user-added indicators (``salamat indicators --add``), origin 'user'.
 
     Each row: ``indicator``, ``lower``, ``upper`` (None for none), ``projection_ok``, ``basis``.
-    Runs in the caller's transaction when there is one.
+    Bounds identical to the stored ones are left alone; others replace them, the replaced row
+    moving to ``indicator_bound_version`` with ``superseded_by`` = ``import_id`` (so an undo
+    puts it back). Runs in the caller's transaction. Returns the indicators whose bounds it
+    wrote.
     """
     if not rows:
-        return
+        return []
     frame = pd.DataFrame(
         [
             {
@@ -173,15 +178,35 @@ def upsert_user_bounds(store: Store, rows: Sequence[dict[str, Any]]) -> None:
         ],
         columns=["indicator", "lower", "upper", "projection_ok", "basis"],
     ).astype({"lower": "float64", "upper": "float64"})
-    store.con.register("_bounds", frame)
+    con = store.con
+    con.register("_bounds", frame)
     try:
-        store.con.execute(
-            "INSERT OR REPLACE INTO indicator_bound "
-            "(indicator, lower, upper, projection_ok, basis, origin) "
-            "SELECT indicator, lower, upper, projection_ok, basis, 'user' FROM _bounds"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _bounds_changed AS SELECT n.* FROM _bounds n "
+            "WHERE NOT EXISTS (SELECT 1 FROM indicator_bound b WHERE b.indicator = n.indicator "
+            "AND b.lower IS NOT DISTINCT FROM n.lower AND b.upper IS NOT DISTINCT FROM n.upper "
+            "AND b.projection_ok = n.projection_ok AND b.origin = 'user')"
         )
+        if import_id is not None:
+            con.execute(
+                "INSERT INTO indicator_bound_version SELECT *, ? FROM indicator_bound "
+                "WHERE indicator IN (SELECT indicator FROM _bounds_changed)",
+                [import_id],
+            )
+        con.execute(
+            "DELETE FROM indicator_bound WHERE indicator IN (SELECT indicator FROM _bounds_changed)"
+        )
+        con.execute(
+            "INSERT INTO indicator_bound "
+            "(indicator, lower, upper, projection_ok, basis, origin, import_id) "
+            "SELECT indicator, lower, upper, projection_ok, basis, 'user', ? FROM _bounds_changed",
+            [import_id],
+        )
+        written = con.execute("SELECT indicator FROM _bounds_changed ORDER BY 1").fetchall()
     finally:
-        store.con.unregister("_bounds")
+        con.unregister("_bounds")
+        con.execute("DROP TABLE IF EXISTS _bounds_changed")
+    return [str(r[0]) for r in written]
 
 
 # -- reading flags ------------------------------------------------------------------------

@@ -58,6 +58,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "population": ("region", "year", "sex", "age"),
     "orgunit": ("code",),
     "orgunit_alias": ("alias",),
+    "data_element": ("code",),
+    "indicator_bound": ("indicator",),
 }
 
 
@@ -251,6 +253,8 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         ("death_record", "death record(s)"),
         ("orgunit", "org unit(s)"),
         ("orgunit_alias", "alias(es)"),
+        ("data_element", "indicator definition(s)"),
+        ("indicator_bound", "indicator bound(s)"),
     ):
         for by, n in con.execute(
             f"SELECT superseded_by, count(*) FROM {table}_version WHERE import_id = ? "
@@ -279,16 +283,19 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
                 plan.blockers.append(Blocker(None, None, f"bundled rows use {n} {what}"))
             else:
                 later.setdefault(int(by), []).append(f"{n} {what}")
+    # values imported later of an indicator it defined (created, or redefined: its bounds)
     for by, n in con.execute(
-        "SELECT import_id, count(*) FROM observation WHERE import_id <> ? AND indicator IN "
-        "(SELECT code FROM data_element WHERE import_id = ? AND origin = 'user') GROUP BY 1",
-        [import_id, import_id],
+        "SELECT import_id, count(*) FROM observation WHERE import_id > ? AND indicator IN "
+        "(SELECT code FROM data_element WHERE import_id = ? "
+        "UNION SELECT indicator FROM indicator_bound WHERE import_id = ?) GROUP BY 1",
+        [import_id, import_id, import_id],
     ).fetchall():
-        later.setdefault(int(by), []).append(f"{n} value(s) of indicators it created")
+        later.setdefault(int(by), []).append(f"{n} value(s) of indicators it defined")
     for code, area in con.execute(
         f"SELECT code, area FROM target WHERE area IN ({created_units}) OR indicator IN "
-        "(SELECT code FROM data_element WHERE import_id = ? AND origin = 'user')",
-        [import_id, import_id, import_id],
+        "(SELECT code FROM data_element WHERE import_id = ? AND origin = 'user' AND code NOT IN "
+        "(SELECT code FROM data_element_version WHERE superseded_by = ?))",
+        [import_id, import_id, import_id, import_id],
     ).fetchall():
         plan.blockers.append(
             Blocker(None, None, f"target {code} uses an org unit or indicator it created ({area})")
@@ -311,9 +318,11 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         # restore the earlier row in place
         plan.removed[table] = written - restored
         plan.restored[table] = restored
-    plan.removed["indicator"] = _count(
-        store, "SELECT count(*) FROM data_element WHERE import_id = ? AND origin = 'user'", x
-    )
+    for table, name in (("data_element", "indicator"), ("indicator_bound", "indicator_bound")):
+        restored = _count(store, f"SELECT count(*) FROM {table}_version WHERE superseded_by = ?", x)
+        written = _count(store, f"SELECT count(*) FROM {table} WHERE import_id = ?", x)
+        plan.removed[name] = written - restored
+        plan.restored[name] = restored
     if _has_table(store, "quality_flag", "import_id"):
         plan.removed["quality_flag"] = _count(
             store, "SELECT count(*) FROM quality_flag WHERE import_id = ?", x
@@ -381,7 +390,6 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         )
         con.execute(f"DELETE FROM {table}_version WHERE superseded_by = ?", [x])
         con.execute(f"DELETE FROM {table} WHERE import_id = ?", [x])
-    con.execute("DELETE FROM data_element WHERE import_id = ? AND origin = 'user'", [x])
     if _has_table(store, "quality_flag", "import_id"):
         # the flags it raised go; the flags it replaced come back with their own import ids;
         # then the rules run over what remains (a later import may have changed the picture):

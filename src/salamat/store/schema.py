@@ -9,11 +9,12 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 8  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
 # 7: flags replaced by an import kept (quality_flag_version): exact undo, flags of old vintages
+# 8: `salamat indicators --add` is an import: definitions and bounds it replaced are kept
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -158,6 +159,14 @@ DDL: tuple[str, ...] = (
         age VARCHAR NOT NULL, cause VARCHAR NOT NULL, residence VARCHAR NOT NULL,
         source VARCHAR NOT NULL, message VARCHAR NOT NULL, details VARCHAR,
         import_id INTEGER, superseded_by INTEGER NOT NULL)""",
+    # version 8: `salamat indicators --add` is logged and undoable: the bounds it writes carry
+    # its import id, and the definitions and bounds it replaces are kept in twins with the
+    # import that replaced them (created from the tables themselves, so the columns match)
+    "ALTER TABLE indicator_bound ADD COLUMN IF NOT EXISTS import_id INTEGER",
+    """CREATE TABLE IF NOT EXISTS data_element_version AS
+        SELECT *, NULL::INTEGER AS superseded_by FROM data_element LIMIT 0""",
+    """CREATE TABLE IF NOT EXISTS indicator_bound_version AS
+        SELECT *, NULL::INTEGER AS superseded_by FROM indicator_bound LIMIT 0""",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user
