@@ -382,6 +382,20 @@ def _check_coherent(r: dict[str, object]) -> None:
         assert path[0]["value"] == r["latest"]["value"]  # type: ignore[index]
         assert path[-1]["value"] == r["projection"]["value"]  # type: ignore[index]
     assert r["window"]["to"] == r["latest"]["year"]  # type: ignore[index]
+    proj, target = r["projection"], r["target"]
+    if p is not None and proj is not None:
+        # the projection is the forecast's median: it meets the target exactly when P >= 0.5
+        value, goal = proj["value"], target["value"]  # type: ignore[index]
+        meets = value >= goal if target["direction"] == "increase" else value <= goal  # type: ignore[index]
+        assert meets == (p >= 0.5) or abs(p - 0.5) < 1e-3, (r["code"], r["area"], value, p)
+        assert proj["lower"] <= value <= proj["upper"]  # type: ignore[index]
+        assert "by trend" in str(r["status_detail"])
+    fit = r["trend_fit"]
+    if fit is not None and fit["excluded"]:  # type: ignore[index]
+        # shock years left out are said: in the JSON (with the event) and in the reason
+        assert [d["year"] for d in r["shock_years"]] == fit["excluded"]  # type: ignore[index, attr-defined]
+        assert all(d["event"] for d in r["shock_years"])  # type: ignore[attr-defined]
+        assert "shock year(s) " + ", ".join(map(str, fit["excluded"])) in str(r["reason"])  # type: ignore[index]
 
 
 def test_every_bundled_target_status_agrees_with_its_probability(demo_db: Path) -> None:
