@@ -598,3 +598,37 @@ def test_indicators_add_is_one_logged_import_that_can_be_undone(
     assert plan.ok and (plan.removed["indicator"], plan.restored["indicator"]) == (1, 1)
     assert (plan.removed["indicator_bound"], plan.restored["indicator_bound"]) == (1, 1)
     assert full_snapshot(store) == before  # the bundled hospitals definition and bounds are back
+
+
+def test_targets_add_is_one_logged_import_that_can_be_undone(shared: tuple[Store, Path]) -> None:
+    from salamat.services.targets import import_targets
+    from salamat.store.targets import sync_bundled_targets
+
+    store, tmp = shared
+    sync_bundled_targets(store)
+    before = full_snapshot(store)
+    head = (
+        "code,indicator,area,sex,baseline_year,baseline_value,target_year,target_value,"
+        "target_change,direction,series_source,trend,document,document_date,source_url,note\n"
+    )
+    f = write(
+        tmp,
+        "targets.csv",
+        head + "kz_tb_50_2028,tb_incidence,KAZ,total,2018,,2028,,-0.5,decrease,WHO,,"
+        "Regional TB plan (test),2024-01-01,,\n"
+        "end_tb_incidence,tb_incidence,*,total,2015,,2030,,-0.9,decrease,WHO,,"
+        "A stricter reading (test),2024-01-01,,\n",
+    )
+    assert import_targets(store, f) == (1, 1)
+    log = list_imports(store)
+    imp = int(log["id"].iloc[0])
+    assert (log["kind"].iloc[0], log["created"].iloc[0], log["updated"].iloc[0]) == (
+        "targets",
+        1,
+        1,
+    )
+    assert import_targets(store, f) == (0, 0)  # the same file again: nothing written or logged
+    assert int(list_imports(store)["id"].iloc[0]) == imp
+    plan = undo_import(store, imp)
+    assert plan.ok and (plan.removed["target"], plan.restored["target"]) == (1, 1)
+    assert full_snapshot(store) == before  # the bundled End TB target is back as it was

@@ -143,7 +143,10 @@ def targets(store: Store) -> list[Target]:
 def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, int]:
     """Add targets from a CSV (the columns of ``data/targets.csv``); all rows or none.
 
-    Checks each row (fields, indicator and area codes); returns (created, updated).
+    Checks each row (fields, indicator and area codes); returns (created, updated). The targets
+    are written in one transaction, logged as an import of kind ``targets`` and undoable (the
+    targets it added go, those it replaced come back); a target identical to the stored one is
+    left alone.
     """
     rows = _read_csv(path)
     catalog = load_catalog(store)
@@ -169,7 +172,27 @@ def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> tuple[
     if dry_run:
         return len(rows), 0
     sync_bundled_targets(store)
-    return upsert_user_targets(store, [dict(r) for r in rows])
+    started = datetime.now()
+    with store.transaction():
+        import_id = next_import_id(store)
+        created, updated, unchanged = upsert_user_targets(store, [dict(r) for r in rows], import_id)
+        if created or updated:
+            finish_import(
+                store,
+                import_id=import_id,
+                kind="targets",
+                files=[str(path)],
+                sha256=file_digest([path]),
+                started=started,
+                finished=datetime.now(),
+                created=created,
+                updated=updated,
+                unchanged=unchanged,
+                rejected=0,
+                status="SUCCESS",
+                source=None,
+            )
+    return created, updated
 
 
 def _areas_for(store: Store, area: str | None, ts: list[Target]) -> list[tuple[Target, str]]:

@@ -60,6 +60,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "orgunit_alias": ("alias",),
     "data_element": ("code",),
     "indicator_bound": ("indicator",),
+    "target": ("code",),
 }
 
 
@@ -255,6 +256,7 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         ("orgunit_alias", "alias(es)"),
         ("data_element", "indicator definition(s)"),
         ("indicator_bound", "indicator bound(s)"),
+        ("target", "target(s)"),
     ):
         for by, n in con.execute(
             f"SELECT superseded_by, count(*) FROM {table}_version WHERE import_id = ? "
@@ -318,7 +320,11 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         # restore the earlier row in place
         plan.removed[table] = written - restored
         plan.restored[table] = restored
-    for table, name in (("data_element", "indicator"), ("indicator_bound", "indicator_bound")):
+    for table, name in (
+        ("data_element", "indicator"),
+        ("indicator_bound", "indicator_bound"),
+        ("target", "target"),
+    ):
         restored = _count(store, f"SELECT count(*) FROM {table}_version WHERE superseded_by = ?", x)
         written = _count(store, f"SELECT count(*) FROM {table} WHERE import_id = ?", x)
         plan.removed[name] = written - restored

@@ -14,7 +14,7 @@ SCHEMA_VERSION = 8  # 2: indicator definitions on data_element; the target table
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
 # 7: flags replaced by an import kept (quality_flag_version): exact undo, flags of old vintages
-# 8: `salamat indicators --add` is an import: definitions and bounds it replaced are kept
+# 8: `salamat indicators --add` and `targets --add` are imports: what they replaced is kept
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -167,6 +167,9 @@ DDL: tuple[str, ...] = (
         SELECT *, NULL::INTEGER AS superseded_by FROM data_element LIMIT 0""",
     """CREATE TABLE IF NOT EXISTS indicator_bound_version AS
         SELECT *, NULL::INTEGER AS superseded_by FROM indicator_bound LIMIT 0""",
+    "ALTER TABLE target ADD COLUMN IF NOT EXISTS import_id INTEGER",
+    """CREATE TABLE IF NOT EXISTS target_version AS
+        SELECT *, NULL::INTEGER AS superseded_by FROM target LIMIT 0""",
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user

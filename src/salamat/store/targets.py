@@ -102,23 +102,45 @@ def sync_bundled_targets(store: Store) -> bool:
     return True
 
 
-def upsert_user_targets(store: Store, rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """Insert or replace user targets (one transaction); returns (created, updated)."""
-    codes = [str(r["code"]) for r in rows]
-    existing = set()
-    if codes:
-        marks = ", ".join("?" for _ in codes)
-        existing = {
-            r[0]
-            for r in store.con.execute(
-                f"SELECT code FROM target WHERE code IN ({marks})", codes
-            ).fetchall()
-        }
-    with store.transaction():
-        if rows:
-            _insert(store, _frame(rows, "user", datetime.now()))
-    updated = sum(1 for c in codes if c in existing)
-    return len(codes) - updated, updated
+def upsert_user_targets(
+    store: Store, rows: list[dict[str, Any]], import_id: int
+) -> tuple[int, int, int]:
+    """Insert or replace user targets (``salamat targets --add``) in the caller's transaction;
+    returns (created, updated, unchanged).
+
+    A target identical to the stored one is left alone; one that differs replaces it, and the
+    replaced row (bundled or an earlier user's) moves to ``target_version`` with
+    ``superseded_by`` = ``import_id``, so that undoing the import puts it back.
+    """
+    if not rows:
+        return 0, 0, 0
+    frame = _frame(rows, "user", datetime.now())
+    frame["import_id"] = import_id
+    cols = ", ".join([*TARGET_COLUMNS, "origin", "added_at", "import_id"])
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in TARGET_COLUMNS)
+    con = store.con
+    con.register("_targets", frame)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _targets_changed AS SELECT n.* FROM _targets n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.code = n.code AND {same})"
+        )
+        counts = con.execute(
+            "SELECT (SELECT count(*) FROM _targets_changed), (SELECT count(*) FROM target "
+            "WHERE code IN (SELECT code FROM _targets_changed))"
+        ).fetchall()[0]
+        changed, updated = int(counts[0]), int(counts[1])
+        con.execute(
+            "INSERT INTO target_version SELECT *, ? FROM target "
+            "WHERE code IN (SELECT code FROM _targets_changed)",
+            [import_id],
+        )
+        con.execute("DELETE FROM target WHERE code IN (SELECT code FROM _targets_changed)")
+        con.execute(f"INSERT INTO target ({cols}) SELECT {cols} FROM _targets_changed")
+    finally:
+        con.unregister("_targets")
+        con.execute("DROP TABLE IF EXISTS _targets_changed")
+    return changed - updated, updated, len(frame) - changed
 
 
 def delete_user_target(store: Store, code: str) -> bool:
