@@ -47,6 +47,7 @@ __all__ = [
     "explain",
     "published_values",
     "save_computed",
+    "year_spans",
 ]
 
 EXPLAIN_CAUSES = (
@@ -500,8 +501,8 @@ class Explanation:
         )
 
 
-def _spans(years: set[int]) -> str:
-    """Years as runs, ``2018-2020, 2022`` (``no years``), for messages."""
+def year_spans(years: list[int] | set[int]) -> str:
+    """Years as runs: ``[2018, 2019, 2020, 2022]`` -> ``"2018-2020, 2022"`` (``"no years"``)."""
     runs: list[list[int]] = []
     for y in sorted(years):
         if runs and y == runs[-1][-1] + 1:
@@ -580,7 +581,7 @@ def explain(
         )
     if source in ("records", "synthetic") and not both:
         raise InputError(
-            f"unit records for {code} cover {_spans(covered)}: choose years in that range, "
+            f"unit records for {code} cover {year_spans(covered)}: choose years in that range, "
             "or --source wpp"
         )
     use_records = source in ("records", "synthetic") or (
@@ -620,7 +621,7 @@ def explain(
         if by == "cause":
             raise InputError(
                 "a cause split needs deaths by cause: the unit records of "
-                f"{code} cover {_spans(covered)}"
+                f"{code} cover {year_spans(covered)}"
             )
         label_from, ma_start, ma = _wpp_span(store, code, year_from, sex)
         label_to, mb_start, mb = _wpp_span(store, code, year_to, sex)

@@ -81,6 +81,40 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         ]
 
 
+def _log_catalogue_import(
+    store: Store,
+    import_id: int,
+    kind: str,
+    path: Path,
+    started: datetime,
+    created: int,
+    updated: int,
+    unchanged: int,
+) -> None:
+    """Log ``indicators --add`` or ``targets --add`` as an import, so that it can be undone.
+
+    A file that changes nothing is not logged (adding the same file twice leaves one import).
+    Called inside the transaction that wrote the rows.
+    """
+    if not (created or updated):
+        return
+    finish_import(
+        store,
+        import_id=import_id,
+        kind=kind,
+        files=[str(path)],
+        sha256=file_digest([path]),
+        started=started,
+        finished=datetime.now(),
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=0,
+        status="SUCCESS",
+        source=None,
+    )
+
+
 def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, int]:
     """Add or replace indicator definitions from a CSV shaped like ``data_elements.csv``.
 
@@ -110,22 +144,16 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
         # a definition left as it was whose bounds changed is an update too
         rebounded = set(upsert_user_bounds(store, bound_list, import_id)) & set(kept)
         updated += len(rebounded)
-        if created or updated:
-            finish_import(
-                store,
-                import_id=import_id,
-                kind="indicators",
-                files=[str(path)],
-                sha256=file_digest([path]),
-                started=started,
-                finished=datetime.now(),
-                created=created,
-                updated=updated,
-                unchanged=len(kept) - len(rebounded),
-                rejected=0,
-                status="SUCCESS",
-                source=None,
-            )
+        _log_catalogue_import(
+            store,
+            import_id,
+            "indicators",
+            path,
+            started,
+            created,
+            updated,
+            len(kept) - len(rebounded),
+        )
     return created, updated
 
 
@@ -176,22 +204,9 @@ def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> tuple[
     with store.transaction():
         import_id = next_import_id(store)
         created, updated, unchanged = upsert_user_targets(store, [dict(r) for r in rows], import_id)
-        if created or updated:
-            finish_import(
-                store,
-                import_id=import_id,
-                kind="targets",
-                files=[str(path)],
-                sha256=file_digest([path]),
-                started=started,
-                finished=datetime.now(),
-                created=created,
-                updated=updated,
-                unchanged=unchanged,
-                rejected=0,
-                status="SUCCESS",
-                source=None,
-            )
+        _log_catalogue_import(
+            store, import_id, "targets", path, started, created, updated, unchanged
+        )
     return created, updated
 
 

@@ -11,6 +11,7 @@ from salamat.errors import InputError, Problem
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import life_table
 from salamat.services import targets as services_targets
+from salamat.services.compute import year_spans
 from salamat.services.web.common import (
     SYNTHETIC_NOTE,
     NotFoundError,
@@ -42,17 +43,6 @@ A0_NAMES = {"andreev_kingkade": "Andreev-Kingkade (2015)", "coale_demeny": "Coal
 def record_years(store: Store) -> tuple[list[int], list[str]]:
     """Years and regions covered by unit records and population (cached per store file)."""
     return _cached(store, "records", lambda: record_coverage(store))
-
-
-def year_spans(years: list[int] | set[int]) -> str:
-    """Years as runs: ``[2018, 2019, 2020, 2022]`` -> ``"2018-2020, 2022"`` (``"no years"``)."""
-    runs: list[list[int]] = []
-    for y in sorted(years):
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "no years"
 
 
 def lifetable_coverage(store: Store) -> dict[str, dict[int, tuple[str, ...]]]:
