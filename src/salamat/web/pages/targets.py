@@ -1,0 +1,99 @@
+"""The target board (the landing page): every target's card with its status, projection and flags."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from salamat.services import quality as quality_svc
+from salamat.services import web as svc
+from salamat.web import charts, texts
+from salamat.web.i18n import (
+    translator,
+)
+from salamat.web.pages.common import (
+    HOME_AREA,
+    WARNING_WORDS,
+    StoreDep,
+    _flag_text,
+    _lang,
+    _memo,
+    _probability,
+    _render,
+    _sex_words,
+    _short,
+    _status_words,
+    _unit,
+    _unit_name,
+    router,
+)
+
+
+@router.get("/", response_class=HTMLResponse)
+def targets_page(request: Request, store: StoreDep) -> Response:
+    lang = _lang(request)
+    _ = translator(lang)
+    board = _memo(request).get(("targets", HOME_AREA), lambda: svc.target_board(store, HOME_AREA))
+    units = svc.units(store)
+    words = _status_words(_)
+    cards = []
+    ordered = sorted(board, key=lambda r: not r["series"])  # targets with values first
+    flag_cache: dict[str, dict[quality_svc.FlagKey, list[tuple[str, str, str]]]] = {}
+    for i, rec in enumerate(ordered):
+        word, symbol = words.get(rec["status"], (rec["status"], "?"))
+        unit = _unit(rec, _)
+        prob = rec["probability"]
+        if prob is None:
+            trend_word = None
+        elif rec["status_by_pace"] == "achieved":
+            trend_word = _("likely kept") if prob >= 0.5 else _("at risk of being lost")
+        else:
+            trend_word = _("likely") if prob >= 0.5 else _("unlikely")
+        pace = rec.get("status_by_pace")
+        without = rec.get("status_without_flagged")
+        latest = rec["latest"]
+        latest_flags: list[tuple[str, str, str]] = []
+        if latest.get("year") is not None and latest.get("source"):
+            if rec["indicator"] not in flag_cache:
+                flag_cache[rec["indicator"]] = quality_svc.flag_index(store, rec["indicator"])
+            key = (rec["area"], str(latest["year"]), rec["sex"], "all", "all", "total")
+            latest_flags = flag_cache[rec["indicator"]].get((*key, str(latest["source"])), [])
+        cards.append(
+            {
+                "id": f"target-{i}",
+                "rec": rec,
+                "title": rec["indicator_names"].get(lang) or rec["indicator_names"]["en"],
+                "area_name": _unit_name(units, rec["area"], lang),
+                "status_word": word,
+                "status_symbol": symbol,
+                "pace_word": words[pace][0] if pace in words else None,
+                "trend_word": trend_word,
+                "probability_text": _probability(prob, lang),
+                "disagree": pace is not None and pace != rec["status"],
+                "without_word": words[without][0] if without in words else None,
+                "document_short": _short(texts.data_text(str(rec["document"]), lang)),
+                "sex_word": _sex_words(_).get(rec["sex"], rec["sex"]),
+                # a note that shouts (TOTAL vs CURRENT, VALUE vs PHYSICAL) is a warning
+                "note_warns": bool(WARNING_WORDS.search(str(rec.get("note") or ""))),
+                "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
+                "unit": unit,
+                "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
+                "latest_flag": _flag_text(latest_flags, _, lang) if latest_flags else "",
+            }
+        )
+    counts: dict[str, int] = {}
+    for rec in board:
+        counts[rec["status"]] = counts.get(rec["status"], 0) + 1
+    summary = [
+        (words[s][0], words[s][1], charts.STATUS_COLOURS[s], counts[s])
+        for s in words
+        if s in counts
+    ]
+    return _render(
+        request,
+        "targets.html",
+        "targets",
+        cards=cards,
+        summary=summary,
+        area_name=_unit_name(units, HOME_AREA, lang),
+    )
