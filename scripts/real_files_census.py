@@ -403,9 +403,37 @@ CASES: tuple[Case, ...] = (
         (),
         ("--area", "KAZ"),
     ),
-    # -- HMD: no import kind reads it; a user would try observations --
-    Case("real:hmd/GBR_NP.Mx_1x1_2014-2016.txt", "observations"),
-    Case("real:hmd/GBR_NP.fltper_1x1_2014-2016.txt", "observations"),
+    # -- HMD text files (salamat import hmd) --
+    Case(
+        "real:hmd/GBR_NP.Mx_1x1_2014-2016.txt",
+        "hmd",
+        (
+            c("mx", "GBR", "2016", 0.003572, sex="female", age="0"),
+            c("mx", "GBR", "2016", 4.2, sex="male", age="110+"),
+        ),
+    ),
+    Case(
+        "real:hmd/GBR_NP.fltper_1x1_2014-2016.txt",
+        "hmd",
+        (
+            c("le0", "GBR", "2016", 82.84, sex="female"),
+            c("mx", "GBR", "2016", 0.00357, sex="female", age="0"),
+            c("le0", "GBR", "2016", None, sex="male"),
+        ),
+    ),
+    Case(
+        "shared:reference/hmd_gbr_np_2018/GBR_NP.Mx_1x1.txt.gz",
+        "hmd",
+        (
+            c("mx", "GBR", "1922", None, sex="female", age="108"),
+            c("mx", "GBR", "1922", 0.070053, sex="female", age="0"),
+        ),
+    ),
+    Case(
+        "shared:reference/hmd_gbr_np_2018/GBR_NP.Exposures_1x1.txt.gz",
+        "hmd",
+        (c("*", "GBR", None, None),),
+    ),
 )
 
 

@@ -370,3 +370,38 @@ def test_lifetable_without_a_rule_for_it_is_still_rejected(
     result = runner.invoke(app, ["lifetable", str(path)])
     assert result.exit_code == 2
     assert "row 3, field 'mx'" in result.stderr
+
+
+HMD_REAL = Path(__file__).parent / "data" / "real" / "hmd"
+
+
+@pytest.mark.reference(
+    "Human Mortality Database, United Kingdom (GBR_NP), female period life table 1x1, "
+    "2014-2016, last modified 28 May 2018; CC BY 4.0"
+)
+def test_lifetable_reads_an_hmd_file_as_downloaded_and_rebuilds_its_ex(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    # tolerance chosen before the run: 0.01 years (ex published to 2 decimals, mx to 5)
+    table = HMD_REAL / "GBR_NP.fltper_1x1_2014-2016.txt"
+    out = tmp_path / "lt.csv"
+    result = runner.invoke(app, ["lifetable", str(table), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    lt = pd.read_csv(out)
+    published = pd.read_csv(table, sep=r"\s+", skiprows=2)
+    assert list(lt[["year", "sex"]].drop_duplicates().itertuples(index=False, name=None)) == [
+        (2014, "female"),
+        (2015, "female"),
+        (2016, "female"),
+    ]
+    assert len(lt) == len(published) == 3 * 111
+    assert np.max(np.abs(lt["ex"].to_numpy() - published["ex"].to_numpy())) <= 0.01
+    e0 = lt.loc[lt["age"] == 0, "ex"].to_numpy()
+    assert e0 == pytest.approx([82.99, 82.72, 82.84], abs=0.01)
+    # raw rates with a missing value ('.') are refused at the file's own line
+    broken = tmp_path / "GBR_NP.Mx_1x1.txt"
+    text = (HMD_REAL / "GBR_NP.Mx_1x1_2014-2016.txt").read_text()
+    broken.write_text(text.replace("0.000738", ".       ", 1))
+    result = runner.invoke(app, ["lifetable", str(broken)])
+    assert result.exit_code == 2
+    assert "row 152, field 'mx': a missing rate" in result.stderr

@@ -73,6 +73,10 @@ def _read(path: Path) -> pd.DataFrame:
             f"cannot read {path}",
             [Problem(str(path), None, None, "file not found", None)],
         )
+    from salamat.ingest.hmd import life_table_input, sniff_hmd
+
+    if sniff_hmd(path):  # a Human Mortality Database text file, as downloaded
+        return life_table_input(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -391,6 +395,8 @@ def lifetable_command(
     is a grouping key. Published rates are accepted as they are: where half the band as ``ax``
     would make ``qx`` reach one (the oldest closed ages of UN WPP's abridged rates), the
     constant-hazard ``ax`` is used. The ``method`` column says which rule gave each row's ``ax``.
+    IN may also be a Human Mortality Database text file as downloaded (``Mx_1x1``, or a life
+    table ``fltper_1x1``, ``mltper_1x1``, ``bltper_1x1``): its ``mx``, one table per year and sex.
     """
     import numpy as np
     import pandas as pd
