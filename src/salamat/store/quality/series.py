@@ -1,9 +1,7 @@
-"""Quality flags: rules that run over the store in DuckDB SQL and store what they find.
+"""Series rules: quality flags on stored observations, in DuckDB SQL.
 
-A flag never hides or changes a value: it is a row of ``quality_flag`` beside the value
-(rule, severity, the value's key, a message a statistician can read, and the numbers behind it
-as JSON in ``details``). The rules and their thresholds are data
-(``data/quality/rules.csv``, documented in ``docs/quality.md``):
+The rules and their thresholds are data (``data/quality/rules.csv``, documented in
+``docs/quality.md``):
 
 * ``yoy_outlier``: the year-on-year change of a series against the changes of the same series
   before it. Change ``c_t = ln(v_t / v_t-1)`` for indicators whose catalogue trend is
@@ -34,52 +32,23 @@ Every function here runs inside the caller's transaction when there is one.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
 
 import pandas as pd
 
 from salamat.store.connection import Store
-
-__all__ = [
-    "DEATH_RULES",
-    "FLAG_COLUMNS",
-    "OBSERVATION_RULES",
-    "RuleSet",
-    "bounds",
-    "flags_for",
-    "flags_frame",
-    "input_flags",
-    "merge_flags",
-    "recompute_death_flags",
-    "recompute_flags",
-    "record_revisions",
-    "rule_set",
-    "store_input_flags",
-    "upsert_user_bounds",
-]
-
-FLAG_COLUMNS = (
-    "rule",
-    "severity",
-    "indicator",
-    "area",
-    "period",
-    "sex",
-    "age",
-    "cause",
-    "residence",
-    "source",
-    "message",
-    "details",
-    "import_id",
+from salamat.store.quality.table import (
+    _KEY,
+    _SERIES,
+    FLAG_COLUMNS,
+    RuleSet,
+    _count,
+    merge_flags,
+    rule_set,
 )
-# Rules recomputed from the stored observations (a revision is an event: kept, not recomputed).
+
+__all__ = ["OBSERVATION_RULES", "recompute_flags", "record_revisions"]
+
 OBSERVATION_RULES = (
     "yoy_outlier",
     "source_break",
@@ -88,270 +57,6 @@ OBSERVATION_RULES = (
     "consistency_over_time",
     "related_indicators",
 )
-_KEY = ("indicator", "area", "period", "sex", "age", "cause", "residence", "source")
-_SERIES = ("indicator", "area", "sex", "age", "cause", "residence", "source")
-
-
-@dataclass(frozen=True)
-class RuleSet:
-    """``rules.csv`` read: parameters by (rule, applies_to) and each rule's severity."""
-
-    params: dict[tuple[str, str], dict[str, str]]
-    severity: dict[str, str]
-    rows: tuple[tuple[str, str, str, str], ...] = ()  # (rule, applies_to, parameter, value)
-
-    def get(self, rule: str, name: str, indicator: str = "*") -> str | None:
-        """The parameter for ``indicator`` if the rules name it, else the rule's default."""
-        for key in ((rule, indicator), (rule, "*")):
-            value = self.params.get(key, {}).get(name)
-            if value is not None:
-                return value
-        return None
-
-    def number(self, rule: str, name: str, indicator: str = "*") -> float | None:
-        text = self.get(rule, name, indicator)
-        return None if text is None else float(text)
-
-
-@cache
-def rule_set() -> RuleSet:
-    """Read the bundled ``data/quality/rules.csv`` (once per process)."""
-    ref = resources.files("salamat") / "data" / "quality" / "rules.csv"
-    params: dict[tuple[str, str], dict[str, str]] = {}
-    severity: dict[str, str] = {}
-    rows: list[tuple[str, str, str, str]] = []
-    with ref.open("r", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            rule = row["rule"].strip()
-            rows.append(
-                (rule, row["applies_to"].strip(), row["parameter"].strip(), row["value"].strip())
-            )
-            for target in row["applies_to"].split(";"):
-                params.setdefault((rule, target.strip()), {})[row["parameter"].strip()] = row[
-                    "value"
-                ].strip()
-            severity.setdefault(rule, row["severity"].strip())
-    return RuleSet(params, severity, tuple(rows))
-
-
-# -- bounds -------------------------------------------------------------------------------
-
-
-def bounds(store: Store) -> dict[str, tuple[float | None, float | None, bool]]:
-    """Plausible bounds per indicator: ``code -> (lower, upper, projection_ok)``."""
-    rows = store.con.execute(
-        "SELECT indicator, lower, upper, projection_ok FROM indicator_bound"
-    ).fetchall()
-    return {
-        str(r[0]): (
-            None if r[1] is None else float(r[1]),
-            None if r[2] is None else float(r[2]),
-            bool(r[3]),
-        )
-        for r in rows
-    }
-
-
-def upsert_user_bounds(
-    store: Store, rows: Sequence[dict[str, Any]], import_id: int | None = None
-) -> list[str]:
-    """Set the bounds of user-added indicators (``salamat indicators --add``), origin 'user'.
-
-    Each row: ``indicator``, ``lower``, ``upper`` (None for none), ``projection_ok``, ``basis``.
-    Bounds identical to the stored ones are left alone; others replace them, the replaced row
-    moving to ``indicator_bound_version`` with ``superseded_by`` = ``import_id`` (so an undo
-    puts it back). Runs in the caller's transaction. Returns the indicators whose bounds it
-    wrote.
-    """
-    if not rows:
-        return []
-    frame = pd.DataFrame(
-        [
-            {
-                "indicator": r["indicator"],
-                "lower": r.get("lower"),
-                "upper": r.get("upper"),
-                "projection_ok": bool(r.get("projection_ok")),
-                "basis": r.get("basis"),
-            }
-            for r in rows
-        ],
-        columns=["indicator", "lower", "upper", "projection_ok", "basis"],
-    ).astype({"lower": "float64", "upper": "float64"})
-    con = store.con
-    con.register("_bounds", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _bounds_changed AS SELECT n.* FROM _bounds n "
-            "WHERE NOT EXISTS (SELECT 1 FROM indicator_bound b WHERE b.indicator = n.indicator "
-            "AND b.lower IS NOT DISTINCT FROM n.lower AND b.upper IS NOT DISTINCT FROM n.upper "
-            "AND b.projection_ok = n.projection_ok AND b.origin = 'user')"
-        )
-        if import_id is not None:
-            con.execute(
-                "INSERT INTO indicator_bound_version SELECT *, ? FROM indicator_bound "
-                "WHERE indicator IN (SELECT indicator FROM _bounds_changed)",
-                [import_id],
-            )
-        con.execute(
-            "DELETE FROM indicator_bound WHERE indicator IN (SELECT indicator FROM _bounds_changed)"
-        )
-        con.execute(
-            "INSERT INTO indicator_bound "
-            "(indicator, lower, upper, projection_ok, basis, origin, import_id) "
-            "SELECT indicator, lower, upper, projection_ok, basis, 'user', ? FROM _bounds_changed",
-            [import_id],
-        )
-        written = con.execute("SELECT indicator FROM _bounds_changed ORDER BY 1").fetchall()
-    finally:
-        con.unregister("_bounds")
-        con.execute("DROP TABLE IF EXISTS _bounds_changed")
-    return [str(r[0]) for r in written]
-
-
-# -- reading flags ------------------------------------------------------------------------
-
-
-def flags_for(
-    store: Store, indicator: str, area: str, sex: str = "total", source: str | None = None
-) -> pd.DataFrame:
-    """The flags on one indicator's series for one area and sex (optionally one source).
-
-    Returns a DataFrame with columns ``rule, period, year, source, severity, message``
-    (``year`` is the first calendar year of the period), ordered by period and rule; empty
-    (with those columns) when no value is flagged.
-    """
-    where = "indicator = ? AND area = ? AND sex = ?"
-    params: list[Any] = [indicator, area, sex]
-    if source is not None:
-        where += " AND source = ?"
-        params.append(source)
-    frame = store.con.execute(
-        f"""
-        SELECT rule, period, TRY_CAST(substr(period, 1, 4) AS INTEGER) AS year, source,
-               severity, message
-        FROM quality_flag WHERE {where}
-        ORDER BY year, period, rule, source""",
-        params,
-    ).df()
-    frame["year"] = frame["year"].astype("Int64")
-    return frame
-
-
-def flags_frame(
-    store: Store,
-    *,
-    areas: Sequence[str] | None = None,
-    indicator: str | None = None,
-    rule: str | None = None,
-) -> pd.DataFrame:
-    """Every stored flag (optionally for some areas, one indicator, one rule), in key order."""
-    where = ["true"]
-    params: list[Any] = []
-    if areas:
-        where.append(f"area IN ({', '.join('?' for _ in areas)})")
-        params.extend(areas)
-    if indicator is not None:
-        where.append("indicator = ?")
-        params.append(indicator)
-    if rule is not None:
-        where.append("rule = ?")
-        params.append(rule)
-    return store.con.execute(
-        f"""
-        SELECT {", ".join(FLAG_COLUMNS)} FROM quality_flag WHERE {" AND ".join(where)}
-        ORDER BY indicator, area, source, sex, age, cause, residence, period, rule""",
-        params,
-    ).df()
-
-
-# -- flags carried to computed values ----------------------------------------------------
-
-INPUT_COLUMNS = ("row", "input", "indicator", "area", "period", "sex", "source", "records_only")
-
-
-def input_flags(store: Store, inputs: pd.DataFrame) -> pd.DataFrame:
-    """The flags on the inputs of computed values, one row per computed value that has any.
-
-    ``inputs`` has one row per (computed value, input): ``row`` (the computed value's position),
-    ``input`` (what the input is, in words), and the input's key ``indicator, area, period``
-    with ``sex`` and ``source`` (None: any) and ``records_only`` (only the flags of unit-record
-    rules: the death-record rules and ``completeness`` on records). Returns ``row`` and
-    ``flags``, a list of ``{code, year, severity, message, input}`` ordered by year, input and
-    code; rows without flagged inputs are absent.
-    """
-    frame = inputs.loc[:, list(INPUT_COLUMNS)].astype({"row": "int64", "records_only": "bool"})
-    if frame.empty:
-        return pd.DataFrame({"row": pd.Series(dtype="int64"), "flags": pd.Series(dtype=object)})
-    marks = ", ".join(f"'{r}'" for r in DEATH_RULES)
-    store.con.register("_inputs", frame)
-    try:
-        found = store.con.execute(
-            f"""
-            SELECT i.row,
-                   CAST(to_json(list({{'code': f.rule,
-                          'year': TRY_CAST(substr(f.period, 1, 4) AS INTEGER),
-                          'severity': f.severity, 'message': f.message, 'input': i.input}}
-                        ORDER BY f.period, i.input, f.rule)) AS VARCHAR) AS flags
-            FROM _inputs i JOIN quality_flag f
-              ON f.indicator = i.indicator AND f.area = i.area AND f.period = i.period
-             AND (i.sex IS NULL OR f.sex = i.sex) AND (i.source IS NULL OR f.source = i.source)
-            WHERE NOT i.records_only OR f.rule IN ({marks})
-               OR (f.rule = 'completeness'
-                   AND json_extract_string(f.details, '$.basis') = 'records')
-            GROUP BY i.row ORDER BY i.row"""
-        ).df()
-    finally:
-        store.con.unregister("_inputs")
-    return found.assign(flags=found["flags"].map(json.loads))
-
-
-def store_input_flags(store: Store, saved: pd.DataFrame, import_id: int) -> int:
-    """Record, as ``input_flag`` flags, the input flags of computed values being saved.
-
-    ``saved`` holds the saved values' key (``indicator, area, period, sex, source``) and
-    ``flags`` (lists from :func:`input_flags`). The earlier ``input_flag`` flags of those keys are
-    replaced. Each flag keeps the input's severity, and its message names the input and the
-    input's own message (as they stood when the value was saved). Call inside the transaction
-    that writes the values. Returns the number of flags stored.
-    """
-    keys = saved.loc[:, ["indicator", "area", "period", "sex", "source"]].assign(
-        flags=saved["flags"].map(lambda x: json.dumps([] if x is None else list(x)))
-    )
-    con = store.con
-    con.register("_saved_flags", keys)
-    try:
-        earlier = """rule = 'input_flag' AND EXISTS (
-                   SELECT 1 FROM _saved_flags s WHERE s.indicator = f.indicator
-                   AND s.area = f.area AND s.period = f.period AND s.sex = f.sex
-                   AND s.source = f.source)"""
-        # replaced flags are kept with the import that replaced them (undo puts them back)
-        con.execute(
-            f"INSERT INTO quality_flag_version SELECT f.*, ? FROM quality_flag f WHERE {earlier}",
-            [import_id],
-        )
-        con.execute(f"DELETE FROM quality_flag f WHERE {earlier}")
-        before = _count(store)
-        con.execute(
-            f"""
-            INSERT INTO quality_flag ({", ".join(FLAG_COLUMNS)})
-            SELECT 'input_flag', x.severity, s.indicator, s.area, s.period, s.sex, 'all', 'all',
-                   'total', s.source,
-                   printf('computed from a flagged input: %s: %s in %s: %s',
-                          x.input, x.code, CAST(x.year AS VARCHAR), x.message),
-                   CAST(to_json({{'input': x.input, 'code': x.code, 'year': x.year,
-                                 'severity': x.severity}}) AS VARCHAR),
-                   ?
-            FROM _saved_flags s,
-                 unnest(from_json(s.flags, '[{{"code": "VARCHAR", "year": "INTEGER",
-                        "severity": "VARCHAR", "message": "VARCHAR", "input": "VARCHAR"}}]'))
-                 AS u(x)""",
-            [import_id],
-        )
-        return _count(store) - before
-    finally:
-        con.unregister("_saved_flags")
-
 
 # -- computing flags ----------------------------------------------------------------------
 
@@ -403,36 +108,6 @@ def recompute_flags(
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-_SAME = " AND ".join(f"n.{c} IS NOT DISTINCT FROM q.{c}" for c in FLAG_COLUMNS[:-1])
-
-
-def merge_flags(store: Store, scope: str, params: list[Any], import_id: int | None) -> int:
-    """Make the flags in ``scope`` (a WHERE clause over ``quality_flag``) those of ``_qnew``.
-
-    A flag found again (same rule, severity, value key, message and details) keeps its row and
-    the import that first raised it; a flag no longer raised moves to ``quality_flag_version``
-    with ``superseded_by`` = ``import_id`` (deleted when no import runs: ``salamat flags
-    --recompute``); a new flag is stored with ``import_id``. So an undo can put back exactly
-    the flags an import replaced, and a replaced value keeps the flags it had
-    (:func:`salamat.store.revisions.flag_relation`). Returns the number of flags in ``scope``.
-    """
-    con = store.con
-    gone = f"({scope}) AND NOT EXISTS (SELECT 1 FROM _qnew n WHERE {_SAME})"
-    if import_id is not None:
-        con.execute(
-            f"INSERT INTO quality_flag_version SELECT q.*, ? FROM quality_flag q WHERE {gone}",
-            [import_id, *params],
-        )
-    con.execute(f"DELETE FROM quality_flag q WHERE {gone}", params)
-    con.execute(
-        f"INSERT INTO quality_flag SELECT * FROM _qnew n WHERE NOT EXISTS "
-        f"(SELECT 1 FROM quality_flag q WHERE ({scope}) AND {_SAME})",
-        params,
-    )
-    rows = con.execute(f"SELECT count(*) FROM quality_flag WHERE {scope}", params).fetchall()
-    return int(rows[0][0]) if rows else 0
-
-
 def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
     """Flag the values of ``frame`` (a validated import) that change a stored value.
 
@@ -479,11 +154,6 @@ def record_revisions(store: Store, frame: pd.DataFrame, import_id: int) -> int:
         return _count(store) - before
     finally:
         con.unregister("_staged_rev")
-
-
-def _count(store: Store) -> int:
-    rows = store.con.execute("SELECT count(*) FROM quality_flag").fetchall()
-    return int(rows[0][0]) if rows else 0
 
 
 def _stage_parameters(store: Store, codes: list[str]) -> None:
@@ -782,165 +452,4 @@ SELECT 'related_indicators' AS rule, a AS indicator, area, period, sex, a_age AS
 UNION ALL
 SELECT 'related_indicators' AS rule, b AS indicator, area, period, sex, b_age AS age,
        b_cause AS cause, residence, source, message, details FROM msg
-"""
-
-# -- death-record rules ---------------------------------------------------------------------
-
-DEATH_RULES = ("ill_defined_share", "garbage_share", "injury_unspecified_share", "unknown_age_sex")
-
-
-def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
-    """Replace the death-record flags (indicator ``deaths``, per region and nation and year).
-
-    From the stored unit records: the share of ill-defined causes (ICD-10 R00-R99), of garbage
-    codes by level (``data/quality/garbage_codes.csv``; levels 1-2 are "major") and of injury
-    deaths of unspecified mechanism or intent (X59, Y10-Y34 among V01-Y89), each flagged above
-    the thresholds of ``rules.csv`` and judged only on ``min_deaths`` or more deaths; and the
-    share of records without age or sex (``unknown_age_sex``: any such record is at least an
-    ``info`` flag, because the records are left out of the age-sex aggregates). Must run
-    inside the caller's transaction. Returns the number of flags stored.
-    """
-    rules = rule_set()
-    con = store.con
-    ref = resources.files("salamat") / "data" / "quality" / "garbage_codes.csv"
-    with ref.open("r", encoding="utf-8") as fh:
-        codes = pd.DataFrame(
-            [
-                {
-                    "start_n": r["start"].replace(".", "").strip(),
-                    "end_n": r["end"].replace(".", "").strip(),
-                    "level": int(r["level"]),
-                }
-                for r in csv.DictReader(fh)
-            ]
-        )
-    marks = ", ".join("?" for _ in DEATH_RULES)
-    con.execute("CREATE OR REPLACE TEMP TABLE _qnew AS SELECT * FROM quality_flag LIMIT 0")
-    con.register("_gc_frame", codes)
-    try:
-        con.execute(_DEATH_COUNTS_SQL)
-    finally:
-        con.unregister("_gc_frame")
-
-    def num(rule: str, name: str, default: float) -> float:
-        value = rules.number(rule, name, "deaths")
-        return default if value is None else value
-
-    try:
-        con.execute(
-            _DEATH_FLAGS_SQL,
-            {
-                "import_id": import_id,
-                "ill_min": num("ill_defined_share", "min_deaths", 100),
-                "ill_warn": num("ill_defined_share", "warning_at_pct", 10),
-                "ill_serious": num("ill_defined_share", "serious_above_pct", 20),
-                "gc_min": num("garbage_share", "min_deaths", 100),
-                "gc_warn": num("garbage_share", "warning_major_above_pct", 20),
-                "gc_serious": num("garbage_share", "serious_major_above_pct", 35),
-                "inj_min": num("injury_unspecified_share", "min_deaths", 100),
-                "inj_warn": num("injury_unspecified_share", "warning_at_pct", 20),
-                "unk_min": num("unknown_age_sex", "min_deaths", 100),
-                "unk_warn": num("unknown_age_sex", "warning_above_pct", 1),
-                "unk_serious": num("unknown_age_sex", "serious_above_pct", 5),
-            },
-        )
-        return merge_flags(store, f"rule IN ({marks})", list(DEATH_RULES), import_id)
-    finally:
-        con.execute("DROP TABLE IF EXISTS _dcounts")
-        con.execute("DROP TABLE IF EXISTS _qnew")
-
-
-_DEATH_COUNTS_SQL = """
-CREATE OR REPLACE TEMP TABLE _dcounts AS
-WITH codes AS (SELECT DISTINCT icd10 FROM death_record),
-lv AS (
-    SELECT c.icd10, min(g.level) AS level
-    FROM codes c JOIN _gc_frame g
-      ON c.icd10 >= g.start_n
-     AND CASE WHEN length(g.end_n) = 3 THEN left(c.icd10, 3) <= g.end_n
-              ELSE c.icd10 <= g.end_n END
-    GROUP BY c.icd10
-),
-cells AS (
-    SELECT region AS area, year, icd10, source, age IS NULL AS no_age,
-           sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
-    FROM death_record GROUP BY ALL
-    UNION ALL
-    SELECT u.parent AS area, r.year, r.icd10, r.source, r.age IS NULL AS no_age,
-           r.sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
-    FROM death_record r JOIN orgunit u ON u.code = r.region
-    WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
-    GROUP BY ALL
-)
-SELECT c.area, c.year, string_agg(DISTINCT c.source, '; ' ORDER BY c.source) AS source,
-       sum(c.n) AS n,
-       sum(c.n) FILTER (WHERE left(c.icd10, 1) = 'R') AS ill,
-       coalesce(sum(c.n) FILTER (WHERE lv.level = 1), 0) AS l1,
-       coalesce(sum(c.n) FILTER (WHERE lv.level = 2), 0) AS l2,
-       coalesce(sum(c.n) FILTER (WHERE lv.level = 3), 0) AS l3,
-       coalesce(sum(c.n) FILTER (WHERE lv.level = 4), 0) AS l4,
-       coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) BETWEEN 'V01' AND 'Y89'), 0) AS ext,
-       coalesce(sum(c.n) FILTER (WHERE left(c.icd10, 3) = 'X59'
-                                  OR left(c.icd10, 3) BETWEEN 'Y10' AND 'Y34'), 0) AS unspec,
-       coalesce(sum(c.n) FILTER (WHERE c.no_age OR c.no_sex), 0) AS unknown,
-       coalesce(sum(c.n) FILTER (WHERE c.no_age), 0) AS no_age,
-       coalesce(sum(c.n) FILTER (WHERE c.no_sex), 0) AS no_sex
-FROM cells c LEFT JOIN lv ON lv.icd10 = c.icd10
-GROUP BY c.area, c.year
-"""
-
-_DEATH_KEY = "'deaths', area, CAST(year AS VARCHAR), 'total', 'all', 'all', 'total', source"
-
-_DEATH_FLAGS_SQL = f"""
-INSERT INTO _qnew ({", ".join(FLAG_COLUMNS)})
-SELECT 'ill_defined_share',
-       CASE WHEN 100.0 * coalesce(ill, 0) / n > $ill_serious THEN 'serious' ELSE 'warning' END,
-       {_DEATH_KEY},
-       printf('ill-defined causes (ICD-10 R00-R99) are %.1f%% of %d deaths in %s %d '
-              '(warning at %g%%, serious above %g%%; Mathers et al. 2005)',
-              100.0 * coalesce(ill, 0) / n, n, area, year, $ill_warn, $ill_serious),
-       CAST(to_json({{'deaths': n, 'ill_defined': coalesce(ill, 0),
-                     'share_pct': 100.0 * coalesce(ill, 0) / n}}) AS VARCHAR),
-       $import_id
-FROM _dcounts WHERE n >= $ill_min AND 100.0 * coalesce(ill, 0) / n >= $ill_warn
-UNION ALL
-SELECT 'garbage_share',
-       CASE WHEN 100.0 * (l1 + l2) / n > $gc_serious THEN 'serious' ELSE 'warning' END,
-       {_DEATH_KEY},
-       printf('major garbage codes (levels 1-2) are %.1f%% of %d deaths in %s %d '
-              '(level 1 %.1f%%, 2 %.1f%%, 3 %.1f%%, 4 %.1f%%; warning above %g%%, serious above '
-              '%g%%; garbage_codes.csv)',
-              100.0 * (l1 + l2) / n, n, area, year, 100.0 * l1 / n, 100.0 * l2 / n,
-              100.0 * l3 / n, 100.0 * l4 / n, $gc_warn, $gc_serious),
-       CAST(to_json({{'deaths': n, 'level_1': l1, 'level_2': l2, 'level_3': l3, 'level_4': l4,
-                     'major_share_pct': 100.0 * (l1 + l2) / n}}) AS VARCHAR),
-       $import_id
-FROM _dcounts WHERE n >= $gc_min AND 100.0 * (l1 + l2) / n > $gc_warn
-UNION ALL
-SELECT 'injury_unspecified_share', 'warning', {_DEATH_KEY},
-       printf('unspecified injuries (X59, Y10-Y34) are %.1f%% of %d injury deaths in %s %d '
-              '(warning at %g%%; Bhalla et al. 2010)',
-              100.0 * unspec / ext, ext, area, year, $inj_warn),
-       CAST(to_json({{'injury_deaths': ext, 'unspecified': unspec,
-                     'share_pct': 100.0 * unspec / ext}}) AS VARCHAR),
-       $import_id
-FROM _dcounts WHERE ext >= $inj_min AND 100.0 * unspec / ext >= $inj_warn
-UNION ALL
-SELECT 'unknown_age_sex',
-       CASE WHEN n < $unk_min THEN 'info'
-            WHEN 100.0 * unknown / n > $unk_serious THEN 'serious'
-            WHEN 100.0 * unknown / n > $unk_warn THEN 'warning' ELSE 'info' END,
-       {_DEATH_KEY},
-       printf('%d of %d death records in %s %d (%.2f%%) have no age or no sex (%d without age, '
-              '%d without sex): they are left out of every rate computed from the records, '
-              'which needs age and sex (warning above %g%%, serious above %g%%%s)',
-              unknown, n, area, year, 100.0 * unknown / n, no_age, no_sex, $unk_warn,
-              $unk_serious,
-              CASE WHEN n < $unk_min THEN printf('; not judged on fewer than %d deaths',
-                                                 CAST($unk_min AS INTEGER))
-                   ELSE '' END),
-       CAST(to_json({{'deaths': n, 'unknown': unknown, 'no_age': no_age, 'no_sex': no_sex,
-                     'share_pct': 100.0 * unknown / n}}) AS VARCHAR),
-       $import_id
-FROM _dcounts WHERE unknown > 0
 """
