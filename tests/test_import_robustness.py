@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -88,19 +89,69 @@ def test_a_control_character_in_a_record_id_is_rejected(store: Store, tmp_path: 
     assert "control character" in s.problems[0].message
 
 
-def test_a_parquet_import_leaves_nothing_naming_its_file(store: Store, tmp_path: Path) -> None:
-    f = tmp_path / "deaths.parquet"
-    pd.read_csv(DEATHS, dtype=str, keep_default_na=False).to_parquet(f)
-    bad = tmp_path / "bad.parquet"
-    pd.DataFrame({"id": ["A"], "region": ["KZ-99"]}).to_parquet(bad)
-    for path in (f, bad):
-        services.run_import(store, "deaths", [path])
-        views = store.con.execute("SELECT view_name, sql FROM duckdb_views()").fetchall()
-        assert not [v for v in views if "parquet" in str(v[1]) or v[0].startswith("_src")]
-        tables = store.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary"
-        ).fetchall()
-        assert not [t for t in tables if t[0].startswith(("_staged", "_dr", "_pop"))]
+def _leftovers(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
+    """Views and tables of the staging (``_src``, ``_staged``, ``_dr``, ``_pop``) or naming a
+    source file, temporary ones included."""
+    views = con.execute("SELECT view_name, sql FROM duckdb_views() WHERE NOT internal").fetchall()
+    tables = con.execute("SELECT table_name, sql FROM duckdb_tables()").fetchall()
+    return [
+        str(name)
+        for name, sql in views + tables
+        if str(name).startswith(("_src", "_staged", "_dr", "_pop"))
+        or any(n in str(sql) for n in names)
+    ]
+
+
+def test_no_import_leaves_a_view_or_table_naming_its_file(tmp_path: Path) -> None:
+    """Deaths and population, CSV and Parquet, written, rejected, refused, unreadable and dry
+    runs: nothing of the staging stays in the connection, nor in the store file (opened again
+    in a new connection)."""
+    good = pd.read_csv(DEATHS, dtype=str, keep_default_na=False)
+    pop = pd.DataFrame(
+        {
+            "region": ["KZ-75"] * 2,
+            "year": ["2020"] * 2,
+            "sex": ["F", "M"],
+            "age": ["0"] * 2,
+            "population": ["100", "90"],
+        }
+    )
+    files: list[tuple[str, Path, bool]] = []  # kind, file, dry run
+
+    def put(name: str, frame: pd.DataFrame, kind: str, dry: bool = False) -> None:
+        path = tmp_path / name
+        if name.endswith(".parquet"):
+            frame.to_parquet(path)
+        else:
+            frame.to_csv(path, index=False)
+        files.append((kind, path, dry))
+
+    for ext in ("csv", "parquet"):
+        put(f"deaths_ok.{ext}", good, "deaths", dry=True)
+        put(f"deaths_ok.{ext}", good, "deaths")
+        put(f"deaths_bad.{ext}", good.assign(region="KZ-99"), "deaths")
+        put(f"deaths_cols.{ext}", good[["id", "sex"]], "deaths")
+        put(f"pop_ok.{ext}", pop, "population")
+        put(f"pop_bad.{ext}", pop.assign(population="-1"), "population")
+        put(f"pop_cols.{ext}", pop[["region"]], "population")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1" + bytes(range(200)) + b"PAR1")
+    files += [("deaths", broken, False), ("population", broken, False)]
+    names = [p.name for _k, p, _d in files]
+    db = tmp_path / "store.duckdb"
+    statuses = set()
+    with Store.open(db) as store:
+        for kind, path, dry in files:
+            s = services.run_import(store, kind, [path], dry_run=dry)
+            statuses.add(s.status)
+            assert _leftovers(store.con, names) == [], (kind, path.name, s.status)
+    assert statuses == {"SUCCESS", "ERROR", "DRY_RUN"}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert _leftovers(con, names) == []
+        assert con.execute("SELECT count(*) FROM death_record").fetchall() == [(len(good),)]
+    finally:
+        con.close()
 
 
 def test_a_missing_file_creates_no_store(tmp_path: Path) -> None:

@@ -41,15 +41,20 @@ from salamat.store.population import (
 )
 from salamat.store.quality import recompute_death_flags
 from salamat.store.records import (
+    STAGING_TABLES,
     RecordCounts,
+    count_rows,
     cross_file_duplicate_ids,
     death_problems,
     describe,
     drop_sources,
     drop_staged_rows,
+    drop_tables,
     keep_valid_deaths,
     merge_deaths,
+    open_arrow,
     open_parquet,
+    rename_table,
     stage_deaths,
 )
 from salamat.store.reference import load_catalog
@@ -66,7 +71,6 @@ def _open_source(store: Store, path: Path, name: str) -> str:
     if not path.exists():
         raise InputError(f"{path}: no such file")
     kind = file_kind(path)
-    con = store.con
     if kind == "parquet":
         try:
             open_parquet(store, path, name)
@@ -93,8 +97,7 @@ def _open_source(store: Store, path: Path, name: str) -> str:
         raise InputError(f"{path}: cannot be read as CSV: {exc}") from exc
     table = table.rename_columns([c.lstrip("\ufeff").strip().lower() for c in table.column_names])
     table = table.append_column("_row", pa.array(range(2, 2 + table.num_rows), pa.int64()))
-    con.register(f"{name}_arrow", table)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
+    open_arrow(store, table, name)
     return name
 
 
@@ -182,12 +185,10 @@ def _run(
             total = RecordCounts(0, 0, 0)
             for _path, table in staged:
                 if kind == "deaths":
-                    store.con.execute("DROP TABLE IF EXISTS _dr")
-                    store.con.execute(f"ALTER TABLE {table} RENAME TO _dr")
+                    rename_table(store, table, "_dr")
                     c = merge_deaths(store, import_id, write=not dry_run)
                 else:
-                    store.con.execute("DROP TABLE IF EXISTS _pop")
-                    store.con.execute(f"ALTER TABLE {table} RENAME TO _pop")
+                    rename_table(store, table, "_pop")
                     c = merge_population(
                         store, import_id, started, write=not dry_run, keep_source=source is None
                     )
@@ -226,10 +227,7 @@ def _cross_file(summary: ImportSummary) -> bool:
 
 def _drop(store: Store, paths: Sequence[Path], staged: list[tuple[Path, str]]) -> None:
     """Drop every staged table and source view: nothing of a source file stays in the store."""
-    for _p, table in staged:
-        store.con.execute(f"DROP TABLE IF EXISTS {table}")
-    for name in ("_dr", "_pop"):
-        store.con.execute(f"DROP TABLE IF EXISTS {name}")
+    drop_tables(store, [t for _p, t in staged] + list(STAGING_TABLES))
     drop_sources(store, [f"_src{i}" for i in range(len(paths))])
 
 
@@ -292,18 +290,14 @@ def _validate_files(
             )
             if skip_invalid and bad:
                 keep_valid_deaths(store)
-            store.con.execute(f"DROP TABLE IF EXISTS {table}")
-            store.con.execute(f"ALTER TABLE _dr RENAME TO {table}")
+            rename_table(store, "_dr", table)
         else:
             stage_population(store, rel, label, default_region=region)
             reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
             if skip_invalid and bad:
                 keep_valid_population(store)
-            store.con.execute(f"DROP TABLE IF EXISTS {table}")
-            store.con.execute(f"ALTER TABLE _pop RENAME TO {table}")
-        n = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
-        assert n is not None
-        summary.total += int(n[0]) + (bad if skip_invalid else 0)
+            rename_table(store, "_pop", table)
+        summary.total += count_rows(store, table) + (bad if skip_invalid else 0)
         summary.rejected += bad
         summary.add_problem_counts(reasons)
         summary.problem_count += sum(reasons.values())

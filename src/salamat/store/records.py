@@ -22,22 +22,39 @@ from salamat.store.connection import Store
 
 __all__ = [
     "DEATH_FIELDS",
+    "STAGING_TABLES",
     "RecordCounts",
+    "count_rows",
     "create_region_lookup",
     "cross_file_duplicate_ids",
     "death_problems",
     "drop_sources",
     "drop_staged_rows",
+    "drop_tables",
     "keep_valid_deaths",
     "merge_deaths",
+    "open_arrow",
     "open_parquet",
     "region_expr",
+    "rename_table",
     "stage_deaths",
 ]
 
 DEATH_FIELDS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd10")
 _ERR_COLUMNS = ("e_id", "e_sex", "e_birth_date", "e_age", "e_death_date", "e_region", "e_icd10")
 MAX_AGE = 130
+# The temp tables of a deaths or population import, dropped when it ends, whatever the outcome.
+STAGING_TABLES = (
+    "_dr",
+    "_dr_dup",
+    "_dr_cmp",
+    "_dr_changed",
+    "_affected",
+    "_region_lookup",
+    "_pop",
+    "_pop_extra",
+    "_pop_cmp",
+)
 
 # Sex: female/male (F/M, 2/1), or a registry's explicit "not stated": 'unknown', 'U' or 9 (the
 # WHO Mortality Database code for unspecified sex). Such a record is kept and counted by the
@@ -98,6 +115,31 @@ def open_parquet(store: Store, path: object, name: str) -> None:
         f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
         f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw"
     )
+
+
+def open_arrow(store: Store, table: object, name: str) -> None:
+    """Temp view ``<name>`` over an Arrow table (a CSV read as strings, with ``_row``),
+    registered as ``<name>_arrow``: the connection holds it, the store file never does."""
+    store.con.register(f"{name}_arrow", table)
+    store.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
+
+
+def rename_table(store: Store, old: str, new: str) -> None:
+    """Rename the staged temp table ``old`` to ``new``, replacing any table ``new``."""
+    store.con.execute(f"DROP TABLE IF EXISTS {new}")
+    store.con.execute(f"ALTER TABLE {old} RENAME TO {new}")
+
+
+def drop_tables(store: Store, names: list[str]) -> None:
+    """Drop these (staging) tables, whichever exist."""
+    for name in names:
+        store.con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def count_rows(store: Store, table: str) -> int:
+    """The number of rows of a (staged) table."""
+    row = store.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0]
+    return int(row[0])
 
 
 def drop_sources(store: Store, names: list[str]) -> None:
