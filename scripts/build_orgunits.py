@@ -724,7 +724,11 @@ def world_places(
              note=f"ISO 3166-2 {s.type}")  # fmt: skip
         if alt:
             name(alt, code, "", "ISO 3166-2 name in another language")
-        alias(code.replace("-", ""), code, "ISO 3166-2 code without the dash")
+        # never a three-character form: "ARB" or "ECS" would take a publisher's alpha-3 code
+        # (the World Bank's Arab World, Europe & Central Asia) to a province of Argentina or
+        # Ecuador
+        if len(code.replace("-", "")) > 3:
+            alias(code.replace("-", ""), code, "ISO 3166-2 code without the dash")
 
     # country names: ISO official and common names, and the spellings of other publishers
     for c in pycountry.countries:

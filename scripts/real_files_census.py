@@ -160,6 +160,17 @@ CASES: tuple[Case, ...] = (
         "owid",
         (c("che_gdp", "KAZ", "2019", 2.79),),
     ),
+    # -- World Bank WDI --
+    Case(
+        "real:worldbank/API_SH.XPD.CHEX.GD.ZS_DS2_en_csv_v2_4499032_trimmed.csv",
+        "worldbank",
+        (c("che_gdp", "KAZ", "2019", 2.78745675), c("che_gdp", "LIC", "2019", 4.88252259716934)),
+    ),
+    Case(
+        "real:worldbank/wdi_fr_SP.DYN.LE00.FE.IN_trimmed.csv",
+        "worldbank",
+        (c("le0", "AZE", "2019", 75.832, sex="female"),),
+    ),
     # -- UN WPP --
     Case(
         "real:un_wpp/WPP2019_Period_Indicators_Medium_KAZ.csv",
