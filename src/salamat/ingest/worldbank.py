@@ -125,10 +125,19 @@ _YEAR = re.compile(r"^(\d{4})(?: \[YR\d{4}\])?$")
 _UNIT_IN_NAME = re.compile(r"\(([^()]*)\)\s*$")
 
 
+def _fields(line: str) -> list[str]:
+    """One line's CSV fields ([] for a line that is not CSV: a field over the csv module's
+    limit, a NUL byte ...)."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return []
+
+
 def _header_line(lines: list[str]) -> tuple[int, list[str]]:
     """The index of the header line among the first lines, and its fields."""
     for i, line in enumerate(lines[:20]):
-        fields = [f.strip().lower() for f in next(csv.reader([line]), [])]
+        fields = [f.strip().lower() for f in _fields(line)]
         if "country code" in fields and ("indicator code" in fields or "series code" in fields):
             return i, fields
     raise ValueError("no header")
@@ -137,7 +146,7 @@ def _header_line(lines: list[str]) -> tuple[int, list[str]]:
 def _vintage(lines: list[str]) -> str:
     """The date the World Bank says the data were last updated (ISO), else ""."""
     for line in lines:
-        fields = next(csv.reader([line]), [])
+        fields = _fields(line)
         if len(fields) >= 2 and fields[0].strip().lower() == "last updated date":
             return fields[1].strip()
         m = re.match(r'^"?Last Updated:\s*(\d{1,2})/(\d{1,2})/(\d{4})', line.strip())
