@@ -183,3 +183,34 @@ def test_owid_unknown_column_needs_a_mapping(store: Store, tmp_path: Path) -> No
     s = services.run_import(store, "owid", [f], mapping=m, new_indicators=True)
     assert s.ok and s.created == 1
     assert any("Europe" in n for n in s.notes)  # the aggregate is named, not silently dropped
+
+
+def test_new_indicators_registers_each_unknown_column(store: Store) -> None:
+    # without --new-indicators the unknown columns are problems naming both options
+    s = services.run_import(store, "owid", [SUICIDE], metadata=[SUICIDE_META])
+    assert not s.ok
+    assert any("--new-indicators" in p.message for p in s.problems)
+    s = services.run_import(store, "owid", [SUICIDE], metadata=[SUICIDE_META], new_indicators=True)
+    assert s.ok, s.as_dict()
+    codes = {
+        r[0]
+        for r in store.con.execute(
+            "SELECT code FROM data_element WHERE code LIKE 'owid_%'"
+        ).fetchall()
+    }
+    assert codes == {
+        "owid_suicide_rate_who_2005",
+        "owid_male_female_ratio_of_suicide_rate_who_2005",
+    }
+    v, _unit, _source, _note = value(store, "owid_suicide_rate_who_2005", "AFG", "2004")
+    assert v == 6.6843853
+    code, name = store.con.execute(
+        "SELECT international_code, name_en FROM data_element "
+        "WHERE code = 'owid_suicide_rate_who_2005'"
+    ).fetchone()
+    assert code == "Suicide rate (WHO (2005))" and name
+    # the same file again: the same codes, nothing new
+    again = services.run_import(
+        store, "owid", [SUICIDE], metadata=[SUICIDE_META], new_indicators=True
+    )
+    assert again.ok and again.created == 0

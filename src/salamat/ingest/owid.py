@@ -4,7 +4,10 @@ repository's dataset CSVs.
 Layouts: ``Entity,Code,Year,<value>...`` (a grapher download) and ``Entity,Year,<value>...``
 (no ``Code``: the dataset CSVs of ``owid/owid-datasets``). Each value column is one indicator:
 known columns are named in :data:`KNOWN_COLUMNS`; others need ``--map`` with a row
-``indicator,<column name>,<indicator code>`` (``-`` leaves the column out). Empty cells are missing
+``indicator,<column name>,<indicator code>`` (``-`` leaves the column out), or ``--new-indicators``,
+which registers each as ``owid_`` and the column name in lower case (``Suicide rate (WHO (2005))``
+-> ``owid_suicide_rate_who_2005``; the same at every import), named by the metadata's title and
+with the metadata's unit (none when there is no metadata: nothing assumed). Empty cells are missing
 values: skipped and counted in the notes, never an error.
 
 Areas: the ``Code`` (ISO 3166-1 alpha-3, ``OWID_WRL`` = the world) when there is one, else the
@@ -28,6 +31,7 @@ data keep their producers' terms.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -40,7 +44,14 @@ import pycountry
 from salamat.errors import InputError, Problem
 from salamat.ingest.interop import SKIP
 from salamat.ingest.places import ambiguous_message, area_name_candidates
-from salamat.ingest.registry import NewArea, ParseContext, Parsed, register_parser
+from salamat.ingest.registry import (
+    NewArea,
+    NewIndicator,
+    ParseContext,
+    Parsed,
+    register_parser,
+)
+from salamat.ingest.sdmx import derived_code
 from salamat.ingest.tables import read_table
 from salamat.store.reference import Catalog
 
@@ -206,6 +217,15 @@ def read_metadata(files: list[Path]) -> dict[str, ColumnMeta]:
     return out
 
 
+def _header(path: Path) -> list[str]:
+    """The column names as published (``read_table`` lower-cases them), for the names of
+    indicators registered under ``--new-indicators``."""
+    if not path.name.lower().endswith(".csv"):
+        return []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
 def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     df = read_table(path)
     if not {"entity", "year"} <= set(df.columns):
@@ -283,6 +303,8 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     live = ~aggregate & ~unknown & ~left_out
 
     frames = []
+    new_indicators: list[NewIndicator] = []
+    original = {str(c).strip().lower(): str(c).strip() for c in _header(path)}
     source = SOURCE  # the first column's citation, when the metadata has one (--source wins)
     for column in values:
         known = KNOWN_COLUMNS.get(column)
@@ -290,6 +312,18 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         if indicator == SKIP:
             notes.append(f"{path.name}: column {column!r} not imported (mapped to '-')")
             continue
+        info = meta.get(column, ColumnMeta())
+        if indicator is None and ctx.new_indicators:
+            # --new-indicators: the column becomes owid_<its name>, the same at every import
+            made = NewIndicator(
+                code=derived_code("owid", [column]),
+                name=info.title or original.get(column, column),
+                unit=info.unit,
+                source_code=original.get(column, column),
+                source=SOURCE,
+            )
+            new_indicators.append(made)
+            indicator = made.code
         if indicator is None:
             problems.append(
                 Problem(
@@ -297,12 +331,12 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
                     1,
                     column,
                     "unknown OWID column: map it with --map (a CSV row: "
-                    "indicator,<column name>,<indicator code>; '-' leaves it out)",
+                    "indicator,<column name>,<indicator code>; '-' leaves it out) or create it "
+                    "with --new-indicators",
                     column,
                 )
             )
             continue
-        info = meta.get(column, ColumnMeta())
         unit = info.unit or (known[1] if known and known[0] == indicator else "")
         cell = df[column].astype(str).str.strip()
         missing = live & (cell == "")
@@ -336,7 +370,14 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         if frames
         else pd.DataFrame(columns=["_file", "_row", "indicator", "area", "period", "value"])
     )
-    return Parsed(out, problems, default_source=source, notes=notes, new_areas=new_areas)
+    return Parsed(
+        out,
+        problems,
+        default_source=source,
+        notes=notes,
+        new_areas=new_areas,
+        new_indicators=new_indicators,
+    )
 
 
 register_parser(
