@@ -152,3 +152,29 @@ def test_a_server_holding_the_store_is_named_with_what_to_do(db_path: Path) -> N
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def test_a_read_of_an_older_store_upgrades_it_first(tmp_path: Path) -> None:
+    from salamat.store.schema import SCHEMA_VERSION
+
+    path = tmp_path / "old.duckdb"
+    with Store.open(path) as s:
+        s.con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION - 1)]
+        )
+    # a read-only command (series, info, serve) on the store of an older Salamat: upgraded in
+    # one write, then read as asked (it used to stop with "open it once for writing")
+    s = Store.connect(path, read_only=True)
+    try:
+        assert s.read_only
+        row = s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert row == (str(SCHEMA_VERSION),)
+    finally:
+        s.close()
+    # a store of a newer Salamat is refused, never downgraded
+    with Store.open(path) as w:
+        w.con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION + 1)]
+        )
+    with pytest.raises(StoreError, match="version"):
+        Store.connect(path, read_only=True)

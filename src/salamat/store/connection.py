@@ -151,6 +151,12 @@ class Store:
         store = cls(con, spath, read_only)
         try:
             if read_only:
+                if store._outdated():
+                    # a store written by an older Salamat (or with older bundled reference data):
+                    # upgrade it once, in one transaction, then read it as asked
+                    con.close()
+                    cls.connect(spath, read_only=False).close()
+                    return cls.connect(spath, read_only=True)
                 store._check_version()
             else:
                 store._migrate()
@@ -163,6 +169,19 @@ class Store:
         self.con.close()
 
     # -- schema -----------------------------------------------------------------------------
+
+    def _outdated(self) -> bool:
+        """Whether the store was written by an older Salamat (a lower schema version): then
+        opening it for writing once upgrades it (:meth:`_migrate`, one transaction). A newer or
+        foreign file is left to :meth:`_check_version`. (The bundled reference data are brought
+        up to date by every write, and every import opens the store for writing first.)"""
+        try:
+            version = self._first("SELECT value FROM meta WHERE key = 'schema_version'")
+        except duckdb.Error:
+            return False
+        return (
+            version is not None and str(version[0]).isdigit() and int(version[0]) < SCHEMA_VERSION
+        )
 
     def _check_version(self) -> None:
         try:
