@@ -724,11 +724,9 @@ def world_places(
              note=f"ISO 3166-2 {s.type}")  # fmt: skip
         if alt:
             name(alt, code, "", "ISO 3166-2 name in another language")
-        # never a three-character form: "ARB" or "ECS" would take a publisher's alpha-3 code
-        # (the World Bank's Arab World, Europe & Central Asia) to a province of Argentina or
-        # Ecuador
-        if len(code.replace("-", "")) > 3:
-            alias(code.replace("-", ""), code, "ISO 3166-2 code without the dash")
+        # no alias without the dash: "FR10" is Ile-de-France in Eurostat's NUTS, not the Aube
+        # department FR-10 ("PT11", "FI19", "LT01", "HR03" likewise), and "ARB" the World Bank's
+        # Arab World, not Argentina's AR-B: a code without its dash would be a guess
 
     # country names: ISO official and common names, and the spellings of other publishers
     for c in pycountry.countries:

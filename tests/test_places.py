@@ -32,7 +32,10 @@ def test_every_iso_3166_2_subdivision_is_a_unit(catalog: Catalog) -> None:
     assert (manchester.parent, manchester.level, manchester.kind) == ("GB-ENG", 4, "district")
     cities = {s.code for s in pycountry.subdivisions if "city" in s.type.lower()}
     assert cities and {catalog.orgunits[c].kind for c in cities - {"KZ-71"}} == {"city"}
-    assert catalog.resolve("GBENG") == "GB-ENG"  # the code without its dash
+    # never the code without its dash: NUTS and World Bank codes read the same
+    assert catalog.resolve("GBENG") is None
+    assert catalog.resolve("FR10") is None  # NUTS 2 Ile-de-France, not the Aube (FR-10)
+    assert catalog.resolve("PT11") is None  # NUTS 2 Norte, not Lisboa (PT-11)
 
 
 def test_kazakhstan_hand_kept_units_win(catalog: Catalog) -> None:
