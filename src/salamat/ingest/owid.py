@@ -222,8 +222,11 @@ def _header(path: Path) -> list[str]:
     indicators registered under ``--new-indicators``."""
     if not path.name.lower().endswith(".csv"):
         return []
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return next(csv.reader(fh), [])
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []  # read_table has refused such a file already
 
 
 def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
