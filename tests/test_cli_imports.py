@@ -88,3 +88,12 @@ def test_list_undo_and_vintages_from_the_command_line(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no such date" in res.output
     res = runner.invoke(app, ["imports", "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 3
+
+
+def test_import_help_names_every_kind() -> None:
+    from salamat.cli.app import KINDS_HELP
+    from salamat.services.imports import import_kinds
+
+    text = KINDS_HELP.split(":", 1)[1].split(" (")[0].replace(" or ", ", ")
+    named = {k.strip() for k in text.split(",")}
+    assert named == set(import_kinds())
