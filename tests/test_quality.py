@@ -89,6 +89,18 @@ def test_series_csv_and_json_carry_the_flag_codes(demo_db: Path) -> None:
     assert {r["period"]: r["flags"] for r in js}["2023"] == "yoy_outlier"
 
 
+def test_series_table_shows_the_flag_beside_the_value(demo_db: Path) -> None:
+    result = runner.invoke(
+        app, ["series", "ncd30q70", "--area", "KAZ", "--from", "2022", "--db", str(demo_db)]
+    )
+    assert result.exit_code == 0, result.output
+    row_2023 = next(ln for ln in result.output.splitlines() if "2023" in ln and "24.81" in ln)
+    assert "⚑ yoy_outlier" in row_2023
+    row_2022 = next(ln for ln in result.output.splitlines() if "2022" in ln and "16.63" in ln)
+    assert "⚑" not in row_2022
+    assert "salamat flags --indicator ncd30q70 --area KAZ" in result.output
+
+
 def test_flags_command_lists_and_filters(demo_db: Path) -> None:
     result = runner.invoke(
         app, ["flags", "--area", "KAZ", "--indicator", "ncd30q70", "--db", str(demo_db)]

@@ -285,6 +285,12 @@ def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
         c for c in ("area", "sex", "age", "cause", "residence", "source") if df[c].nunique() > 1
     ]
     keep += ["value"] + [c for c in ("lower", "upper") if df[c].notna().any()]
+    flagged = "flags" in df.columns and bool((df["flags"].fillna("").astype(str) != "").any())
+    if flagged:  # a value that fails a quality rule is shown with its flag (issue 9)
+        keep += ["flags"]
+        df = df.assign(
+            flags=df["flags"].map(lambda f: f"⚑ {f}" if isinstance(f, str) and f else "")
+        )
     if "superseded_by" in df.columns:  # a vintage other than the latest: say which is which
         keep += ["vintage", "import_id", "imported_at", "superseded_by"]
         df = df.assign(
@@ -295,6 +301,12 @@ def _series_table(df: pd.DataFrame, indicator: str, area: str) -> None:
     _emit(df[keep], Fmt.table, title)
     for src in sources:
         out.print(f"[dim]source:[/] {escape(src)}")
+    if flagged:
+        areas = " ".join(f"--area {a}" for a in sorted(df["area"].unique())[:1])
+        out.print(
+            f"[dim]⚑ flagged by a quality rule (the value is kept as published): "
+            f"salamat flags --indicator {escape(indicator)} {escape(areas)}[/]"
+        )
 
 
 @app.command()
