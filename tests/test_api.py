@@ -397,3 +397,38 @@ def test_flags_route_and_flags_on_series_values(client: TestClient) -> None:
     [flag] = by_period["2023"]
     assert flag["code"] == "yoy_outlier" and flag["message"].startswith("24.81 in 2023")
     assert client.get("/api/v1/flags", params={"area": "NOPE"}).status_code in (400, 404, 422)
+
+
+def test_series_slices_are_the_store_query_byte_for_byte(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only server answers series from the indicator's slab (sliced with numpy); each
+    JSON and CSV body must be exactly what the store's own query gives for the same request."""
+    import importlib
+    import itertools
+
+    from salamat.api.routes import series_csv
+    from salamat.store.connection import Store
+
+    mod = importlib.import_module("salamat.services.web.series")
+    queries = [
+        mod.SeriesQuery(ind, areas, sexes=sexes, start=start, end=end, **extra)
+        for ind, areas, (sexes, start, end, extra) in itertools.product(
+            ["le0", "tb_incidence", "ncd30q70"],
+            [("KAZ",), ("OTS",), ("KZ-ONT", "KZ-75"), ("KAZ", "KZ-10", "KZ-19")],
+            [
+                (None, None, None, {}),
+                (("total",), 2015, 2020, {}),
+                (("female", "male"), 2019, None, {"residence": None}),
+                (None, None, 2010, {"source": "UN WPP 2024", "age": "all"}),
+            ],
+        )
+    ]
+    with Store.open(demo_db, read_only=True) as store:
+        assert mod._slab(store, queries[0]) is not None  # the fast path is the one tested
+        fast = [(mod.series_json_text(store, q), series_csv(mod.series(store, q))) for q in queries]
+        monkeypatch.setattr(mod, "_slab", lambda *args: None)
+        slow = [(mod.series_json_text(store, q), series_csv(mod.series(store, q))) for q in queries]
+    assert sum('"count": 0' not in j for j, _ in fast) > len(queries) // 2
+    for q, a, b in zip(queries, fast, slow, strict=True):
+        assert a == b, q

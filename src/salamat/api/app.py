@@ -79,6 +79,39 @@ class HeadAsGet:
         await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode("latin-1")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+class SecurityHeaders:
+    """Add the CSP, ``nosniff`` and ``no-referrer`` headers to every response that has none.
+
+    Plain ASGI, not ``@app.middleware("http")``: that wraps each request in a task group and
+    memory streams, about 0.3 ms of CPU per request, which a cold series query cannot spare.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in _SECURITY_HEADERS if h[0] not in present)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 def _problems(exc: InputError) -> list[dict[str, Any]]:
     return [{"field": p.field, "message": p.message, "value": p.value} for p in exc.problems]
 
@@ -164,14 +197,6 @@ def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
         message = "no such page or route" if exc.status_code == 404 else str(exc.detail)
         return _error(request, exc.status_code, f"{message}: {request.url.path}", [])
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         """The OpenAPI document in the vendored Swagger UI (offline, under the same CSP)."""
@@ -183,5 +208,6 @@ def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
     app.include_router(web_router)
     static = resources.files("salamat") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     return app

@@ -23,6 +23,7 @@ __all__ = [
     "record_region_years",
     "regional_series",
     "series_json",
+    "series_slab",
 ]
 
 
@@ -162,6 +163,64 @@ def indicators_with_values(
     return [str(r[0]) for r in rows]
 
 
+_FLAG_LIST = (
+    "list(json_object('code', rule, 'severity', severity, 'message', message) ORDER BY rule)"
+)
+
+# the current flags of every value of one indicator (one parameter: the indicator), as a list
+# of JSON objects (``flags``) and as the rule codes joined by ``;`` (``flag_codes``)
+_CURRENT_FLAGS_JOIN = f"""LEFT JOIN (
+    SELECT indicator, area, period, sex, age, cause, residence, source,
+           {_FLAG_LIST} AS flags, string_agg(DISTINCT rule, ';' ORDER BY rule) AS flag_codes
+    FROM quality_flag WHERE indicator = ? GROUP BY ALL
+) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
+   AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
+   AND f.residence = o.residence AND f.source = o.source"""
+
+_SERIES_ORDER = (
+    "o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start, o.period_end, "
+    "o.imported_at"
+)
+
+
+def _value_json(history: str, flags_sql: str) -> str:
+    """One value as the API's JSON object (the same expression for one row and for a list)."""
+    return f"""json_object(
+        'indicator', o.indicator, 'area', o.area, 'area_name', u.name_en,
+        'area_name_kk', u.name_kk, 'area_name_ru', u.name_ru, 'period', o.period,
+        'sex', o.sex, 'age', o.age, 'cause', o.cause, 'residence', o.residence,
+        'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
+        'source', o.source, 'vintage', o.vintage, 'note', o.note,
+        'import_id', o.import_id, 'imported_at', o.imported_at{history},
+        'flags', {flags_sql})"""
+
+
+def series_slab(store: Store, indicator: str) -> pd.DataFrame:
+    """Every current value of one indicator, once, for the API to slice (read-only server).
+
+    The columns of :func:`salamat.store.queries.series_frame` (current values, every sex, age,
+    cause and residence), then ``year_start`` and ``year_end`` (the calendar years of the
+    period's first and last day) and ``json``: the value as :func:`series_json` writes it, the
+    same DuckDB expression, so a slice joined with commas is byte for byte the JSON array
+    :func:`series_json` returns for the same values. Ordered as :func:`series_json` orders.
+    """
+    return store.con.execute(
+        f"""
+        SELECT o.indicator, o.area, u.name_en AS area_name, o.period, o.sex, o.age, o.cause,
+               o.residence, o.value, o.lower, o.upper, o.unit, o.source, o.vintage, o.note,
+               o.import_id, o.imported_at, coalesce(f.flag_codes, '') AS flags,
+               CAST(year(o.period_start) AS INTEGER) AS year_start,
+               CAST(year(o.period_end) AS INTEGER) AS year_end,
+               CAST({_value_json("", "coalesce(f.flags, [])")} AS VARCHAR) AS json
+        FROM observation o LEFT JOIN orgunit u ON u.code = o.area
+        {_CURRENT_FLAGS_JOIN}
+        WHERE o.indicator = ?
+        ORDER BY {_SERIES_ORDER}
+        """,
+        [indicator, indicator],
+    ).df()
+
+
 def series_json(
     store: Store,
     *,
@@ -182,23 +241,14 @@ def series_json(
     """
     relation, rel_params = observation_relation(vintage)
     history = ", 'superseded_by', o.superseded_by" if relation != "observation" else ""
-    flag_list = (
-        "list(json_object('code', rule, 'severity', severity, 'message', message) ORDER BY rule)"
-    )
     if relation == "observation":
         # the current values: their current flags, one join
         flags_sql = "coalesce(f.flags, [])"
-        flag_join = f"""LEFT JOIN (
-            SELECT indicator, area, period, sex, age, cause, residence, source,
-                   {flag_list} AS flags
-            FROM quality_flag WHERE indicator = ? GROUP BY ALL
-        ) f ON f.indicator = o.indicator AND f.area = o.area AND f.period = o.period
-           AND f.sex = o.sex AND f.age = o.age AND f.cause = o.cause
-           AND f.residence = o.residence AND f.source = o.source"""
+        flag_join = _CURRENT_FLAGS_JOIN
         flag_params: list[Any] = [indicator]
     else:
         # other vintages: each value with the flags it had then
-        flags_sql = f"coalesce({flags_of_value(flag_list)}, [])"
+        flags_sql = f"coalesce({flags_of_value(_FLAG_LIST)}, [])"
         flag_join, flag_params = "", []
     where = ["o.indicator = ?", f"o.area IN ({', '.join('?' for _ in areas)})"]
     params: list[Any] = [*rel_params, indicator, *areas]
@@ -217,16 +267,8 @@ def series_json(
         params.append(end_year)
     row = store.con.execute(
         f"""
-        SELECT CAST(to_json(coalesce(list(json_object(
-                   'indicator', o.indicator, 'area', o.area, 'area_name', u.name_en,
-                   'area_name_kk', u.name_kk, 'area_name_ru', u.name_ru, 'period', o.period,
-                   'sex', o.sex, 'age', o.age, 'cause', o.cause, 'residence', o.residence,
-                   'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
-                   'source', o.source, 'vintage', o.vintage, 'note', o.note,
-                   'import_id', o.import_id, 'imported_at', o.imported_at{history},
-                   'flags', {flags_sql})
-                 ORDER BY o.area, o.source, o.sex, o.age, o.cause, o.residence, o.period_start,
-                          o.period_end, o.imported_at), [])) AS VARCHAR),
+        SELECT CAST(to_json(coalesce(list({_value_json(history, flags_sql)}
+                 ORDER BY {_SERIES_ORDER}), [])) AS VARCHAR),
                count(*),
                coalesce(list_sort(list_distinct(list(o.area))), []),
                coalesce(list_sort(list_distinct(list(o.source))), [])

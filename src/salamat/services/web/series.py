@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.services.revisions import check_vintage, list_imports
 from salamat.services.web.common import (
     SEXES,
+    Unit,
+    _cached,
     _check_indicator,
     _resolve,
     group_members_of,
@@ -19,9 +26,7 @@ from salamat.services.web.common import (
 from salamat.store.connection import Store
 from salamat.store.queries import series_frame
 from salamat.store.revisions import vintage_options
-from salamat.store.web import (
-    series_json,
-)
+from salamat.store.web import indicator_coverage, series_json, series_slab
 
 __all__ = ["SeriesQuery", "import_log", "series", "series_json_text", "vintage_choices"]
 
@@ -61,9 +66,13 @@ def _series_areas(store: Store, q: SeriesQuery) -> list[str]:
                 f"sex {s!r}: expected total, female or male",
                 [Problem("query", None, "sex", "expected total, female, male or all", s)],
             )
+    return _area_codes(store, q.areas)
+
+
+def _area_codes(store: Store, areas: tuple[str, ...]) -> list[str]:
     all_units = units(store)
     codes: list[str] = []
-    for a in q.areas:
+    for a in areas:
         code = _resolve(store, a, all_units)
         if all_units[code].kind in ("group", "who_region"):
             codes.extend(m for m, _ in group_members_of(store, code))
@@ -72,9 +81,142 @@ def _series_areas(store: Store, q: SeriesQuery) -> list[str]:
     return list(dict.fromkeys(codes))
 
 
+# -- the read-only server's slabs ---------------------------------------------------------------
+#
+# A server holds its store open read-only: no value changes while it runs. The first request
+# for an indicator reads every current value of it once (one query, the JSON of each value
+# written by DuckDB); later requests, whatever their areas, sexes or years, slice that slab
+# with numpy. An indicator with more than SLAB_MAX_ROWS values, an older vintage, or a store
+# open for writing is asked from DuckDB each time, as before.
+
+SLAB_MAX_ROWS = 200_000
+SLAB_COUNT = 16
+
+
+@dataclass(frozen=True)
+class _Slab:
+    frame: pd.DataFrame  # what series() returns, for every current value, in series order
+    json: np.ndarray  # the JSON object of each row (text)
+    rows_of_area: dict[str, np.ndarray]  # row numbers of each area, ascending
+    area: np.ndarray
+    sex: np.ndarray
+    age: np.ndarray
+    residence: np.ndarray
+    source: np.ndarray
+    year_start: np.ndarray
+    year_end: np.ndarray
+
+
+_SLABS: OrderedDict[tuple[str, int, int, str], _Slab] = OrderedDict()
+_SLAB_LOCK = threading.Lock()
+
+
+def _build_slab(store: Store, indicator: str) -> _Slab:
+    frame = series_slab(store, indicator)
+    areas = frame["area"].to_numpy()
+    starts: list[int] = (
+        np.flatnonzero(np.r_[True, areas[1:] != areas[:-1]]).tolist() if len(areas) else []
+    )
+    bounds = [*starts, len(areas)]
+    rows_of_area = {str(areas[b]): np.arange(b, e) for b, e in itertools.pairwise(bounds)}
+    all_units = units(store)
+    named = _with_names(
+        frame.drop(columns=["year_start", "year_end", "json"]),
+        [a for a in rows_of_area if a in all_units],
+        all_units,
+    )
+    return _Slab(
+        frame=named,
+        json=frame["json"].to_numpy(),
+        rows_of_area=rows_of_area,
+        area=areas,
+        sex=frame["sex"].to_numpy(),
+        age=frame["age"].to_numpy(),
+        residence=frame["residence"].to_numpy(),
+        source=frame["source"].to_numpy(),
+        year_start=frame["year_start"].to_numpy(),
+        year_end=frame["year_end"].to_numpy(),
+    )
+
+
+def _slab(store: Store, q: SeriesQuery) -> _Slab | None:
+    """The indicator's slab when this request may use one (module notes), else None."""
+    if q.vintage not in (None, "latest") or store.path == ":memory:" or not store.read_only:
+        return None
+    try:
+        st = os.stat(store.path)
+    except OSError:
+        return None
+    key = (store.path, st.st_mtime_ns, st.st_size, q.indicator)
+    with _SLAB_LOCK:
+        slab = _SLABS.get(key)
+        if slab is not None:
+            _SLABS.move_to_end(key)
+            return slab
+    coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
+    if coverage.get(q.indicator, (0, 0))[0] > SLAB_MAX_ROWS:
+        return None
+    slab = _build_slab(store, q.indicator)  # outside the lock: two threads may build it once each
+    with _SLAB_LOCK:
+        _SLABS[key] = slab
+        while len(_SLABS) > SLAB_COUNT:
+            _SLABS.popitem(last=False)
+    return slab
+
+
+def _slab_rows(slab: _Slab, codes: list[str], q: SeriesQuery) -> np.ndarray:
+    """Row numbers of the slab that the query selects, in the series order.
+
+    The same conditions as :func:`salamat.store.web.series_json`: area in ``codes``, sex in
+    ``q.sexes``, age, residence and source equal when given, ``year(period_end) >= start`` and
+    ``year(period_start) <= end``.
+    """
+    parts = [slab.rows_of_area[c] for c in codes if c in slab.rows_of_area]
+    if not parts:
+        return np.empty(0, dtype=np.intp)
+    rows = np.sort(np.concatenate(parts))
+    keep = np.ones(len(rows), dtype=bool)
+    if q.sexes:
+        keep &= np.isin(slab.sex[rows], list(q.sexes))
+    for values, wanted in (
+        (slab.age, q.age),
+        (slab.residence, q.residence),
+        (slab.source, q.source),
+    ):
+        if wanted is not None:
+            keep &= values[rows] == wanted
+    if q.start is not None:
+        keep &= slab.year_end[rows] >= q.start
+    if q.end is not None:
+        keep &= slab.year_start[rows] <= q.end
+    return rows[keep]
+
+
+def _json_document(
+    q: SeriesQuery, codes: list[str], rows: str, count: int, found: set[str], sources: list[str]
+) -> str:
+    order = [c for c in codes if c in found]
+    head = {"indicator": q.indicator, "areas": order, "count": count, "sources": sources}
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": ' + rows + "}"
+
+
 def series_json_text(store: Store, q: SeriesQuery) -> str:
-    """:func:`series` as the API's JSON document, written by the store (fast path)."""
+    """:func:`series` as the API's JSON document, written by the store (fast path).
+
+    On a read-only store, a slice of the indicator's slab (module notes): the same bytes.
+    """
     codes = _series_areas(store, q)
+    slab = _slab(store, q)
+    if slab is not None:
+        picked = _slab_rows(slab, codes, q)
+        return _json_document(
+            q,
+            codes,
+            "[" + ",".join(slab.json[picked].tolist()) + "]",
+            len(picked),
+            set(slab.area[picked].tolist()),
+            sorted(set(slab.source[picked].tolist())),
+        )
     rows, count, found, sources = series_json(
         store,
         indicator=q.indicator,
@@ -87,9 +229,7 @@ def series_json_text(store: Store, q: SeriesQuery) -> str:
         residence=q.residence,
         vintage=check_vintage(q.vintage),
     )
-    order = [c for c in codes if c in set(found)]
-    head = {"indicator": q.indicator, "areas": order, "count": count, "sources": sources}
-    return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": ' + rows + "}"
+    return _json_document(q, codes, rows, count, set(found), sources)
 
 
 def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
@@ -101,6 +241,9 @@ def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
     codes = _series_areas(store, q)
     all_units = units(store)
     sexes = q.sexes
+    slab = _slab(store, q)
+    if slab is not None:
+        return slab.frame.iloc[_slab_rows(slab, codes, q)].reset_index(drop=True)
     frame = series_frame(
         store,
         indicator=q.indicator,
@@ -116,6 +259,10 @@ def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
     )
     if sexes and len(sexes) > 1:
         frame = frame[frame["sex"].isin(sexes)].reset_index(drop=True)
+    return _with_names(frame, codes, all_units)
+
+
+def _with_names(frame: pd.DataFrame, codes: list[str], all_units: dict[str, Unit]) -> pd.DataFrame:
     names_kk = {c: all_units[c].name("kk") for c in codes}
     names_ru = {c: all_units[c].name("ru") for c in codes}
     frame.insert(3, "area_name_kk", frame["area"].map(names_kk))
