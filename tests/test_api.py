@@ -432,3 +432,16 @@ def test_series_slices_are_the_store_query_byte_for_byte(
     assert sum('"count": 0' not in j for j, _ in fast) > len(queries) // 2
     for q, a, b in zip(queries, fast, slow, strict=True):
         assert a == b, q
+
+
+def test_server_start_reads_every_indicator_once(demo_db: Path) -> None:
+    """warm_series reads the demo's values (all within the budget) when a server starts; a
+    store open for writing is never sliced (its values may change)."""
+    from salamat.services.web import warm_series
+    from salamat.store.connection import Store
+
+    with Store.open(demo_db, read_only=True) as store:
+        (observations,) = store.con.execute("SELECT count(*) FROM observation").fetchone() or (0,)
+        assert warm_series(store) == observations > 0
+    with Store.open(":memory:") as memory:
+        assert warm_series(memory) == 0

@@ -25,7 +25,7 @@ from salamat.api.cache import Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
-from salamat.services.web import NotFoundError
+from salamat.services.web import NotFoundError, warm_series
 
 __all__ = ["create_app"]
 
@@ -126,8 +126,11 @@ def _error(request: Request, status: int, message: str, problems: list[dict[str,
     return error_page(request, status, message)
 
 
-def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
+def create_app(db: str | Path, *, cache_size: int = 4096, warm: bool = True) -> FastAPI:
     """The API and the dashboard over the store at ``db``, opened read-only.
+
+    ``warm``: read the catalogue and every indicator's values when the server starts
+    (:func:`salamat.services.web.warm_series`), so that no request waits for them.
 
     Raises
     ------
@@ -138,6 +141,14 @@ def create_app(db: str | Path, *, cache_size: int = 4096) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            # before the first request: the catalogue and each indicator's values, read once
+            # (a first-time series request then slices them: services.web.series)
+            store = provider.cursor()
+            try:
+                warm_series(store)
+            finally:
+                store.close()
         yield
         provider.close()
 

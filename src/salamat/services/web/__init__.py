@@ -42,6 +42,7 @@ from salamat.services.web.series import (
     series,
     series_json_text,
     vintage_choices,
+    warm_series,
 )
 from salamat.services.web.targets import (
     target_board,
@@ -72,6 +73,7 @@ __all__ = [
     "target_board",
     "units",
     "vintage_choices",
+    "warm_series",
     "year_spans",
     "yearly",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,9 @@ class NotFoundError(InputError):
 T = TypeVar("T")
 
 _CACHE: dict[tuple[str, str, int, int], Any] = {}
+_CACHE_LOCK = threading.Lock()
+_BUILDING: dict[tuple[str, str, int, int], threading.RLock] = {}
+_MISSING = object()
 
 
 def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
@@ -66,11 +70,24 @@ def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
     except OSError:
         return build()
     key = (name, store.path, st.st_mtime_ns, st.st_size)
-    if key not in _CACHE:
-        if len(_CACHE) > 256:
-            _CACHE.clear()
-        _CACHE[key] = build()
-    return _CACHE[key]  # type: ignore[no-any-return]
+    found = _CACHE.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[no-any-return]
+    with _CACHE_LOCK:
+        building = _BUILDING.setdefault(key, threading.RLock())
+    # one thread reads it; the requests that need it meanwhile wait instead of reading it too
+    # (a fresh server's first burst would otherwise read the org units once per thread)
+    with building:
+        found = _CACHE.get(key, _MISSING)
+        if found is _MISSING:
+            found = build()
+            with _CACHE_LOCK:
+                if len(_CACHE) > 256:
+                    _CACHE.clear()
+                _CACHE[key] = found
+    with _CACHE_LOCK:
+        _BUILDING.pop(key, None)
+    return found  # type: ignore[no-any-return]
 
 
 _ABBREVIATION = re.compile(r"\b(г|обл|с|пос)\.(?=\w)")

@@ -17,8 +17,10 @@ from salamat.services.revisions import check_vintage, list_imports
 from salamat.services.web.common import (
     SEXES,
     Unit,
+    _aliases,
     _cached,
     _check_indicator,
+    _definition_rows,
     _resolve,
     group_members_of,
     units,
@@ -28,7 +30,14 @@ from salamat.store.queries import series_frame
 from salamat.store.revisions import vintage_options
 from salamat.store.web import indicator_coverage, series_json, series_slab
 
-__all__ = ["SeriesQuery", "import_log", "series", "series_json_text", "vintage_choices"]
+__all__ = [
+    "SeriesQuery",
+    "import_log",
+    "series",
+    "series_json_text",
+    "vintage_choices",
+    "warm_series",
+]
 
 
 @dataclass(frozen=True)
@@ -83,14 +92,16 @@ def _area_codes(store: Store, areas: tuple[str, ...]) -> list[str]:
 
 # -- the read-only server's slabs ---------------------------------------------------------------
 #
-# A server holds its store open read-only: no value changes while it runs. The first request
-# for an indicator reads every current value of it once (one query, the JSON of each value
-# written by DuckDB); later requests, whatever their areas, sexes or years, slice that slab
-# with numpy. An indicator with more than SLAB_MAX_ROWS values, an older vintage, or a store
-# open for writing is asked from DuckDB each time, as before.
+# A server holds its store open read-only: no value changes while it runs. Each indicator's
+# current values are read once (one query; the JSON of each value written by DuckDB) into a
+# slab; a request, whatever its areas, sexes or years, slices the slab with numpy. The server
+# builds the slabs when it starts (warm_series), smallest indicators first, within a budget of
+# rows; an indicator beyond it is read on its first request, and a slab not used for longest
+# makes room. An indicator with more than SLAB_MAX_ROWS values, an older vintage, or a store
+# open for writing is asked from DuckDB on each request, as before.
 
-SLAB_MAX_ROWS = 200_000
-SLAB_COUNT = 16
+SLAB_MAX_ROWS = 150_000  # one indicator's values (about 450 bytes of JSON each)
+SLAB_BUDGET_ROWS = 400_000  # all slabs together
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,7 @@ class _Slab:
 
 _SLABS: OrderedDict[tuple[str, int, int, str], _Slab] = OrderedDict()
 _SLAB_LOCK = threading.Lock()
+_BUILDING: dict[tuple[str, int, int, str], threading.Lock] = {}
 
 
 def _build_slab(store: Store, indicator: str) -> _Slab:
@@ -139,29 +151,73 @@ def _build_slab(store: Store, indicator: str) -> _Slab:
     )
 
 
-def _slab(store: Store, q: SeriesQuery) -> _Slab | None:
-    """The indicator's slab when this request may use one (module notes), else None."""
-    if q.vintage not in (None, "latest") or store.path == ":memory:" or not store.read_only:
+def _slab_key(store: Store, indicator: str) -> tuple[str, int, int, str] | None:
+    if store.path == ":memory:" or not store.read_only:
         return None
     try:
         st = os.stat(store.path)
     except OSError:
         return None
-    key = (store.path, st.st_mtime_ns, st.st_size, q.indicator)
+    return (store.path, st.st_mtime_ns, st.st_size, indicator)
+
+
+def _slab(store: Store, q: SeriesQuery) -> _Slab | None:
+    """The indicator's slab when this request may use one (module notes), else None."""
+    if q.vintage not in (None, "latest"):
+        return None
+    return _indicator_slab(store, q.indicator)
+
+
+def _indicator_slab(store: Store, indicator: str) -> _Slab | None:
+    key = _slab_key(store, indicator)
+    if key is None:
+        return None
     with _SLAB_LOCK:
         slab = _SLABS.get(key)
         if slab is not None:
             _SLABS.move_to_end(key)
             return slab
     coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
-    if coverage.get(q.indicator, (0, 0))[0] > SLAB_MAX_ROWS:
+    if coverage.get(indicator, (0, 0))[0] > SLAB_MAX_ROWS:
         return None
-    slab = _build_slab(store, q.indicator)  # outside the lock: two threads may build it once each
     with _SLAB_LOCK:
-        _SLABS[key] = slab
-        while len(_SLABS) > SLAB_COUNT:
-            _SLABS.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    # one thread builds an indicator's slab; the others that want it meanwhile wait for it
+    # rather than read the same values again (a cold burst asks for each indicator many times)
+    with building:
+        with _SLAB_LOCK:
+            slab = _SLABS.get(key)
+        if slab is None:
+            slab = _build_slab(store, indicator)
+            with _SLAB_LOCK:
+                _SLABS[key] = slab
+                rows = sum(len(v.json) for v in _SLABS.values())
+                while rows > SLAB_BUDGET_ROWS and len(_SLABS) > 1:
+                    rows -= len(_SLABS.popitem(last=False)[1].json)
+    with _SLAB_LOCK:
+        _BUILDING.pop(key, None)
     return slab
+
+
+def warm_series(store: Store) -> int:
+    """Read what every series request needs, once, when a server starts on a read-only store:
+    the org units, their aliases and the catalogue, then the indicators' slabs (module notes),
+    smallest first, as many as the budget holds. Returns the number of values read; nothing
+    on a store open for writing.
+    """
+    if _slab_key(store, "") is None:
+        return 0
+    units(store)
+    _aliases(store)
+    _definition_rows(store)
+    coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
+    total = 0
+    for indicator, (count, _sources) in sorted(coverage.items(), key=lambda kv: kv[1][0]):
+        if count > SLAB_MAX_ROWS or total + count > SLAB_BUDGET_ROWS:
+            break
+        if _indicator_slab(store, indicator) is not None:
+            total += count
+    return total
 
 
 def _slab_rows(slab: _Slab, codes: list[str], q: SeriesQuery) -> np.ndarray:
