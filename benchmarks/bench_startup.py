@@ -13,6 +13,13 @@ For each command the median and the best wall-clock time are kept, and the CPU t
 system) of the child process, which a busy machine disturbs less than the wall clock. The
 ratios of the medians are printed and appended, with the load average, to
 benchmarks/results.jsonl. The demo store is built first when ``--db`` does not exist.
+
+Bytecode: an installed package runs from cached bytecode (pip compiles it; Python caches a
+source checkout's on first import). This machine's environment sets
+``PYTHONDONTWRITEBYTECODE=1``, so without care Salamat's own modules would be compiled from
+source on every run while the libraries of the baseline load from bytecode. The children run
+without that variable (the warm-up runs write the cache), as on a user's machine;
+``--compile-each-run`` keeps the variable as set, to measure that case too.
 """
 
 from __future__ import annotations
@@ -62,11 +69,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--db", type=Path, default=WORK / "startup_demo.duckdb")
     parser.add_argument("--label", default="", help="What was measured, e.g. a commit id.")
+    parser.add_argument(
+        "--compile-each-run",
+        action="store_true",
+        help="Keep PYTHONDONTWRITEBYTECODE as the environment sets it (module notes).",
+    )
     args = parser.parse_args()
     salamat = shutil.which("salamat")
     if salamat is None:
         raise SystemExit("salamat is not on PATH: pip install -e . in this environment first")
     env = dict(os.environ, SALAMAT_DB=str(args.db))
+    if not args.compile_each_run:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not args.db.exists():
         args.db.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([salamat, "demo"], env=env, check=True, capture_output=True)
@@ -92,6 +106,8 @@ def main() -> None:
         "python": platform.python_version(),
         "repeat": args.repeat,
         "label": args.label,
+        "bytecode": "as set" if args.compile_each_run else "cached",
+        "pythondontwritebytecode": env.get("PYTHONDONTWRITEBYTECODE", ""),
     }
     for name, (base_argv, argv, goal) in pairs.items():
         for _ in range(2):  # warm the file cache

@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 an import was rejected (nothing written); 2 bad input o
 
 from __future__ import annotations
 
+import copy
 import json
 import sys
 import threading
@@ -523,5 +524,28 @@ register_imports(app)
 register_quality(app)
 
 
+def _command_name(info: typer.models.CommandInfo) -> str:
+    if info.name:
+        return info.name
+    assert info.callback is not None
+    return info.callback.__name__.replace("_", "-")
+
+
+def _alone(name: str) -> typer.Typer | None:
+    """``app`` with only the command ``name`` (its callback, help and settings kept), or None
+    when ``name`` is no single top-level command (a group, an option, a typo)."""
+    found = [c for c in app.registered_commands if _command_name(c) == name]
+    if len(found) != 1 or any(g.name == name for g in app.registered_groups):
+        return None
+    alone = copy.copy(app)
+    alone.registered_commands = found
+    alone.registered_groups = []
+    return alone
+
+
 def main() -> None:
-    app()
+    """Run the command line. A command named first (``salamat series ...``) is built alone:
+    Typer builds every parameter of every command it is given, which ``salamat --help``
+    needs but ``salamat series`` does not (same usage lines, options, errors and output)."""
+    alone = _alone(sys.argv[1]) if len(sys.argv) > 1 else None
+    (alone or app)()
