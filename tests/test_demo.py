@@ -68,7 +68,10 @@ def test_regional_series_never_cross_a_border_change(demo_db: Path) -> None:
 def test_synthetic_records_are_labelled(demo_db: Path) -> None:
     with Store.open(demo_db, read_only=True) as s:
         sources = {
-            r[0] for r in s.con.execute("SELECT DISTINCT source FROM death_record").fetchall()
+            r[0]
+            for r in s.con.execute(
+                "SELECT DISTINCT s.source FROM death_record r JOIN death_record_source s USING (import_id)"
+            ).fetchall()
         }
         pops = {r[0] for r in s.con.execute("SELECT DISTINCT source FROM population").fetchall()}
         n = s.con.execute("SELECT sum(deaths) FROM deaths WHERE cause = 'all'").fetchall()[0][0]

@@ -290,7 +290,9 @@ def test_unit_records_under_another_file_name_change_nothing(store: Store, tmp_p
     shutil.copy(DEATHS, copy)
     d = services.run_import(store, "deaths", [copy])
     assert (d.created, d.updated) == (0, 0) and d.unchanged > 0
-    sources = store.con.execute("SELECT DISTINCT source FROM death_record").fetchall()
+    sources = store.con.execute(
+        "SELECT DISTINCT s.source FROM death_record r JOIN death_record_source s USING (import_id)"
+    ).fetchall()
     assert sources == [("unit records (no --source given)",)]
 
 

@@ -178,3 +178,45 @@ def test_a_read_of_an_older_store_upgrades_it_first(tmp_path: Path) -> None:
         )
     with pytest.raises(StoreError, match="version"):
         Store.connect(path, read_only=True)
+
+
+def test_a_schema_8_store_keeps_its_death_records_and_their_sources(db_path: Path) -> None:
+    """Schema 9 keeps a record's source once per import: a store written before keeps every
+    record, every earlier version and every source (several of one import joined)."""
+    old = """id VARCHAR NOT NULL, region VARCHAR NOT NULL, death_date DATE NOT NULL,
+        year INTEGER NOT NULL, sex VARCHAR NOT NULL, age INTEGER, icd10 VARCHAR NOT NULL,
+        source VARCHAR NOT NULL, import_id INTEGER NOT NULL"""
+    records = [
+        ("a1", "KZ-75", date(2020, 5, 1), 2020, "female", 70, "I219", "A", 1),
+        ("a2", "KZ-75", date(2020, 6, 1), 2020, "male", None, "C349", "A", 1),
+        ("b1", "KZ-11", date(2021, 1, 2), 2021, "unknown", 50, "X70", "f1.csv", 2),
+        ("b2", "KZ-11", date(2021, 1, 3), 2021, "male", 51, "I64", "f2.csv", 2),
+    ]
+    with Store.open(db_path) as s:
+        for t in ("death_record", "death_record_version", "death_record_source"):
+            s.con.execute(f"DROP TABLE {t}")
+        s.con.execute(f"CREATE TABLE death_record ({old})")
+        s.con.execute(f"CREATE TABLE death_record_version ({old}, superseded_by INTEGER NOT NULL)")
+        s.con.executemany("INSERT INTO death_record VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+        s.con.execute(
+            "INSERT INTO death_record_version VALUES "
+            "('b1', 'KZ-11', DATE '2021-01-02', 2021, 'male', 50, 'X70', 'A', 1, 2)"
+        )
+        s.con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    for _ in range(2):  # the upgrade, then an ordinary reopening
+        with Store.open(db_path) as s:
+            rows = s.con.execute("SELECT * FROM death_record ORDER BY id").fetchall()
+            assert rows == [r[:7] + r[8:] for r in records]
+            assert s.con.execute("SELECT * FROM death_record_version").fetchall() == [
+                ("b1", "KZ-11", date(2021, 1, 2), 2021, "male", 50, "X70", 1, 2)
+            ]
+            assert s.con.execute("SELECT * FROM death_record_source ORDER BY 1").fetchall() == [
+                (1, "A"),
+                (2, "f1.csv; f2.csv"),
+            ]
+            sql = s.con.execute(
+                "SELECT sql FROM duckdb_tables() WHERE table_name = 'death_record'"
+            ).fetchall()[0][0]
+            assert "id VARCHAR USING COMPRESSION" in sql and "source" not in sql
+            version = s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+            assert version.fetchall() == [("9",)]

@@ -155,9 +155,16 @@ def _run(
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
     region = check_area_option(load_catalog(store), area)
     staged: list[tuple[Path, str]] = []
+    # the source is the publisher's (--source), never the file's name: the same records
+    # under another name are the same records
+    label = source or (
+        "unit records (no --source given)"
+        if kind == "deaths"
+        else "population estimates (no --source given)"
+    )
     try:
         refused = _validate_files(
-            store, kind, paths, summary, staged, tick, source, region, skip_invalid
+            store, kind, paths, summary, staged, tick, label, region, skip_invalid
         )
         if kind == "deaths" and len(staged) > 1:
             _cross_file_duplicates(store, staged, summary, skip_invalid)
@@ -186,7 +193,7 @@ def _run(
             for _path, table in staged:
                 if kind == "deaths":
                     rename_table(store, table, "_dr")
-                    c = merge_deaths(store, import_id, write=not dry_run)
+                    c = merge_deaths(store, import_id, label, write=not dry_run)
                 else:
                     rename_table(store, table, "_pop")
                     c = merge_population(
@@ -238,7 +245,7 @@ def _validate_files(
     summary: ImportSummary,
     staged: list[tuple[Path, str]],
     tick: Progress,
-    source: str | None,
+    label: str,
     region: str | None,
     skip_invalid: bool,
 ) -> int:
@@ -274,17 +281,10 @@ def _validate_files(
                 problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
             )
             continue
-        # the source is the publisher's (--source), never the file's name: the same records
-        # under another name are the same records
-        label = source or (
-            "unit records (no --source given)"
-            if kind == "deaths"
-            else "population estimates (no --source given)"
-        )
         tick(f"validating {path.name}")
         table = f"_staged{i}"
         if kind == "deaths":
-            stage_deaths(store, rel, columns, label, date.today(), default_region=region)
+            stage_deaths(store, rel, columns, date.today(), default_region=region)
             reasons, problems, bad = death_problems(
                 store, str(path), MAX_PROBLEMS_KEPT, rel, columns
             )

@@ -214,10 +214,13 @@ SELECT * FROM (
 
 _REG_SQL = """
 CREATE OR REPLACE TEMP TABLE _creg AS
-WITH r AS (
-    SELECT region AS area, year, count(*) AS n,
-           string_agg(DISTINCT source, '; ' ORDER BY source) AS source
-    FROM death_record GROUP BY ALL
+WITH ri AS (
+    SELECT region AS area, year, import_id, count(*) AS n FROM death_record GROUP BY ALL
+), r AS (
+    -- the records' source is their import's
+    SELECT ri.area, ri.year, sum(ri.n) AS n,
+           string_agg(DISTINCT s.source, '; ' ORDER BY s.source) AS source
+    FROM ri LEFT JOIN death_record_source s ON s.import_id = ri.import_id GROUP BY ALL
 ), nat AS (
     -- a country from its regions' records; 'gaps' counts regions with records but no population
     SELECT u.parent AS area, r.year, sum(r.n) AS n,

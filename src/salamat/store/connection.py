@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from salamat.errors import StoreBusyError, StoreError
-from salamat.store.schema import DDL, REFERENCE_TABLES, SCHEMA_VERSION
+from salamat.store.schema import DDL, REFERENCE_TABLES, SCHEMA_VERSION, UPGRADES
 
 __all__ = ["Store", "default_store_path", "resolve_store_path"]
 
@@ -203,6 +203,14 @@ class Store:
                 raise StoreError(
                     f"{self.path} was written by a newer Salamat (schema {row[0]}); upgrade Salamat"
                 )
+            for table, column, statements in UPGRADES:
+                if self._first(
+                    "SELECT 1 FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
+                    "AND database_name = current_database() AND schema_name = 'main'",
+                    [table, column],
+                ):
+                    for stmt in statements:
+                        self.con.execute(stmt)
             self.con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )

@@ -243,9 +243,13 @@ def _sources(store: Store, table: str, regions: list[str], years: list[int]) -> 
         return ""
     marks = ", ".join("?" for _ in regions)
     ymarks = ", ".join("?" for _ in years)
-    rows = store.con.execute(
-        f"SELECT DISTINCT source FROM {table} WHERE region IN ({marks}) AND year IN ({ymarks}) "
-        "ORDER BY source",
-        [*regions, *years],
-    ).fetchall()
+    where = f"region IN ({marks}) AND year IN ({ymarks})"
+    sql = (
+        # a death record's source is its import's
+        "SELECT DISTINCT source FROM death_record_source WHERE import_id IN "
+        f"(SELECT DISTINCT import_id FROM death_record WHERE {where}) ORDER BY source"
+        if table == "death_record"
+        else f"SELECT DISTINCT source FROM {table} WHERE {where} ORDER BY source"
+    )
+    rows = store.con.execute(sql, [*regions, *years]).fetchall()
     return "; ".join(str(r[0]) for r in rows)

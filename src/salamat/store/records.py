@@ -195,7 +195,6 @@ def stage_deaths(
     store: Store,
     source_sql: str,
     columns: dict[str, str],
-    source: str,
     today: date,
     *,
     default_region: str | None = None,
@@ -253,7 +252,7 @@ def stage_deaths(
         )
         SELECT _row, id, sex, death_date, year(death_date) AS year,
                coalesce(age_from_dates, age_given) AS age, region,
-               replace(icd_raw, '.', '') AS icd10, ? AS source,
+               replace(icd_raw, '.', '') AS icd10,
                CASE WHEN id IS NULL THEN 'a record id is required'
                     WHEN regexp_matches(id, '[[:cntrl:]]')
                     THEN 'the record id contains a control character (such as NUL or a tab)'
@@ -288,7 +287,7 @@ def stage_deaths(
                     THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
         FROM c
     """,
-        [source, today],
+        [today],
     )
 
 
@@ -344,8 +343,11 @@ def death_problems(
     return reasons, problems, int(bad_rows[0])
 
 
-def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
+def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> RecordCounts:
     """Merge the clean ``_dr`` records into ``death_record`` and re-aggregate what changed.
+
+    ``source`` is the records' source, kept once for the import in ``death_record_source``
+    (a record keeps the import, hence the source, that last wrote its content).
 
     A record id already stored with the same content is unchanged; with different content it is
     a correction (updated), and the stored version moves to ``death_record_version``.
@@ -399,8 +401,11 @@ def merge_deaths(store: Store, import_id: int, *, write: bool) -> RecordCounts:
         con.execute("DELETE FROM death_record WHERE id IN (SELECT id FROM _dr_changed)")
     con.execute(
         f"""INSERT INTO death_record
-        SELECT id, region, death_date, year, sex, age, icd10, source, ? FROM ({new_sql})""",
+        SELECT id, region, death_date, year, sex, age, icd10, ? FROM ({new_sql})""",
         [import_id],
+    )
+    con.execute(
+        "INSERT INTO death_record_source VALUES (?, ?) ON CONFLICT DO NOTHING", [import_id, source]
     )
     reaggregate(store, "_affected")
     return RecordCounts(created, updated, unchanged)

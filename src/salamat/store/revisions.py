@@ -371,6 +371,8 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         [x],
     )
     con.execute("DELETE FROM death_record_version WHERE superseded_by = ?", [x])
+    # the records it wrote are gone (a later import that superseded them blocks the undo)
+    con.execute("DELETE FROM death_record_source WHERE import_id = ?", [x])
     deaths_touched = _count(store, "SELECT count(*) FROM _undo_cells", []) > 0
     if deaths_touched:
         reaggregate(store, "_undo_cells")

@@ -9,12 +9,14 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 8  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 9  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
 # 7: flags replaced by an import kept (quality_flag_version): exact undo, flags of old vintages
 # 8: `salamat indicators --add` and `targets --add` are imports: what they replaced is kept
+# 9: a death record's source is its import's (death_record_source), not a string per record;
+#    the record id is stored uncompressed (UPGRADES: death_record and its version rebuilt)
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -170,6 +172,46 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE target ADD COLUMN IF NOT EXISTS import_id INTEGER",
     """CREATE TABLE IF NOT EXISTS target_version AS
         SELECT *, NULL::INTEGER AS superseded_by FROM target LIMIT 0""",
+    # version 9: the source of the records an import wrote, one row per import (the records
+    # carry the import id); see UPGRADES for the records themselves
+    """CREATE TABLE IF NOT EXISTS death_record_source (
+        import_id INTEGER PRIMARY KEY, source VARCHAR NOT NULL)""",
+)
+
+# Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,
+# in the migration's transaction, when ``table`` still has ``column``.
+#
+# version 9: a death record's source was a string on every record although all records of an
+# import share it; it moves to ``death_record_source`` (when an import of an older version gave
+# its records several sources, they are kept joined with '; '). The record id, unique text that
+# DuckDB's dictionary/FSST compression cannot shrink much but analyses at length on every
+# insert (about 4 s of a 10-million-record import), is stored uncompressed.
+_DEATH_RECORD_COLUMNS = """id VARCHAR USING COMPRESSION uncompressed NOT NULL,
+    region VARCHAR NOT NULL, death_date DATE NOT NULL, year INTEGER NOT NULL,
+    sex VARCHAR NOT NULL, age INTEGER, icd10 VARCHAR NOT NULL, import_id INTEGER NOT NULL"""
+UPGRADES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "death_record",
+        "source",
+        (
+            """INSERT INTO death_record_source
+            SELECT import_id, string_agg(DISTINCT source, '; ' ORDER BY source) FROM (
+                SELECT import_id, source FROM death_record
+                UNION ALL SELECT import_id, source FROM death_record_version)
+            GROUP BY import_id ON CONFLICT DO NOTHING""",
+            f"CREATE TABLE _death_record_9 ({_DEATH_RECORD_COLUMNS})",
+            """INSERT INTO _death_record_9 SELECT id, region, death_date, year, sex, age, icd10,
+                import_id FROM death_record""",
+            "DROP TABLE death_record",
+            "ALTER TABLE _death_record_9 RENAME TO death_record",
+            f"""CREATE TABLE _death_record_version_9 ({_DEATH_RECORD_COLUMNS},
+                superseded_by INTEGER NOT NULL)""",
+            """INSERT INTO _death_record_version_9 SELECT id, region, death_date, year, sex,
+                age, icd10, import_id, superseded_by FROM death_record_version""",
+            "DROP TABLE death_record_version",
+            "ALTER TABLE _death_record_version_9 RENAME TO death_record_version",
+        ),
+    ),
 )
 
 # Reference tables reloaded from the package's data when the bundled files change. Rows a user

@@ -92,17 +92,18 @@ lv AS (
     GROUP BY c.icd10
 ),
 cells AS (
-    SELECT region AS area, year, icd10, source, age IS NULL AS no_age,
+    -- the source is the import's (death_record_source), joined after the records are counted
+    SELECT region AS area, year, icd10, import_id, age IS NULL AS no_age,
            sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
     FROM death_record GROUP BY ALL
     UNION ALL
-    SELECT u.parent AS area, r.year, r.icd10, r.source, r.age IS NULL AS no_age,
+    SELECT u.parent AS area, r.year, r.icd10, r.import_id, r.age IS NULL AS no_age,
            r.sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
     FROM death_record r JOIN orgunit u ON u.code = r.region
     WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
     GROUP BY ALL
 )
-SELECT c.area, c.year, string_agg(DISTINCT c.source, '; ' ORDER BY c.source) AS source,
+SELECT c.area, c.year, string_agg(DISTINCT s.source, '; ' ORDER BY s.source) AS source,
        sum(c.n) AS n,
        sum(c.n) FILTER (WHERE left(c.icd10, 1) = 'R') AS ill,
        coalesce(sum(c.n) FILTER (WHERE lv.level = 1), 0) AS l1,
@@ -116,6 +117,7 @@ SELECT c.area, c.year, string_agg(DISTINCT c.source, '; ' ORDER BY c.source) AS 
        coalesce(sum(c.n) FILTER (WHERE c.no_age), 0) AS no_age,
        coalesce(sum(c.n) FILTER (WHERE c.no_sex), 0) AS no_sex
 FROM cells c LEFT JOIN lv ON lv.icd10 = c.icd10
+LEFT JOIN death_record_source s ON s.import_id = c.import_id
 GROUP BY c.area, c.year
 """
 
