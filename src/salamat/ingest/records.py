@@ -284,9 +284,10 @@ def _validate_files(
         tick(f"validating {path.name}")
         table = f"_staged{i}"
         if kind == "deaths":
-            stage_deaths(store, rel, columns, date.today(), default_region=region)
+            today = date.today()
+            stage_deaths(store, rel, columns, today, default_region=region)
             reasons, problems, bad = death_problems(
-                store, str(path), MAX_PROBLEMS_KEPT, rel, columns
+                store, str(path), MAX_PROBLEMS_KEPT, rel, columns, today
             )
             if skip_invalid and bad:
                 keep_valid_deaths(store)

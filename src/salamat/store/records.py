@@ -47,6 +47,10 @@ MAX_AGE = 130
 STAGING_TABLES = (
     "_dr",
     "_dr_dup",
+    "_dr_err",
+    "_dv_sex",
+    "_dv_icd10",
+    "_dv_region",
     "_dr_cmp",
     "_dr_changed",
     "_affected",
@@ -184,29 +188,38 @@ def drop_staged_rows(store: Store, table: str, rows: list[int]) -> None:
 
 
 def keep_valid_deaths(store: Store) -> None:
-    """Remove from ``_dr`` every record with a problem (``--skip-invalid``): any ``e_`` field,
-    or an id seen earlier in the file (``_dr_dup``, from :func:`death_problems`)."""
-    any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
-    store.con.execute(f"""DELETE FROM _dr WHERE ({any_err}) OR _row IN (
+    """Remove from ``_dr`` every record with a problem (``--skip-invalid``): any field
+    (``bad``), or an id seen earlier in the file (``_dr_dup``, from :func:`death_problems`)."""
+    store.con.execute("""DELETE FROM _dr WHERE bad OR _row IN (
         SELECT r._row FROM _dr r JOIN _dr_dup d USING (id) WHERE r._row <> d.first_row)""")
 
 
-def stage_deaths(
-    store: Store,
-    source_sql: str,
-    columns: dict[str, str],
-    today: date,
-    *,
-    default_region: str | None = None,
-) -> None:
-    """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
-
-    ``source_sql`` is a relation with the file's columns and ``_row``; ``columns`` maps each
-    column name to its DuckDB type. Each ``e_<field>`` column holds the reason that field is
-    wrong, or NULL.
-    """
+def _distinct_values(store: Store, source_sql: str, default_region: str | None) -> None:
+    """Temp tables ``_dv_sex``, ``_dv_icd10`` and ``_dv_region``: each distinct text of the
+    file's sex, cause and region (a few dozen to a few thousand, NULL included), normalised and
+    checked once; the records join them (``raw``), so no per-record string work is done on
+    these columns."""
     con = store.con
-    create_region_lookup(store)
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_sex AS
+        SELECT raw, {_SEX_SQL.format(c="raw")} AS sex
+        FROM (SELECT DISTINCT CAST(sex AS VARCHAR) AS raw FROM {source_sql})""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_icd10 AS
+        SELECT raw, replace(icd, '.', '') AS icd10,
+               CASE WHEN icd IS NULL OR icd = '' THEN 'an underlying cause is required'
+                    WHEN NOT regexp_matches(icd, '{_ICD10}')
+                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
+        FROM (SELECT raw, upper(trim(raw)) AS icd FROM
+              (SELECT DISTINCT CAST(icd10 AS VARCHAR) AS raw FROM {source_sql}))""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_region AS
+        SELECT v.region AS raw, v.region_raw, r.code, r.valid_from, r.valid_to
+        FROM (SELECT region, {region_expr(default_region)} AS region_raw FROM
+              (SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM {source_sql})) v
+        LEFT JOIN _region_lookup r ON r.key = v.region_raw""")
+
+
+def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
+    """Every record of ``source_sql`` normalised, with ``e_<field>``: the reason that field is
+    wrong, or NULL (one parameter: today's date). Reads the ``_dv_`` tables."""
     has_birth = "birth_date" in columns
     has_age = "age" in columns
     death_value, death_error = _date_expr("death_date", columns["death_date"])
@@ -226,33 +239,31 @@ def stage_deaths(
         )
     else:
         age_given, age_bad, age_unknown = "NULL::INTEGER", "NULL", "false"
-    sex_value = _SEX_SQL.format(c="CAST(sex AS VARCHAR)")
-    icd_txt = "upper(trim(CAST(icd10 AS VARCHAR)))"
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _dr AS
+    return f"""
         WITH s AS (
             SELECT _row,
                    nullif(trim(CAST(id AS VARCHAR)), '') AS id,
-                   CAST(sex AS VARCHAR) AS sex_raw, {sex_value} AS sex,
+                   CAST(sex AS VARCHAR) AS sex_raw, CAST(region AS VARCHAR) AS region_text,
+                   CAST(icd10 AS VARCHAR) AS icd_text,
                    {death_value} AS death_date, {death_error} AS e_death_fmt,
                    death_date IS NULL OR trim(CAST(death_date AS VARCHAR)) = '' AS death_missing,
                    {birth_value} AS birth_date, {birth_error} AS e_birth_date,
                    {age_given} AS age_given, {age_bad} AS e_age_fmt,
-                   coalesce({age_unknown}, false) AS age_unknown,
-                   {region_expr(default_region)} AS region_raw,
-                   {icd_txt} AS icd_raw
+                   coalesce({age_unknown}, false) AS age_unknown
             FROM {source_sql}
         ), c AS (
-            SELECT s.*, r.code AS region, r.valid_from, r.valid_to,
+            SELECT s.*, vs.sex, vr.region_raw, vr.code AS region, vr.valid_from, vr.valid_to,
+                   vi.icd10, vi.e_icd10,
                    CASE WHEN s.birth_date IS NOT NULL AND s.death_date IS NOT NULL
                              AND s.birth_date <= s.death_date
                         THEN date_sub('year', s.birth_date, s.death_date) END AS age_from_dates
-            FROM s LEFT JOIN _region_lookup r ON r.key = s.region_raw
+            FROM s
+            LEFT JOIN _dv_sex vs ON vs.raw IS NOT DISTINCT FROM s.sex_raw
+            LEFT JOIN _dv_region vr ON vr.raw IS NOT DISTINCT FROM s.region_text
+            LEFT JOIN _dv_icd10 vi ON vi.raw IS NOT DISTINCT FROM s.icd_text
         )
         SELECT _row, id, sex, death_date, year(death_date) AS year,
-               coalesce(age_from_dates, age_given) AS age, region,
-               replace(icd_raw, '.', '') AS icd10,
+               coalesce(age_from_dates, age_given) AS age, region, icd10,
                CASE WHEN id IS NULL THEN 'a record id is required'
                     WHEN regexp_matches(id, '[[:cntrl:]]')
                     THEN 'the record id contains a control character (such as NUL or a tab)'
@@ -282,33 +293,69 @@ def stage_deaths(
                     THEN 'the region did not exist on the death_date (valid '
                          || coalesce(CAST(valid_from AS VARCHAR), '...') || ' to '
                          || coalesce(CAST(valid_to AS VARCHAR), 'today') || ')' END AS e_region,
-               CASE WHEN icd_raw IS NULL OR icd_raw = '' THEN 'an underlying cause is required'
-                    WHEN NOT regexp_matches(icd_raw, '{_ICD10}')
-                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
+               e_icd10
         FROM c
-    """,
+    """
+
+
+def stage_deaths(
+    store: Store,
+    source_sql: str,
+    columns: dict[str, str],
+    today: date,
+    *,
+    default_region: str | None = None,
+) -> None:
+    """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
+
+    ``source_sql`` is a relation with the file's columns and ``_row``; ``columns`` maps each
+    column name to its DuckDB type. ``bad`` is true when any field is wrong; the reasons are
+    worked out again, for those records only, by :func:`death_problems` (the same SQL), so a
+    clean file never materialises a message.
+    """
+    create_region_lookup(store)
+    _distinct_values(store, source_sql, default_region)
+    bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
+    store.con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _dr AS
+        SELECT _row, id, sex, death_date, year, age, region, icd10, ({bad}) AS bad
+        FROM ({_detail_sql(source_sql, columns)})""",
         [today],
     )
 
 
 def death_problems(
-    store: Store, file: str, limit: int, source_sql: str, columns: dict[str, str]
+    store: Store, file: str, limit: int, source_sql: str, columns: dict[str, str], today: date
 ) -> tuple[Counter[str], list[Problem], int]:
-    """Count every problem in ``_dr`` by reason; return the first ``limit`` in full and the
-    number of records with at least one problem. Duplicate ids within the file are problems."""
+    """Count every problem of the records staged by :func:`stage_deaths` by reason; return the
+    first ``limit`` in full and the number of records with at least one problem. Duplicate ids
+    within the file are problems. ``source_sql``, ``columns`` and ``today`` as staged."""
     con = store.con
     reasons: Counter[str] = Counter()
-    any_err = " OR ".join(f"{c} IS NOT NULL" for c in _ERR_COLUMNS)
-    # One pass for the clean case: error counts per field and the number of distinct ids.
-    filters = ", ".join(f"count(*) FILTER (WHERE {e} IS NOT NULL)" for e in _ERR_COLUMNS)
-    head = con.execute(f"SELECT count(id), count(DISTINCT id), {filters} FROM _dr").fetchall()[0]
-    n_ids, n_distinct, per_field = int(head[0]), int(head[1]), [int(x) for x in head[2:]]
-    for field, err, n in zip(DEATH_FIELDS, _ERR_COLUMNS, per_field, strict=True):
-        if not n:
-            continue
+    # One pass for the clean case: records with a problem and the number of distinct ids.
+    head = con.execute(
+        "SELECT count(id), count(DISTINCT id), count(*) FILTER (WHERE bad) FROM _dr"
+    ).fetchall()[0]
+    n_ids, n_distinct, n_bad = int(head[0]), int(head[1]), int(head[2])
+    # the reasons, for the records with a problem only
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _dr_err AS
+        SELECT _row, {", ".join(_ERR_COLUMNS)} FROM ({
+            _detail_sql(
+                f"(SELECT * FROM {source_sql} WHERE _row IN (SELECT _row FROM _dr WHERE bad))"
+                if n_bad
+                else f"(SELECT * FROM {source_sql} WHERE false)",
+                columns,
+            )
+        }) WHERE {" OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)}""",
+        [today],
+    )
+    for field, err in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True):
+        if not n_bad:
+            break
         for msg, k in con.execute(
             f"SELECT regexp_replace({err}, ' \\(\\d+ completed years\\)', ''), count(*) "
-            f"FROM _dr WHERE {err} IS NOT NULL GROUP BY 1"
+            f"FROM _dr_err WHERE {err} IS NOT NULL GROUP BY 1"
         ).fetchall():
             reasons[f"{field}: {msg}"] += int(k)
     con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
@@ -320,26 +367,25 @@ def death_problems(
         reasons["id: the record id appears more than once in the file"] += n_ids - n_distinct
     if not reasons:
         return reasons, [], 0
-    bad_rows = con.execute(f"""
+    bad_rows = con.execute("""
         SELECT count(*) FROM _dr LEFT JOIN _dr_dup d USING (id)
-        WHERE ({any_err}) OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchall()[0]
+        WHERE bad OR (d.id IS NOT NULL AND _row <> d.first_row)""").fetchall()[0]
     problems: list[Problem] = []
-    if reasons:
-        raw = {f: (f"CAST(src.{f} AS VARCHAR)" if f in columns else "NULL") for f in DEATH_FIELDS}
-        parts = [
-            f"SELECT d._row, '{f}' AS field, d.{e} AS message, {raw[f]} AS value "
-            f"FROM _dr d JOIN {source_sql} src ON src._row = d._row WHERE d.{e} IS NOT NULL"
-            for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)
-        ]
-        parts.append(
-            "SELECT r._row, 'id', 'the record id appears more than once in the file '"
-            "|| '(first at row ' || d.first_row || ')', r.id FROM _dr r JOIN _dr_dup d "
-            "USING (id) WHERE r._row <> d.first_row"
-        )
-        for row, field, msg, value in con.execute(
-            " UNION ALL ".join(parts) + " ORDER BY 1, 2 LIMIT ?", [limit]
-        ).fetchall():
-            problems.append(Problem(file, int(row), field, msg, value))
+    raw = {f: (f"CAST(src.{f} AS VARCHAR)" if f in columns else "NULL") for f in DEATH_FIELDS}
+    parts = [
+        f"SELECT d._row, '{f}' AS field, d.{e} AS message, {raw[f]} AS value "
+        f"FROM _dr_err d JOIN {source_sql} src ON src._row = d._row WHERE d.{e} IS NOT NULL"
+        for f, e in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True)
+    ]
+    parts.append(
+        "SELECT r._row, 'id', 'the record id appears more than once in the file '"
+        "|| '(first at row ' || d.first_row || ')', r.id FROM _dr r JOIN _dr_dup d "
+        "USING (id) WHERE r._row <> d.first_row"
+    )
+    for row, field, msg, value in con.execute(
+        " UNION ALL ".join(parts) + " ORDER BY 1, 2 LIMIT ?", [limit]
+    ).fetchall():
+        problems.append(Problem(file, int(row), field, msg, value))
     return reasons, problems, int(bad_rows[0])
 
 
