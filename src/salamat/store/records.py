@@ -460,8 +460,8 @@ def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> R
 def reaggregate(store: Store, affected: str | None = None) -> None:
     """Recompute ``deaths`` for the region x year cells in table ``affected`` (all if None).
 
-    Records are first counted by ICD-10 category (3 characters), then the few thousand
-    category counts are joined to the cause-group ranges: the range join never sees the
+    Records are first counted by ICD-10 code, the counts summed by category (3 characters),
+    then the few thousand category counts are joined to the cause-group ranges: the range join never sees the
     millions of records.
     """
     con = store.con
@@ -481,13 +481,17 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
     del where
     con.execute(f"""
         INSERT INTO deaths
-        WITH cat AS (
-            SELECT r.region, r.year, r.sex, r.age, left(r.icd10, 3) AS icd3, count(*) AS n
+        WITH code AS (
+            SELECT r.region, r.year, r.sex, r.age, r.icd10, count(*) AS n
             {scope}
             -- records without age or sex are left out of the age-sex cells (the
             -- unknown_age_sex rule counts them and says so)
             WHERE r.age IS NOT NULL AND r.sex IN ('female', 'male')
             GROUP BY ALL
+        ), cat AS (
+            -- codes to categories on the counts, not on every record
+            SELECT region, year, sex, age, left(icd10, 3) AS icd3, sum(n) AS n
+            FROM code GROUP BY ALL
         )
         SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT
         FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3

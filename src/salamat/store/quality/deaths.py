@@ -82,7 +82,13 @@ def recompute_death_flags(store: Store, *, import_id: int | None = None) -> int:
 
 _DEATH_COUNTS_SQL = """
 CREATE OR REPLACE TEMP TABLE _dcounts AS
-WITH codes AS (SELECT DISTINCT icd10 FROM death_record),
+WITH own AS (
+    -- the source is the import's (death_record_source), joined after the records are counted
+    SELECT region AS area, year, icd10, import_id, age IS NULL AS no_age,
+           sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
+    FROM death_record GROUP BY ALL
+),
+codes AS (SELECT DISTINCT icd10 FROM own),
 lv AS (
     SELECT c.icd10, min(g.level) AS level
     FROM codes c JOIN _gc_frame g
@@ -92,14 +98,11 @@ lv AS (
     GROUP BY c.icd10
 ),
 cells AS (
-    -- the source is the import's (death_record_source), joined after the records are counted
-    SELECT region AS area, year, icd10, import_id, age IS NULL AS no_age,
-           sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
-    FROM death_record GROUP BY ALL
+    -- a region's counts, and its country's from them (the records are read once)
+    SELECT * FROM own
     UNION ALL
-    SELECT u.parent AS area, r.year, r.icd10, r.import_id, r.age IS NULL AS no_age,
-           r.sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
-    FROM death_record r JOIN orgunit u ON u.code = r.region
+    SELECT u.parent AS area, o.year, o.icd10, o.import_id, o.no_age, o.no_sex, sum(o.n) AS n
+    FROM own o JOIN orgunit u ON u.code = o.area
     WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
     GROUP BY ALL
 )
