@@ -207,3 +207,67 @@ def test_export_cli(filled: Store, tmp_path: Path, db_path: Path) -> None:
                             "--new-indicators", "--db", str(db_path)])  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "SUCCESS" in r.output
+
+
+# -- CSV injection (issue 13 item 9) -----------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://x","click")'
+
+
+def test_formula_like_text_is_neutralised_and_numbers_are_not() -> None:
+    import pandas as pd
+
+    from salamat.export.common import csv_text, neutralised
+
+    frame = pd.DataFrame(
+        {
+            "note": [FORMULA, "+7 777 123", "-5", "@SUM(A1)", "\tx", "plain", None],
+            "value": [-3.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        }
+    )
+    out = neutralised(frame)
+    assert out["note"].tolist()[:6] == [
+        "'" + FORMULA, "'+7 777 123", "-5", "'@SUM(A1)", "'\tx", "plain",
+    ]  # fmt: skip
+    assert pd.isna(out["note"][6])  # a missing cell stays missing
+    assert out["value"].tolist() == frame["value"].tolist()  # numbers stay numbers
+    assert frame["note"][0] == FORMULA  # the caller's frame is not changed
+    text = csv_text(frame)
+    assert "\n-3.5," not in text and "'=HYPERLINK" in text and ",-3.5\n" in text
+
+
+def test_every_csv_output_neutralises_a_formula_in_the_data(tmp_path: Path) -> None:
+    runner = CliRunner()
+    db = tmp_path / "s.duckdb"
+    f = tmp_path / "obs.csv"
+    f.write_text(
+        "indicator,area,period,value,unit,source,note\n"
+        f'le0,KAZ,2019,73.18,years,"{FORMULA.replace(chr(34), chr(34) * 2)}",@cmd\n',
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["import", "observations", str(f), "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    series = runner.invoke(
+        app, ["series", "le0", "--area", "KAZ", "--format", "csv", "--db", str(db)]
+    )
+    assert series.exit_code == 0, series.output
+    assert "'=HYPERLINK" in series.output and "'@cmd" in series.output
+    assert "\n=HYPERLINK" not in series.output and ',"=HYPERLINK' not in series.output
+    assert ",73.18," in series.output  # the value stays a number
+    out = tmp_path / "tidy"
+    r = runner.invoke(app, ["export", "tidy", "--db", str(db), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    tidy = (out / "le0.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in tidy and "'@cmd" in tidy
+    import warnings
+
+    from salamat.api.app import create_app
+
+    with warnings.catch_warnings():
+        # starlette's TestClient warns on import that it would rather use httpx2 (not installed)
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    with TestClient(create_app(str(db))) as client:
+        body = client.get("/api/v1/series/le0?area=KAZ&format=csv").text
+    assert "'=HYPERLINK" in body and "'@cmd" in body

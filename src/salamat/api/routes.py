@@ -99,7 +99,10 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def series_csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+    """CSV of a frame, with text a spreadsheet would run as a formula neutralised."""
+    from salamat.export.common import csv_text
+
+    return csv_text(frame)
 
 
 @router.get("/", summary="What the API offers")

@@ -238,7 +238,11 @@ def _report(summary: ImportSummary, fmt: Fmt, problems_out: Path | None) -> None
     else:
         print_summary(summary)
     if problems_out is not None and summary.problems:
-        pd.DataFrame([p.__dict__ for p in summary.problems]).to_csv(problems_out, index=False)
+        from salamat.export.common import neutralised
+
+        neutralised(pd.DataFrame([p.__dict__ for p in summary.problems])).to_csv(
+            problems_out, index=False
+        )
     if not summary.ok:
         raise typer.Exit(1)
 
@@ -250,7 +254,9 @@ def _emit(df: pd.DataFrame, fmt: Fmt, title: str) -> None:
     import pandas as pd
 
     if fmt == Fmt.csv:
-        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+        from salamat.export.common import csv_text
+
+        sys.stdout.write(csv_text(df))
     elif fmt == Fmt.json:
         records = json.loads(df.to_json(orient="records", date_format="iso"))
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")

@@ -59,7 +59,9 @@ def imports_list(
     for col in ("time", "finished"):
         df[col] = df[col].map(lambda t: "" if pd.isna(t) else str(t)[:19])
     if fmt == Fmt.csv:
-        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+        from salamat.export.common import csv_text
+
+        sys.stdout.write(csv_text(df))
         return
     if fmt == Fmt.json:
         records = json.loads(df.to_json(orient="records"))

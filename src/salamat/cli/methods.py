@@ -184,10 +184,12 @@ def _stacks(groups: list[Group]) -> dict[tuple[float, ...], list[int]]:
 
 
 def _write(frame: pd.DataFrame, out: Path | None) -> None:
+    from salamat.export.common import neutralised
+
     if out is None:
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(neutralised(frame).to_csv(index=False))
     else:
-        frame.to_csv(out, index=False)
+        neutralised(frame).to_csv(out, index=False)
 
 
 @contextmanager

@@ -50,7 +50,9 @@ def flags_command(
         with Store.open(path, read_only=True) as store:
             df = svc.flags(store, area=area, indicator=indicator, rule=rule)
     if fmt == Fmt.csv:
-        sys.stdout.write(df.to_csv(index=False, lineterminator="\n"))
+        from salamat.export.common import csv_text
+
+        sys.stdout.write(csv_text(df))
         return
     if fmt == Fmt.json:
         records = json.loads(df.to_json(orient="records"))

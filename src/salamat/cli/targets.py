@@ -214,9 +214,9 @@ def targets_command(
         if fmt == Fmt.json:
             sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         elif fmt == Fmt.csv:
-            sys.stdout.write(
-                pd.DataFrame([_flat(r) for r in records]).to_csv(index=False, lineterminator="\n")
-            )
+            from salamat.export.common import csv_text
+
+            sys.stdout.write(csv_text(pd.DataFrame([_flat(r) for r in records])))
         else:
             if not records:
                 err.print(f"no targets for {area or 'any area'}")
@@ -272,8 +272,10 @@ def compute_command(
                 err.print(f"saved: {created} created, {updated} updated, {unchanged} unchanged")
         synthetic = bool(df["synthetic"].any())
         if fmt == Fmt.csv:
+            from salamat.export.common import csv_text
+
             text = {c: df[c].map(flags_text) for c in ("flags", "published_flags") if c in df}
-            sys.stdout.write(df.assign(**text).to_csv(index=False, lineterminator="\n"))
+            sys.stdout.write(csv_text(df.assign(**text)))
         elif fmt == Fmt.json:
             sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
         else:
@@ -352,12 +354,16 @@ def explain_command(
         with Store.open(resolve_store_path(db), read_only=True) as store:
             ex = svc.explain(store, area, start, end, by=by.value, sex=sex, source=source.value)
         if fmt == Fmt.csv:
+            from salamat.export.common import csv_text
+
             sys.stdout.write(
-                ex.table.assign(
-                    synthetic=ex.synthetic,
-                    flags=flags_text(ex.flags),
-                    published_flags=flags_text(ex.published_flags),
-                ).to_csv(index=False, lineterminator="\n")
+                csv_text(
+                    ex.table.assign(
+                        synthetic=ex.synthetic,
+                        flags=flags_text(ex.flags),
+                        published_flags=flags_text(ex.published_flags),
+                    )
+                )
             )
             return
         if fmt == Fmt.json:
@@ -466,7 +472,9 @@ def indicators_command(
         if fmt == Fmt.json:
             sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         elif fmt == Fmt.csv:
-            sys.stdout.write(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"))
+            from salamat.export.common import csv_text
+
+            sys.stdout.write(csv_text(pd.DataFrame(rows)))
         else:
             table = Table(title="Indicator catalogue", header_style="bold")
             cols = ("code", "name_en", "unit", "bounds", "method", "international_code", "sdg")

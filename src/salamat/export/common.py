@@ -1,8 +1,10 @@
-"""Helpers shared by the exports: numbers as text, and the selection of observations."""
+"""Helpers shared by the exports: numbers as text, CSV text a spreadsheet cannot run, and the
+selection of observations."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -11,7 +13,7 @@ from salamat.store.connection import Store
 from salamat.store.export import export_observations
 from salamat.store.reference import load_catalog
 
-__all__ = ["number", "select"]
+__all__ = ["csv_text", "neutralised", "number", "select"]
 
 
 def number(v: object) -> str:
@@ -41,3 +43,39 @@ def select(
     if frame.empty:
         raise InputError("no observations match: nothing to export")
     return frame
+
+
+# A text cell a spreadsheet would read as a formula (OWASP, "CSV Injection"): = + - @ tab CR.
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+# ... unless the whole cell is a number ("-5", "+1.5e-3"): numbers stay numbers
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that a spreadsheet would run as a formula (it begins with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return and is not a number) prefixed with a
+    single quote, as OWASP recommends for CSV files ("CSV Injection": the quote makes Excel,
+    LibreOffice and Google Sheets show the text instead of evaluating it). Numeric columns, and
+    text cells that are numbers (``-5``), are left as they are. Used by every CSV Salamat writes:
+    the API's ``format=csv``, the CLI's ``--format csv``, ``export tidy`` and ``export sdmx``."""
+    out = frame
+    for col in frame.columns:
+        if frame[col].dtype != object and not pd.api.types.is_string_dtype(frame[col]):
+            continue
+        text = frame[col]
+        is_str = text.map(lambda v: isinstance(v, str))
+        if not is_str.any():
+            continue
+        s = text.where(is_str, "").astype(str)
+        risky = is_str & s.str.match(_FORMULA_START) & ~s.str.match(_NUMBER)
+        if risky.any():
+            if out is frame:
+                out = frame.copy()
+            out.loc[risky, col] = "'" + s[risky]
+    return out
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text (no index, LF line ends) with formula-like text neutralised
+    (:func:`neutralised`)."""
+    return neutralised(frame).to_csv(index=False, lineterminator="\n")

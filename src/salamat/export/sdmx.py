@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salamat.export.common import number
+from salamat.export.common import neutralised, number
 from salamat.store.connection import Store
 from salamat.store.export import export_indicators
 
@@ -97,7 +97,7 @@ def write_sdmx(
         }
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    data.to_csv(path, index=False, lineterminator="\n")
+    neutralised(data).to_csv(path, index=False, lineterminator="\n")
     structure = path.with_name(re.sub(r"\.csv$", "", path.name) + ".structure.xml")
     when = prepared or datetime.now().replace(microsecond=0)
     tree = _structure(store, frame, source_id, when)

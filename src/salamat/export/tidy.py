@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from salamat.export.common import number
+from salamat.export.common import neutralised, number
 from salamat.store.connection import Store
 from salamat.store.export import export_indicators
 
@@ -36,7 +36,7 @@ def write_tidy(store: Store, frame: pd.DataFrame, folder: Path) -> list[Path]:
         for col in ("unit", "vintage", "note"):
             out[col] = out[col].fillna("")
         csv_path = folder / f"{code}.csv"
-        out.to_csv(csv_path, index=False, lineterminator="\n")
+        neutralised(out).to_csv(csv_path, index=False, lineterminator="\n")
         m = meta.loc[str(code)]
         doc = {
             "columns": {
