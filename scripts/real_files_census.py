@@ -326,6 +326,11 @@ CASES: tuple[Case, ...] = (
     Case(
         "real:oecd_dp_live/DP_LIVE_LIFE_EXP_BIRTH_AUS_MEN_TOT.csv",
         "sdmx",
+        (
+            c("le0", "AUS", "1960", 67.9, sex="male"),
+            c("le0", "AUS", "2020", 83.2, sex="total"),
+            c("le0", "AUS", "1963", None, sex="total"),
+        ),
     ),
     Case(
         "shared:interop/sdmx_csv/unicef_CME_MRY0T4_multi_2018_2023.csv",

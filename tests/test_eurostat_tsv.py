@@ -96,3 +96,18 @@ def test_broken_tsv_copies_are_refused_by_line(store: Store, tmp_path: Path) -> 
         (p,) = s.problems
         assert p.row == row and text in p.message, p
     assert table_snapshot(store) == before
+
+
+def test_summary_counts_observations_not_lines(store: Store, tmp_path: Path) -> None:
+    lines = REAL.read_text(encoding="utf-8").split("\n")
+    # an unknown country on line 2 (AL: 8 values, the other 54 cells ':') rejects its 8 values
+    path = tmp_path / "estat_demo_mlexpec.tsv"
+    path.write_text("\n".join([lines[0], lines[1].replace(",AL\t", ",QQ\t"), *lines[2:]]))
+    s = services.run_import(store, "sdmx", [path], new_indicators=True)
+    assert (s.status, s.rejected, s.total) == ("ERROR", 8, 620)
+    assert {p.row for p in s.problems} == {2}
+    # a file refused as a whole counts its observations too: 14 lines x 62 periods
+    path.write_text("\n".join([lines[0], lines[1].replace("YR,F,Y1,AL", "YR,F,AL"), *lines[2:]]))
+    s = services.run_import(store, "sdmx", [path], new_indicators=True)
+    assert (s.rejected, s.total) == (868, 868)
+    assert any("(868 observation(s): 14 line(s) x 62 period(s))" in n for n in s.notes)

@@ -148,7 +148,7 @@ def test_aggregates_land_on_their_group_units(store: Store, tmp_path: Path) -> N
     assert "(LIFDC)" in s.problems[0].message
     s = services.run_import(store, "sdmx", [other], metadata=[UNICEF_DSD])
     assert s.status == "SUCCESS" and s.created + s.unchanged == 2
-    assert any("1 regional aggregate(s) not imported (not countries): FAO_LIFDC" in n
+    assert any("1 aggregate(s) or country group(s) not imported (not countries Salamat holds): FAO_LIFDC" in n
                for n in s.notes)  # fmt: skip
 
 

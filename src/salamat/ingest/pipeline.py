@@ -30,7 +30,7 @@ from salamat.ingest.registry import (
     parser_kinds,
 )
 from salamat.ingest.summary import ImportSummary
-from salamat.ingest.tables import count_data_rows
+from salamat.ingest.tables import refused_count
 from salamat.store.completeness import COMPLETENESS_INDICATORS, recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
@@ -142,24 +142,28 @@ def import_observations(
     problems: list[Problem] = []
     proposed: list[NewArea] = []
     refused: dict[str, int] = {}  # file -> data rows of a file refused as a whole
+    refused_as: dict[str, str] = {}  # file -> what they are ("3 data row(s)", "620 observations")
+    counted: dict[str, int] = {}  # file -> observations its parser refused, counted by the parser
     declared: list[NewIndicator] = []
     for path in paths:
         tick(f"reading {path.name}")
         try:
             parsed = parser(path, ctx)
         except InputError as exc:
-            refused[str(path)] = count_data_rows(path)
+            refused[str(path)], refused_as[str(path)] = refused_count(path)
             problems.extend(
                 exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
             )
             continue
         except (ValueError, KeyError, TypeError, RecursionError, MemoryError) as exc:
-            refused[str(path)] = count_data_rows(path)
+            refused[str(path)], refused_as[str(path)] = refused_count(path)
             problems.append(
                 Problem(str(path), None, None, f"cannot be read as a {kind} file: {exc!r}")
             )
             continue
         problems.extend(parsed.problems)
+        if parsed.rejected_observations is not None:
+            counted[str(path)] = parsed.rejected_observations
         summary.notes.extend(parsed.notes)
         proposed.extend(parsed.new_areas)
         declared.extend(parsed.new_indicators)
@@ -182,8 +186,12 @@ def import_observations(
     if proposed and ctx.new_areas is not None:
         new_units = new_area_frame(catalog, ctx.new_areas, proposed)
         catalog = with_new_areas(catalog, new_units)
-    parse_rows = {(p.file, p.row) for p in problems if p.row is not None and p.file not in refused}
-    summary.total = len(raw) + len(parse_rows) + sum(refused.values())
+    parse_rows = {
+        (p.file, p.row)
+        for p in problems
+        if p.row is not None and p.file not in refused and p.file not in counted
+    }
+    summary.total = len(raw) + len(parse_rows) + sum(counted.values()) + sum(refused.values())
     checked = canonical.validate(
         raw,
         catalog,
@@ -197,14 +205,15 @@ def import_observations(
             f"skipped {checked.skipped_missing} missing value(s) (NaN, NA, :, .., - or empty)"
         )
     problems.extend(checked.problems)
-    for file, rows in refused.items():
+    for file in refused:
         summary.notes.append(
-            f"{Path(file).name}: the whole file was refused ({rows} data row(s)): see its problems"
+            f"{Path(file).name}: the whole file was refused ({refused_as[file]}): see its problems"
         )
     if problems:
         summary.rejected = (
             checked.rows_with_problems
             + len(parse_rows - {(p.file, p.row) for p in checked.problems})
+            + sum(counted.values())
             + sum(refused.values())
         )
         summary.add_problems(problems)

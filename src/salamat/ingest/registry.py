@@ -93,6 +93,10 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     new_areas: list[NewArea] = field(default_factory=list)
     new_indicators: list[NewIndicator] = field(default_factory=list)
+    # the observations the parser refused, when a problem's row (a line of the file) holds
+    # several of them (a Eurostat TSV line is a series): counted in the summary in place of the
+    # problems' distinct rows, so that it counts one unit, observations
+    rejected_observations: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """``salamat import sdmx``: SDMX data messages (CSV, JSON, ML), with their structure message
 passed by ``--metadata`` (optional; the formats and versions are those of
-:mod:`salamat.ingest.sdmx_read`).
+:mod:`salamat.ingest.sdmx_read`, plus Eurostat's bulk TSV, :mod:`salamat.ingest.eurostat_tsv`, and
+OECD Data's DP_LIVE CSV, :mod:`salamat.ingest.oecd_dp_live`).
 
 Concept ids are read in upper case (Eurostat writes ``geo``, ``freq``). Dimensions with a
 Salamat column: the area, the first of ``REF_AREA``, ``LOCATION``, ``REPORTER``, ``COUNTRY``,
@@ -29,7 +30,9 @@ Missing values: an observation whose value is a missing-value marker (``NaN``, `
 not applicable) is skipped and counted by validation, never a problem.
 
 Countries and aggregates: an area code that is a Salamat org unit (ISO 3166 alpha-3 or -2, a
-group such as ``WHO-EUR``, a declared alias) is imported; a regional aggregate is left out and
+group such as ``WHO-EUR``, a declared alias) is imported; an aggregate (a region of the world,
+an income group, a country group such as the EU or the euro area, or a territory that is no ISO
+country, such as Eurostat's DE_TOT) is left out and
 listed in the notes: a code of the structure's area codelist that Salamat does not know, or a
 code of the publishers' aggregate families (UNICEF ``UNICEF_*``, ``UNSDG_*``, World Bank income
 groups ``WB_*``, WHO regions ``WHO_*``, Kosovo ``XKX``, which Salamat holds as no unit). With
@@ -62,6 +65,7 @@ from salamat.ingest.interop import (
     row_problems,
     skip_note,
 )
+from salamat.ingest.oecd_dp_live import is_dp_live, read_dp_live
 from salamat.ingest.registry import (
     NewArea,
     NewIndicator,
@@ -89,6 +93,8 @@ KNOWN_CODES = {
     "CME_MRY0": "imr",
     "DEMO_MLEXPEC/UNIT=YR/AGE=Y_LT1": "le0",  # Eurostat: life expectancy at age "less than 1"
     "IM_MCV1/VACCINE=MCV1/AGE=M12T23": "mcv1_coverage",
+    # OECD Data (DP_LIVE): LIFEEXP is life expectancy at birth (at 65 is LIFEEXP65), in years
+    "LIFEEXP/MEASURE=YR": "le0",
 }
 UNITS = {
     "D_PER_1000_B": "per 1,000 live births",
@@ -205,6 +211,8 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     structure = read_structure(ctx.metadata)
     if is_eurostat_tsv(path):
         data: SdmxData = read_eurostat_tsv(path, structure)
+    elif is_dp_live(path):
+        data = read_dp_live(path)
     else:
         data = read_sdmx_data(path, structure)
     raw = data.frame.rename(columns=lambda c: c if c.startswith("_") else str(c).upper())
@@ -341,9 +349,9 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
             }
         )
         notes.append(
-            f"{path.name}: {int(aggregate_values.sum())} observation(s) of {len(names)} regional "
-            f"aggregate(s) not imported (not countries): {', '.join(names[:8])}"
-            + (" ..." if len(names) > 8 else "")
+            f"{path.name}: {int(aggregate_values.sum())} observation(s) of {len(names)} "
+            f"aggregate(s) or country group(s) not imported (not countries Salamat holds): "
+            f"{', '.join(names[:8])}" + (" ..." if len(names) > 8 else "")
         )
     no_area = live & area.isna() & ~aggregate & ~missing
     problems += row_problems(
@@ -431,6 +439,7 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
     source = col("SOURCE").map(lambda c: labels.get(("SOURCE", c)) or source_names.get(c) or c)
 
     keep = live & ~unknown & ~no_area & ~bad_mult & ~bad_number & ~bad_res
+    refused_here = live & (unknown | no_area | bad_mult | bad_number | bad_res)
     frame = pd.DataFrame(
         {
             "indicator": indicator.where(~missing, indicator.fillna(key)),
@@ -463,6 +472,8 @@ def parse_sdmx(path: Path, ctx: ParseContext) -> Parsed:
         notes=notes,
         new_areas=new_areas,
         new_indicators=new_indicators,
+        # a Eurostat TSV line holds a series: count its refused observations, not its lines
+        rejected_observations=int(refused_here.sum()) if is_eurostat_tsv(path) else None,
     )
 
 
@@ -560,6 +571,6 @@ register_parser(
     "sdmx",
     parse_sdmx,
     "SDMX data: SDMX-ML 2.0 (generic, compact), 2.1 and 3.0 (generic, structure-specific), "
-    "SDMX-JSON 1.0 and 2.0, SDMX-CSV 1.0 and 2.0, Eurostat's bulk TSV; structure with "
-    "--metadata",
+    "SDMX-JSON 1.0 and 2.0, SDMX-CSV 1.0 and 2.0, Eurostat's bulk TSV, OECD Data (DP_LIVE) "
+    "CSV; structure with --metadata",
 )

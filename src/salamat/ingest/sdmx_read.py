@@ -236,7 +236,9 @@ def _csv(path: Path, structure: SdmxStructure | None) -> SdmxData:
     if "OBS_VALUE" not in columns or "TIME_PERIOD" not in columns:
         raise InputError(
             f"{path}: not an {what} data message Salamat can read: expected the columns "
-            f"TIME_PERIOD and OBS_VALUE (the header has: {', '.join(columns[:12])})",
+            f"TIME_PERIOD and OBS_VALUE (the header has: {', '.join(columns[:12])}); Salamat also "
+            "reads OECD Data (DP_LIVE) CSV (LOCATION, INDICATOR, SUBJECT, MEASURE, FREQUENCY, "
+            "TIME, Value) and Eurostat's bulk TSV",
             [Problem(str(path), 1, None, f"not an {what} header with TIME_PERIOD and OBS_VALUE")],
         )
     dataflow = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,14 @@ import pyarrow.parquet as pq
 
 from salamat.errors import InputError, Problem
 
-__all__ = ["count_data_rows", "delimiter_hint", "file_kind", "read_table", "require_columns"]
+__all__ = [
+    "count_data_rows",
+    "delimiter_hint",
+    "file_kind",
+    "read_table",
+    "refused_count",
+    "require_columns",
+]
 
 
 def file_kind(path: Path) -> str:
@@ -76,6 +84,32 @@ def count_data_rows(path: Path) -> int:
         return max(lines - 1, 0)
     except (OSError, pa.ArrowInvalid):
         return 0
+
+
+def refused_count(path: Path) -> tuple[int, str]:
+    """What a file refused as a whole counts for in the summary, and in which unit.
+
+    The summary counts what the import would have stored: data rows of a table, and for a
+    Eurostat bulk TSV (one line per series, one column per period, the first header cell
+    ``unit,sex,age,geo\\time``) its observations, lines x periods, so that a refused TSV and a
+    read one are counted alike. Returns ``(count, "N data row(s)")`` or ``(count, "N
+    observation(s): L line(s) x P period(s)")``.
+    """
+    name = path.name.lower()
+    if name.endswith((".tsv", ".tsv.gz")) and path.is_file():
+        try:
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(path, "rt", encoding="utf-8-sig", errors="replace") as fh:
+                header = fh.readline().rstrip("\r\n").split("\t")
+                lines = sum(1 for line in fh if line.strip())
+        except (OSError, EOFError):
+            header, lines = [], 0
+        if header and "\\" in header[0]:
+            periods = len(header) - 1
+            count = lines * periods
+            return count, f"{count} observation(s): {lines} line(s) x {periods} period(s)"
+    rows = count_data_rows(path)
+    return rows, f"{rows} data row(s)"
 
 
 def _arrow_to_str(col: pa.ChunkedArray) -> list[str]:
