@@ -161,7 +161,12 @@ def test_all_countries_file_is_read_compressed(tmp_path: Path, store: Store) -> 
         ("AGEGROUP_YEARS85PLUS", "85+"),
         ("AGEGROUP_YEARSUNDER5", "0-4"),
         ("AGEGROUP_YEARSALL", "all"),
-        ("AGEGROUP_MONTHS0-11", None),
+        ("AGEGROUP_MONTHS0-11", "0"),
+        ("AGEGROUP_MONTHS12-59", "1-4"),
+        ("AGEGROUP_MONTHS0-59", "0-4"),
+        ("AGEGROUP_MONTHS12-23", "1"),
+        ("AGEGROUP_MONTHS1-59", None),  # starts a month after birth: no band of whole years
+        ("AGEGROUP_MONTHS0-5", None),
     ],
 )
 def test_gho_age_codes(code: str, band: str | None) -> None:
@@ -263,6 +268,26 @@ def test_hdx_life_table_rows_without_their_age_are_refused(store: Store) -> None
     lost = [p for p in s.problems if "'LIFE_0000000035' is by age" in p.message]
     assert [p.row for p in lost] == [2, 20, 23]
     assert obs(store, "TRUE") == []
+
+
+def test_hdx_ages_in_months_read_where_whole_years_else_refused_with_the_reason(
+    store: Store, tmp_path: Path
+) -> None:
+    real = HDX / "health_indicators_nga_first-rows.csv"
+    lines = real.read_text().splitlines()
+    (row,) = [i for i, line in enumerate(lines) if "AGEGROUP_MONTHS1-59" in line]
+    codes = {line.split(",")[0] for line in lines[1:]} - {"MORT_300"}
+    m = write_map(tmp_path, [("indicator", c, "-") for c in sorted(codes)])
+    s = services.run_import(store, "gho", [real], mapping=m, new_indicators=True)
+    assert [(p.row, p.field) for p in s.problems] == [(row + 1, "age")]
+    assert "is 1-59 months of age: not a band of whole years" in s.problems[0].message
+    # the same row in 12-59 months is ages 1-4 exactly
+    edited = tmp_path / "health_indicators_nga.csv"
+    edited.write_text(real.read_text().replace("AGEGROUP_MONTHS1-59", "AGEGROUP_MONTHS12-59"))
+    s = services.run_import(store, "gho", [edited], mapping=m, new_indicators=True)
+    assert s.status == "SUCCESS", s.problems[:2]
+    got = obs(store, "indicator = 'gho_mort_300'")
+    assert [(r[0], r[1], r[3], r[4]) for r in got] == [("NGA", "2009", "1-4", 0.00013)]
 
 
 def test_hdx_broken_copy(store: Store, tmp_path: Path) -> None:

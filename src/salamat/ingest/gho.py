@@ -58,6 +58,7 @@ _RESIDENCE = {
 _AGE_BAND = re.compile(r"^AGEGROUP_YEARS(\d+)-(\d+)$")
 _AGE_OPEN = re.compile(r"^AGEGROUP_YEARS(\d+)PLUS$")
 _AGE_UNDER = re.compile(r"^AGEGROUP_YEARSUNDER(\d+)$")
+_AGE_MONTHS = re.compile(r"^AGEGROUP_MONTHS(\d+)-(\d+)$")
 
 # The columns of the normalised frame every shape is read into.
 _FIELDS = (
@@ -91,7 +92,10 @@ _ATHENA_KNOWN = {
 
 def gho_age(code: str) -> str | None:
     """GHO age group code -> our band: ``AGEGROUP_YEARS30-69`` -> ``30-69``, ``...85PLUS`` ->
-    ``85+``, ``...UNDER5`` -> ``0-4``, ``AGEGROUP_YEARSALL`` -> ``all``; else None."""
+    ``85+``, ``...UNDER5`` -> ``0-4``, ``AGEGROUP_YEARSALL`` -> ``all``; a band in months that is
+    a band of whole years (it starts at a birthday and ends the day before one):
+    ``AGEGROUP_MONTHS0-11`` -> ``0``, ``AGEGROUP_MONTHS12-59`` -> ``1-4``; else None (``1-59``
+    months starts one month after birth: no band of whole years, see :func:`months_reason`)."""
     if code in ("AGEGROUP_YEARSALL", "AGEGROUP_ALL"):
         return "all"
     if m := _AGE_BAND.match(code):
@@ -100,7 +104,26 @@ def gho_age(code: str) -> str | None:
         return f"{int(m[1])}+"
     if m := _AGE_UNDER.match(code):
         return f"0-{int(m[1]) - 1}"
+    if m := _AGE_MONTHS.match(code):
+        first, last = int(m[1]), int(m[2])
+        if first % 12 == 0 and (last + 1) % 12 == 0 and last > first:
+            start, end = first // 12, (last + 1) // 12 - 1
+            return str(start) if start == end else f"{start}-{end}"
     return None
+
+
+def months_reason(code: str) -> str | None:
+    """Why a GHO age band in months has no Salamat age (ages are whole years), else None."""
+    m = _AGE_MONTHS.match(code)
+    if m is None or gho_age(code) is not None:
+        return None
+    first, last = int(m[1]), int(m[2])
+    return (
+        f"GHO age group {code!r} is {first}-{last} months of age: not a band of whole years "
+        f"(it {'starts' if first % 12 else 'ends'} within a year of age), and Salamat's ages "
+        "are whole years, so it is not read as any of them; leave the indicator out with "
+        "--map (indicator,<GHO code>,-)"
+    )
 
 
 # The layouts a GHO CSV may have, for the message when none is recognised.
@@ -332,7 +355,8 @@ def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
             unknown,
             "age",
             lambda c: (
-                f"unknown GHO age group {c!r}: map it with --map (age,{c},<band such as 30-69>)"
+                months_reason(c)
+                or f"unknown GHO age group {c!r}: map it with --map (age,{c},<band such as 30-69>)"
             ),
             "_v",
         )
