@@ -309,6 +309,18 @@ def test_real_sdmx_ml_30_and_sdmx_json_20(store: Store, tmp_path: Path) -> None:
     s = services.run_import(store, "sdmx", [f], mapping=m, new_indicators=True)
     assert (s.status, s.created) == ("SUCCESS", 3), (s.problems[:2], s.notes)
     assert one(store, "ecb_exr_cad_eur_sp00_a", "WORLD", "2018")[0] == 1.529364705882353
+    # the 3.0 multi-valued attributes sdmx1 does not read are named, with their values counted:
+    # 2018's OBS_STATUS J, U, N; 2017's A, F; 2019's A; three SOURCE_AGENCY, two SOURCE_PUB
+    unread = [n for n in s.notes if "SDMX-ML 3.0 attributes not read" in n]
+    assert (
+        len(unread) == 1
+        and (
+            "OBS_STATUS (6 value(s) in 3 element(s)), SOURCE_AGENCY (3 value(s) in 1 element(s)), "
+            "SOURCE_PUB (2 value(s) in 1 element(s))"
+        )
+        in unread[0]
+    )
+    assert "TITLE" not in unread[0]  # read (multilingual text)
     f = REAL / "sdmx-twg-sample_ECB_EXR_sdmx-json-2.0_time-series.json"
     s = services.run_import(store, "sdmx", [f], mapping=m, new_indicators=True)
     assert (s.status, s.created) == ("SUCCESS", 4)

@@ -470,8 +470,11 @@ def _ml_data(path: Path, structure: SdmxStructure | None, version: str) -> SdmxD
         dims = [d for d in dims if d not in KNOWN_ATTRIBUTES]
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
-    # sdmx1 gives SDMX-ML 3.0 attributes as lists: "[]" is no value, "['A']" is A
-    frame = frame.replace({r"^\[\]$": "", r"^\['([^']*)'\]$": r"\1"}, regex=True)
+    # sdmx1 gives SDMX-ML 3.0 attributes as lists: "[]" (or "[, ]": values it could not read)
+    # is no value, "['A']" is A
+    frame = frame.replace({r"^\[(?:, )*\]$": "", r"^\['([^']*)'\]$": r"\1"}, regex=True)
+    if version == "3.0":
+        notes.extend(_unread_attributes(path, frame))
     frame["_file"] = str(path)
     frame["_row"] = range(1, len(frame) + 1)
     if not agency and msg.header.sender is not None:
@@ -480,6 +483,41 @@ def _ml_data(path: Path, structure: SdmxStructure | None, version: str) -> SdmxD
     return SdmxData(
         frame, dims, flow, agency=agency, format=f"SDMX-ML {version} {shape}", notes=notes
     )
+
+
+_COMP = re.compile(rb"<(?:[\w.-]+:)?Comp[\s>]")
+
+
+def _unread_attributes(path: Path, frame: pd.DataFrame) -> list[str]:
+    """The SDMX-ML 3.0 attributes given as ``<Comp id="..."><Value>...</Value>...</Comp>``
+    (3.0's multi-valued and multilingual attributes) whose values sdmx1 did not read: no column,
+    or no value in any row. Nothing is dropped without a word: the note names each attribute
+    and how many values of the file were not read (so a status such as OBS_STATUS=M is not
+    seen, and its observation is imported without it)."""
+    if _COMP.search(path.read_bytes()) is None:
+        return []
+    elements = read_xml(path)
+    comp_id = {i: e.attrs.get("id", "") for i, e in enumerate(elements) if e.tag == "Comp"}
+    values: dict[str, int] = {}
+    comps: dict[str, int] = {}
+    for c in comp_id.values():
+        comps[c] = comps.get(c, 0) + 1
+    for e in elements:
+        if e.tag == "Value" and e.parent in comp_id:
+            c = comp_id[e.parent]
+            values[c] = values.get(c, 0) + 1
+    unread = sorted(
+        c
+        for c in comps
+        if c not in frame.columns or not (frame[c].astype(str).str.strip() != "").any()
+    )
+    if not unread:
+        return []
+    told = ", ".join(f"{c} ({values.get(c, 0)} value(s) in {comps[c]} element(s))" for c in unread)
+    return [
+        f"SDMX-ML 3.0 attributes not read (sdmx1 does not read these <Comp> values), so not "
+        f"imported: {told}; the observations are imported without them"
+    ]
 
 
 _ML20_NOT_READ = {
