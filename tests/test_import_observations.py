@@ -205,3 +205,24 @@ def test_a_unit_that_cannot_be_converted_is_rejected_with_the_reason(
     text = " ".join(p.message for p in s.problems)
     assert "cannot convert '% of GDP' to 'per 1,000 live births'" in text
     assert store.con.execute("SELECT count(*) FROM observation").fetchone() == (0,)
+
+
+def test_summary_counts_the_flags_this_import_raised(store: Store, tmp_path: Path) -> None:
+    rows = "".join(f"le0,KAZ,{y},{70 + (y - 2010) * 0.3:.2f},A\n" for y in range(2010, 2020))
+    first = services.run_import(
+        store, "observations", [write(tmp_path, "indicator,area,period,value,source\n" + rows)]
+    )
+    assert first.ok and first.flags_raised == first.flags == 0
+    # a new source from 2020: the series breaks there, and this import raised that flag
+    more = "indicator,area,period,value,source\nle0,KAZ,2020,73.2,B\nle0,KAZ,2021,73.5,B\n"
+    second = services.run_import(store, "observations", [write(tmp_path, more, "b.csv")])
+    assert second.ok
+    raised = store.con.execute(
+        "SELECT count(*) FROM quality_flag WHERE import_id = ?", [second.import_id]
+    ).fetchone()
+    assert raised is not None and second.flags_raised == raised[0] > 0
+    assert any(f"this import raised {raised[0]} new quality flag(s)" in n for n in second.notes)
+    assert second.as_dict()["flags_raised"] == raised[0]
+    # the same file again raises nothing new: the flag keeps the import that first raised it
+    again = services.run_import(store, "observations", [write(tmp_path, more, "c.csv")])
+    assert again.ok and again.flags_raised == 0 and again.flags == second.flags

@@ -33,7 +33,7 @@ from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import refused_count
 from salamat.store.completeness import COMPLETENESS_INDICATORS, recompute_completeness
 from salamat.store.connection import Store
-from salamat.store.imports import finish_import, next_import_id
+from salamat.store.imports import finish_import, flags_raised_by, next_import_id
 from salamat.store.indicators import add_imported_indicators
 from salamat.store.observations import upsert_observations
 from salamat.store.orgunits import add_new_areas, new_area_frame, with_new_areas
@@ -261,6 +261,7 @@ def import_observations(
                 n, notes = recompute_completeness(store, import_id=import_id)
                 summary.flags = (summary.flags or 0) + n
                 summary.notes.extend(notes)
+            summary.flags_raised = flags_raised_by(store, import_id)
         return c.created, c.updated, c.unchanged
 
     write_once(
@@ -269,7 +270,8 @@ def import_observations(
     if summary.flags:
         codes = sorted(set(checked.frame["indicator"].astype(str)))
         summary.notes.append(
-            f"{summary.flags} quality flag(s) on the imported indicators ({', '.join(codes[:5])}"
+            f"this import raised {summary.flags_raised or 0} new quality flag(s); "
+            f"{summary.flags} in all on the imported indicators ({', '.join(codes[:5])}"
             f"{' ...' if len(codes) > 5 else ''}); every value is kept: "
             f"salamat flags --indicator {codes[0]}"
         )

@@ -33,6 +33,7 @@ from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
+from salamat.store.imports import flags_raised_by
 from salamat.store.population import (
     keep_valid_population,
     merge_population,
@@ -211,6 +212,7 @@ def _run(
                 n, notes = recompute_completeness(store, import_id=import_id)
                 summary.flags = (summary.flags or 0) + n
                 summary.notes.extend(notes)
+                summary.flags_raised = flags_raised_by(store, import_id)
             return total.created, total.updated, total.unchanged
 
         write_once(

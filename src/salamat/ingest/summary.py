@@ -42,6 +42,7 @@ class ImportSummary:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     flags: int | None = None  # quality flags now on the imported indicators (None: not run)
+    flags_raised: int | None = None  # of them, the flags this import raised (None: not run)
 
     def add_problems(
         self, problems: list[Problem], *, reason_of: dict[int, str] | None = None
@@ -69,6 +70,7 @@ class ImportSummary:
             "status": self.status,
             "import_id": self.import_id,
             "flags": self.flags,
+            "flags_raised": self.flags_raised,
             "import_count": {
                 "created": self.created,
                 "updated": self.updated,

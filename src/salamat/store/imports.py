@@ -6,7 +6,7 @@ from datetime import datetime
 
 from salamat.store.connection import Store
 
-__all__ = ["finish_import", "next_import_id"]
+__all__ = ["finish_import", "flags_raised_by", "next_import_id"]
 
 
 def next_import_id(store: Store) -> int:
@@ -54,3 +54,12 @@ def finish_import(
             undoes,
         ],
     )
+
+
+def flags_raised_by(store: Store, import_id: int) -> int:
+    """The quality flags that import ``import_id`` raised and that still stand (a flag found
+    again by a later import keeps the import that first raised it)."""
+    row = store.con.execute(
+        "SELECT count(*) FROM quality_flag WHERE import_id = ?", [import_id]
+    ).fetchone()
+    return int(row[0]) if row else 0
