@@ -445,3 +445,42 @@ def test_server_start_reads_every_indicator_once(demo_db: Path) -> None:
         assert warm_series(store) == observations > 0
     with Store.open(":memory:") as memory:
         assert warm_series(memory) == 0
+
+
+def test_memo_is_bounded_by_bytes(tmp_path: Path) -> None:
+    from salamat.api.cache import Memo, size_of
+
+    memo = Memo(str(tmp_path / "none.duckdb"), size=100, max_bytes=1_000)
+    for i in range(5):
+        assert memo.get(i, lambda i=i: bytes([i]) * 400) == bytes([i]) * 400
+    assert memo.bytes <= 1_000 and len(memo._items) == 2  # the two latest stay
+    assert memo.get(4, lambda: b"rebuilt") == bytes([4]) * 400  # kept: served again
+    assert memo.get(0, lambda: b"rebuilt") == b"rebuilt"  # dropped: built again
+    big = memo.get("big", lambda: b"x" * 5_000)  # served, not kept
+    assert len(big) == 5_000 and memo.bytes <= 1_000
+    assert size_of({"a": "x" * 100, "b": [b"y" * 50]}) > 150
+
+
+def test_405_keeps_the_allow_header(client: TestClient) -> None:
+    r = client.post("/api/v1/series/le0", params={"area": "KAZ"})
+    assert r.status_code == 405 and r.json()["status"] == 405
+    assert r.headers["allow"] == "GET"
+
+
+def test_openapi_says_what_series_and_decompositions_refuse(client: TestClient) -> None:
+    doc = client.get("/api/v1/openapi.json").json()
+    params = doc["paths"]["/api/v1/series/{indicator}"]["get"]["parameters"]
+    pattern = next(p for p in params if p["name"] == "area")["schema"]["items"]["pattern"]
+    for value in ("", ",", " ", " , "):
+        assert re.search(pattern, value) is None  # the document refuses it ...
+        body = _error(
+            client.get(f"/api/v1/series/che_gdp?area={value}"), 422
+        )  # ... as does the app
+        assert body["problems"][0]["field"].startswith("area")
+    for value in ("KAZ", "KAZ,KZ-75", "OTS"):
+        assert re.search(pattern, value) is not None
+        assert client.get("/api/v1/series/che_gdp", params={"area": value}).status_code == 200
+    params = doc["paths"]["/api/v1/decompositions/{area}"]["get"]["parameters"]
+    assert "other than `from`" in next(p for p in params if p["name"] == "to")["description"]
+    body = _error(client.get("/api/v1/decompositions/KAZ?from=1800&to=1800"), 422)
+    assert body["problems"][0]["field"] == "to"

@@ -7,7 +7,7 @@ dashboard, with the same sentence.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
-from salamat.api.cache import Memo
+from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
@@ -116,18 +116,37 @@ def _problems(exc: InputError) -> list[dict[str, Any]]:
     return [{"field": p.field, "message": p.message, "value": p.value} for p in exc.problems]
 
 
-def _error(request: Request, status: int, message: str, problems: list[dict[str, Any]]) -> Response:
+def _error(
+    request: Request,
+    status: int,
+    message: str,
+    problems: list[dict[str, Any]],
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse(
+        response: Response = JSONResponse(
             {"status": status, "error": message, "problems": problems}, status_code=status
         )
-    from salamat.web.pages import error_page
+    else:
+        from salamat.web.pages import error_page
 
-    return error_page(request, status, message)
+        response = error_page(request, status, message)
+    for name, value in (headers or {}).items():  # e.g. Allow on a 405 (RFC 9110, 15.5.6)
+        response.headers[name] = value
+    return response
 
 
-def create_app(db: str | Path, *, cache_size: int = 4096, warm: bool = True) -> FastAPI:
+def create_app(
+    db: str | Path,
+    *,
+    cache_size: int = 4096,
+    cache_bytes: int = DEFAULT_BYTES,
+    warm: bool = True,
+) -> FastAPI:
     """The API and the dashboard over the store at ``db``, opened read-only.
+
+    ``cache_size`` and ``cache_bytes`` bound the memo of computed answers (:mod:`.cache`): at
+    most that many answers, at most that many bytes together.
 
     ``warm``: read the catalogue and every indicator's values when the server starts
     (:func:`salamat.services.web.warm_series`), so that no request waits for them.
@@ -165,7 +184,7 @@ def create_app(db: str | Path, *, cache_size: int = 4096, warm: bool = True) -> 
         lifespan=lifespan,
     )
     app.state.stores = provider
-    app.state.memo = Memo(str(provider.path), cache_size)
+    app.state.memo = Memo(str(provider.path), cache_size, cache_bytes)
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
@@ -206,7 +225,7 @@ def create_app(db: str | Path, *, cache_size: int = 4096, warm: bool = True) -> 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = "no such page or route" if exc.status_code == 404 else str(exc.detail)
-        return _error(request, exc.status_code, f"{message}: {request.url.path}", [])
+        return _error(request, exc.status_code, f"{message}: {request.url.path}", [], exc.headers)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import StringConstraints
 
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
@@ -76,6 +77,10 @@ class By(StrEnum):
 
 
 Year = Annotated[int, Path(ge=1800, le=2200, description="A calendar year.")]
+
+# one or more codes separated by commas: at least one character that is neither a comma nor
+# a space, so that the OpenAPI document says what the route refuses (``area=`` is a 422)
+AreaCodes = Annotated[str, StringConstraints(pattern=r"[^,\s]")]
 
 
 def _memo(request: Request) -> Memo:
@@ -214,9 +219,10 @@ def series(
     store: StoreDep,
     indicator: str,
     area: Annotated[
-        list[str],
+        list[AreaCodes],
         Query(
-            description="Org-unit codes (repeat, or comma-separated); a group gives its members."
+            description="Org-unit codes (repeat, or comma-separated); a group gives its members. "
+            "Each value names at least one code: an empty value is refused."
         ),
     ],
     sex: Annotated[list[SexChoice], Query(description="total, female, male or all.")] = [  # noqa: B006
@@ -341,7 +347,16 @@ def decomposition(
     store: StoreDep,
     area: str,
     start: Annotated[int, Query(alias="from", ge=1800, le=2200)],
-    end: Annotated[int, Query(alias="to", ge=1800, le=2200)],
+    end: Annotated[
+        int,
+        Query(
+            alias="to",
+            ge=1800,
+            le=2200,
+            description="A year other than `from` (the same year twice is refused: 422); "
+            "both need unit records for the area.",
+        ),
+    ],
     sex: OneSex = OneSex.total,
     by: By = By.cause,
     format: Fmt = Fmt.json,

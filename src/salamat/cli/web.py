@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from salamat.api.cache import DEFAULT_BYTES
 from salamat.errors import StoreError
 
 __all__ = ["register"]
@@ -32,6 +33,14 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    cache_mb: Annotated[
+        int,
+        typer.Option(
+            "--cache-mb",
+            min=0,
+            help="Memory for computed answers kept to serve again, in MB (0: keep none).",
+        ),
+    ] = DEFAULT_BYTES // 2**20,
 ) -> None:
     """Serve the dashboard (targets, indicators, map, comparison, life tables) and the REST API
     (/api/v1) on the store, read-only. Stop with Ctrl+C; imports wait until it stops."""
@@ -48,7 +57,7 @@ def serve(
         )
         raise typer.Exit(3)
     try:
-        app = create_app(path)
+        app = create_app(path, cache_bytes=cache_mb * 2**20)
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         raise typer.Exit(3) from None
