@@ -19,7 +19,8 @@ source checkout's on first import). This machine's environment sets
 ``PYTHONDONTWRITEBYTECODE=1``, so without care Salamat's own modules would be compiled from
 source on every run while the libraries of the baseline load from bytecode. The children run
 without that variable (the warm-up runs write the cache), as on a user's machine;
-``--compile-each-run`` keeps the variable as set, to measure that case too.
+``--compile-each-run`` keeps the variable as set, to measure that case too (on a checkout with
+no ``__pycache__`` yet: Python still reads a cache that is there).
 """
 
 from __future__ import annotations
