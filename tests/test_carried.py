@@ -82,6 +82,41 @@ def test_compute_save_stores_the_input_flags(db_path: Path, tmp_path: Path) -> N
     assert "input_flag" in res.stdout
 
 
+def test_saved_input_flags_follow_the_inputs_flags(db_path: Path, tmp_path: Path) -> None:
+    """A later import that unflags an input takes the saved value's input flags away (kept as
+    a version); undoing it puts them back."""
+    from salamat.services.revisions import undo_import
+
+    _records_store(db_path, tmp_path)
+    args = ["compute", "le0", "--area", "KZ-75", "--db", str(db_path), "--save"]
+    assert runner.invoke(app, args).exit_code == 0
+
+    def carried(s: Store) -> list[str]:
+        f = flags_frame(s, rule="input_flag")
+        return sorted(json.loads(d)["code"] for d in f["details"])
+
+    # 800 more deaths of a well-defined cause: R99 falls to 5% of 1,000, no flag is left
+    more = ["id,sex,age,death_date,region,icd10"] + [
+        f"E{i:04d},{'FM'[i % 2]},{50 + i % 40},2021-06-01,KZ-75,I21.9" for i in range(800)
+    ]
+    (tmp_path / "more.csv").write_text("\n".join(more) + "\n")
+    with Store.open(db_path) as s:
+        before = s.con.execute("SELECT * FROM quality_flag ORDER BY ALL").fetchall()
+        assert carried(s) == ["garbage_share", "ill_defined_share"]
+        summary = services.run_import(s, "deaths", [tmp_path / "more.csv"])
+        assert summary.ok and summary.import_id is not None
+        assert flags_frame(s, rule="ill_defined_share").empty
+        assert carried(s) == []  # no stale claim on the saved value
+        kept = s.con.execute(
+            "SELECT count(*) FROM quality_flag_version WHERE rule = 'input_flag' "
+            "AND superseded_by = ?",
+            [summary.import_id],
+        ).fetchall()[0][0]
+        assert kept == 2
+        assert undo_import(s, summary.import_id).ok
+        assert s.con.execute("SELECT * FROM quality_flag ORDER BY ALL").fetchall() == before
+
+
 def test_life_expectancy_from_revised_death_rates(store: Store, tmp_path: Path) -> None:
     rates = {band: 0.001 * 1.09**k for k, band in enumerate(MX_BANDS)}
     header = "indicator,area,period,value,sex,age,source,note\n"

@@ -135,7 +135,33 @@ def test_users_add_targets_from_a_csv(demo_db: Path, tmp_path: Path) -> None:
         ",Regional TB plan (test),2024-01-01,,\n",
         encoding="utf-8",
     )
-    run("targets", "--add", str(f), "--db", str(db), "--format", "json")
+    res = runner.invoke(app, ["targets", "--add", str(f), "--db", str(db), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    added = json.loads(res.stderr.strip().splitlines()[-1])
+    with Store.open(db, read_only=True) as s:
+        (logged,) = s.con.execute(
+            "SELECT max(import_id) FROM import_log WHERE kind = 'targets'"
+        ).fetchall()[0]
+    assert added == {"created": 1, "updated": 0, "import_id": logged, "dry_run": False}
+    assert isinstance(json.loads(res.stdout), list)  # stdout keeps the scorecard
+    again = runner.invoke(app, ["targets", "--add", str(f), "--db", str(db)])
+    assert "added 0 target(s), replaced 0; nothing changed, no import logged" in again.stderr
+    defs = tmp_path / "defs.csv"
+    defs.write_text(
+        "code,name_en,unit,description,method,multiplier,trend,definition_source\n"
+        "my_rate,My rate,per 1000,A new rate.,reported,1000,log_linear,MoH\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(app, ["indicators", "--add", str(defs), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    with Store.open(db, read_only=True) as s:
+        (defined,) = s.con.execute(
+            "SELECT max(import_id) FROM import_log WHERE kind = 'indicators'"
+        ).fetchall()[0]
+    assert (
+        f"added 1 indicator(s), replaced 0; import {defined} "
+        f"(undo: salamat imports undo {defined})" in res.stderr
+    )
     out = json.loads(run("targets", "--area", "KAZ", "--db", str(db), "--format", "json"))
     mine = next(r for r in out if r["code"] == "kz_tb_50_2028")
     assert mine["origin"] == "user" and mine["baseline"]["year"] == 2018

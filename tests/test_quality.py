@@ -273,6 +273,42 @@ def test_flags_are_replaced_not_duplicated_on_reimport(store: Store, tmp_path: P
     assert len(flags_frame(store, rule="yoy_outlier")) == 1
 
 
+def test_a_recompute_keeps_the_flags_it_replaces_and_can_be_undone(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salamat.services.revisions import list_imports, undo_import
+    from salamat.store.quality import RuleSet, series
+
+    values = {y: 20.0 * 0.98 ** (y - 2010) for y in range(2010, 2019)}
+    values[2019] = 30.0
+    _import(store, tmp_path, _series("ncd30q70", "KAZ", values))
+    before = store.con.execute("SELECT * FROM quality_flag ORDER BY ALL").fetchall()
+    last = int(list_imports(store)["id"].iloc[0])
+    quality_svc.recompute(store)  # the same rules: nothing changes, nothing is logged
+    assert int(list_imports(store)["id"].iloc[0]) == last
+    # the rules change (yoy_outlier's limit k): the flag is raised again with the new limit
+    rules = rule_set()
+    params = {key: dict(v) for key, v in rules.params.items()}
+    params[("yoy_outlier", "*")]["k"] = "1000"
+    monkeypatch.setattr(series, "rule_set", lambda: RuleSet(params, rules.severity, rules.rows))
+    quality_svc.recompute(store)
+    log = list_imports(store)
+    rec = int(log["id"].iloc[0])
+    assert (log["kind"].iloc[0], log["removed"].iloc[0], len(log["sha256"].iloc[0])) == (
+        "flags",
+        1,
+        64,
+    )
+    (now,) = flags_frame(store, rule="yoy_outlier")["message"]
+    assert "limit 1000" in now
+    kept = store.con.execute(
+        "SELECT rule, period, message FROM quality_flag_version WHERE superseded_by = ?", [rec]
+    ).fetchall()
+    assert [(r[0], r[1], "limit 3.5" in r[2]) for r in kept] == [("yoy_outlier", "2019", True)]
+    assert undo_import(store, rec).ok
+    assert store.con.execute("SELECT * FROM quality_flag ORDER BY ALL").fetchall() == before
+
+
 def test_a_dry_run_stores_no_flags(store: Store, tmp_path: Path) -> None:
     values = {y: 20.0 * 0.98 ** (y - 2010) for y in range(2010, 2019)}
     values[2019] = 30.0

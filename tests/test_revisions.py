@@ -571,9 +571,10 @@ def test_indicators_add_is_one_logged_import_that_can_be_undone(
         "hospitals,Hospital organisations,organisations,Hospitals at year end (redefined).,"
         "count,1,linear,BNS Kazakhstan,0,5000,false\n",
     )
-    assert import_definitions(store, f) == (1, 1)
+    added = import_definitions(store, f)
     log = list_imports(store)
     imp = int(log["id"].iloc[0])
+    assert added == (1, 1, imp)
     assert (log["kind"].iloc[0], log["files"].iloc[0], log["status"].iloc[0]) == (
         "indicators",
         str(f),
@@ -584,7 +585,7 @@ def test_indicators_add_is_one_logged_import_that_can_be_undone(
         "SELECT lower, upper, origin, import_id FROM indicator_bound WHERE indicator = 'hospitals'"
     ).fetchall() == [(0.0, 5000.0, "user", imp)]
     # the same file again changes nothing and logs nothing
-    assert import_definitions(store, f) == (0, 0)
+    assert import_definitions(store, f) == (0, 0, None)
     assert int(list_imports(store)["id"].iloc[0]) == imp
     # data of an indicator it defined: the undo waits for them
     data = services.run_import(
@@ -621,15 +622,20 @@ def test_targets_add_is_one_logged_import_that_can_be_undone(shared: tuple[Store
         "end_tb_incidence,tb_incidence,*,total,2015,,2030,,-0.9,decrease,WHO,,"
         "A stricter reading (test),2024-01-01,,\n",
     )
-    assert import_targets(store, f) == (1, 1)
+    added = import_targets(store, f)
     log = list_imports(store)
     imp = int(log["id"].iloc[0])
+    assert added == (1, 1, imp)
     assert (log["kind"].iloc[0], log["created"].iloc[0], log["updated"].iloc[0]) == (
         "targets",
         1,
         1,
     )
-    assert import_targets(store, f) == (0, 0)  # the same file again: nothing written or logged
+    assert import_targets(store, f) == (
+        0,
+        0,
+        None,
+    )  # the same file again: nothing written or logged
     assert int(list_imports(store)["id"].iloc[0]) == imp
     plan = undo_import(store, imp)
     assert plan.ok and (plan.removed["target"], plan.restored["target"]) == (1, 1)

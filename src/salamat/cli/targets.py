@@ -11,13 +11,16 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.errors import InputError
+
+if TYPE_CHECKING:
+    from salamat.services.targets import CatalogueImport
 
 __all__ = ["register"]
 
@@ -206,9 +209,8 @@ def targets_command(
         path = resolve_store_path(db)
         if add is not None:
             with Store.open(path) as store:
-                created, updated = svc.import_targets(store, add, dry_run=dry_run)
-            verb = "would add" if dry_run else "added"
-            err.print(f"{verb} {created} target(s), replaced {updated}")
+                added = svc.import_targets(store, add, dry_run=dry_run)
+            _added(added, "target(s)", fmt, dry_run=dry_run)
         with Store.open(path, read_only=True) as store:
             records = svc.scorecard(store, area, window=window)
         if fmt == Fmt.json:
@@ -255,7 +257,7 @@ def compute_command(
 ) -> None:
     """Compute an indicator from the best real input (regions summed, not averaged)."""
     from salamat.services import targets as svc
-    from salamat.services.carried import flags_text
+    from salamat.services.carried import flags_text, inputs_text
     from salamat.store.connection import Store, resolve_store_path
 
     with errors():
@@ -275,6 +277,8 @@ def compute_command(
             from salamat.export.common import csv_text
 
             text = {c: df[c].map(flags_text) for c in ("flags", "published_flags") if c in df}
+            if "inputs" in df:
+                text["inputs"] = df["inputs"].map(inputs_text)
             sys.stdout.write(csv_text(df.assign(**text)))
         elif fmt == Fmt.json:
             sys.stdout.write(df.to_json(orient="records", force_ascii=False, indent=1) + "\n")
@@ -442,8 +446,8 @@ def indicators_command(
         path = resolve_store_path(db)
         if add is not None:
             with Store.open(path) as store:
-                created, updated = svc.import_definitions(store, add)
-            err.print(f"added {created} indicator(s), replaced {updated}")
+                added = svc.import_definitions(store, add)
+            _added(added, "indicator(s)", fmt, dry_run=False)
         with Store.open(path, read_only=True) as store:
             defs = svc.catalogue(store)
             limits = quality_svc.indicator_bounds(store)
@@ -485,6 +489,27 @@ def indicators_command(
                 r["bounds"] = "" if lo is None and hi is None else f"{_g(lo)} to {_g(hi)}"
                 table.add_row(*(str(r[c] or "") for c in cols))
             out.print(table)
+
+
+def _added(added: CatalogueImport, what: str, fmt: Fmt, *, dry_run: bool) -> None:
+    """Say what ``--add`` did on stderr, with the import it was logged as (``salamat imports
+    undo ID`` reverts it); with ``--format json`` as one JSON object (stdout keeps the list)."""
+    if fmt == Fmt.json:
+        summary = {
+            "created": added.created,
+            "updated": added.updated,
+            "import_id": added.import_id,
+            "dry_run": dry_run,
+        }
+        err.print(json.dumps(summary), markup=False, highlight=False)
+        return
+    verb = "would add" if dry_run else "added"
+    logged = (
+        f"; import {added.import_id} (undo: salamat imports undo {added.import_id})"
+        if added.import_id is not None
+        else ("" if dry_run else "; nothing changed, no import logged")
+    )
+    err.print(f"{verb} {added.created} {what}, replaced {added.updated}{logged}", markup=False)
 
 
 def _g(x: object) -> str:

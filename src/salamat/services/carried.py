@@ -17,7 +17,15 @@ import pandas as pd
 from salamat.store.connection import Store
 from salamat.store.quality import INPUT_COLUMNS, input_flags
 
-__all__ = ["attach", "flags_text", "mx_inputs", "published_inputs", "record_inputs"]
+__all__ = [
+    "attach",
+    "flags_text",
+    "inputs_text",
+    "listed",
+    "mx_inputs",
+    "published_inputs",
+    "record_inputs",
+]
 
 
 def record_inputs(periods: Sequence[str], areas: Sequence[str]) -> pd.DataFrame:
@@ -81,8 +89,27 @@ def attach(store: Store, n: int, inputs: pd.DataFrame) -> list[list[dict[str, An
     return out
 
 
+def listed(n: int, inputs: pd.DataFrame) -> list[list[dict[str, Any]]]:
+    """For each of ``n`` computed values, its inputs (``input``, ``indicator``, ``area``,
+    ``period``, ``sex``, ``source``, ``records_only``): what ``compute --save`` keeps so that the
+    saved value's flags follow its inputs' flags later."""
+    out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    if inputs.empty:
+        return out
+    cols = [c for c in INPUT_COLUMNS if c != "row"]
+    frame = inputs.loc[:, ["row", *cols]].astype(object)
+    for r in frame.to_dict(orient="records"):
+        out[int(str(r["row"]))].append({c: r[c] for c in cols})
+    return out
+
+
 def flags_text(flags: Sequence[dict[str, Any]]) -> str:
     """Flags for a CSV cell: ``code year (input): message``, separated by `` | ``."""
     return " | ".join(
         f"{f['code']} {f['year']} ({f['input']}): {f['message']}" for f in flags or []
     )
+
+
+def inputs_text(inputs: Sequence[dict[str, Any]]) -> str:
+    """Inputs for a CSV cell: their names, separated by `` | ``."""
+    return " | ".join(str(i["input"]) for i in inputs or [])

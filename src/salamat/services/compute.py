@@ -291,15 +291,11 @@ def _compute(
             "synthetic": "SYNTHETIC" in source,
         }
     )
+    inputs = carried.record_inputs(frame["period"].tolist(), _flag_areas(code, agg))
     frame["flags"] = pd.Series(
-        carried.attach(
-            store,
-            len(frame),
-            carried.record_inputs(frame["period"].tolist(), _flag_areas(code, agg)),
-        ),
-        index=frame.index,
-        dtype=object,
+        carried.attach(store, len(frame), inputs), index=frame.index, dtype=object
     )
+    frame["inputs"] = pd.Series(carried.listed(len(frame), inputs), index=frame.index, dtype=object)
     return _with_published(store, frame)
 
 
@@ -368,13 +364,11 @@ def compute_from_mx(
             "synthetic": "SYNTHETIC" in source,
         }
     )
+    inputs = carried.mx_inputs(frame["period"].tolist(), code, sex, source)
     frame["flags"] = pd.Series(
-        carried.attach(
-            store, len(frame), carried.mx_inputs(frame["period"].tolist(), code, sex, source)
-        ),
-        index=frame.index,
-        dtype=object,
+        carried.attach(store, len(frame), inputs), index=frame.index, dtype=object
     )
+    frame["inputs"] = pd.Series(carried.listed(len(frame), inputs), index=frame.index, dtype=object)
     return _with_published(store, frame)
 
 
@@ -429,7 +423,7 @@ def save_computed(store: Store, frame: pd.DataFrame) -> tuple[int, int, int]:
         recompute_flags(
             store, sorted(set(checked.frame["indicator"].astype(str))), import_id=import_id
         )
-        if "flags" in keep.columns:
+        if "inputs" in keep.columns:
             store_input_flags(store, keep.reset_index(drop=True), import_id)
         finish_import(
             store,

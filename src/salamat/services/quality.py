@@ -7,13 +7,22 @@ The rules and their SQL live in :mod:`salamat.store.quality`; thresholds in
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
-from salamat.store.quality import bounds, flags_frame, recompute_death_flags, recompute_flags
+from salamat.store.imports import finish_import, next_import_id
+from salamat.store.quality import (
+    bounds,
+    flag_changes,
+    flags_frame,
+    recompute_death_flags,
+    recompute_flags,
+    rules_digest,
+)
 from salamat.store.reference import load_catalog
 from salamat.store.revisions import value_flags
 
@@ -63,10 +72,38 @@ def flags(
 def recompute(store: Store) -> tuple[int, list[str]]:
     """Recompute every rule over the whole store (observations and death records), in one
     transaction; returns the number of flags stored and notes (what completeness could not
-    assess, and why)."""
+    assess, and why).
+
+    When the flags change (the rules file changed, or flags were lost), the recompute is logged
+    as an import of kind ``flags`` (``salamat imports``; digest of the bundled rule files): a
+    flag no longer raised moves to ``quality_flag_version`` with that import as
+    ``superseded_by``, like any revision, a new flag carries its id, and ``salamat imports undo
+    ID`` puts the earlier flags back. A recompute that changes nothing is not logged.
+    """
     with store.transaction():
-        n = recompute_flags(store) + recompute_death_flags(store)
-        m, notes = recompute_completeness(store)
+        started = datetime.now()
+        import_id = next_import_id(store)
+        n = recompute_flags(store, import_id=import_id)
+        n += recompute_death_flags(store, import_id=import_id)
+        m, notes = recompute_completeness(store, import_id=import_id)
+        created, gone = flag_changes(store, import_id)
+        if created or gone:
+            finish_import(
+                store,
+                import_id=import_id,
+                kind="flags",
+                files=[],
+                sha256=rules_digest(),
+                started=started,
+                finished=datetime.now(),
+                created=created,
+                updated=0,
+                unchanged=n + m - created,
+                rejected=0,
+                status="SUCCESS",
+                source=None,
+                removed=gone,
+            )
         return n + m, notes
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -51,6 +51,7 @@ __all__ = [
     "EXPLAIN_CAUSES",
     "FLAG_COLUMNS",
     "PUBLISHED_TOLERANCE",
+    "CatalogueImport",
     "Explanation",
     "FlagsProvider",
     "catalogue",
@@ -90,14 +91,15 @@ def _log_catalogue_import(
     created: int,
     updated: int,
     unchanged: int,
-) -> None:
+) -> int | None:
     """Log ``indicators --add`` or ``targets --add`` as an import, so that it can be undone.
 
     A file that changes nothing is not logged (adding the same file twice leaves one import).
-    Called inside the transaction that wrote the rows.
+    Called inside the transaction that wrote the rows. Returns the import id, None when not
+    logged.
     """
     if not (created or updated):
-        return
+        return None
     finish_import(
         store,
         import_id=import_id,
@@ -113,16 +115,27 @@ def _log_catalogue_import(
         status="SUCCESS",
         source=None,
     )
+    return import_id
 
 
-def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, int]:
+class CatalogueImport(NamedTuple):
+    """What ``indicators --add`` or ``targets --add`` did: rows created and replaced, and the
+    import it was logged as (None when nothing changed, or with ``--dry-run``)."""
+
+    created: int
+    updated: int
+    import_id: int | None
+
+
+def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> CatalogueImport:
     """Add or replace indicator definitions from a CSV shaped like ``data_elements.csv``.
 
     Every row is checked first; nothing is written if one is wrong. Definitions and bounds are
     written in one transaction, logged as an import of kind ``indicators`` (``salamat
     imports``) and undoable (``salamat imports undo ID``: the definitions and bounds it created
     go, those it replaced come back; refused while later data use an indicator it defined).
-    A definition identical to the stored one is left unchanged. Returns (created, updated).
+    A definition identical to the stored one is left unchanged. Returns (created, updated,
+    import_id).
     """
     rows = _read_csv(path)
     bound_list, problems = bound_rows(str(path), rows)
@@ -136,7 +149,7 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
     if problems:
         raise InputError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
     if dry_run:
-        return len(rows), 0
+        return CatalogueImport(len(rows), 0, None)
     started = datetime.now()
     with store.transaction():
         import_id = next_import_id(store)
@@ -144,7 +157,7 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
         # a definition left as it was whose bounds changed is an update too
         rebounded = set(upsert_user_bounds(store, bound_list, import_id)) & set(kept)
         updated += len(rebounded)
-        _log_catalogue_import(
+        logged = _log_catalogue_import(
             store,
             import_id,
             "indicators",
@@ -154,7 +167,7 @@ def import_definitions(store: Store, path: Path, *, dry_run: bool = False) -> tu
             updated,
             len(kept) - len(rebounded),
         )
-    return created, updated
+    return CatalogueImport(created, updated, logged)
 
 
 # -- targets -------------------------------------------------------------------------------
@@ -168,10 +181,11 @@ def targets(store: Store) -> list[Target]:
     return out
 
 
-def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, int]:
+def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> CatalogueImport:
     """Add targets from a CSV (the columns of ``data/targets.csv``); all rows or none.
 
-    Checks each row (fields, indicator and area codes); returns (created, updated). The targets
+    Checks each row (fields, indicator and area codes); returns (created, updated, import_id).
+    The targets
     are written in one transaction, logged as an import of kind ``targets`` and undoable (the
     targets it added go, those it replaced come back); a target identical to the stored one is
     left alone.
@@ -198,16 +212,16 @@ def import_targets(store: Store, path: Path, *, dry_run: bool = False) -> tuple[
     if problems:
         raise InputError(f"{path}: {len(problems)} problem(s); nothing was written", problems)
     if dry_run:
-        return len(rows), 0
+        return CatalogueImport(len(rows), 0, None)
     sync_bundled_targets(store)
     started = datetime.now()
     with store.transaction():
         import_id = next_import_id(store)
         created, updated, unchanged = upsert_user_targets(store, [dict(r) for r in rows], import_id)
-        _log_catalogue_import(
+        logged = _log_catalogue_import(
             store, import_id, "targets", path, started, created, updated, unchanged
         )
-    return created, updated
+    return CatalogueImport(created, updated, logged)
 
 
 def _areas_for(store: Store, area: str | None, ts: list[Target]) -> list[tuple[Target, str]]:

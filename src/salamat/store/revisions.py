@@ -398,6 +398,9 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         )
         con.execute(f"DELETE FROM {table}_version WHERE superseded_by = ?", [x])
         con.execute(f"DELETE FROM {table} WHERE import_id = ?", [x])
+    # the inputs a compute --save kept for its values: an earlier save's are its inputs again
+    if _has_table(store, "computed_input", "import_id"):
+        con.execute("DELETE FROM computed_input WHERE import_id = ?", [x])
     if _has_table(store, "quality_flag", "import_id"):
         # the flags it raised go; the flags it replaced come back with their own import ids;
         # then the rules run over what remains (a later import may have changed the picture):
@@ -410,6 +413,11 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
             [x],
         )
         con.execute("DELETE FROM quality_flag_version WHERE superseded_by = ?", [x])
+        if plan.kind == "flags":
+            # a recompute (salamat flags --recompute) changed no data: the flags it replaced
+            # are back as they were, and running the rules again would replace them again
+            mark_undone(store, x, undo_id)
+            return
         if touched:
             recompute_flags(store, touched, import_id=undo_id)
         if deaths_touched:

@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 9  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 10  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -17,6 +17,7 @@ SCHEMA_VERSION = 9  # 2: indicator definitions on data_element; the target table
 # 8: `salamat indicators --add` and `targets --add` are imports: what they replaced is kept
 # 9: a death record's source is its import's (death_record_source), not a string per record;
 #    the record id is stored uncompressed (UPGRADES: death_record and its version rebuilt)
+# 10: the inputs of saved computed values (computed_input): their input flags follow the inputs
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -176,6 +177,15 @@ DDL: tuple[str, ...] = (
     # carry the import id); see UPGRADES for the records themselves
     """CREATE TABLE IF NOT EXISTS death_record_source (
         import_id INTEGER PRIMARY KEY, source VARCHAR NOT NULL)""",
+    # version 10: what each saved computed value was computed from (compute --save), one row
+    # per input; the rows of the latest save of a value are its inputs (an undo removes the
+    # rows of the save it undoes), so its input_flag flags follow its inputs' flags
+    """CREATE TABLE IF NOT EXISTS computed_input (
+        indicator VARCHAR NOT NULL, area VARCHAR NOT NULL, period VARCHAR NOT NULL,
+        sex VARCHAR NOT NULL, source VARCHAR NOT NULL, input VARCHAR NOT NULL,
+        input_indicator VARCHAR NOT NULL, input_area VARCHAR NOT NULL,
+        input_period VARCHAR NOT NULL, input_sex VARCHAR, input_source VARCHAR,
+        records_only BOOLEAN NOT NULL, import_id INTEGER NOT NULL)""",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

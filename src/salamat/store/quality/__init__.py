@@ -18,16 +18,23 @@ Completeness of death registration is :mod:`salamat.store.completeness`.
 from __future__ import annotations
 
 from salamat.store.quality.bounds import bounds, upsert_user_bounds
-from salamat.store.quality.carried import INPUT_COLUMNS, input_flags, store_input_flags
+from salamat.store.quality.carried import (
+    INPUT_COLUMNS,
+    input_flags,
+    refresh_input_flags,
+    store_input_flags,
+)
 from salamat.store.quality.deaths import DEATH_RULES, recompute_death_flags
 from salamat.store.quality.series import OBSERVATION_RULES, recompute_flags, record_revisions
 from salamat.store.quality.table import (
     FLAG_COLUMNS,
     RuleSet,
+    flag_changes,
     flags_for,
     flags_frame,
     merge_flags,
     rule_set,
+    rules_digest,
 )
 
 __all__ = [
@@ -37,6 +44,7 @@ __all__ = [
     "OBSERVATION_RULES",
     "RuleSet",
     "bounds",
+    "flag_changes",
     "flags_for",
     "flags_frame",
     "input_flags",
@@ -44,7 +52,9 @@ __all__ = [
     "recompute_death_flags",
     "recompute_flags",
     "record_revisions",
+    "refresh_input_flags",
     "rule_set",
+    "rules_digest",
     "store_input_flags",
     "upsert_user_bounds",
 ]

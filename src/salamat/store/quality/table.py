@@ -10,6 +10,7 @@ the caller's transaction when there is one.
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,7 +21,16 @@ import pandas as pd
 
 from salamat.store.connection import Store
 
-__all__ = ["FLAG_COLUMNS", "RuleSet", "flags_for", "flags_frame", "merge_flags", "rule_set"]
+__all__ = [
+    "FLAG_COLUMNS",
+    "RuleSet",
+    "flag_changes",
+    "flags_for",
+    "flags_frame",
+    "merge_flags",
+    "rule_set",
+    "rules_digest",
+]
 
 FLAG_COLUMNS = (
     "rule",
@@ -143,18 +153,29 @@ def flags_frame(
 _SAME = " AND ".join(f"n.{c} IS NOT DISTINCT FROM q.{c}" for c in FLAG_COLUMNS[:-1])
 
 
-def merge_flags(store: Store, scope: str, params: list[Any], import_id: int | None) -> int:
-    """Make the flags in ``scope`` (a WHERE clause over ``quality_flag``) those of ``_qnew``.
+def merge_flags(
+    store: Store,
+    scope: str,
+    params: list[Any],
+    import_id: int | None,
+    *,
+    new: str = "_qnew",
+    inputs: bool = True,
+) -> int:
+    """Make the flags in ``scope`` (a WHERE clause over ``quality_flag q``) those of ``new``.
 
     A flag found again (same rule, severity, value key, message and details) keeps its row and
     the import that first raised it; a flag no longer raised moves to ``quality_flag_version``
-    with ``superseded_by`` = ``import_id`` (deleted when no import runs: ``salamat flags
-    --recompute``); a new flag is stored with ``import_id``. So an undo can put back exactly
-    the flags an import replaced, and a replaced value keeps the flags it had
-    (:func:`salamat.store.revisions.flag_relation`). Returns the number of flags in ``scope``.
+    with ``superseded_by`` = ``import_id`` (deleted only when called with no import; every
+    command, ``salamat flags --recompute`` too, runs as one); a new flag is stored with
+    ``import_id``. So an undo can put back exactly the flags an import replaced, and a replaced
+    value keeps the flags it had (:func:`salamat.store.revisions.flags_of_value`). Then, unless
+    ``inputs`` is false, the ``input_flag`` flags of saved computed values are brought in line
+    with their inputs' flags (:func:`salamat.store.quality.carried.refresh_input_flags`).
+    Returns the number of flags in ``scope``.
     """
     con = store.con
-    gone = f"({scope}) AND NOT EXISTS (SELECT 1 FROM _qnew n WHERE {_SAME})"
+    gone = f"({scope}) AND NOT EXISTS (SELECT 1 FROM {new} n WHERE {_SAME})"
     if import_id is not None:
         con.execute(
             f"INSERT INTO quality_flag_version SELECT q.*, ? FROM quality_flag q WHERE {gone}",
@@ -162,14 +183,38 @@ def merge_flags(store: Store, scope: str, params: list[Any], import_id: int | No
         )
     con.execute(f"DELETE FROM quality_flag q WHERE {gone}", params)
     con.execute(
-        f"INSERT INTO quality_flag SELECT * FROM _qnew n WHERE NOT EXISTS "
+        f"INSERT INTO quality_flag SELECT * FROM {new} n WHERE NOT EXISTS "
         f"(SELECT 1 FROM quality_flag q WHERE ({scope}) AND {_SAME})",
         params,
     )
-    rows = con.execute(f"SELECT count(*) FROM quality_flag WHERE {scope}", params).fetchall()
+    rows = con.execute(f"SELECT count(*) FROM quality_flag q WHERE {scope}", params).fetchall()
+    if inputs:
+        from salamat.store.quality.carried import refresh_input_flags
+
+        refresh_input_flags(store, import_id)
     return int(rows[0][0]) if rows else 0
 
 
 def _count(store: Store) -> int:
     rows = store.con.execute("SELECT count(*) FROM quality_flag").fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def rules_digest() -> str:
+    """SHA-256 of the bundled rule files (``rules.csv``, ``garbage_codes.csv``), in that order:
+    which rules a recompute ran."""
+    digest = hashlib.sha256()
+    for name in ("rules.csv", "garbage_codes.csv"):
+        digest.update((resources.files("salamat") / "data" / "quality" / name).read_bytes())
+    return digest.hexdigest()
+
+
+def flag_changes(store: Store, import_id: int) -> tuple[int, int]:
+    """Flags an import raised (current, carrying its id) and flags it replaced (moved to
+    ``quality_flag_version`` with it as ``superseded_by``)."""
+    rows = store.con.execute(
+        "SELECT (SELECT count(*) FROM quality_flag WHERE import_id = $x), "
+        "(SELECT count(*) FROM quality_flag_version WHERE superseded_by = $x)",
+        {"x": import_id},
+    ).fetchall()
+    return int(rows[0][0]), int(rows[0][1])
