@@ -189,6 +189,34 @@ def test_undo_removes_the_indicators_and_quality_flags_it_created(
     assert store.con.execute("SELECT rule FROM quality_flag").fetchall() == [("other",)]
 
 
+def test_undo_keeps_the_peer_flags_of_another_areas_old_vintage(
+    store: Store, tmp_path: Path
+) -> None:
+    """Import X adds Hungary's le0, which makes six OTS peers and flags Kyrgyzstan's 60.0
+    (imported before); import Y then revises Kyrgyzstan. Undoing X must not erase the peer flag
+    that Kyrgyzstan's old value carried between X and Y: it is that value's history."""
+    rows = {"KAZ": 70.0, "AZE": 71.0, "KGZ": 60.0, "TUR": 71.5, "UZB": 70.2}
+    a = write(
+        tmp_path, "a.csv", HEADER + "".join(f"le0,{k},2015,{v},total,S,\n" for k, v in rows.items())
+    )
+    x = write(tmp_path, "x.csv", HEADER + "le0,HUN,2015,71.2,total,S,\n")
+    y = write(tmp_path, "y.csv", HEADER + "le0,KGZ,2015,60.5,total,S,\n")
+    for f in (a, x, y):
+        assert services.run_import(store, "observations", [f]).ok
+    imports = list_imports(store)["id"].tolist()
+    undo_x = imports[1]
+
+    def old_kgz() -> list[str]:
+        from salamat.store.revisions import value_flags
+
+        f = value_flags(store, "le0", ["KGZ"], "all")
+        return sorted(f.loc[f["import_id"] == imports[2], "rule"])
+
+    assert old_kgz() == ["peer_outlier"]
+    assert undo_import(store, undo_x).ok
+    assert old_kgz() == ["peer_outlier"]
+
+
 def test_undo_of_unit_record_deaths_and_of_a_correction(store: Store, tmp_path: Path) -> None:
     empty = snapshot(store)
     first = services.run_import(store, "deaths", [DEATHS], source="test records")

@@ -356,6 +356,13 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
             [x, x, x, x],
         ).fetchall()
     ]
+    # the values it wrote (they go): the flags it raised on them go with them, in every version
+    keys = ", ".join(_VALUE_KEY)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _undo_values AS "
+        f"SELECT DISTINCT {keys} FROM observation WHERE import_id = ?",
+        [x],
+    )
     # deaths: remember the cells touched before the records change, re-aggregate them after
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _undo_cells AS
@@ -406,13 +413,25 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         # then the rules run over what remains (a later import may have changed the picture):
         # a flag found again keeps its row, so undoing the last import restores every flag
         con.execute("DELETE FROM quality_flag WHERE import_id = ?", [x])
-        con.execute("DELETE FROM quality_flag_version WHERE import_id = ?", [x])
+        # a flag it raised that a later import replaced is part of the history of the value
+        # it was on (a peer flag on another area's value, shown with that value's old
+        # vintage): kept, unless the value was its own, which goes
+        own = " AND ".join(f"v.{k} = f.{k}" for k in _VALUE_KEY)
+        other = " AND ".join(f"o.{k} = f.{k}" for k in _VALUE_KEY)
+        con.execute(
+            f"""DELETE FROM quality_flag_version f WHERE import_id = ?
+            AND (EXISTS (SELECT 1 FROM _undo_values v WHERE {own})
+                 OR NOT EXISTS (SELECT 1 FROM observation o WHERE {other})
+                    AND NOT EXISTS (SELECT 1 FROM observation_version o WHERE {other}))""",
+            [x],
+        )
         con.execute(
             "INSERT INTO quality_flag SELECT * EXCLUDE (superseded_by) FROM quality_flag_version "
             "WHERE superseded_by = ?",
             [x],
         )
         con.execute("DELETE FROM quality_flag_version WHERE superseded_by = ?", [x])
+        con.execute("DROP TABLE IF EXISTS _undo_values")
         if plan.kind == "flags":
             # a recompute (salamat flags --recompute) changed no data: the flags it replaced
             # are back as they were, and running the rules again would replace them again
@@ -424,6 +443,7 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
             recompute_death_flags(store, import_id=undo_id)
         # completeness reads records, population, rates and deaths series: always rerun
         recompute_completeness(store, import_id=undo_id)
+    con.execute("DROP TABLE IF EXISTS _undo_values")
     mark_undone(store, x, undo_id)
 
 
