@@ -82,6 +82,34 @@ def test_compute_save_stores_the_input_flags(db_path: Path, tmp_path: Path) -> N
     assert "input_flag" in res.stdout
 
 
+def test_the_explorer_marks_a_saved_value_computed_from_flagged_inputs(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """Chart point and table cell of the saved le0 carry the badge, the message in Russian."""
+    import warnings
+
+    from salamat.api.app import create_app
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    _records_store(db_path, tmp_path)
+    args = ["compute", "le0", "--area", "KZ-75", "--db", str(db_path), "--save"]
+    assert runner.invoke(app, args).exit_code == 0
+    with TestClient(create_app(db_path)) as client:
+        page = client.get(
+            "/explorer", params={"indicator": "le0", "area": "KZ-75", "lang": "ru"}
+        ).text
+    assert 'class="flag-badge"' in page
+    assert (
+        "рассчитано по исходным данным с отметкой: смерти в KZ-75 за 2021 (записи о смерти): "
+        "ill_defined_share за 2021 г.: неточно обозначенные причины (МКБ-10 R00-R99) "
+        "составляют 25,0% из 200 смертей в KZ-75 за 2021 г."
+    ) in page.replace("&#34;", '"')
+    assert "computed from a flagged input" not in page
+
+
 def test_saved_input_flags_follow_the_inputs_flags(db_path: Path, tmp_path: Path) -> None:
     """A later import that unflags an input takes the saved value's input flags away (kept as
     a version); undoing it puts them back."""

@@ -265,6 +265,27 @@ def test_lifetable_area_choice(page: tuple[Any, Watch], server: str) -> None:
     assert pg.locator("#dec-chart svg").count() == 1
 
 
+def test_lifetable_shows_the_flags_of_its_inputs(page: tuple[Any, Watch], server: str) -> None:
+    """The demo's records of Kazakhstan in 2021 carry an injury_unspecified_share flag: the
+    life table and the decomposition that use them show the badge and say why, in Russian."""
+    pg, _ = page
+    pg.goto(server + "/lifetable?area=KAZ&year=2021&from=2018&to=2021&lang=ru")
+    _ready(pg)
+    badge = pg.locator('[data-role="lt-flag"]')
+    assert badge.is_visible() and badge.inner_text() == "⚑"
+    title = badge.get_attribute("title") or ""
+    assert "неуточнённые травмы (X59, Y10-Y34) составляют 20,0% из 8640" in title
+    assert "смерти в KAZ за 2021 (записи о смерти)" in title
+    badge.focus()
+    assert pg.evaluate("document.activeElement.dataset.role") == "lt-flag"
+    note = pg.locator('[data-role="input-flags"]')
+    assert note.is_visible()
+    assert "Исходные данные этой таблицы имеют отметки качества" in note.inner_text()
+    lines = pg.locator('[data-role="decomposition-flags"] li').all_inner_texts()
+    assert [line[:5] for line in lines] == ["2018:", "2021:"]
+    assert pg.locator('[data-role="dec-flag"]').is_visible()
+
+
 def test_compare_indicator_choice(page: tuple[Any, Watch], server: str) -> None:
     pg, _ = page
     pg.goto(server + "/compare?lang=en")

@@ -68,6 +68,10 @@ ALLOWED = set(
         "COD",
         "UNHCR",
         "IGO",
+        # citations and area codes inside the death-record flags of the life tables' inputs
+        "Bhalla",
+        "Mathers",
+        "KAZ",
     ]
 )
 URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:kz|pro|com|org|net|int)\b(?:/[\w./-]*)?")

@@ -45,6 +45,7 @@ __all__ = [
     "compute",
     "compute_from_mx",
     "explain",
+    "flag_areas",
     "published_values",
     "save_computed",
     "year_spans",
@@ -291,7 +292,7 @@ def _compute(
             "synthetic": "SYNTHETIC" in source,
         }
     )
-    inputs = carried.record_inputs(frame["period"].tolist(), _flag_areas(code, agg))
+    inputs = carried.record_inputs(frame["period"].tolist(), flag_areas(code, agg))
     frame["flags"] = pd.Series(
         carried.attach(store, len(frame), inputs), index=frame.index, dtype=object
     )
@@ -299,7 +300,7 @@ def _compute(
     return _with_published(store, frame)
 
 
-def _flag_areas(code: str, agg: Any) -> list[str]:
+def flag_areas(code: str, agg: Any) -> list[str]:
     """Whose death-record flags a value rests on: a country's own (its rules run on the sum of
     its regions' records), or a region's and its successors' (a region abolished in 2022 is
     the sum of the regions that succeeded it)."""
@@ -610,7 +611,7 @@ def explain(
         starts = ABRIDGED_TO_85
         label_from, label_to = str(year_from), str(year_to)
         src = f"Salamat (computed from {allc.deaths_source}; exposures: {allc.population_source})"
-        inputs = carried.record_inputs([label_from, label_to], _flag_areas(code, allc))
+        inputs = carried.record_inputs([label_from, label_to], flag_areas(code, allc))
     else:
         if by == "cause":
             raise InputError(

@@ -53,18 +53,26 @@ class Template:
     """One English sentence the services build, as a pattern and as a catalogue message.
 
     ``numbers`` are the groups shown in the page's decimal format; ``texts`` the groups that
-    are themselves sentences (translated by the same templates); other groups (years, codes,
-    source names) are put back as they are.
+    are themselves sentences (translated by the same templates); ``flags`` the groups that are
+    themselves flag messages or the names of a computed value's inputs (translated by
+    :func:`flag_message`); other groups (years, codes, source names) are put back as they are.
     """
 
     pattern: re.Pattern[str]
     message: str
     numbers: tuple[str, ...] = ()
     texts: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
 
 
-def _t(pattern: str, message: str, numbers: str = "", texts: str = "") -> Template:
-    return Template(re.compile(pattern), message, tuple(numbers.split()), tuple(texts.split()))
+def _t(pattern: str, message: str, numbers: str = "", texts: str = "", flags: str = "") -> Template:
+    return Template(
+        re.compile(pattern),
+        message,
+        tuple(numbers.split()),
+        tuple(texts.split()),
+        tuple(flags.split()),
+    )
 
 
 # what methods/targets.py, methods/trends.py and services/targets.py say of a target
@@ -294,6 +302,88 @@ FLAGS += (
     ),
 )
 
+# the death-record rules (store/quality/deaths.py) and revisions (store/quality/series.py)
+FLAGS += (
+    _t(
+        rf"ill-defined causes \(ICD-10 R00-R99\) are (?P<pct>{NUM}) of (?P<n>\d+) deaths in "
+        rf"(?P<area>\S+) (?P<year>{YEAR}) \(warning at (?P<warn>{NUM}), serious above "
+        rf"(?P<serious>{NUM}); Mathers et al\. 2005\)",
+        _(
+            "ill-defined causes (ICD-10 R00-R99) are %(pct)s of %(n)s deaths in %(area)s %(year)s (warning at %(warn)s, serious above %(serious)s; Mathers et al. 2005)"
+        ),
+        "pct warn serious",
+    ),
+    _t(
+        rf"major garbage codes \(levels 1-2\) are (?P<pct>{NUM}) of (?P<n>\d+) deaths in "
+        rf"(?P<area>\S+) (?P<year>{YEAR}) \(level 1 (?P<l1>{NUM}), 2 (?P<l2>{NUM}), 3 "
+        rf"(?P<l3>{NUM}), 4 (?P<l4>{NUM}); warning above (?P<warn>{NUM}), serious above "
+        rf"(?P<serious>{NUM}); garbage_codes\.csv\)",
+        _(
+            "major garbage codes (levels 1-2) are %(pct)s of %(n)s deaths in %(area)s %(year)s (level 1 %(l1)s, 2 %(l2)s, 3 %(l3)s, 4 %(l4)s; warning above %(warn)s, serious above %(serious)s; garbage_codes.csv)"
+        ),
+        "pct l1 l2 l3 l4 warn serious",
+    ),
+    _t(
+        rf"unspecified injuries \(X59, Y10-Y34\) are (?P<pct>{NUM}) of (?P<n>\d+) injury deaths "
+        rf"in (?P<area>\S+) (?P<year>{YEAR}) \(warning at (?P<warn>{NUM}); Bhalla et al\. 2010\)",
+        _(
+            "unspecified injuries (X59, Y10-Y34) are %(pct)s of %(n)s injury deaths in %(area)s %(year)s (warning at %(warn)s; Bhalla et al. 2010)"
+        ),
+        "pct warn",
+    ),
+    _t(
+        rf"(?P<k>\d+) of (?P<n>\d+) death records in (?P<area>\S+) (?P<year>{YEAR}) "
+        rf"\((?P<pct>{NUM})\) have no age or no sex \((?P<no_age>\d+) without age, "
+        rf"(?P<no_sex>\d+) without sex\): they are left out of every rate computed from the "
+        rf"records, which needs age and sex \(warning above (?P<warn>{NUM}), serious above "
+        rf"(?P<serious>{NUM})\)",
+        _(
+            "%(k)s of %(n)s death records in %(area)s %(year)s (%(pct)s) have no age or no sex (%(no_age)s without age, %(no_sex)s without sex): they are left out of every rate computed from the records, which needs age and sex (warning above %(warn)s, serious above %(serious)s)"
+        ),
+        "pct warn serious",
+    ),
+    _t(
+        rf"(?P<k>\d+) of (?P<n>\d+) death records in (?P<area>\S+) (?P<year>{YEAR}) "
+        rf"\((?P<pct>{NUM})\) have no age or no sex \((?P<no_age>\d+) without age, "
+        rf"(?P<no_sex>\d+) without sex\): they are left out of every rate computed from the "
+        rf"records, which needs age and sex \(warning above (?P<warn>{NUM}), serious above "
+        rf"(?P<serious>{NUM}); not judged on fewer than (?P<min>\d+) deaths\)",
+        _(
+            "%(k)s of %(n)s death records in %(area)s %(year)s (%(pct)s) have no age or no sex (%(no_age)s without age, %(no_sex)s without sex): they are left out of every rate computed from the records, which needs age and sex (warning above %(warn)s, serious above %(serious)s; not judged on fewer than %(min)s deaths)"
+        ),
+        "pct warn serious",
+    ),
+    _t(
+        rf"revised from (?P<old>{NUM}) to (?P<new>{NUM}) \(import (?P<b>\d+) replaced import "
+        rf"(?P<a>\d+)\)",
+        _("revised from %(old)s to %(new)s (import %(b)s replaced import %(a)s)"),
+        "old new",
+    ),
+)
+
+# a value computed from flagged inputs (store/quality/carried.py) and what its inputs are
+# (services/carried.py)
+FLAGS += (
+    _t(
+        rf"computed from a flagged input: (?P<input>.+?): (?P<code>[a-z_0-9]+) in "
+        rf"(?P<year>{YEAR}): (?P<message>.+)",
+        _("computed from a flagged input: %(input)s: %(code)s in %(year)s: %(message)s"),
+        flags="input message",
+    ),
+    _t(
+        r"deaths of (?P<area>\S+) (?P<period>\S+) \(unit records\)",
+        _("deaths of %(area)s %(period)s (unit records)"),
+    ),
+    _t(
+        r"(?P<source>.+) death rates \(mx\) of (?P<area>\S+) (?P<period>\S+)",
+        _("%(source)s death rates (mx) of %(area)s %(period)s"),
+    ),
+    _t(
+        r"published (?P<indicator>\S+) (?P<period>\S+) \((?P<source>.+)\)",
+        _("published %(indicator)s %(period)s (%(source)s)"),
+    ),
+)
+
 # the words around the names of sources (services/web/lifetable.py, services/compute.py)
 SOURCES = (
     _t(
@@ -330,6 +420,8 @@ def _apply(
                 values[name] = _decimal(value, lang)
             elif name in t.texts:
                 values[name] = sentence(value, lang)
+            elif name in t.flags:
+                values[name] = flag_message(value, lang)
             else:
                 values[name] = value
         return gettext(t.message) % values

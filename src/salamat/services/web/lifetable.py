@@ -10,8 +10,9 @@ import pandas as pd
 from salamat.errors import InputError, Problem
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import life_table
+from salamat.services import carried
 from salamat.services import targets as services_targets
-from salamat.services.compute import year_spans
+from salamat.services.compute import flag_areas, year_spans
 from salamat.services.web.common import (
     SYNTHETIC_NOTE,
     NotFoundError,
@@ -113,7 +114,10 @@ def life_table_for(
     """An abridged life table (0, 1-4, ..., 85+) from the store's deaths and population.
 
     A country or an abolished region sums the deaths and exposures of its regions. The source
-    names the unit records, which in the demo are SYNTHETIC.
+    names the unit records, which in the demo are SYNTHETIC. ``flags`` lists the quality flags
+    of the deaths it is computed from (the death-record rules and completeness on the records
+    of the area, or of the regions it sums, in that year), each naming its input, as
+    ``salamat compute`` gives them.
     """
     s = _sex(sex)
     if not 0.5 <= level < 1:
@@ -171,6 +175,9 @@ def life_table_for(
         "method": f"{table.method}; a0: {A0_NAMES.get(table.a0_rule, table.a0_rule)}; "
         f"{table.ci_method}",
         "rebuilt_from": list(made_of) if rebuilt else None,
+        "flags": carried.attach(
+            store, 1, carried.record_inputs([str(year)], flag_areas(code, agg))
+        )[0],
         "table": rows,
     }
 

@@ -91,6 +91,17 @@ def _flag_text(flags: list[tuple[str, str, str]], _: Gettext, lang: str) -> str:
     )
 
 
+def _input_flag_lines(flags: list[dict[str, Any]] | None, _: Gettext, lang: str) -> list[str]:
+    """The flags of a computed value's inputs (services/carried.py), one line each: the year,
+    the rule in words, the input and the input's own message, in the page's language."""
+    words = _flag_words(_)
+    return [
+        f"{f['year']}: {words.get(str(f['code']), str(f['code']))} "
+        f"({texts.flag_message(str(f['input']), lang)}): {texts.flag_message(str(f['message']), lang)}"
+        for f in flags or []
+    ]
+
+
 @cache
 def _sex_words(_: Gettext) -> dict[str, str]:
     return {"total": _("Both sexes"), "female": _("Female"), "male": _("Male")}

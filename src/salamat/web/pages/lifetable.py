@@ -13,10 +13,12 @@ from salamat.web.i18n import (
     translator,
 )
 from salamat.web.pages.common import (
+    FLAG_SYMBOL,
     HOME_AREA,
     StoreDep,
     _cause_words,
     _export,
+    _input_flag_lines,
     _lang,
     _memo,
     _render,
@@ -149,6 +151,11 @@ def lifetable_page(
         end=end,
         table=table,
         rows=rows,
+        lt_flags=_input_flag_lines(table.get("flags"), _, lang),
+        dec_flags=_input_flag_lines(
+            None if decomposition is None else decomposition.get("flags"), _, lang
+        ),
+        flag_symbol=FLAG_SYMBOL,
         notes=notes,
         rebuilt=rebuilt,
         lt_spec=charts.lifetable_chart(rows, _=_, description=_("Life expectancy at each age")),
