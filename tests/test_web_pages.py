@@ -446,3 +446,24 @@ def test_flagged_values_carry_a_badge_in_chart_table_and_card(client: TestClient
     assert not any(
         layer["mark"].get("shape") == "triangle-up" for layer in _specs(unflagged)[0]["layer"]
     )
+
+
+def test_short_titles_are_never_cut_inside_quotes_or_brackets() -> None:
+    from salamat.web.pages.common import _short
+
+    title = (
+        "Национальный проект «Качественное и доступное здравоохранение для каждого гражданина "
+        "«Здоровая нация»», постановление Правительства РК от 12 октября 2021 года № 725"
+    )
+    # the only word break outside the quotes within 80 characters is after "проект"
+    assert _short(title) == "Национальный проект…"
+    named = "«Здоровая нация» (2021-2025), and the rest of a long description that runs on"
+    assert _short(named, limit=20) == "«Здоровая нация»…"
+    assert _short(named, limit=30) == "«Здоровая нация» (2021-2025)…"
+    # a colon inside the quotes is not the end of the first clause
+    assert _short("План «Цели: 2030» на годы: приложение") == "План «Цели: 2030» на годы"
+    # a quoted name longer than the limit is kept whole, never cut inside
+    assert _short("«" + "очень длинное название " * 5 + "» и ещё", limit=30) == (
+        "«" + "очень длинное название " * 5 + "»…"
+    )
+    assert _short("Short title: detail") == "Short title"

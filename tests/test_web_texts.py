@@ -184,3 +184,49 @@ def test_no_english_on_the_pages(client: TestClient, lang: str) -> None:
                 if word not in ALLOWED:
                     english.setdefault(word, f"{path}: {line.strip()[:200]}")
     assert not english, "\n".join(f"{w} ({where})" for w, where in sorted(english.items()))
+
+
+AREA_CODE = re.compile(r"\b[A-Z]{2,3}(?:-[A-Z0-9]+)?\b")
+
+
+def english_left(translated: str, names: list[str]) -> list[str]:
+    """English words left in a translated sentence, once names of sources, codes and area
+    codes are set aside."""
+    for name in sorted(names, key=len, reverse=True):
+        translated = translated.replace(name, " ")
+    translated = AREA_CODE.sub(" ", CODE.sub(" ", translated))
+    return [w for w in WORD.findall(translated) if w not in ALLOWED]
+
+
+def test_every_sentence_the_services_build_has_a_template(demo_db: Path) -> None:
+    """Every flag message and every target reason of the demo store, not only the ones a page
+    shows, is matched by a template in full: a service that changes its English
+    wording (or a new rule) fails here instead of showing English on kk/ru pages. That every
+    template has a kk and a ru translation is test_web_i18n's test_every_message_is_translated."""
+    from salamat.services.targets import scorecard
+    from salamat.store.connection import Store
+
+    with Store.open(demo_db, read_only=True) as store:
+        flags = store.con.execute(
+            "SELECT DISTINCT message, source, "
+            "coalesce(json_extract_string(details, '$.other_source'), ''), "
+            "coalesce(json_extract_string(details, '$.previous_source'), '') FROM quality_flag"
+        ).fetchall()
+        sources = [
+            str(r[0])
+            for r in store.con.execute("SELECT DISTINCT source FROM observation").fetchall()
+        ]
+        cards = [*scorecard(store, None), *scorecard(store, "OTS")]
+    assert len(flags) > 100 and len(cards) > 20
+    untranslated: dict[str, list[str]] = {}
+    said = {str(c.get("reason") or "") for c in cards} - {""}  # what the cards show
+    for lang in ("kk", "ru"):
+        for message, *names in flags:
+            left = english_left(texts.flag_message(message, lang), [*names, *sources])
+            if left:
+                untranslated[f"{lang}: {message}"] = left
+        for sentence in said:
+            left = english_left(texts.sentence(sentence, lang), sources)
+            if left:
+                untranslated[f"{lang}: {sentence}"] = left
+    assert not untranslated, "\n".join(f"{m!r}: {w}" for m, w in sorted(untranslated.items()))

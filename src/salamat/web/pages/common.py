@@ -224,14 +224,47 @@ def _indicator_name(info: dict[str, Any], lang: str) -> str:
     return names.get(lang) or names["en"]
 
 
+_OPENS = {"«": "»", "(": ")", "[": "]", "“": "”", "„": "“"}
+
+
+def _outside_quotes(text: str) -> list[bool]:
+    """For each character of ``text``: is it outside every pair of quotes and brackets
+    (« », ( ), [ ], “ ”, „ “; straight double quotes pair with the next one)?"""
+    out: list[bool] = []
+    stack: list[str] = []
+    for ch in text:
+        if stack and ch == stack[-1]:
+            stack.pop()
+            out.append(False)
+        elif ch in _OPENS:
+            stack.append(_OPENS[ch])
+            out.append(False)
+        elif ch == '"':
+            stack.append('"')
+            out.append(False)
+        else:
+            out.append(not stack)
+    return out
+
+
 def _short(text: str, limit: int = 80) -> str:
-    """The first clause of a long document title, cut at a word."""
-    head = text.split(":")[0]
+    """The first clause of a long document title, cut at a word, never inside quotes or
+    brackets: a title whose quoted name runs past ``limit`` keeps the name whole."""
+    outside = _outside_quotes(text)
+    colon = next((i for i, ch in enumerate(text) if ch == ":" and outside[i]), len(text))
+    head = text[:colon]
     for decree in (", Government Decree", ", постановление Правительства", ", ҚР Үкіметінің"):
-        head = head.split(decree)[0]
+        at = head.find(decree)
+        if at >= 0 and outside[at]:
+            head = head[:at]
     if len(head) <= limit:
         return head
-    return head[:limit].rsplit(" ", 1)[0] + "…"
+    cuts = [i for i, ch in enumerate(head) if ch == " " and outside[i]]
+    before = [i for i in cuts if i <= limit]
+    if before:
+        return head[: before[-1]].rstrip(" ,;") + "…"
+    after = [i for i in cuts if i > limit]
+    return head if not after else head[: after[0]].rstrip(" ,;") + "…"
 
 
 def _probability(prob: float | None, lang: str) -> str | None:
