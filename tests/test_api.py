@@ -173,6 +173,10 @@ def test_lifetable_is_computed_and_labelled_synthetic(client: TestClient) -> Non
     assert body["e0"] == pytest.approx(table[0]["ex"])
     assert body["e0_lower"] < body["e0"] < body["e0_upper"]
     assert sum(r["dx"] for r in table) == pytest.approx(100_000)
+    # the flags of the death records it uses, each naming its input
+    assert [(f["code"], f["year"], f["input"]) for f in body["flags"]] == [
+        ("injury_unspecified_share", 2020, "deaths of KAZ 2020 (unit records)")
+    ]
     pub = client.get("/api/v1/lifetables/KAZ/2023").json()["published"]
     assert pub["value"] == 75.09 and pub["source"].startswith("BNS Kazakhstan")
     assert pub["differs"] is True  # the synthetic records give about 72.4

@@ -204,6 +204,11 @@ class LifeTable(BaseModel):
         None,
         description="The successors summed when the area no longer existed that year.",
     )
+    flags: list[InputFlag] = Field(
+        default_factory=list,
+        description="Flags on the death records the table is computed from (the area's, or "
+        "the regions' it sums): {code, year, severity, message, input}.",
+    )
     table: list[LifeTableRow]
 
 
