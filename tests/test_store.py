@@ -12,6 +12,7 @@ import pytest
 from salamat.errors import StoreBusyError, StoreError
 from salamat.store.connection import Store, default_store_path, resolve_store_path
 from salamat.store.reference import load_catalog
+from salamat.store.schema import SCHEMA_VERSION
 
 
 def test_every_iso_country_is_an_org_unit(store: Store) -> None:
@@ -219,4 +220,4 @@ def test_a_schema_8_store_keeps_its_death_records_and_their_sources(db_path: Pat
             ).fetchall()[0][0]
             assert "id VARCHAR USING COMPRESSION" in sql and "source" not in sql
             version = s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-            assert version.fetchall() == [("9",)]
+            assert version.fetchall() == [(str(SCHEMA_VERSION),)]  # upgraded to the current
