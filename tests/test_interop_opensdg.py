@@ -192,3 +192,59 @@ def test_older_open_sdg_file_name_is_read_and_never_given_a_default_country(
     assert store.con.execute("SELECT count(*) FROM observation WHERE area = 'KAZ'").fetchone() == (
         0,
     )
+
+
+OTHER = INTEROP.parent / "real" / "opensdg"
+
+
+def test_other_platform_new_indicators_from_its_id_and_units(store: Store, tmp_path: Path) -> None:
+    f = OTHER / "armenia" / "indicator_3-2-1.csv"
+    m = write_map(tmp_path, [("sex", "boy", "male"), ("sex", "girl", "female")])
+    s = services.run_import(store, "opensdg", [f], area="ARM", new_indicators=True, mapping=m)
+    assert (s.status, s.created, s.rejected) == ("SUCCESS", 55, 0), s.problems[:2]
+    code = "opensdg_3_2_1_units_per_1_000_life_births"
+    got = store.con.execute(
+        "SELECT name_en, unit, international_code FROM data_element WHERE code = ?", [code]
+    ).fetchone()
+    assert got == (
+        "SDG indicator 3.2.1 (per 1,000 life births)",
+        "per 1,000 life births",
+        "3-2-1/UNITS=per 1,000 life births",
+    )
+    rows = store.con.execute(
+        "SELECT sex, value, area FROM observation WHERE indicator = ? AND period = '2015' "
+        "ORDER BY sex",
+        [code],
+    ).fetchall()
+    assert rows == [("female", 9.5, "ARM"), ("male", 11.2, "ARM"), ("total", 10.4, "ARM")]
+    again = services.run_import(store, "opensdg", [f], area="ARM", new_indicators=True, mapping=m)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_renamed_file_refused_saying_how_to_import_it(store: Store) -> None:
+    f = OTHER / "uk" / "indicator_3-4-1_first-rows.csv"
+    s = services.run_import(store, "opensdg", [f], area="GBR")
+    assert s.status == "ERROR"
+    assert "if it holds indicator 3-4-1, copy it as indicator_3-4-1.csv" in s.problems[0].message
+
+
+def test_other_platform_series_never_take_kazakhstans_indicators(
+    store: Store, tmp_path: Path
+) -> None:
+    # Kyrgyzstan's 3-2-1 (no unit stated; 353 in 2007, ten times a u5mr per 1,000) is not u5mr
+    f = OTHER / "kyrgyzstan" / "3-2-1.csv"
+    s = services.run_import(store, "opensdg", [f], area="KGZ")
+    assert s.status == "ERROR"
+    assert "Open SDG series '3-2-1' has no Salamat indicator" in s.problems[0].message
+    regions = {p.value for p in s.problems if p.field == "area"}
+    assert regions == {f"KG{n:02d}" for n in (2, 3, 4, 5, 6, 7, 8, 11, 21)}  # code.KG05 read
+    m = write_map(tmp_path, [("area", r, "-") for r in sorted(regions)])
+    s = services.run_import(store, "opensdg", [f], area="KGZ", new_indicators=True, mapping=m)
+    assert (s.status, s.created) == ("SUCCESS", 12), s.problems[:2]
+    got = store.con.execute(
+        "SELECT indicator, value, unit FROM observation WHERE area = 'KGZ' AND period = '2007'"
+    ).fetchall()
+    assert got == [("opensdg_3_2_1", 353.0, None)]  # no unit stated: none assumed
+    assert store.con.execute(
+        "SELECT count(*) FROM observation WHERE indicator = 'u5mr'"
+    ).fetchone() == (0,)

@@ -8,7 +8,11 @@ Give the repository folder (with ``data/indicator_*.csv``), its ``data`` folder,
 (``SERIES``, ``COMPOSITE_BREAKDOWN`` ...) is part of the indicator code to map, for example
 ``3-b-1/SERIES=_L_KZ_030b01_1A`` (DTP3 coverage).
 
-Built in: the Goal 3 series of Kazakhstan's national platform (kazstat/sdg-data-kazstat) and its
+Built in (for Kazakhstan's platform only, whose national rows are KAZ: another platform's series
+may be in other units, and are mapped or registered with ``--new-indicators``, never assumed;
+older platforms' translation keys ``concept.REF_AREA`` / ``code.KG05`` are read as
+``REF_AREA`` / ``KG05``): the Goal 3 series of Kazakhstan's national platform
+(kazstat/sdg-data-kazstat) and its
 region codes, each year on the org unit of that year: ``KZONT`` is South Kazakhstan (to 2017);
 ``KZALM``, ``KZVOS`` and ``KZKAR`` are the pre-2022 regions until 2021 and, from 2022, the new
 smaller regions when the file also gives the regions split off in 2022 (``KZZHS``, ``KZABY``,
@@ -40,7 +44,7 @@ from salamat.ingest.interop import (
     row_problems,
     skip_note,
 )
-from salamat.ingest.registry import ParseContext, Parsed, register_parser
+from salamat.ingest.registry import NewIndicator, ParseContext, Parsed, register_parser
 from salamat.ingest.tables import read_table
 
 __all__ = ["GOAL3_KZ", "SOURCE", "opensdg_files", "parse_opensdg"]
@@ -95,14 +99,31 @@ _AGE_OPEN = re.compile(r"^Y_GE(\d+)$")
 _AGE_ONE = re.compile(r"^Y(\d+)$")
 
 
+_ID_PREFIX = re.compile(r"^(?:indicator_)?(\d+-[0-9a-z]+-[0-9a-z]+(?:-[0-9a-z]+)*)", re.IGNORECASE)
+
+
+def _name_message(name: str) -> str:
+    """Why a file name is not an Open SDG indicator file, and how to import it: the indicator
+    id comes from the name, so a renamed file must get its name back."""
+    expected = "expected an Open SDG file named indicator_<id>.csv (or <id>.csv, such as 3-2-1.csv)"
+    m = _ID_PREFIX.match(name)
+    if m is None:
+        return (
+            f"{expected}: Salamat reads the indicator id from the file name; copy the file "
+            "under the name its platform gives it, such as indicator_3-2-1.csv"
+        )
+    return (
+        f"{expected}: Salamat reads the indicator id from the file name, and {name!r} is not "
+        f"one a platform writes; if it holds indicator {m[1]}, copy it as indicator_{m[1]}.csv "
+        "and import that"
+    )
+
+
 def opensdg_files(path: Path) -> list[Path]:
     """The indicator CSVs of a repository folder, its ``data`` folder, or a single file."""
     if path.is_file():
         if not _FILE.match(path.name):
-            raise InputError(
-                f"{path}: expected an Open SDG file named indicator_<id>.csv (or <id>.csv, "
-                "such as 3-2-1.csv)"
-            )
+            raise InputError(f"{path}: {_name_message(path.name)}")
         return [path]
     data = path / "data" if (path / "data").is_dir() else path
     files = sorted(p for p in data.glob("indicator_*.csv") if _FILE.match(p.name))
@@ -182,15 +203,17 @@ def parse_opensdg(path: Path, ctx: ParseContext) -> Parsed:
     problems: list[Problem] = []
     notes: list[str] = []
     empty: list[str] = []
+    new_indicators: list[NewIndicator] = []
     for file in opensdg_files(path):
         if file.stat().st_size == 0:
             empty.append(file.name)
             continue
-        frame, file_problems, file_notes = _parse_file(file, ctx, country)
+        frame, file_problems, file_notes, file_new = _parse_file(file, ctx, country)
         if frame is None:
             empty.append(file.name)
             continue
         frames.append(frame)
+        new_indicators += file_new
         problems += file_problems
         notes += file_notes
     if empty:
@@ -200,19 +223,75 @@ def parse_opensdg(path: Path, ctx: ParseContext) -> Parsed:
         if frames
         else pd.DataFrame(columns=["indicator", "area", "period", "value", "_file", "_row"])
     )
-    return Parsed(out, problems, default_source=platform_source(country, ctx, path), notes=notes)
+    return Parsed(
+        out,
+        problems,
+        default_source=platform_source(country, ctx, path),
+        notes=notes,
+        new_indicators=new_indicators,
+    )
+
+
+def _metadata_name(file: Path, ind_id: str) -> str:
+    """The indicator's name in the platform's metadata (``meta/<id>.md`` beside the ``data``
+    folder, or ``<id>.md`` beside the file: ``indicator_name:``), unless it is a translation key
+    (``global_indicators.3-2-1-title``), which names nothing by itself; else ""."""
+    for meta in (file.parent.parent / "meta" / f"{ind_id}.md", file.parent / f"{ind_id}.md"):
+        try:
+            text = meta.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        m = re.search(r"^indicator_name:[ \t]*(.+?)[ \t]*$", text, re.M)
+        name = m[1].strip().strip("'\"") if m else ""
+        if name and not re.fullmatch(r"[\w-]+(?:\.[\w-]+)+", name):
+            return name
+    return ""
+
+
+def _new_indicators(
+    file: Path, ind_id: str, keys: list[str], units: dict[str, str]
+) -> dict[str, NewIndicator]:
+    """``--new-indicators``: each unknown series of the file under a code derived from its
+    Open SDG id and disaggregation (``3-2-1/UNITS=per 1,000 life births`` ->
+    ``opensdg_3_2_1_units_per_1_000_life_births``, the same at every import), named from the
+    platform's metadata where it gives a name, else by the SDG indicator number."""
+    name = _metadata_name(file, ind_id) or f"SDG indicator {ind_id.replace('-', '.')}"
+    out = {}
+    for k in keys:
+        code = "opensdg_" + re.sub(r"[^a-z0-9]+", "_", k.lower()).strip("_")
+        detail = ", ".join(part.split("=", 1)[1] for part in k.split("/")[1:] if "=" in part)
+        out[k] = NewIndicator(
+            code=code,
+            name=f"{name} ({detail})" if detail else name,
+            unit=units.get(k, ""),
+            source_code=k,
+            source="Open SDG",
+        )
+    return out
 
 
 def _parse_file(
     file: Path, ctx: ParseContext, country: str | None
-) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
+) -> tuple[pd.DataFrame | None, list[Problem], list[str], list[NewIndicator]]:
     m = _FILE.match(file.name)
     if m is None:
         raise InputError(f"{file}: expected an Open SDG file named indicator_<id>.csv")
     ind_id = m[1]
     df = read_table(file)
     if df.empty:
-        return None, [], []
+        return None, [], [], []
+    # older platforms (Kyrgyzstan's) write translation keys: concept.REF_AREA, code.KG05
+    keyed = {c: c.removeprefix("concept.") for c in df.columns if c.startswith("concept.")}
+    key_notes = []
+    if keyed:
+        df = df.rename(columns=keyed)
+        for c in keyed.values():
+            df[c] = df[c].astype(str).str.removeprefix("code.")
+        key_notes.append(
+            f"{file.name}: the translation keys of older Open SDG platforms read as codes: "
+            + ", ".join(f"{a} as {b}" for a, b in keyed.items())
+            + " (values code.X as X)"
+        )
     if "year" not in df.columns or "value" not in df.columns:
         raise InputError(f"{file}: an Open SDG file needs the columns Year and Value")
     problems: list[Problem] = []
@@ -229,11 +308,23 @@ def _parse_file(
     for c in extras:
         v = df[c].astype(str)
         key = key.where((v == "") | (v == "_T"), key + f"/{c.upper()}=" + v)
-    resolved = {k: resolve_indicator(ctx, k, ind_id, defaults=GOAL3_KZ) for k in set(key)}
+    # Kazakhstan's series codes and units are its platform's: another platform's 3-2-1 may be
+    # in other units (Kyrgyzstan's 3-2-1 states none, and its 353 for 2007 is ten times the
+    # under-five mortality per 1,000), so it is mapped or registered, never assumed
+    defaults = GOAL3_KZ if country == "KAZ" else {}
+    resolved = {k: resolve_indicator(ctx, k, ind_id, defaults=defaults) for k in set(key)}
     indicator = key.map(resolved)
     skipped = indicator == SKIP
-    notes = skip_note(file.name, df, skipped, key)
+    notes = key_notes + skip_note(file.name, df, skipped, key)
     unknown = indicator.isna()
+    made: dict[str, NewIndicator] = {}
+    if ctx.new_indicators and unknown.any():
+        # the unit a row states: its UNITS column (a disaggregation), else UNIT_MEASURE
+        stated = df["units"].astype(str) if "units" in df.columns else col["unit_measure"]
+        units = dict(zip(key[unknown], stated[unknown].astype(str), strict=True))
+        made = _new_indicators(file, ind_id, sorted(set(key[unknown])), units)
+        indicator = indicator.where(~unknown, key.map(lambda k: made[k].code))
+        unknown = indicator.isna()
     problems += row_problems(
         df.assign(_k=key),
         unknown,
@@ -354,7 +445,10 @@ def _parse_file(
         }
     ).loc[keep]
     frame["age"] = definitional_age(frame["indicator"], frame["age"])
-    return frame, problems, notes
+    if made and "units" in df.columns:
+        # the UNITS column is the unit of the series registered from it
+        frame["unit"] = frame["unit"].where(frame["unit"] != "", df["units"].astype(str)[keep])
+    return frame, problems, notes, list(made.values())
 
 
 register_parser(
