@@ -59,6 +59,7 @@ class Check:
 
     def text(self) -> str:
         what = f"{self.indicator} {self.area} {self.period or ''} {self.sex or ''}".strip()
+        what += f" age {self.age}" if self.age else ""
         return f"{what} = {self.value:g}" if self.value is not None else f"no {what}"
 
 

@@ -330,8 +330,15 @@ def _parse_file(
         unknown,
         "indicator",
         lambda k: (
-            f"Open SDG series {k!r} has no Salamat indicator: map it with --map "
-            f"(indicator,{k},<code>), adding --new-indicators for a new code, or '-' to leave it out"
+            f"Open SDG series {k!r} has no Salamat indicator: "
+            + (
+                "if the file is from Kazakhstan's platform, give --area KAZ (its series are built "
+                "in); else "
+                if country is None and resolve_indicator(ctx, k, ind_id, defaults=GOAL3_KZ)
+                else ""
+            )
+            + f"map it with --map (indicator,{k},<code>), adding --new-indicators for a new "
+            "code, or '-' to leave it out"
         ),
         "_k",
     )
