@@ -150,7 +150,13 @@ CASES: tuple[Case, ...] = (
         "owid",
         (c("u5mr", "AFG", "2023", 55.5), c("u5mr", "ARM", "1988", 99.3)),
     ),
-    Case("real:owid/owid-datasets_age-adjusted-suicide-rates_WHO-2005_trimmed.csv", "owid"),
+    Case(
+        "real:owid/owid-datasets_age-adjusted-suicide-rates_WHO-2005_trimmed.csv",
+        "owid",
+        (),
+        ("--new-indicators",),
+        (c("owid_suicide_rate_who_2005", "AFG", "2004", 6.6843853),),
+    ),
     Case(
         "shared:series/owid/incidence-of-tuberculosis-sdgs.csv",
         "owid",
