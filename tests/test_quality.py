@@ -305,6 +305,15 @@ def test_a_recompute_keeps_the_flags_it_replaces_and_can_be_undone(
         "SELECT rule, period, message FROM quality_flag_version WHERE superseded_by = ?", [rec]
     ).fetchall()
     assert [(r[0], r[1], "limit 3.5" in r[2]) for r in kept] == [("yoy_outlier", "2019", True)]
+    # a later import that changes flags: the recompute's undo waits for it
+    later = tmp_path / "later.csv"
+    later.write_text(HEADER + "ncd30q70,KAZ,2019,31.0,total,S,\n", encoding="utf-8")
+    summary = services.run_import(store, "observations", [later])
+    assert summary.ok and summary.import_id is not None
+    refused = undo_import(store, rec)
+    assert [b.import_id for b in refused.blockers] == [summary.import_id]
+    assert "the quality flags since" in refused.blockers[0].reason
+    assert undo_import(store, summary.import_id).ok
     assert undo_import(store, rec).ok
     assert store.con.execute("SELECT * FROM quality_flag ORDER BY ALL").fetchall() == before
 

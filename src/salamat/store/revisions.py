@@ -302,6 +302,17 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         plan.blockers.append(
             Blocker(None, None, f"target {code} uses an org unit or indicator it created ({area})")
         )
+    if kind == "flags":
+        # a recompute's flags are put back as they were, without running the rules again:
+        # only while no later import has raised or replaced flags since
+        for (by,) in con.execute(
+            """SELECT DISTINCT i FROM (
+                SELECT import_id AS i FROM quality_flag WHERE import_id > ?
+                UNION SELECT superseded_by FROM quality_flag_version WHERE superseded_by > ?)
+            ORDER BY 1""",
+            [import_id, import_id],
+        ).fetchall():
+            later.setdefault(int(by), []).append("the quality flags since")
     kinds = dict(con.execute("SELECT import_id, kind FROM import_log").fetchall())
     for by in sorted(later):
         plan.blockers.append(
