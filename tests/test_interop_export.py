@@ -236,6 +236,37 @@ def test_formula_like_text_is_neutralised_and_numbers_are_not() -> None:
     assert "\n-3.5," not in text and "'=HYPERLINK" in text and ",-3.5\n" in text
 
 
+def test_neutralised_judges_each_cell_by_the_rule() -> None:
+    """Judged once per distinct text (fast), yet every cell as the rule says: object and string
+    columns, repeated and missing cells, cells that are not text, numbers with a sign."""
+    import re
+
+    import pandas as pd
+
+    from salamat.export.common import neutralised
+
+    cells = [FORMULA, "-5", "-5", "+1.5e-3", "-x", "=1+1", None, "ok", "@a", "-.5", "-5 kg", ""]
+    frame = pd.DataFrame(
+        {
+            "object": pd.Series([*cells[:-1], 7], dtype=object),  # a number among the texts
+            "string": pd.Series(cells, dtype="string"),
+        }
+    )
+    start, number = (
+        re.compile(r"^[=+\-@\t\r]"),
+        re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"),
+    )
+
+    def rule(v: object) -> object:
+        text_like = isinstance(v, str) and start.match(v) and not number.fullmatch(v)
+        return "'" + v if text_like else v  # type: ignore[operator]
+
+    out = neutralised(frame)
+    for col in frame.columns:
+        got = [None if pd.isna(v) else v for v in out[col]]
+        assert got == [None if pd.isna(v) else rule(v) for v in frame[col]], col
+
+
 def test_every_csv_output_neutralises_a_formula_in_the_data(tmp_path: Path) -> None:
     runner = CliRunner()
     db = tmp_path / "s.duckdb"

@@ -63,16 +63,24 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         if frame[col].dtype != object and not pd.api.types.is_string_dtype(frame[col]):
             continue
         text = frame[col]
-        is_str = text.map(lambda v: isinstance(v, str))
-        if not is_str.any():
-            continue
-        s = text.where(is_str, "").astype(str)
-        risky = is_str & s.str.match(_FORMULA_START) & ~s.str.match(_NUMBER)
-        if risky.any():
+        try:
+            # each distinct text judged once, then found in the column (vectorised): the API's
+            # CSV of a series would otherwise spend several times its writing on this
+            distinct = text.dropna().unique()
+        except TypeError:  # unhashable cells (lists): judge every cell
+            distinct = text.dropna().to_numpy()
+        bad = [v for v in distinct if isinstance(v, str) and _risky(v)]
+        if bad:
             if out is frame:
                 out = frame.copy()
-            out.loc[risky, col] = "'" + s[risky]
+            risky = text.isin(bad).to_numpy(dtype=bool)
+            out.loc[risky, col] = "'" + text[risky].astype(str)
     return out
+
+
+def _risky(text: str) -> bool:
+    """Would a spreadsheet run ``text`` as a formula (and it is not a number)?"""
+    return _FORMULA_START.match(text) is not None and _NUMBER.fullmatch(text) is None
 
 
 def csv_text(frame: pd.DataFrame) -> str:
