@@ -430,10 +430,24 @@ def test_series_slices_are_the_store_query_byte_for_byte(
     ]
     with Store.open(demo_db, read_only=True) as store:
         assert mod._slab(store, queries[0]) is not None  # the fast path is the one tested
-        fast = [(mod.series_json_text(store, q), series_csv(mod.series(store, q))) for q in queries]
+        fast = [
+            (
+                mod.series_json_text(store, q),
+                mod.series_csv_text(store, q),
+                series_csv(mod.series(store, q)),
+            )
+            for q in queries
+        ]
         monkeypatch.setattr(mod, "_slab", lambda *args: None)
-        slow = [(mod.series_json_text(store, q), series_csv(mod.series(store, q))) for q in queries]
-    assert sum('"count": 0' not in j for j, _ in fast) > len(queries) // 2
+        slow = [
+            (
+                mod.series_json_text(store, q),
+                mod.series_csv_text(store, q),
+                series_csv(mod.series(store, q)),
+            )
+            for q in queries
+        ]
+    assert sum('"count": 0' not in j for j, _, _ in fast) > len(queries) // 2
     for q, a, b in zip(queries, fast, slow, strict=True):
         assert a == b, q
 

@@ -262,7 +262,7 @@ def series(
 
     def build() -> bytes:
         if format == Fmt.csv:
-            return series_csv(svc.series(store, query)).encode("utf-8")
+            return svc.series_csv_text(store, query).encode("utf-8")
         return svc.series_json_text(store, query).encode("utf-8")
 
     # the memo keeps the encoded body: a repeated request costs no query and no serialising

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, Problem
+from salamat.export.common import csv_text, neutralised
 from salamat.services.revisions import check_vintage, list_imports
 from salamat.services.web.common import (
     SEXES,
@@ -34,6 +35,7 @@ __all__ = [
     "SeriesQuery",
     "import_log",
     "series",
+    "series_csv_text",
     "series_json_text",
     "vintage_choices",
     "warm_series",
@@ -107,6 +109,7 @@ SLAB_BUDGET_ROWS = 400_000  # all slabs together
 @dataclass(frozen=True)
 class _Slab:
     frame: pd.DataFrame  # what series() returns, for every current value, in series order
+    csv_frame: pd.DataFrame  # the same with formula-like text neutralised (the CSV's cells)
     json: np.ndarray  # the JSON object of each row (text)
     rows_of_area: dict[str, np.ndarray]  # row numbers of each area, ascending
     area: np.ndarray
@@ -139,6 +142,7 @@ def _build_slab(store: Store, indicator: str) -> _Slab:
     )
     return _Slab(
         frame=named,
+        csv_frame=neutralised(named),  # cell by cell: a slice of it is the slice neutralised
         json=frame["json"].to_numpy(),
         rows_of_area=rows_of_area,
         area=areas,
@@ -286,6 +290,17 @@ def series_json_text(store: Store, q: SeriesQuery) -> str:
         vintage=check_vintage(q.vintage),
     )
     return _json_document(q, codes, rows, count, set(found), sources)
+
+
+def series_csv_text(store: Store, q: SeriesQuery) -> str:
+    """:func:`series` as the API's CSV: :func:`salamat.export.common.csv_text` (formula-like
+    text neutralised). On a read-only store, a slice of the slab's neutralised copy, written
+    the same way: the same text, without judging every cell again."""
+    slab = _slab(store, q)
+    if slab is None:
+        return csv_text(series(store, q))
+    rows = _slab_rows(slab, _series_areas(store, q), q)
+    return str(slab.csv_frame.iloc[rows].to_csv(index=False, lineterminator="\n"))
 
 
 def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
