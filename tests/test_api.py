@@ -502,3 +502,9 @@ def test_openapi_says_what_series_and_decompositions_refuse(client: TestClient) 
     assert "other than `from`" in next(p for p in params if p["name"] == "to")["description"]
     body = _error(client.get("/api/v1/decompositions/KAZ?from=1800&to=1800"), 422)
     assert body["problems"][0]["field"] == "to"
+
+
+def test_what_the_server_read_at_start_is_kept_out_of_the_collector(client: TestClient) -> None:
+    import gc
+
+    assert gc.get_freeze_count() > 0  # the slabs and the catalogue, frozen after warm_series

@@ -7,6 +7,7 @@ dashboard, with the same sentence.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -168,6 +169,10 @@ def create_app(
                 warm_series(store)
             finally:
                 store.close()
+            # what was just read lives as long as the server: out of the collector's way, so
+            # that a full collection during the first burst of requests does not walk it
+            gc.collect()
+            gc.freeze()
         yield
         provider.close()
 
