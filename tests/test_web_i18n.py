@@ -18,7 +18,8 @@ CALL = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""
 
 def used_messages() -> set[str]:
     found: set[str] = set()
-    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py")]:
+    report = WEB.parent / "report"  # the reports use the same catalogues
+    for path in [*WEB.rglob("*.html"), *WEB.rglob("*.py"), *report.rglob("*.py")]:
         for m in CALL.finditer(path.read_text(encoding="utf-8")):
             found.add(m.group(1) if m.group(1) is not None else m.group(2))
     return found

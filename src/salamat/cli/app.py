@@ -25,6 +25,7 @@ from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
 from salamat.cli.methods import register as register_methods
 from salamat.cli.quality import register as register_quality
+from salamat.cli.report import register as register_report
 from salamat.cli.targets import register as register_targets
 from salamat.cli.web import register as register_web
 from salamat.errors import InputError
@@ -528,6 +529,7 @@ register_targets(app)
 register_web(app)
 register_imports(app)
 register_quality(app)
+register_report(app)
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:

@@ -68,48 +68,6 @@ def _finite(v: object) -> float | None:
     return x if x == x else None
 
 
-def _flat(rec: dict[str, Any]) -> dict[str, Any]:
-    """A scorecard record as one flat CSV row."""
-    p = rec["projection"] or {}
-    return {
-        "code": rec["code"],
-        "indicator": rec["indicator"],
-        "area": rec["area"],
-        "sex": rec["sex"],
-        "baseline_year": rec["baseline"]["year"],
-        "baseline_value": rec["baseline"]["value"],
-        "target_year": rec["target"]["year"],
-        "target_value": rec["target"]["value"],
-        "direction": rec["target"]["direction"],
-        "latest_year": rec["latest"]["year"],
-        "latest_value": rec["latest"]["value"],
-        "latest_source": rec["latest"]["source"],
-        "status": rec["status"],
-        "status_detail": rec["status_detail"],
-        "status_by_pace": rec["status_by_pace"],
-        "status_by_trend": rec["status_by_trend"],
-        "status_without_flagged": rec["status_without_flagged"],
-        "pace_across_source_break": ";".join(
-            str(y) for y in rec.get("pace_across_source_break", [])
-        ),
-        "flags": "; ".join(f"{f['code']} {f['year']}: {f['message']}" for f in rec["flags"]),
-        "window_from": rec["window"]["from"],
-        "window_to": rec["window"]["to"],
-        "shock_years": ";".join(str(d["year"]) for d in rec["shock_years"]),
-        "ratio": rec["ratio"],
-        "projection_year": p.get("year"),
-        "projection": p.get("value"),
-        "projection_lower": p.get("lower"),
-        "projection_upper": p.get("upper"),
-        "probability": rec["probability"],
-        "required_annual_change": rec["required_annual_change"],
-        "reason": rec["reason"],
-        "document": rec["document"],
-        "document_date": rec["document_date"],
-        "source_url": rec["source_url"],
-    }
-
-
 def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
     from salamat.methods.targets import format_probability
 
@@ -198,6 +156,12 @@ def targets_command(
         bool, typer.Option("--dry-run", help="With --add: check the file, write nothing.")
     ] = False,
     window: Annotated[int, typer.Option(help="Years of data behind the projection.")] = 10,
+    until: Annotated[
+        int | None,
+        typer.Option(
+            "--until", help="Judge the targets with the values up to this year (a past report)."
+        ),
+    ] = None,
 ) -> None:
     """The target scorecard: status, projection, probability and pace still needed."""
     import pandas as pd
@@ -212,13 +176,13 @@ def targets_command(
                 added = svc.import_targets(store, add, dry_run=dry_run)
             _added(added, "target(s)", fmt, dry_run=dry_run)
         with Store.open(path, read_only=True) as store:
-            records = svc.scorecard(store, area, window=window)
+            records = svc.scorecard(store, area, window=window, until=until)
         if fmt == Fmt.json:
             sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
         elif fmt == Fmt.csv:
             from salamat.export.common import csv_text
 
-            sys.stdout.write(csv_text(pd.DataFrame([_flat(r) for r in records])))
+            sys.stdout.write(csv_text(pd.DataFrame([svc.flat_record(r) for r in records])))
         else:
             if not records:
                 err.print(f"no targets for {area or 'any area'}")

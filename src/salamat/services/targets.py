@@ -58,6 +58,7 @@ __all__ = [
     "compute",
     "compute_from_mx",
     "explain",
+    "flat_record",
     "import_definitions",
     "import_targets",
     "published_values",
@@ -508,8 +509,12 @@ def scorecard(
     window: int = 10,
     level: float = 0.95,
     flags: FlagsProvider | None = None,
+    until: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every target for ``area`` (a country, a region or a group) with its assessment.
+
+    ``until``: judge each target as it stood with the values of the years up to ``until``
+    (a report for that year); later values are left out of the status, trend and flags.
 
     Without ``area``: targets set for a named area, and the every-country targets (SDG, End TB)
     for the countries those name. ``flags`` gives the quality flags of a series (default
@@ -532,6 +537,8 @@ def scorecard(
         definition = defs.get(t.indicator)
         trend = t.trend or (definition.trend if definition else "linear")
         series = _series(store, t, a)
+        if until is not None:
+            series = series[series["year"] <= until]
         shocks = shock_years(t.indicator, a)
         years = tuple(int(d["year"]) for d in shocks)
         lo, hi, _ = hard.get(t.indicator, (None, None, False))
@@ -569,6 +576,49 @@ def scorecard(
         record["latest"]["note"] = None if note is None or note != note else str(note)
         out.append(record)
     return out
+
+
+def flat_record(rec: dict[str, Any]) -> dict[str, Any]:
+    """A scorecard record as one flat row: the columns of ``salamat targets --format csv``
+    and of a report's scorecard sheet."""
+    p = rec["projection"] or {}
+    return {
+        "code": rec["code"],
+        "indicator": rec["indicator"],
+        "area": rec["area"],
+        "sex": rec["sex"],
+        "baseline_year": rec["baseline"]["year"],
+        "baseline_value": rec["baseline"]["value"],
+        "target_year": rec["target"]["year"],
+        "target_value": rec["target"]["value"],
+        "direction": rec["target"]["direction"],
+        "latest_year": rec["latest"]["year"],
+        "latest_value": rec["latest"]["value"],
+        "latest_source": rec["latest"]["source"],
+        "status": rec["status"],
+        "status_detail": rec["status_detail"],
+        "status_by_pace": rec["status_by_pace"],
+        "status_by_trend": rec["status_by_trend"],
+        "status_without_flagged": rec["status_without_flagged"],
+        "pace_across_source_break": ";".join(
+            str(y) for y in rec.get("pace_across_source_break", [])
+        ),
+        "flags": "; ".join(f"{f['code']} {f['year']}: {f['message']}" for f in rec["flags"]),
+        "window_from": rec["window"]["from"],
+        "window_to": rec["window"]["to"],
+        "shock_years": ";".join(str(d["year"]) for d in rec["shock_years"]),
+        "ratio": rec["ratio"],
+        "projection_year": p.get("year"),
+        "projection": p.get("value"),
+        "projection_lower": p.get("lower"),
+        "projection_upper": p.get("upper"),
+        "probability": rec["probability"],
+        "required_annual_change": rec["required_annual_change"],
+        "reason": rec["reason"],
+        "document": rec["document"],
+        "document_date": rec["document_date"],
+        "source_url": rec["source_url"],
+    }
 
 
 # -- computed values -----------------------------------------------------------------------

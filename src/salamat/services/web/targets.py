@@ -20,13 +20,18 @@ __all__ = ["target_board"]
 
 
 def target_board(
-    store: Store, area: str | None = "KAZ", *, window: int = 10, level: float = 0.95
+    store: Store,
+    area: str | None = "KAZ",
+    *,
+    window: int = 10,
+    level: float = 0.95,
+    until: int | None = None,
 ) -> list[dict[str, Any]]:
     """Every target of ``area`` (scorecard records of :mod:`salamat.services.targets`), each
     with the series it was judged on and the projection fan year by year, for the charts."""
     if area is not None:
         area = _resolve(store, area)
-    records = services_targets.scorecard(store, area, window=window, level=level)
+    records = services_targets.scorecard(store, area, window=window, level=level, until=until)
     defs = _definition_rows(store)
     by_code = {t.code: t for t in services_targets.targets(store)}
     out = []
@@ -40,6 +45,8 @@ def target_board(
             age="all",
         )
         y = yearly(frame)
+        if until is not None:
+            y = y[y["year"] <= until]
         chosen = select_series(
             y[["year", "value", "source", "vintage"]], t.series_source, from_year=t.baseline_year
         )
