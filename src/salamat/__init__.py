@@ -14,6 +14,15 @@ from salamat.errors import InputError, MethodError, SalamatError, StoreError
 
 if TYPE_CHECKING:
     from salamat.methods.decompose import Decomposition, arriaga, arriaga_by_cause
+    from salamat.methods.forecast import (
+        Forecast,
+        LeeCarterFit,
+        LeeCarterForecast,
+        fit_lee_carter,
+        forecast_indicator,
+        forecast_lee_carter,
+        forecast_rwd,
+    )
     from salamat.methods.intervals import poisson_exact, wilson
     from salamat.methods.lifetable import (
         KannistoFit,
@@ -38,8 +47,11 @@ __version__ = "0.1.0"
 __all__ = [
     "CrudeRate",
     "Decomposition",
+    "Forecast",
     "InputError",
     "KannistoFit",
+    "LeeCarterFit",
+    "LeeCarterForecast",
     "LifeTable",
     "MethodError",
     "NCDProbability",
@@ -53,6 +65,10 @@ __all__ = [
     "arriaga",
     "arriaga_by_cause",
     "crude_rate",
+    "fit_lee_carter",
+    "forecast_indicator",
+    "forecast_lee_carter",
+    "forecast_rwd",
     "kannisto_smooth",
     "life_table",
     "ncd_30q70",
@@ -67,6 +83,13 @@ _LAZY = {
     "Decomposition": "salamat.methods.decompose",
     "arriaga": "salamat.methods.decompose",
     "arriaga_by_cause": "salamat.methods.decompose",
+    "Forecast": "salamat.methods.forecast",
+    "LeeCarterFit": "salamat.methods.forecast",
+    "LeeCarterForecast": "salamat.methods.forecast",
+    "fit_lee_carter": "salamat.methods.forecast",
+    "forecast_indicator": "salamat.methods.forecast",
+    "forecast_lee_carter": "salamat.methods.forecast",
+    "forecast_rwd": "salamat.methods.forecast",
     "poisson_exact": "salamat.methods.intervals",
     "wilson": "salamat.methods.intervals",
     "KannistoFit": "salamat.methods.lifetable",

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from salamat import __version__
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.forecast import register as register_forecast
 from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
 from salamat.cli.methods import register as register_methods
@@ -530,6 +531,7 @@ register_web(app)
 register_imports(app)
 register_quality(app)
 register_report(app)
+register_forecast(app)
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:

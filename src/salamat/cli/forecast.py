@@ -1,0 +1,130 @@
+"""Command-line face of the forecasts: ``salamat forecast``.
+
+Reads the store given by ``--db`` (else ``$SALAMAT_DB``, else the per-user default) and prints a
+table, CSV or JSON (one record a year: ``year, value, lower, upper, method, fitted_from,
+fitted_to, level`` and what the forecast rests on). Exit codes: 2 bad input or a method that
+cannot apply (too few years, gaps, an indicator that cannot be derived), 3 the store cannot be
+opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.errors import InputError
+
+__all__ = ["register"]
+
+SYNTHETIC_LINE = (
+    "SYNTHETIC: forecast from generated unit records, not real deaths - for trying the "
+    "methods, never for describing the country"
+)
+
+
+class ForecastMethod(StrEnum):
+    rwd = "rwd"
+    lee_carter = "lee-carter"
+    lee_miller = "lee-miller"
+
+
+def forecast_command(
+    indicator: Annotated[str, typer.Argument(help="le0, le60, ncd30q70, tb_incidence ...")],
+    area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, GBR, KZ-75 ...")],
+    until: Annotated[int, typer.Option("--until", help="Last forecast year.")],
+    method: Annotated[
+        ForecastMethod,
+        typer.Option(
+            "--method",
+            help="rwd (random walk with drift on the indicator), lee-carter or lee-miller "
+            "(on death rates by age).",
+        ),
+    ] = ForecastMethod.rwd,
+    db: DbOption = None,
+    sex: Annotated[str, typer.Option(help="total, female or male.")] = "total",
+    start: Annotated[int | None, typer.Option("--from", help="First fitted year.")] = None,
+    end: Annotated[int | None, typer.Option("--to", help="Last fitted year.")] = None,
+    level: Annotated[
+        float, typer.Option("--level", help="Prediction interval, in percent (e.g. 80, 95).")
+    ] = 95.0,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="The source of the series or of the death rates (e.g. 'HMD death rates'); "
+            "'records' for unit records.",
+        ),
+    ] = None,
+    paths: Annotated[
+        int, typer.Option("--paths", help="Simulated k(t) paths for Lee-Carter intervals.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 2026,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """Forecast an indicator with its prediction interval (random walk with drift, Lee-Carter
+    or Lee-Miller)."""
+    from salamat.services.forecast import forecast
+    from salamat.store.connection import Store, resolve_store_path
+
+    with errors():
+        if not 50.0 <= level < 100.0:
+            raise InputError(f"--level {level:g}: expected a percentage from 50 to 99.9")
+        path = resolve_store_path(db)
+        with Store.open(path, read_only=True) as store:
+            result = forecast(
+                store,
+                indicator,
+                area,
+                method=method.value,
+                until=until,
+                sex=sex,
+                start=start,
+                end=end,
+                level=level / 100.0,
+                source=source,
+                paths=paths,
+                seed=seed,
+            )
+    rows = result.rows()
+    if fmt == Fmt.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt == Fmt.csv:
+        import pandas as pd
+
+        from salamat.export.common import csv_text
+
+        sys.stdout.write(csv_text(pd.DataFrame(rows)))
+        return
+    if result.synthetic:
+        out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
+    f = result.result
+    title = (
+        f"{indicator} - {result.area} ({result.sex}): {result.method}, fitted "
+        f"{f.fitted_from}-{f.fitted_to}"
+    )
+    table = Table(title=escape(title), header_style="bold")
+    table.add_column("year")
+    for col in ("value", f"lower {f.level:.0%}", f"upper {f.level:.0%}"):
+        table.add_column(col, justify="right")
+    for r in rows:
+        table.add_row(str(r["year"]), *(f"{r[c]:.3f}" for c in ("value", "lower", "upper")))
+    out.print(table)
+    out.print(f"[dim]unit:[/] {escape(str(result.unit or ''))}")
+    out.print(f"[dim]method:[/] {escape(result.description)}")
+    out.print(f"[dim]source:[/] {escape(result.source)}")
+    err.print(
+        "[dim]a forecast assumes the past trend goes on; the interval covers the year-to-year "
+        "noise and the trend's uncertainty, not a change of course[/]"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast`` to ``app``."""
+    app.command("forecast")(forecast_command)
