@@ -44,7 +44,13 @@ def reports(demo_db: Path) -> dict[str, tuple[Report, list[str]]]:
     with Store.open(demo_db, read_only=True) as store:
         for lang in LANGS:
             r = build_report(store, lang=lang, command=f"salamat report --lang {lang}")
-            out[lang] = (r, [chart_svg(s.chart, lang) if s.chart else "" for s in r.sections])
+            out[lang] = (
+                r,
+                [
+                    chart_svg(s.chart, lang, key=f"target{i}") if s.chart else ""
+                    for i, s in enumerate(r.sections, start=1)
+                ],
+            )
     return out
 
 
@@ -236,7 +242,9 @@ def test_html_makes_no_request_in_chromium(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(path.as_uri())
-    assert page.locator("svg").count() == sum(1 for s in svgs if s)
+    maps = sum(1 for t in r.regional if t.map)
+    assert maps == 1  # life expectancy by region
+    assert page.locator("svg").count() == sum(1 for s in svgs if s) + maps
     assert r.sections[0].title in page.inner_text("body")
     context.close()
     assert requests == [path.as_uri()], requests
@@ -274,3 +282,23 @@ def test_cli_writes_each_format_and_refuses_clearly(demo_db: Path, tmp_path: Pat
         assert not (tmp_path / "r.pdf").exists()
         bad = runner.invoke(app, ["report", "--db", str(demo_db), "-o", "/nonexistent/r.pdf"])
         assert bad.exit_code == 2 and "does not exist" in bad.output
+
+
+def test_targets_page_offers_the_report_and_serves_it(demo_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from salamat.api.app import create_app
+
+    with TestClient(create_app(demo_db)) as client:
+        page = client.get("/", params={"lang": "ru"})
+        assert 'action="/report"' in page.text and "Скачать отчёт" in page.text
+        r = client.get("/report", params={"format": "xlsx", "lang": "ru", "year": "2023"})
+        assert r.status_code == 200, r.text[:300]
+        assert r.headers["content-disposition"].endswith('_2023_ru.xlsx"')
+        assert r.content[:2] == b"PK"
+        r = client.get("/report", params={"format": "html", "targets": "sdg_3_4_ncd30q70"})
+        assert r.status_code == 200 and "<svg" in r.text and "GET /report" in r.text
+        bad = client.get("/report", params={"format": "doc"})
+        assert bad.status_code in (400, 422) and "pdf, xlsx or html" in bad.text
+        bad = client.get("/report", params={"year": "twenty"})
+        assert bad.status_code in (400, 422) and "year=twenty" in bad.text

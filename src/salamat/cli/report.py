@@ -117,7 +117,9 @@ def report_command(
             svgs = []
             for i, section in enumerate(report.sections, start=1):
                 progress.update(task, description=f"drawing chart {i} of {len(report.sections)}")
-                svgs.append(chart_svg(section.chart, report.lang) if section.chart else "")
+                svgs.append(
+                    chart_svg(section.chart, report.lang, key=f"target{i}") if section.chart else ""
+                )
             progress.update(task, description=f"writing {fmt.value}")
             if fmt == ReportFormat.html:
                 _write_atomically(output, report_html(report, svgs).encode("utf-8"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -69,6 +70,7 @@ class RegionalTable:
     year: int
     source: str
     rows: list[tuple[str, str, float, str]]  # code, name, value, flag text
+    map: Spec | None = None
 
 
 @dataclass(frozen=True)
@@ -382,17 +384,65 @@ def _regional(
             )
             name = units[v["area"]].name(lang) if v["area"] in units else v["area"]
             table.append((v["area"], name, float(v["value"]), flag_text))
+        title = info["names"].get(lang) or info["names"]["en"]
+        unit = _unit(info, _)
         out.append(
             RegionalTable(
                 indicator=code,
-                title=info["names"].get(lang) or info["names"]["en"],
-                unit=_unit(info, _),
+                title=title,
+                unit=unit,
                 year=last,
                 source="; ".join(texts.source_text(s, lang) for s in data["sources"]),
                 rows=table,
+                map=_region_map(area, table, last, title, unit, info, lang, _),
             )
         )
     return out
+
+
+def _region_map(
+    area: str,
+    rows: list[tuple[str, str, float, str]],
+    year: int,
+    title: str,
+    unit: str,
+    info: dict[str, Any],
+    lang: str,
+    _: Gettext,
+) -> Spec | None:
+    """The map page's specification for one year, its geometry inline (a file fetches nothing).
+    Only Kazakhstan's regions have a bundled geometry."""
+    if area != "KAZ":
+        return None
+    geo = json.loads(
+        (resources.files("salamat") / "web" / "static" / "geo" / "kaz_regions.geojson").read_text(
+            "utf-8"
+        )
+    )
+    values = [
+        {
+            "key": f"{code}|{year}",
+            "code": code,
+            "year": year,
+            "name": name,
+            "value": value,
+            "label": fmt_number(value, lang, 2),
+        }
+        for code, name, value, _flag in rows
+    ]
+    numbers = [v for _c, _n, v, _f in rows]
+    spec = charts.region_map(
+        "",
+        values,
+        year=year,
+        domain=(min(numbers), max(numbers)),
+        legend_title=f"{title} ({unit})" if unit else title,
+        higher_is_better=info["higher_is_better"],
+        _=_,
+        description=title,
+    )
+    spec["data"] = {"values": geo["features"]}
+    return spec
 
 
 def build_report(

@@ -8,6 +8,7 @@ no-break space between thousands in Kazakh and Russian, as Babel writes them).
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 __all__ = ["FONT", "chart_svg"]
@@ -22,9 +23,26 @@ _LOCALES = {
 }
 
 
-def chart_svg(spec: dict[str, Any], lang: str, *, width: int = 520, height: int = 190) -> str:
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _own_ids(svg: str, key: str) -> str:
+    """The SVG's element ids (clip paths, gradients) renamed ``KEY-1``, ``KEY-2`` ... in order:
+    vl-convert numbers them by a counter that runs across a process, so the same chart would
+    come out different the second time, and two charts in one HTML file would share ids."""
+    ids = list(dict.fromkeys(_ID.findall(svg)))
+    if not ids:
+        return svg
+    names = {old: f"{key}-{i}" for i, old in enumerate(ids, start=1)}
+    pattern = re.compile(r'(\bid="|url\(#|href="#)(' + "|".join(map(re.escape, ids)) + r')(?=[")])')
+    return pattern.sub(lambda m: m.group(1) + names[m.group(2)], svg)
+
+
+def chart_svg(
+    spec: dict[str, Any], lang: str, *, width: int = 520, height: int = 190, key: str = "chart"
+) -> str:
     """``spec`` drawn as an SVG document ``width`` pixels wide (the page's specs fill their
-    container, which a file has not)."""
+    container, which a file has not); its element ids start with ``key``."""
     import vl_convert as vlc
 
     fixed = copy.deepcopy(spec)
@@ -33,4 +51,5 @@ def chart_svg(spec: dict[str, Any], lang: str, *, width: int = 520, height: int 
     fixed["autosize"] = {"type": "fit", "contains": "padding"}
     fixed.setdefault("config", {})["font"] = FONT
     fixed["background"] = "white"
-    return str(vlc.vegalite_to_svg(fixed, format_locale=_LOCALES.get(lang, _LOCALES["en"])))
+    svg = str(vlc.vegalite_to_svg(fixed, format_locale=_LOCALES.get(lang, _LOCALES["en"])))
+    return _own_ids(svg, key)

@@ -28,7 +28,17 @@ _TEMPLATES = resources.files("salamat") / "report" / "templates"
 
 
 def _svgs(report: Report) -> list[str]:
-    return [chart_svg(s.chart, report.lang) if s.chart else "" for s in report.sections]
+    return [
+        chart_svg(s.chart, report.lang, key=f"target{i}") if s.chart else ""
+        for i, s in enumerate(report.sections, start=1)
+    ]
+
+
+def _maps(report: Report) -> list[str]:
+    return [
+        chart_svg(t.map, report.lang, width=460, height=300, key=f"map{i}") if t.map else ""
+        for i, t in enumerate(report.regional, start=1)
+    ]
 
 
 def report_html(report: Report, svgs: list[str] | None = None) -> str:
@@ -46,6 +56,7 @@ def report_html(report: Report, svgs: list[str] | None = None) -> str:
         w=report.words,
         cells=scorecard_cells(report),
         svgs=_svgs(report) if svgs is None else svgs,
+        maps=_maps(report),
         fmt=lambda v: fmt_number(v, report.lang, 2),
     )
 
@@ -91,8 +102,9 @@ def report_pdf(report: Report, svgs: list[str] | None = None) -> bytes:
                 "rows": [
                     [name, fmt_number(v, report.lang, 2), flag] for _c, name, v, flag in t.rows
                 ],
+                "svg": svg,
             }
-            for t in report.regional
+            for t, svg in zip(report.regional, _maps(report), strict=True)
         ],
         "definitions": [list(d) for d in report.definitions],
         "methods": report.methods,

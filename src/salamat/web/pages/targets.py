@@ -28,6 +28,69 @@ from salamat.web.pages.common import (
     router,
 )
 
+REPORT_TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+
+
+@router.get("/report")
+def report_download(
+    request: Request,
+    store: StoreDep,
+    format: str = "pdf",
+    year: str = "",
+    targets: str = "all",
+) -> Response:
+    """The progress report of the targets page as a file (``salamat report``'s options)."""
+    import tempfile
+    from pathlib import Path
+
+    from salamat.errors import InputError
+    from salamat.report import build_report
+    from salamat.report.writers import report_html, report_pdf, report_xlsx
+
+    lang = _lang(request)
+    if format not in REPORT_TYPES:
+        raise InputError(f"format={format}: expected pdf, xlsx or html")
+    as_of: int | None = None
+    if year.strip():
+        if not year.strip().isdigit():
+            raise InputError(
+                f"year={year}: expected a year such as 2023, or nothing for the latest"
+            )
+        as_of = int(year)
+    codes = (
+        None
+        if targets.strip() in ("", "all")
+        else [c.strip() for c in targets.split(",") if c.strip()]
+    )
+    query = f"?format={format}&lang={lang}" + (f"&year={as_of}" if as_of else "")
+    report = build_report(
+        store,
+        area=HOME_AREA,
+        year=as_of,
+        lang=lang,
+        targets=codes,
+        command=f"GET /report{query}",
+    )
+    if format == "html":
+        body = report_html(report).encode("utf-8")
+    elif format == "pdf":
+        body = report_pdf(report)
+    else:
+        with tempfile.TemporaryDirectory(prefix="salamat-report-") as tmp:
+            path = Path(tmp) / "report.xlsx"
+            report_xlsx(report, path)
+            body = path.read_bytes()
+    name = f"salamat_report_{report.area}_{as_of or 'latest'}_{lang}.{format}"
+    return Response(
+        body,
+        media_type=REPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
 
 @router.get("/", response_class=HTMLResponse)
 def targets_page(request: Request, store: StoreDep) -> Response:
