@@ -22,7 +22,7 @@ from salamat.report.content import Report, scorecard_cells, scorecard_row
 from salamat.report.render import chart_svg
 from salamat.web.i18n import fmt_number
 
-__all__ = ["report_html", "report_pdf", "report_xlsx"]
+__all__ = ["report_html", "report_pages_png", "report_pdf", "report_xlsx"]
 
 _TEMPLATES = resources.files("salamat") / "report" / "templates"
 
@@ -63,6 +63,20 @@ def report_html(report: Report, svgs: list[str] | None = None) -> str:
 
 def report_pdf(report: Report, svgs: list[str] | None = None) -> bytes:
     """The report as an A4 PDF, fonts embedded (Typst)."""
+    out = _typst(report, svgs, "pdf")
+    assert isinstance(out, bytes)
+    return out
+
+
+def report_pages_png(report: Report, ppi: int = 80) -> list[bytes]:
+    """The PDF's pages as PNG images (Typst draws both): the screenshots in docs/."""
+    out = _typst(report, None, "png", ppi)
+    return out if isinstance(out, list) else [out]
+
+
+def _typst(
+    report: Report, svgs: list[str] | None, fmt: str, ppi: int | None = None
+) -> bytes | list[bytes]:
     import typst
 
     data: dict[str, Any] = {
@@ -117,13 +131,15 @@ def report_pdf(report: Report, svgs: list[str] | None = None) -> bytes:
     with tempfile.TemporaryDirectory(prefix="salamat-report-") as tmp:
         main = Path(tmp) / "report.typ"
         main.write_text(template, "utf-8")
-        pdf = typst.compile(
+        made = typst.compile(
             str(main),
             root=tmp,
+            format=fmt,
+            ppi=ppi,
             ignore_system_fonts=True,
             sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
         )
-    return bytes(pdf)
+    return [bytes(p) for p in made] if isinstance(made, list) else bytes(made)
 
 
 def report_xlsx(report: Report, path: Path) -> None:
