@@ -97,6 +97,10 @@ from salamat.api.app import create_app
 if sys.argv[4] == "off":  # the baseline: every first-time series request is the store's query
     importlib.import_module("salamat.services.web.series").SLAB_MAX_ROWS = -1
 app = create_app(sys.argv[1], cache_size=int(sys.argv[3]))
+if len(sys.argv) > 5:  # --trace: a timing log of every request, written when the server stops
+    sys.path.insert(0, sys.argv[6])
+    from bench_api_trace import traced
+    app = traced(app, sys.argv[5])
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
             access_log=False, ws="none")
 """
@@ -138,9 +142,12 @@ def demo_store(path: Path | None) -> Path:
 class Server:
     """The app in its own Python process, so the load generator does not share its GIL."""
 
-    def __init__(self, db: Path, cache_size: int, slabs: bool = True) -> None:
+    def __init__(
+        self, db: Path, cache_size: int, slabs: bool = True, trace: Path | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        extra = [str(trace), str(HERE)] if trace is not None else []
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -150,6 +157,7 @@ class Server:
                 str(self.port),
                 str(cache_size),
                 "on" if slabs else "off",
+                *extra,
             ]
         )
         start = time.perf_counter()
@@ -223,13 +231,19 @@ async def _get(
 
 
 async def load(
-    base: str, urls: list[str], rate: float, total: int, connections: int = 32
+    base: str,
+    urls: list[str],
+    rate: float,
+    total: int,
+    connections: int = 32,
+    each: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Open-loop: request i is due at ``t0 + i / rate``; its latency runs from that time.
 
     A producer releases each request at its due time into a queue; ``connections`` keep-alive
     connections take them in turn (``urls`` in order, again and again). Bounded: ``total``
-    requests, 10 s timeout each.
+    requests, 10 s timeout each. ``each``, when given, receives every request's path, due
+    time, send time and latency (``time.perf_counter``: the server's trace uses the same clock).
     """
     host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
@@ -241,6 +255,7 @@ async def load(
         try:
             while (job := await queue.get()) is not None:
                 due, path = job
+                sent = time.perf_counter()
                 try:
                     status, _n = await asyncio.wait_for(_get(reader, writer, path), 10)
                     if status != 200:
@@ -250,6 +265,8 @@ async def load(
                     writer.close()
                     reader, writer = await asyncio.open_connection(host, int(port))
                 latencies.append(time.perf_counter() - due)
+                if each is not None:
+                    each.append({"path": path, "due": due, "sent": sent, "ms": latencies[-1] * 1e3})
         finally:
             writer.close()
 
@@ -305,20 +322,30 @@ def landing_page(db: Path) -> dict[str, float] | None:
         server.stop()
 
 
-def run_server(db: Path, slabs: bool, rate: float, seconds: float) -> dict[str, dict[str, Any]]:
-    """A fresh server: the cold pass (each of the 500 URLs once), then the steady load."""
+def run_server(
+    db: Path, slabs: bool, rate: float, seconds: float, trace: Path | None = None
+) -> dict[str, dict[str, Any]]:
+    """A fresh server: the cold pass (each of the 500 URLs once), then the steady load.
+
+    ``trace``: the server writes its timing log of every request to ``trace`` (when it stops)
+    and the client's view of the cold pass goes to ``trace`` + ``.client``
+    (:mod:`bench_api_trace`; ``python benchmarks/bench_api_trace.py FILE`` reports them)."""
     urls = request_mix()
-    server = Server(db, 4096, slabs=slabs)
+    server = Server(db, 4096, slabs=slabs, trace=trace)
+    each: list[dict[str, Any]] | None = [] if trace is not None else None
     try:
         before = server.cpu_seconds()
         ready = {"ready_s": server.ready_s, "server_cpu_at_ready_s": round(before, 3)}
-        cold = asyncio.run(load(server.url, urls, rate, len(urls)))
+        cold = asyncio.run(load(server.url, urls, rate, len(urls), each=each))
         cpu = server.cpu_seconds() - before
         cold["server_cpu_s"] = round(cpu, 3)
         cold["server_cpu_ms_per_first_time_query"] = round(cpu / len(urls) * 1000, 3)
         steady = asyncio.run(load(server.url, urls, rate, int(rate * seconds)))
     finally:
         server.stop()
+    if trace is not None and each is not None:
+        with open(str(trace) + ".client", "w", encoding="utf-8") as fh:
+            fh.writelines(json.dumps(e) + "\n" for e in each)
     return {"start": ready, "cold": cold, "steady": steady}
 
 
@@ -330,13 +357,29 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1, help="baseline/Salamat pairs, alternated")
     parser.add_argument("--no-page", action="store_true", help="skip the landing page")
     parser.add_argument("--append-results", action="store_true")
+    parser.add_argument(
+        "--trace",
+        type=Path,
+        default=None,
+        help="a folder: each server writes its timing log of every request there "
+        "(python benchmarks/bench_api_trace.py FILE reports one)",
+    )
+    parser.add_argument(
+        "--only", choices=("baseline", "salamat"), default=None, help="run one side only"
+    )
     args = parser.parse_args()
     db = demo_store(args.db)
     load_before = os.getloadavg()
     runs: dict[str, list[dict[str, Any]]] = {"baseline_store_query": [], "salamat": []}
     for _ in range(args.pairs):
         for name, slabs in (("baseline_store_query", False), ("salamat", True)):
-            out = run_server(db, slabs, args.rate, args.seconds)
+            if args.only is not None and not name.startswith(args.only):
+                continue
+            trace = None
+            if args.trace is not None:
+                args.trace.mkdir(parents=True, exist_ok=True)
+                trace = args.trace / f"{name}_{len(runs[name])}.jsonl"
+            out = run_server(db, slabs, args.rate, args.seconds, trace)
             runs[name].append(out)
             for phase, r in out.items():
                 print(name, phase, json.dumps(r))
@@ -344,7 +387,8 @@ def main() -> None:
     print("landing page", json.dumps(page))
 
     def median(name: str, phase: str, metric: str) -> float:
-        return float(np.median([r[phase][metric] for r in runs[name]]))
+        values = [r[phase][metric] for r in runs[name]]
+        return float(np.median(values)) if values else float("nan")
 
     record = {
         "date": datetime.now().isoformat(timespec="seconds"),
@@ -383,6 +427,8 @@ def main() -> None:
         record["ratio_cpu_per_first_time_query"],
         "CPU per first-time query",
     )
+    if not runs["salamat"]:
+        return
     for phase in ("cold", "steady"):
         worst = max(r[phase]["p99_ms"] for r in runs["salamat"])
         errors = sum(r[phase]["errors"] for r in runs["salamat"])

@@ -508,3 +508,64 @@ def test_what_the_server_read_at_start_is_kept_out_of_the_collector(client: Test
     import gc
 
     assert gc.get_freeze_count() > 0  # the slabs and the catalogue, frozen after warm_series
+
+
+def test_csv_joined_from_rows_is_what_pandas_writes() -> None:
+    """A slab's CSV, written once row by row and joined per request, is the text pandas
+    writes for the rows selected: cells with commas, quotes, line ends, Cyrillic, missing
+    values; the date-time column at the resolution the selected rows need (pandas chooses it
+    from them: a date alone at midnight, else seconds, milliseconds or microseconds)."""
+    import importlib
+
+    import numpy as np
+    import pandas as pd
+
+    mod = importlib.import_module("salamat.services.web.series")
+    stamps = pd.to_datetime(
+        [
+            "2024-01-02",
+            "2024-01-02 10:11:12",
+            "2024-01-02 10:11:12.345",
+            "2024-01-02 10:11:12.345678",
+            None,
+            "2023-05-06",
+        ],
+        format="ISO8601",
+    ).as_unit("us")
+    frame = pd.DataFrame(
+        {
+            "area": ["KAZ", "KZ-75", "UZB", "KGZ", "TUR", "AZE"],
+            "note": ['a, "b"', "line\nbreak", "Алматы", None, "", "'=1+1"],
+            "value": [1.0, np.nan, 0.1, 1e-7, 75.44, 3.0],
+            "import_id": np.array([1, 2, 3, 4, 5, 6], dtype=np.int32),
+            "imported_at": stamps,
+            "flags": ["", "yoy_outlier", None, "x,y", "z", ""],
+        }
+    )
+    csv = mod._csv_rows(frame)
+    assert csv is not None
+    none = np.empty(0)
+    slab = mod._Slab(frame, frame, csv, none, {}, none, none, none, none, none, none, none)
+    for rows in ([0, 5], [0, 1], [0, 2], [0, 3], [4], [1, 4, 5], [], list(range(6))):
+        picked = np.array(rows, dtype=np.intp)
+        expected = frame.iloc[picked].to_csv(index=False, lineterminator="\n")
+        assert mod._slab_csv(slab, picked).decode("utf-8") == expected, rows
+    two_stamps = frame.assign(other=stamps)
+    assert mod._csv_rows(two_stamps) is None  # written per request, as pandas would
+    assert mod._csv_rows(frame.assign(note="x\x1e\ny")) is None  # a row end in a cell
+
+
+def test_series_in_memory_only_when_nothing_is_read(demo_db: Path) -> None:
+    from salamat.services.web import SeriesQuery, series_in_memory, warm_series
+    from salamat.store.connection import Store
+
+    with Store.open(demo_db, read_only=True) as store:
+        warm_series(store)
+        assert series_in_memory(store, SeriesQuery("le0", ("KAZ", "OTS", "kz-75")))
+        assert series_in_memory(store, SeriesQuery("le0", ("KZ-ONT",)))
+        for q in (
+            SeriesQuery("le0", ("KAZ",), vintage="all"),  # older values: the store
+            SeriesQuery("le0", ("NOWHERE",)),  # an unknown code: its error reads the store
+            SeriesQuery("no_such_indicator", ("KAZ",)),
+        ):
+            assert not series_in_memory(store, q), q

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -26,7 +27,7 @@ from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
 from salamat.errors import InputError, MethodError, SalamatError, StoreError
-from salamat.services.web import NotFoundError, warm_series
+from salamat.services.web import NotFoundError, SeriesQuery, warm_query, warm_series
 
 __all__ = ["create_app"]
 
@@ -137,6 +138,37 @@ def _error(
     return response
 
 
+async def _warm_routes(app: ASGIApp, query: SeriesQuery) -> None:
+    """Send one series request as JSON and one as CSV through the whole app (middleware,
+    routing, validation, the route, the response), so that the first request of each kind from
+    outside does not pay the first call of every step (lazy imports, pandas' CSV writer)."""
+    for fmt in ("json", "csv"):
+        qs = urlencode({"area": ",".join(query.areas), "sex": "all", "format": fmt})
+        path = f"/api/v1/series/{quote(query.indicator)}"
+        scope: Scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": qs.encode(),
+            "root_path": "",
+            "headers": [(b"host", b"localhost")],
+            "client": ("127.0.0.1", 0),
+            "server": ("127.0.0.1", 0),
+        }
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: Message) -> None:
+            return None
+
+        await app(scope, receive, send)
+
+
 def create_app(
     db: str | Path,
     *,
@@ -167,8 +199,12 @@ def create_app(
             store = provider.cursor()
             try:
                 warm_series(store)
+                query = warm_query(store)
             finally:
                 store.close()
+            if query is not None:
+                await _warm_routes(app, query)
+                app.state.memo.clear()  # the code paths are warm; no answer is kept
             # what was just read lives as long as the server: out of the collector's way, so
             # that a full collection during the first burst of requests does not walk it
             gc.collect()

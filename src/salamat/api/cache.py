@@ -71,6 +71,19 @@ class Memo:
             return (0, 0)
         return (st.st_mtime_ns, st.st_size)
 
+    def holds(self, key: Hashable) -> bool:
+        """Whether :meth:`get` would answer ``key`` from the memo (as the store is now)."""
+        if self.size <= 0 or self.max_bytes <= 0:
+            return False
+        with self._lock:
+            return (key, self._version()) in self._items
+
+    def clear(self) -> None:
+        """Forget every result."""
+        with self._lock:
+            self._items.clear()
+            self.bytes = 0
+
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         if self.size <= 0 or self.max_bytes <= 0:
             return build()

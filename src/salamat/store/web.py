@@ -60,6 +60,18 @@ def group_members(store: Store, group: str) -> list[tuple[str, str]]:
     return [(str(m), str(r)) for m, r in rows]
 
 
+def all_group_members(store: Store) -> dict[str, list[tuple[str, str]]]:
+    """Every group's ``(member, role)``, as :func:`group_members` gives each (one query)."""
+    rows = store.con.execute(
+        "SELECT group_code, member, role FROM orgunit_group "
+        "ORDER BY group_code, role = 'member' DESC, member"
+    ).fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for g, m, r in rows:
+        out.setdefault(str(g), []).append((str(m), str(r)))
+    return out
+
+
 def indicator_sources(store: Store, indicator: str) -> pd.DataFrame:
     """The sources of one indicator's observations: vintage, counts, years, last import."""
     return store.con.execute(

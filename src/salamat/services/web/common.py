@@ -4,6 +4,7 @@ per-store cache and checks of codes.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -20,7 +21,7 @@ from salamat.methods.lifetable import Sex
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.indicators import load_definition_rows
-from salamat.store.web import group_members, orgunit_aliases, orgunit_frame
+from salamat.store.web import all_group_members, group_members, orgunit_aliases, orgunit_frame
 
 __all__ = [
     "LANGS",
@@ -219,6 +220,27 @@ def _resolve(store: Store, code: str, all_units: dict[str, Unit] | None = None) 
 def group_members_of(store: Store, group: str) -> list[tuple[str, str]]:
     """``(member, role)`` of a group, members before observers (cached)."""
     return _cached(store, f"group:{group}", lambda: group_members(store, group))
+
+
+def _warm_groups(store: Store) -> None:
+    """Every group's members into the cache, read in one query (a server's start)."""
+    members: dict[str, list[tuple[str, str]]] | None = None
+    for code, unit in units(store).items():
+        if unit.kind in ("group", "who_region") and not _is_cached(store, f"group:{code}"):
+            if members is None:
+                members = all_group_members(store)
+            _cached(store, f"group:{code}", functools.partial(list, members.get(code, [])))
+
+
+def _is_cached(store: Store, name: str) -> bool:
+    """Whether :func:`_cached` holds ``name`` for this store (it would not read the store)."""
+    if store.path == ":memory:" or not store.read_only:
+        return False
+    try:
+        st = os.stat(store.path)
+    except OSError:
+        return False
+    return (name, store.path, st.st_mtime_ns, st.st_size) in _CACHE
 
 
 def _definition_rows(store: Store) -> dict[str, dict[str, Any]]:

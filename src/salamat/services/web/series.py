@@ -22,7 +22,9 @@ from salamat.services.web.common import (
     _cached,
     _check_indicator,
     _definition_rows,
+    _is_cached,
     _resolve,
+    _warm_groups,
     group_members_of,
     units,
 )
@@ -35,9 +37,13 @@ __all__ = [
     "SeriesQuery",
     "import_log",
     "series",
+    "series_csv_bytes",
     "series_csv_text",
+    "series_in_memory",
+    "series_json_bytes",
     "series_json_text",
     "vintage_choices",
+    "warm_query",
     "warm_series",
 ]
 
@@ -107,10 +113,28 @@ SLAB_BUDGET_ROWS = 400_000  # all slabs together
 
 
 @dataclass(frozen=True)
+class _CsvRows:
+    """The CSV of a slab, row by row, as ``DataFrame.to_csv`` writes it (:func:`_csv_rows`).
+
+    A row's text is ``before[i] + stamp + after[i]``, ``stamp`` being its cell of the one
+    date-time column (pandas writes those with the finest resolution found among the values
+    written, so they are written per request: :func:`_stamp_cells`); every other cell is
+    written the same whatever rows go with it.
+    """
+
+    header: bytes  # every text here is UTF-8
+    before: np.ndarray  # the cells before the date-time column, with its comma
+    after: np.ndarray  # the cells after it, with its comma
+    stamps: np.ndarray | None  # the date-time column's values (None: there is none)
+    written: dict[bytes, np.ndarray]  # distinct stamps of a request -> their cells (a memo)
+
+
+@dataclass(frozen=True)
 class _Slab:
     frame: pd.DataFrame  # what series() returns, for every current value, in series order
     csv_frame: pd.DataFrame  # the same with formula-like text neutralised (the CSV's cells)
-    json: np.ndarray  # the JSON object of each row (text)
+    csv_rows: _CsvRows | None  # csv_frame written row by row (None: written per request)
+    json: np.ndarray  # the JSON object of each row (UTF-8)
     rows_of_area: dict[str, np.ndarray]  # row numbers of each area, ascending
     area: np.ndarray
     sex: np.ndarray
@@ -140,10 +164,12 @@ def _build_slab(store: Store, indicator: str) -> _Slab:
         [a for a in rows_of_area if a in all_units],
         all_units,
     )
+    csv_frame = neutralised(named)  # cell by cell: a slice of it is the slice neutralised
     return _Slab(
         frame=named,
-        csv_frame=neutralised(named),  # cell by cell: a slice of it is the slice neutralised
-        json=frame["json"].to_numpy(),
+        csv_frame=csv_frame,
+        csv_rows=_csv_rows(csv_frame),
+        json=np.array([t.encode("utf-8") for t in frame["json"].tolist()], dtype=object),
         rows_of_area=rows_of_area,
         area=areas,
         sex=frame["sex"].to_numpy(),
@@ -153,6 +179,95 @@ def _build_slab(store: Store, indicator: str) -> _Slab:
         year_start=frame["year_start"].to_numpy(),
         year_end=frame["year_end"].to_numpy(),
     )
+
+
+_ROW_END = "\x1e"  # ends each row while a slab's CSV is cut into rows (then removed)
+
+
+def _cut_rows(frame: pd.DataFrame) -> list[str] | None:
+    """Each row of ``frame`` as ``to_csv`` writes it (no header, no line end), each with a
+    trailing comma; None if a cell holds the row marker (the rows could not be told apart)."""
+    marked = frame.copy()
+    marked.columns = pd.RangeIndex(len(frame.columns))
+    marked[len(frame.columns)] = _ROW_END
+    text = marked.to_csv(index=False, header=False, lineterminator="\n")
+    rows = text.split(_ROW_END + "\n")
+    if rows[-1] != "" or len(rows) != len(frame) + 1:
+        return None
+    return rows[:-1]
+
+
+def _csv_rows(frame: pd.DataFrame) -> _CsvRows | None:
+    """``frame`` (a slab's neutralised values) written once, row by row, so that a request
+    joins the rows it selects instead of writing them again: the text ``to_csv`` gives for
+    those rows. None (write per request) when it cannot be cut safely: more than one
+    date-time column (pandas writes them as one block), or a cell holding the row marker."""
+    header = str(frame.iloc[:0].to_csv(index=False, lineterminator="\n")).encode("utf-8")
+    stamped = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if len(stamped) > 1:
+        return None
+    n = len(frame)
+    cols = list(frame.columns)
+    cut = cols.index(stamped[0]) if stamped else len(cols)
+    first, last = cols[:cut], cols[cut + 1 :]
+    before = np.full(n, b"", dtype=object)
+    after = np.full(n, b"", dtype=object)
+    if first:
+        rows = _cut_rows(frame[first])
+        if rows is None:
+            return None
+        before[:] = [(r if stamped else r[:-1]).encode("utf-8") for r in rows]
+    if last:
+        rows = _cut_rows(frame[last])
+        if rows is None:
+            return None
+        after[:] = [("," + r[:-1]).encode("utf-8") for r in rows]
+    return _CsvRows(
+        header=header,
+        before=before,
+        after=after,
+        stamps=frame[stamped[0]].to_numpy() if stamped else None,
+        written={},
+    )
+
+
+def _stamp_cells(csv: _CsvRows, values: np.ndarray) -> np.ndarray:
+    """The cells ``to_csv`` writes for these date-time values, written together: pandas
+    chooses the format from them all (a date alone when every one is a midnight; else
+    seconds, milliseconds, microseconds or nanoseconds as the finest of them needs), so the
+    distinct values are written together (a missing one is an empty cell)."""
+    codes, distinct = pd.factorize(values)
+    key = np.asarray(distinct).tobytes()
+    cells = csv.written.get(key)
+    if cells is None:
+        if len(distinct):
+            rows = _cut_rows(pd.DataFrame({"stamp": distinct}))
+            if rows is None:  # pragma: no cover - a date-time cell never holds the marker
+                raise RuntimeError("a date-time cell could not be written")
+            written = [r[:-1].encode("utf-8") for r in rows]
+        else:
+            written = []
+        cells = np.array([*written, b""], dtype=object)  # codes of -1 (missing) take the last
+        if len(csv.written) > 256:
+            csv.written.clear()
+        csv.written[key] = cells
+    return cells[codes]
+
+
+def _slab_csv(slab: _Slab, rows: np.ndarray) -> bytes:
+    """The CSV of these rows of the slab, UTF-8: ``slab.csv_frame.iloc[rows].to_csv(
+    index=False, lineterminator="\n")``, joined from the rows written once (:class:`_CsvRows`)."""
+    csv = slab.csv_rows
+    if csv is None:
+        text = slab.csv_frame.iloc[rows].to_csv(index=False, lineterminator="\n")
+        return str(text).encode("utf-8")
+    if not len(rows):
+        return csv.header
+    lines = csv.before[rows]
+    if csv.stamps is not None:
+        lines = lines + _stamp_cells(csv, csv.stamps[rows])
+    lines = lines + csv.after[rows]
+    return csv.header + b"\n".join(lines.tolist()) + b"\n"
 
 
 def _slab_key(store: Store, indicator: str) -> tuple[str, int, int, str] | None:
@@ -206,14 +321,15 @@ def _indicator_slab(store: Store, indicator: str) -> _Slab | None:
 def warm_series(store: Store) -> int:
     """Read what every series request needs, once, when a server starts on a read-only store:
     the org units, their aliases and the catalogue, then the indicators' slabs (module notes),
-    smallest first, as many as the budget holds. Returns the number of values read; nothing
-    on a store open for writing.
+    smallest first, as many as the budget holds, and every group's members (one query). Returns
+    the number of values read; nothing on a store open for writing.
     """
     if _slab_key(store, "") is None:
         return 0
     units(store)
     _aliases(store)
     _definition_rows(store)
+    _warm_groups(store)
     coverage = _cached(store, "coverage", lambda: indicator_coverage(store))
     total = 0
     for indicator, (count, _sources) in sorted(coverage.items(), key=lambda kv: kv[1][0]):
@@ -222,6 +338,53 @@ def warm_series(store: Store) -> int:
         if _indicator_slab(store, indicator) is not None:
             total += count
     return total
+
+
+def series_in_memory(store: Store, q: SeriesQuery) -> bool:
+    """Whether :func:`series_json_text` and :func:`series_csv_text` can answer ``q`` from what
+    the server holds (the indicator's slab, the catalogue, the org units, their aliases and the
+    groups' members) without reading the store: then a server may answer it on its event loop.
+
+    False for anything else, an unknown code included (its error names near matches, which
+    reads the store).
+    """
+    if q.vintage not in (None, "latest"):
+        return False
+    key = _slab_key(store, q.indicator)
+    if key is None or key not in _SLABS:
+        return False
+    if not all(_is_cached(store, name) for name in ("units", "aliases", "definitions")):
+        return False
+    if q.indicator not in _definition_rows(store):
+        return False
+    all_units, aliases = units(store), _aliases(store)
+    for a in q.areas:
+        code = a if a in all_units else aliases.get(a)
+        if code is None and a.upper() in all_units:
+            code = a.upper()
+        if code is None:
+            code = aliases.get(a.upper())
+        if code is None or code not in all_units:
+            return False
+        if all_units[code].kind in ("group", "who_region") and not _is_cached(
+            store, f"group:{code}"
+        ):
+            return False
+    return True
+
+
+def warm_query(store: Store) -> SeriesQuery | None:
+    """A query that :func:`series_in_memory` answers (the first area of the first slab), for a
+    server to send through its routes once when it starts; None when no slab is held."""
+    key = _slab_key(store, "")
+    if key is None:
+        return None
+    with _SLAB_LOCK:
+        held = [(k[3], s) for k, s in _SLABS.items() if k[:3] == key[:3] and s.rows_of_area]
+    if not held:
+        return None
+    indicator, slab = held[0]
+    return SeriesQuery(indicator, (next(iter(slab.rows_of_area)),), sexes=None)
 
 
 def _slab_rows(slab: _Slab, codes: list[str], q: SeriesQuery) -> np.ndarray:
@@ -252,31 +415,32 @@ def _slab_rows(slab: _Slab, codes: list[str], q: SeriesQuery) -> np.ndarray:
     return rows[keep]
 
 
-def _json_document(
-    q: SeriesQuery, codes: list[str], rows: str, count: int, found: set[str], sources: list[str]
+def _json_head(
+    q: SeriesQuery, codes: list[str], count: int, found: set[str], sources: list[str]
 ) -> str:
     order = [c for c in codes if c in found]
     head = {"indicator": q.indicator, "areas": order, "count": count, "sources": sources}
-    return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": ' + rows + "}"
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "values": '
 
 
-def series_json_text(store: Store, q: SeriesQuery) -> str:
-    """:func:`series` as the API's JSON document, written by the store (fast path).
+def series_json_bytes(store: Store, q: SeriesQuery) -> bytes:
+    """:func:`series_json_text` encoded as UTF-8 (what the API sends).
 
-    On a read-only store, a slice of the indicator's slab (module notes): the same bytes.
+    On a read-only store, a slice of the indicator's slab (module notes), whose values are
+    kept as UTF-8: a request joins bytes, with no text to build and encode.
     """
     codes = _series_areas(store, q)
     slab = _slab(store, q)
     if slab is not None:
         picked = _slab_rows(slab, codes, q)
-        return _json_document(
+        head = _json_head(
             q,
             codes,
-            "[" + ",".join(slab.json[picked].tolist()) + "]",
             len(picked),
             set(slab.area[picked].tolist()),
             sorted(set(slab.source[picked].tolist())),
         )
+        return b"".join((head.encode("utf-8"), b"[", b",".join(slab.json[picked].tolist()), b"]}"))
     rows, count, found, sources = series_json(
         store,
         indicator=q.indicator,
@@ -289,18 +453,31 @@ def series_json_text(store: Store, q: SeriesQuery) -> str:
         residence=q.residence,
         vintage=check_vintage(q.vintage),
     )
-    return _json_document(q, codes, rows, count, set(found), sources)
+    return (_json_head(q, codes, count, set(found), sources) + rows + "}").encode("utf-8")
+
+
+def series_json_text(store: Store, q: SeriesQuery) -> str:
+    """:func:`series` as the API's JSON document, written by the store (fast path).
+
+    On a read-only store, a slice of the indicator's slab (module notes): the same bytes.
+    """
+    return series_json_bytes(store, q).decode("utf-8")
+
+
+def series_csv_bytes(store: Store, q: SeriesQuery) -> bytes:
+    """:func:`series_csv_text` encoded as UTF-8 (what the API sends); on a read-only store
+    joined from the slab's rows, kept as UTF-8."""
+    slab = _slab(store, q)
+    if slab is None:
+        return csv_text(series(store, q)).encode("utf-8")
+    return _slab_csv(slab, _slab_rows(slab, _series_areas(store, q), q))
 
 
 def series_csv_text(store: Store, q: SeriesQuery) -> str:
     """:func:`series` as the API's CSV: :func:`salamat.export.common.csv_text` (formula-like
     text neutralised). On a read-only store, a slice of the slab's neutralised copy, written
     the same way: the same text, without judging every cell again."""
-    slab = _slab(store, q)
-    if slab is None:
-        return csv_text(series(store, q))
-    rows = _slab_rows(slab, _series_areas(store, q), q)
-    return str(slab.csv_frame.iloc[rows].to_csv(index=False, lineterminator="\n"))
+    return series_csv_bytes(store, q).decode("utf-8")
 
 
 def series(store: Store, q: SeriesQuery) -> pd.DataFrame:
