@@ -302,3 +302,37 @@ def test_targets_page_offers_the_report_and_serves_it(demo_db: Path) -> None:
         assert bad.status_code in (400, 422) and "pdf, xlsx or html" in bad.text
         bad = client.get("/report", params={"year": "twenty"})
         assert bad.status_code in (400, 422) and "year=twenty" in bad.text
+
+
+def test_decomposition_only_from_real_records(
+    reports: dict[str, tuple[Report, list[str]]],
+    demo_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The demo's unit records are SYNTHETIC: the report says so and explains nothing with
+    them. Records that are real (here: the same table marked real) give the section."""
+    r, _svgs = reports["ru"]
+    assert r.decomposition is None and "SYNTHETIC" in r.decomposition_note
+    assert r.decomposition_note in report_html(r, _svgs)
+
+    from salamat.report import content
+    from salamat.services import web as svc
+
+    real = svc.decomposition
+
+    def as_real(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        d = real(*args, **kwargs)
+        return d | {"synthetic": False, "source": "Registered deaths (test)"}
+
+    monkeypatch.setattr(content.svc, "decomposition", as_real)
+    with Store.open(demo_db, read_only=True) as store:
+        again = build_report(store, lang="en", targets=["kz_le0_77_2029_ndp"])
+        d = real(store, "KAZ", 2022, 2023, by="cause")
+    dec = again.decomposition
+    assert dec is not None and (dec.year_from, dec.year_to) == (2022, 2023)
+    assert f"{d['e0_from']:.2f} in 2022" in dec.paragraphs[0]
+    top = dec.by_cause[0]
+    assert abs(top[1]) == max(abs(v) for _n, v in dec.by_cause)
+    html = report_html(again)
+    assert "What drove the change in life expectancy" in html
+    assert dec.paragraphs[1] in html and html.count("<svg") == 3  # target, map, decomposition

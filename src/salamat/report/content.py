@@ -74,6 +74,19 @@ class RegionalTable:
 
 
 @dataclass(frozen=True)
+class Decomposition:
+    """What drove the latest change in life expectancy, by age and cause (Arriaga 1984), from
+    real unit records."""
+
+    year_from: int
+    year_to: int
+    paragraphs: list[str]
+    by_cause: list[tuple[str, float]]
+    chart: Spec
+    source: str
+
+
+@dataclass(frozen=True)
 class Report:
     """A progress report in one language, ready to be laid out as HTML, Excel or PDF."""
 
@@ -96,6 +109,8 @@ class Report:
     flags: list[str]
     synthetic: bool
     series: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    decomposition: Decomposition | None = None
+    decomposition_note: str = ""
 
 
 # -- licences of the sources, as data ------------------------------------------------------
@@ -303,6 +318,7 @@ def _words(_: Gettext) -> dict[str, str]:
         "flags": _("Quality flags"),
         "note": _("Note"),
         "regions": _("Regions"),
+        "decomposition": _("What drove the change in life expectancy"),
         "region": _("Region"),
         "value": _("Value"),
         "year": _("Year"),
@@ -445,6 +461,75 @@ def _region_map(
     return spec
 
 
+def _decomposition(
+    store: Store, area: str, year: int | None, lang: str, _: Gettext
+) -> tuple[Decomposition | None, str]:
+    """The decomposition of the change in e0 between the last two years of unit records (up
+    to ``year``), when the records are real; else None and why (SYNTHETIC records are never
+    used to explain a country's figures in a report)."""
+    from salamat.web.pages.common import _cause_words
+
+    years = sorted(y for y in svc.record_years(store)[0] if year is None or y <= year)
+    if len(years) < 2:
+        return None, ""
+    try:
+        d = svc.decomposition(store, area, years[-2], years[-1], by="cause")
+    except (InputError, svc.NotFoundError):
+        return None, ""
+    if d["synthetic"]:
+        return None, _(
+            "No decomposition of life expectancy by age and cause: the store's unit records are SYNTHETIC, and a report explains the figures only with real records."
+        )
+    words = _cause_words(_)
+    causes = [(c, words.get(c, c)) for c in d["causes"]]
+    sums = d["table"][[c for c, _n in causes]].sum()
+    by_cause = sorted(
+        ((words.get(c, c), float(sums[c])) for c, _n in causes), key=lambda t: -abs(t[1])
+    )
+    long = [
+        {
+            "age": r["age"],
+            "cause": r["cause"],
+            "cause_name": words.get(r["cause"], r["cause"]),
+            "contribution": float(r["contribution"]),
+        }
+        for r in d["long"].to_dict(orient="records")
+    ]
+    chart = charts.decomposition_chart(
+        long,
+        [str(a) for a in d["table"]["age"]],
+        causes,
+        _=_,
+        description=_("Contribution of each age group and cause to the change in life expectancy"),
+    )
+    diff = float(d["e0_to"]) - float(d["e0_from"])
+    paragraphs = [
+        _(
+            "Life expectancy at birth computed from the unit records: {a} in {y1}, {b} in {y2} ({diff})."
+        ).format(
+            a=_n(d["e0_from"], lang),
+            y1=d["from"],
+            b=_n(d["e0_to"], lang),
+            y2=d["to"],
+            diff=_signed(diff, lang),
+        ),
+        _("Largest contributions by cause (years, Arriaga decomposition): {parts}.").format(
+            parts="; ".join(f"{name} {_signed(v, lang, 3)}" for name, v in by_cause[:3])
+        ),
+    ]
+    return (
+        Decomposition(
+            year_from=int(d["from"]),
+            year_to=int(d["to"]),
+            paragraphs=paragraphs,
+            by_cause=by_cause,
+            chart=chart,
+            source=texts.source_text(str(d["source"]), lang),
+        ),
+        "",
+    )
+
+
 def build_report(
     store: Store,
     *,
@@ -531,6 +616,9 @@ def build_report(
     )
     imports = svc.import_log(store)
     as_of = str(imports["finished"].dropna().max() or "")[:10] if len(imports) else ""
+    decomposition, decomposition_note = (
+        _decomposition(store, code, year, lang, _) if "le0" in indicators else (None, "")
+    )
     title = _("Progress towards health targets")
     subtitle = area_name if year is None else f"{area_name}, {year}"
     return Report(
@@ -556,6 +644,8 @@ def build_report(
         flags=used_flags,
         synthetic=any(s.synthetic for s in sections),
         series=series,
+        decomposition=decomposition,
+        decomposition_note=decomposition_note,
     )
 
 

@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from salamat.report.content import Report, scorecard_cells, scorecard_row
 from salamat.report.render import chart_svg
@@ -41,6 +41,11 @@ def _maps(report: Report) -> list[str]:
     ]
 
 
+def _decomposition_svg(report: Report) -> str:
+    d = report.decomposition
+    return "" if d is None else chart_svg(d.chart, report.lang, height=320, key="decomposition")
+
+
 def report_html(report: Report, svgs: list[str] | None = None) -> str:
     """The report as one self-contained HTML document."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -57,6 +62,7 @@ def report_html(report: Report, svgs: list[str] | None = None) -> str:
         cells=scorecard_cells(report),
         svgs=_svgs(report) if svgs is None else svgs,
         maps=_maps(report),
+        decomposition_svg=_decomposition_svg(report),
         fmt=lambda v: fmt_number(v, report.lang, 2),
     )
 
@@ -75,7 +81,7 @@ def report_pages_png(report: Report, ppi: int = 80) -> list[bytes]:
 
 
 def _typst(
-    report: Report, svgs: list[str] | None, fmt: str, ppi: int | None = None
+    report: Report, svgs: list[str] | None, fmt: Literal["pdf", "png"], ppi: int | None = None
 ) -> bytes | list[bytes]:
     import typst
 
@@ -120,6 +126,14 @@ def _typst(
             }
             for t, svg in zip(report.regional, _maps(report), strict=True)
         ],
+        "decomposition": None
+        if report.decomposition is None
+        else {
+            "paragraphs": report.decomposition.paragraphs,
+            "source": report.decomposition.source,
+            "svg": _decomposition_svg(report),
+        },
+        "decomposition_note": report.decomposition_note,
         "definitions": [list(d) for d in report.definitions],
         "methods": report.methods,
         "sources": [
@@ -131,7 +145,7 @@ def _typst(
     with tempfile.TemporaryDirectory(prefix="salamat-report-") as tmp:
         main = Path(tmp) / "report.typ"
         main.write_text(template, "utf-8")
-        made = typst.compile(
+        made: Any = typst.compile(  # a list of pages for PNG, whatever its stub says
             str(main),
             root=tmp,
             format=fmt,
