@@ -194,7 +194,9 @@ def test_a_schema_8_store_keeps_its_death_records_and_their_sources(db_path: Pat
         ("b2", "KZ-11", date(2021, 1, 3), 2021, "male", 51, "I64", "f2.csv", 2),
     ]
     with Store.open(db_path) as s:
-        for t in ("death_record", "death_record_version", "death_record_source"):
+        for t in ("death_record", "death_record_version"):
+            s.con.execute(f"DROP VIEW {t}")
+        for t in ("death_record_data", "death_record_version_data", "death_record_source"):
             s.con.execute(f"DROP TABLE {t}")
         s.con.execute(f"CREATE TABLE death_record ({old})")
         s.con.execute(f"CREATE TABLE death_record_version ({old}, superseded_by INTEGER NOT NULL)")
@@ -216,8 +218,62 @@ def test_a_schema_8_store_keeps_its_death_records_and_their_sources(db_path: Pat
                 (2, "f1.csv; f2.csv"),
             ]
             sql = s.con.execute(
-                "SELECT sql FROM duckdb_tables() WHERE table_name = 'death_record'"
+                "SELECT sql FROM duckdb_tables() WHERE table_name = 'death_record_data'"
             ).fetchall()[0][0]
             assert "id VARCHAR USING COMPRESSION" in sql and "source" not in sql
             version = s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'")
             assert version.fetchall() == [(str(SCHEMA_VERSION),)]  # upgraded to the current
+
+
+def test_a_schema_10_store_keeps_its_death_records_under_dictionary_ids(db_path: Path) -> None:
+    """Schema 11 stores a death record's region and code as dictionary ids, without the year:
+    a store written before keeps every record and earlier version, read back exactly as they
+    were (same columns, same values), and the deaths re-aggregated from them are unchanged."""
+    from salamat.store.records import reaggregate
+
+    v10 = """id VARCHAR USING COMPRESSION uncompressed NOT NULL, region VARCHAR NOT NULL,
+        death_date DATE NOT NULL, year INTEGER NOT NULL, sex VARCHAR NOT NULL, age INTEGER,
+        icd10 VARCHAR NOT NULL, import_id INTEGER NOT NULL"""
+    records = [
+        ("a1", "KZ-75", date(2020, 5, 1), 2020, "female", 70, "I219", 1),
+        ("a2", "KZ-75", date(2020, 6, 1), 2020, "male", None, "C349", 1),
+        ("a3", "KZ-75", date(2020, 7, 1), 2020, "male", 64, "I219", 1),
+        ("b1", "KZ-11", date(2021, 1, 2), 2021, "unknown", 50, "X70", 2),
+        ("b2", "KZ-11", date(2021, 1, 3), 2021, "male", 51, "I64", 2),
+    ]
+    version = ("b1", "KZ-19", date(2021, 1, 2), 2021, "male", 50, "J449", 1, 2)
+    with Store.open(db_path) as s:
+        for t in ("death_record", "death_record_version"):
+            s.con.execute(f"DROP VIEW {t}")
+        for t in ("death_record_data", "death_record_version_data", "death_region", "death_code"):
+            s.con.execute(f"DROP TABLE {t}")
+        s.con.execute(f"CREATE TABLE death_record ({v10})")
+        s.con.execute(f"CREATE TABLE death_record_version ({v10}, superseded_by INTEGER NOT NULL)")
+        s.con.executemany("INSERT INTO death_record VALUES (?, ?, ?, ?, ?, ?, ?, ?)", records)
+        s.con.execute(
+            "INSERT INTO death_record_version VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", list(version)
+        )
+        s.con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
+    deaths = None
+    for _ in range(2):  # the upgrade, then an ordinary reopening
+        with Store.open(db_path) as s:
+            assert s.con.execute("SELECT * FROM death_record ORDER BY id").fetchall() == records
+            assert s.con.execute("SELECT * FROM death_record_version").fetchall() == [version]
+            # J449 and KZ-19 are only in the earlier version: still in the dictionaries
+            assert s.con.execute("SELECT region FROM death_region ORDER BY 1").fetchall() == [
+                ("KZ-11",),
+                ("KZ-19",),
+                ("KZ-75",),
+            ]
+            assert s.con.execute("SELECT count(*) FROM death_code").fetchall() == [(5,)]
+            reaggregate(s)
+            got = s.con.execute("SELECT * FROM deaths WHERE cause = 'all' ORDER BY ALL").fetchall()
+            assert deaths is None or got == deaths
+            deaths = got
+            v = s.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+            assert v == [(str(SCHEMA_VERSION),)]
+    assert deaths == [
+        ("KZ-11", 2021, "male", 51, "all", 1),
+        ("KZ-75", 2020, "female", 70, "all", 1),
+        ("KZ-75", 2020, "male", 64, "all", 1),
+    ]

@@ -205,8 +205,11 @@ class Store:
                 )
             for table, column, statements in UPGRADES:
                 if self._first(
-                    "SELECT 1 FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
-                    "AND database_name = current_database() AND schema_name = 'main'",
+                    # a base table's column (a view of the same name, made by an upgrade,
+                    # does not count)
+                    "SELECT 1 FROM duckdb_columns() c JOIN duckdb_tables() t USING (table_oid) "
+                    "WHERE c.table_name = ? AND c.column_name = ? "
+                    "AND c.database_name = current_database() AND c.schema_name = 'main'",
                     [table, column],
                 ):
                     for stmt in statements:

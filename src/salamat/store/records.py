@@ -31,6 +31,7 @@ __all__ = [
     "drop_sources",
     "drop_staged_rows",
     "drop_tables",
+    "drop_unused_dictionary_entries",
     "keep_valid_deaths",
     "merge_deaths",
     "open_arrow",
@@ -55,6 +56,8 @@ STAGING_TABLES = (
     "_dr_changed",
     "_affected",
     "_region_lookup",
+    "_new_region",
+    "_new_code",
     "_pop",
     "_pop_extra",
     "_pop_cmp",
@@ -198,8 +201,12 @@ def _distinct_values(store: Store, source_sql: str, default_region: str | None) 
     """Temp tables ``_dv_sex``, ``_dv_icd10`` and ``_dv_region``: each distinct text of the
     file's sex, cause and region (a few dozen to a few thousand, NULL included), normalised and
     checked once; the records join them (``raw``), so no per-record string work is done on
-    these columns."""
+    these columns. A valid region or code also gets its dictionary id (``rid``, ``cid``): the
+    stored one (``death_region``, ``death_code``), or a new one kept in ``_new_region`` /
+    ``_new_code`` until the import writes (shared by the files of one import)."""
     con = store.con
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_region (rid INTEGER, region VARCHAR)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_code (cid INTEGER, icd10 VARCHAR)")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_sex AS
         SELECT raw, {_SEX_SQL.format(c="raw")} AS sex
         FROM (SELECT DISTINCT CAST(sex AS VARCHAR) AS raw FROM {source_sql})""")
@@ -210,11 +217,37 @@ def _distinct_values(store: Store, source_sql: str, default_region: str | None) 
                     THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
         FROM (SELECT raw, upper(trim(raw)) AS icd FROM
               (SELECT DISTINCT CAST(icd10 AS VARCHAR) AS raw FROM {source_sql}))""")
+    _dictionary_ids(
+        store, "_dv_icd10", "icd10", "e_icd10 IS NULL", "death_code", "_new_code", "cid"
+    )
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_region AS
         SELECT v.region AS raw, v.region_raw, r.code, r.valid_from, r.valid_to
         FROM (SELECT region, {region_expr(default_region)} AS region_raw FROM
               (SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM {source_sql})) v
         LEFT JOIN _region_lookup r ON r.key = v.region_raw""")
+    _dictionary_ids(
+        store, "_dv_region", "code", "code IS NOT NULL", "death_region", "_new_region", "rid"
+    )
+
+
+def _dictionary_ids(
+    store: Store, dv: str, col: str, valid: str, stored: str, new: str, key: str
+) -> None:
+    """Add ``key`` to the distinct-value table ``dv``: the id of its value ``col`` (where
+    ``valid``) in the dictionary ``stored`` or, numbered on from the largest id of both, in the
+    import's ``new`` (value column named as in ``stored``)."""
+    name = {"death_region": "region", "death_code": "icd10"}[stored]
+    con = store.con
+    con.execute(f"""INSERT INTO {new}
+        SELECT (SELECT coalesce(max({key}), 0) FROM (SELECT {key} FROM {stored}
+                UNION ALL SELECT {key} FROM {new})) + row_number() OVER (ORDER BY v), v
+        FROM (SELECT DISTINCT {col} AS v FROM {dv} WHERE {valid}) d
+        WHERE NOT EXISTS (SELECT 1 FROM {stored} s WHERE s.{name} = d.v)
+          AND NOT EXISTS (SELECT 1 FROM {new} n WHERE n.{name} = d.v)""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {dv} AS
+        SELECT v.*, CASE WHEN {valid} THEN k.{key} END AS {key} FROM {dv} v
+        LEFT JOIN (SELECT {key}, {name} FROM {stored} UNION ALL SELECT {key}, {name} FROM {new}) k
+          ON k.{name} = v.{col}""")
 
 
 def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
@@ -253,7 +286,7 @@ def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
             FROM {source_sql}
         ), c AS (
             SELECT s.*, vs.sex, vr.region_raw, vr.code AS region, vr.valid_from, vr.valid_to,
-                   vi.icd10, vi.e_icd10,
+                   vr.rid, vi.icd10, vi.e_icd10, vi.cid,
                    CASE WHEN s.birth_date IS NOT NULL AND s.death_date IS NOT NULL
                              AND s.birth_date <= s.death_date
                         THEN date_sub('year', s.birth_date, s.death_date) END AS age_from_dates
@@ -262,8 +295,7 @@ def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
             LEFT JOIN _dv_region vr ON vr.raw IS NOT DISTINCT FROM s.region_text
             LEFT JOIN _dv_icd10 vi ON vi.raw IS NOT DISTINCT FROM s.icd_text
         )
-        SELECT _row, id, sex, death_date, year(death_date) AS year,
-               coalesce(age_from_dates, age_given) AS age, region, icd10,
+        SELECT _row, id, sex, death_date, coalesce(age_from_dates, age_given) AS age, rid, cid,
                CASE WHEN id IS NULL THEN 'a record id is required'
                     WHEN regexp_matches(id, '[[:cntrl:]]')
                     THEN 'the record id contains a control character (such as NUL or a tab)'
@@ -318,7 +350,7 @@ def stage_deaths(
     bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
     store.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dr AS
-        SELECT _row, id, sex, death_date, year, age, region, icd10, ({bad}) AS bad
+        SELECT _row, id, sex, death_date, age, rid, cid, ({bad}) AS bad
         FROM ({_detail_sql(source_sql, columns)})""",
         [today],
     )
@@ -390,82 +422,109 @@ def death_problems(
 
 
 def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> RecordCounts:
-    """Merge the clean ``_dr`` records into ``death_record`` and re-aggregate what changed.
+    """Merge the clean ``_dr`` records into ``death_record_data`` and re-aggregate what changed.
 
     ``source`` is the records' source, kept once for the import in ``death_record_source``
-    (a record keeps the import, hence the source, that last wrote its content).
+    (a record keeps the import, hence the source, that last wrote its content). The regions
+    and codes new to the store go to the dictionaries (``death_region``, ``death_code``) first.
 
     A record id already stored with the same content is unchanged; with different content it is
-    a correction (updated), and the stored version moves to ``death_record_version``.
+    a correction (updated), and the stored version moves to ``death_record_version_data``.
     Aggregates are recomputed for every region x year that gained or lost a record, from the
-    stored records, so they always equal a fresh count.
+    stored records, so they always equal a fresh count (all of them when the store held no
+    record before: every cell is new).
     """
     con = store.con
-    stored = con.execute("SELECT count(*) FROM death_record").fetchall()[0]
+    stored = con.execute("SELECT count(*) FROM death_record_data").fetchall()[0]
     assert stored is not None
-    if stored[0] == 0:
+    first = stored[0] == 0
+    if first:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
-            "NULL::VARCHAR AS region, NULL::INTEGER AS year WHERE false"
+            "NULL::INTEGER AS rid, NULL::INTEGER AS year WHERE false"
         )
         counts = con.execute("SELECT count(*) FROM _dr").fetchall()[0]
         assert counts is not None
         created, updated, unchanged = int(counts[0]), 0, 0
         new_sql = "SELECT * FROM _dr"
     else:
+        # the dictionaries are one-to-one: equal ids are equal texts
         con.execute("""CREATE OR REPLACE TEMP TABLE _dr_cmp AS
-            SELECT n.*, o.id IS NOT NULL AS existed, o.region AS old_region, o.year AS old_year,
-                   o.id IS NOT NULL AND (o.region <> n.region OR o.death_date <> n.death_date
+            SELECT n.*, o.id IS NOT NULL AS existed, o.rid AS old_rid,
+                   year(o.death_date) AS old_year,
+                   o.id IS NOT NULL AND (o.rid <> n.rid OR o.death_date <> n.death_date
                        OR o.sex <> n.sex OR o.age IS DISTINCT FROM n.age
-                       OR o.icd10 <> n.icd10) AS changed
-            FROM _dr n LEFT JOIN death_record o ON o.id = n.id""")
+                       OR o.cid <> n.cid) AS changed
+            FROM _dr n LEFT JOIN death_record_data o ON o.id = n.id""")
         row = con.execute("""SELECT count(*) FILTER (WHERE NOT existed),
                 count(*) FILTER (WHERE changed), count(*) FILTER (WHERE existed AND NOT changed)
             FROM _dr_cmp""").fetchall()[0]
         assert row is not None
         created, updated, unchanged = (int(x) for x in row)
         con.execute("""CREATE OR REPLACE TEMP TABLE _dr_changed AS
-            SELECT id, old_region AS region, old_year AS year FROM _dr_cmp WHERE changed""")
+            SELECT id, old_rid AS rid, old_year AS year FROM _dr_cmp WHERE changed""")
         new_sql = "SELECT * FROM _dr_cmp WHERE NOT existed OR changed"
     if not write or created + updated == 0:
         return RecordCounts(created, updated, unchanged)
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _affected AS
-        SELECT DISTINCT region, year FROM (
-            SELECT region, year FROM _dr_changed
-            UNION ALL SELECT region, year FROM ("""
-        + new_sql
-        + """))"""
-    )
+    # only the entries the written records use: a dictionary holds no text of a record that was
+    # not written (and undo removes what no record uses any longer)
+    for table, new, key in (
+        ("death_region", "_new_region", "rid"),
+        ("death_code", "_new_code", "cid"),
+    ):
+        con.execute(
+            f"INSERT INTO {table} SELECT * FROM {new} n "
+            f"WHERE n.{key} IN (SELECT DISTINCT {key} FROM ({new_sql})) "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = n.{key})"
+        )
+    if not first:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _affected AS
+            SELECT DISTINCT g.region, a.year FROM (
+                SELECT rid, year FROM _dr_changed
+                UNION ALL SELECT rid, year(death_date) FROM ("""
+            + new_sql
+            + """)) a JOIN death_region g USING (rid)"""
+        )
     if updated:
         # the corrected records' earlier versions are kept, so that the import can be undone
         con.execute(
-            "INSERT INTO death_record_version SELECT *, ? FROM death_record "
+            "INSERT INTO death_record_version_data SELECT *, ? FROM death_record_data "
             "WHERE id IN (SELECT id FROM _dr_changed)",
             [import_id],
         )
-        con.execute("DELETE FROM death_record WHERE id IN (SELECT id FROM _dr_changed)")
+        con.execute("DELETE FROM death_record_data WHERE id IN (SELECT id FROM _dr_changed)")
     con.execute(
-        f"""INSERT INTO death_record
-        SELECT id, region, death_date, year, sex, age, icd10, ? FROM ({new_sql})""",
+        f"""INSERT INTO death_record_data
+        SELECT id, rid, death_date, sex, age, cid, ? FROM ({new_sql})""",
         [import_id],
     )
     con.execute(
         "INSERT INTO death_record_source VALUES (?, ?) ON CONFLICT DO NOTHING", [import_id, source]
     )
-    reaggregate(store, "_affected")
+    reaggregate(store, None if first else "_affected")
     return RecordCounts(created, updated, unchanged)
 
 
-def reaggregate(store: Store, affected: str | None = None) -> None:
-    """Recompute ``deaths`` for the region x year cells in table ``affected`` (all if None).
+def drop_unused_dictionary_entries(store: Store) -> None:
+    """Remove the regions and codes no stored record or earlier version uses (after an undo:
+    the dictionaries are then as before the import undone)."""
+    for table, key in (("death_region", "rid"), ("death_code", "cid")):
+        store.con.execute(
+            f"DELETE FROM {table} WHERE {key} NOT IN (SELECT {key} FROM death_record_data "
+            f"UNION SELECT {key} FROM death_record_version_data)"
+        )
 
-    Records are first counted by ICD-10 code, the counts summed by category (3 characters),
-    then the few thousand category counts are joined to the cause-group ranges: the range join never sees the
-    millions of records.
+
+def reaggregate(store: Store, affected: str | None = None) -> None:
+    """Recompute ``deaths`` for the region x year cells (``region``, ``year``) in table
+    ``affected`` (all if None).
+
+    Records are first counted by region id, year, sex, age and code id, the counts summed by
+    category (3 characters of the code), then the few thousand category counts are joined to
+    the cause-group ranges: the range join never sees the millions of records.
     """
     con = store.con
-    where = f"WHERE (region, year) IN (SELECT (region, year) FROM {affected})" if affected else ""
     # DuckDB compares row values as structs; keep the filter in a semi-join instead.
     if affected:
         con.execute(
@@ -473,25 +532,27 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
             "WHERE a.region = deaths.region AND a.year = deaths.year)"
         )
         scope = (
-            f"FROM death_record r SEMI JOIN {affected} a ON a.region = r.region AND a.year = r.year"
+            "FROM death_record_data r SEMI JOIN (SELECT g.rid, a.year "
+            f"FROM {affected} a JOIN death_region g ON g.region = a.region) a "
+            "ON a.rid = r.rid AND a.year = year(r.death_date)"
         )
     else:
         con.execute("DELETE FROM deaths")
-        scope = "FROM death_record r"
-    del where
+        scope = "FROM death_record_data r"
     con.execute(f"""
         INSERT INTO deaths
         WITH code AS (
-            SELECT r.region, r.year, r.sex, r.age, r.icd10, count(*) AS n
+            SELECT r.rid, year(r.death_date) AS year, r.sex, r.age, r.cid, count(*) AS n
             {scope}
             -- records without age or sex are left out of the age-sex cells (the
             -- unknown_age_sex rule counts them and says so)
             WHERE r.age IS NOT NULL AND r.sex IN ('female', 'male')
             GROUP BY ALL
         ), cat AS (
-            -- codes to categories on the counts, not on every record
-            SELECT region, year, sex, age, left(icd10, 3) AS icd3, sum(n) AS n
-            FROM code GROUP BY ALL
+            -- ids to texts and codes to categories on the counts, not on every record
+            SELECT g.region, c.year, c.sex, c.age, left(k.icd10, 3) AS icd3, sum(c.n) AS n
+            FROM code c JOIN death_region g ON g.rid = c.rid JOIN death_code k ON k.cid = c.cid
+            GROUP BY ALL
         )
         SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT
         FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3

@@ -36,7 +36,7 @@ from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.observations import OBSERVATION_COLUMNS
 from salamat.store.quality import recompute_death_flags, recompute_flags
-from salamat.store.records import reaggregate
+from salamat.store.records import drop_unused_dictionary_entries, reaggregate
 
 __all__ = [
     "Blocker",
@@ -382,13 +382,15 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
             UNION ALL SELECT region, year FROM death_record_version WHERE superseded_by = ?)""",
         [x, x],
     )
-    con.execute("DELETE FROM death_record WHERE import_id = ?", [x])
+    con.execute("DELETE FROM death_record_data WHERE import_id = ?", [x])
     con.execute(
-        "INSERT INTO death_record SELECT * EXCLUDE (superseded_by) FROM death_record_version "
+        "INSERT INTO death_record_data SELECT * EXCLUDE (superseded_by) "
+        "FROM death_record_version_data "
         "WHERE superseded_by = ?",
         [x],
     )
-    con.execute("DELETE FROM death_record_version WHERE superseded_by = ?", [x])
+    con.execute("DELETE FROM death_record_version_data WHERE superseded_by = ?", [x])
+    drop_unused_dictionary_entries(store)
     # the records it wrote are gone (a later import that superseded them blocks the undo)
     con.execute("DELETE FROM death_record_source WHERE import_id = ?", [x])
     deaths_touched = _count(store, "SELECT count(*) FROM _undo_cells", []) > 0

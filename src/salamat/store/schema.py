@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 10  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 11  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -18,6 +18,26 @@ SCHEMA_VERSION = 10  # 2: indicator definitions on data_element; the target tabl
 # 9: a death record's source is its import's (death_record_source), not a string per record;
 #    the record id is stored uncompressed (UPGRADES: death_record and its version rebuilt)
 # 10: the inputs of saved computed values (computed_input): their input flags follow the inputs
+# 11: death records stored with their region and ICD-10 code as ids into two dictionaries
+#     (death_region, death_code) and without the year (it is the death_date's);
+#     ``death_record`` and ``death_record_version`` are views giving the same columns as before
+
+# A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
+# dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
+# region and ICD-10 code as ids into ``death_region`` and ``death_code``.
+_DEATH_DATA_COLUMNS = """id VARCHAR USING COMPRESSION uncompressed NOT NULL,
+    rid INTEGER NOT NULL, death_date DATE NOT NULL, sex VARCHAR NOT NULL, age INTEGER,
+    cid INTEGER NOT NULL, import_id INTEGER NOT NULL"""
+
+
+def _death_view(name: str, extra: str = "") -> str:
+    """The view ``name`` over ``<name>_data``: the columns a death record had before schema
+    11 (region and ICD-10 code as text, the year of death), in the same order."""
+    return f"""CREATE OR REPLACE VIEW {name} AS
+        SELECT d.id, r.region, d.death_date, CAST(year(d.death_date) AS INTEGER) AS year, d.sex,
+               d.age, c.icd10, d.import_id{extra}
+        FROM {name}_data d JOIN death_region r ON r.rid = d.rid JOIN death_code c ON c.cid = d.cid"""
+
 
 DDL: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -151,9 +171,9 @@ DDL: tuple[str, ...] = (
         import_id INTEGER)""",
     # version 6: a registration that does not state the age is kept with age NULL (and one
     # that does not state the sex with sex 'unknown'); the unknown_age_sex rule counts them and
-    # the deaths aggregates leave them out
-    "ALTER TABLE death_record ALTER COLUMN age DROP NOT NULL",
-    "ALTER TABLE death_record_version ALTER COLUMN age DROP NOT NULL",
+    # the deaths aggregates leave them out. (Its two ALTER statements, age DROP NOT NULL on
+    # death_record and its version, are gone since version 11: those are views now, and a store
+    # older than 9 is rebuilt by UPGRADES with age nullable.)
     # version 7: a flag an import no longer raises (its value replaced, its history changed)
     # is kept with the import that replaced it, as values are (salamat.store.quality)
     """CREATE TABLE IF NOT EXISTS quality_flag_version (
@@ -186,6 +206,16 @@ DDL: tuple[str, ...] = (
         input_indicator VARCHAR NOT NULL, input_area VARCHAR NOT NULL,
         input_period VARCHAR NOT NULL, input_sex VARCHAR, input_source VARCHAR,
         records_only BOOLEAN NOT NULL, import_id INTEGER NOT NULL)""",
+    # version 11: death records with their region and ICD-10 code as ids into dictionaries
+    # (a few dozen to a few thousand rows), no year (it is year(death_date)); the views
+    # ``death_record`` and ``death_record_version`` (made by UPGRADES) give the columns of old
+    """CREATE TABLE IF NOT EXISTS death_region (
+        rid INTEGER PRIMARY KEY, region VARCHAR NOT NULL UNIQUE)""",
+    """CREATE TABLE IF NOT EXISTS death_code (
+        cid INTEGER PRIMARY KEY, icd10 VARCHAR NOT NULL UNIQUE)""",
+    f"CREATE TABLE IF NOT EXISTS death_record_data ({_DEATH_DATA_COLUMNS})",
+    f"""CREATE TABLE IF NOT EXISTS death_record_version_data ({_DEATH_DATA_COLUMNS},
+        superseded_by INTEGER NOT NULL)""",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,
@@ -220,6 +250,32 @@ UPGRADES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
                 age, icd10, import_id, superseded_by FROM death_record_version""",
             "DROP TABLE death_record_version",
             "ALTER TABLE _death_record_version_9 RENAME TO death_record_version",
+        ),
+    ),
+    # version 11: the records (and their earlier versions) move to ``*_data`` with region and
+    # code as dictionary ids; ``death_record`` and ``death_record_version`` become views. A new
+    # store passes here too (its empty tables of old are converted).
+    (
+        "death_record",
+        "year",
+        (
+            """INSERT INTO death_region
+            SELECT row_number() OVER (ORDER BY region), region FROM (
+                SELECT region FROM death_record UNION SELECT region FROM death_record_version)""",
+            """INSERT INTO death_code
+            SELECT row_number() OVER (ORDER BY icd10), icd10 FROM (
+                SELECT icd10 FROM death_record UNION SELECT icd10 FROM death_record_version)""",
+            """INSERT INTO death_record_data
+            SELECT d.id, r.rid, d.death_date, d.sex, d.age, c.cid, d.import_id
+            FROM death_record d JOIN death_region r USING (region) JOIN death_code c USING (icd10)""",
+            """INSERT INTO death_record_version_data
+            SELECT d.id, r.rid, d.death_date, d.sex, d.age, c.cid, d.import_id, d.superseded_by
+            FROM death_record_version d JOIN death_region r USING (region)
+            JOIN death_code c USING (icd10)""",
+            "DROP TABLE death_record",
+            "DROP TABLE death_record_version",
+            _death_view("death_record"),
+            _death_view("death_record_version", ", d.superseded_by"),
         ),
     ),
 )
