@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_demo_twice_changes_nothing(demo_db: Path, tmp_path: Path) -> None:
     assert "Import summary" not in again.stdout
     ready = [line for line in again.stdout.splitlines() if line.startswith("Demo store ready")]
     assert len(ready) == 1, again.stdout
-    assert "8 imports" in ready[0] and "0 created, 0 updated" in ready[0], ready[0]
+    assert "9 imports" in ready[0] and "0 created, 0 updated" in ready[0], ready[0]
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
@@ -186,3 +187,71 @@ def test_synthetic_records_ids_and_completed_years() -> None:
     birth = np.array([p[0] for p in pairs], dtype="datetime64[D]")
     death = np.array([p[1] for p in pairs], dtype="datetime64[D]")
     assert list(_completed_years(birth, death)) == [p[2] for p in pairs]
+
+
+WPP_INTERVALS = WPP_E0.parent / "wpp2024_e0_probabilistic_OTS_2024-2050.csv"
+OTS7 = ["AZE", "HUN", "KAZ", "KGZ", "TKM", "TUR", "UZB"]
+
+
+def test_wpp_probabilistic_projections_carry_their_95_intervals(demo_db: Path) -> None:
+    """Every OTS country's le0 projection to 2050 has lower < median < upper, as the file says;
+    Kazakhstan 2030 (both sexes) is the published 75.3566 [72.185, 78.277] (hand-checked against
+    PPgp/wpp2024 data-raw/e0Bproj.txt, e0Bproj95l.txt, e0Bproj95u.txt)."""
+    from salamat.demo.wpp_intervals import SOURCE
+
+    rows = [
+        r for r in series(demo_db, "le0", "--area", "OTS", "--sex", "all") if r["source"] == SOURCE
+    ]
+    with open(WPP_INTERVALS, encoding="utf-8") as fh:
+        published = list(csv.DictReader(fh))
+    assert len(rows) == len(published)
+    assert sorted({r["area"] for r in rows}) == OTS7
+    assert {int(r["period"]) for r in rows} == set(range(2024, 2051))
+    assert all(float(r["lower"]) < float(r["value"]) < float(r["upper"]) for r in rows)
+    sex = {"both": "total", "female": "female", "male": "male"}
+    stored = {(r["area"], r["sex"], r["period"]): r for r in rows}
+    for p in published:
+        r = stored[(p["iso3"], sex[p["sex"]], p["year"])]
+        assert (float(r["value"]), float(r["lower"]), float(r["upper"])) == (
+            float(p["median"]),
+            float(p["lower95"]),
+            float(p["upper95"]),
+        )
+        assert f"80% prediction interval {p['lower80']}-{p['upper80']}" in r["note"]
+    # projections are not observations: no source break at the jump-off (2023 -> 2024), no
+    # peer or year-on-year flag over the projection years
+    flags = runner.invoke(
+        app, ["flags", "--db", str(demo_db), "--indicator", "le0", "--format", "csv"]
+    )
+    assert flags.exit_code == 0, flags.output
+    assert SOURCE not in flags.stdout
+    kaz = stored[("KAZ", "total", "2030")]
+    assert (kaz["value"], kaz["lower"], kaz["upper"]) == ("75.3566", "72.185", "78.277")
+    assert "95% prediction interval" in kaz["note"]
+
+
+def test_projections_leave_targets_and_compare_unchanged(demo_db: Path, tmp_path: Path) -> None:
+    """The target scorecard is the same, JSON for JSON, with and without the projections (they
+    are undone on a copy of the demo store); Compare never picks the projection source."""
+    from salamat.demo.wpp_intervals import SOURCE
+    from salamat.services.web import compare
+
+    def scorecard(db: Path) -> object:
+        res = runner.invoke(app, ["targets", "--db", str(db), "--format", "json"])
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+    with_projections = scorecard(demo_db)
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db, db)
+    log = runner.invoke(app, ["imports", "--db", str(db), "--format", "json"])
+    assert log.exit_code == 0, log.output
+    (import_id,) = [r["id"] for r in json.loads(log.stdout) if "probabilistic" in str(r["files"])]
+    undone = runner.invoke(app, ["imports", "--db", str(db), "undo", str(import_id)])
+    assert undone.exit_code == 0, undone.output
+    assert scorecard(db) == with_projections
+    with Store.open(demo_db, read_only=True) as s:
+        data = compare(s, "le0", "OTS")
+        assert data["source"] == "UN WPP 2024"
+        assert {r["year"] for r in data["latest"]} == {2023}
+        assert compare(s, "le0", "OTS", source=SOURCE)["latest"][0]["year"] == 2050

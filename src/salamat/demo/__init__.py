@@ -1,7 +1,9 @@
 """``salamat demo``: a store built from the bundled data, through the ordinary import paths.
 
 Real data: Kazakhstan's official regional series (BNS), UN WPP 2024 life expectancy, death rates,
-deaths and births for the seven OTS countries (and the world), UN WPP 2022 population by age,
+deaths and births for the seven OTS countries (and the world), UN WPP 2024 probabilistic
+projections of life expectancy to 2050 with their 95% prediction intervals (see
+:mod:`salamat.demo.wpp_intervals`), UN WPP 2022 population by age,
 WHO TB incidence and health expenditure via Our World in Data. Synthetic: unit-record deaths and
 single-age populations for Kazakhstan's regions (see :mod:`salamat.demo.synthetic`), labelled
 SYNTHETIC in their source. Sources and licences: ``salamat/data/demo/SOURCES.md``.
@@ -17,6 +19,7 @@ from salamat.demo.kz import kz_observations
 from salamat.demo.opensdg import opensdg_demo
 from salamat.demo.published import import_published_figures
 from salamat.demo.synthetic import POPULATION_SOURCE, SOURCE, synthetic_deaths, synthetic_population
+from salamat.demo.wpp_intervals import import_wpp_intervals
 from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population
@@ -39,7 +42,7 @@ _OWID = {
 }
 
 
-STEPS = 8
+STEPS = 9
 """The number of steps :func:`build_demo` reports to ``progress`` (one import each)."""
 
 
@@ -74,6 +77,8 @@ def build_demo(
             target.write_bytes((data / "un_wpp" / name).read_bytes())
             wpp.append(target)
         summaries.append(import_observations(store, "wpp", wpp))
+        tick("UN WPP 2024 probabilistic projections (95% intervals)")
+        summaries.append(import_wpp_intervals(store, progress=inner))
 
         for name, source in _OWID.items():
             tick(f"Our World in Data: {name}")

@@ -33,6 +33,7 @@ __all__ = [
     "REQUIRED",
     "Validated",
     "canonical_age",
+    "is_projection",
     "missing_value",
     "validate",
 ]
@@ -81,6 +82,20 @@ PROJECTION_PATTERN = re.compile(
     r"|zero[- ]migration|no[- ]change|momentum)[- ]variant\b|прогноз|болжам",
     re.IGNORECASE,
 )
+
+
+def is_projection(frame: pd.DataFrame) -> pd.Series:
+    """True for the rows of ``frame`` whose ``source``, ``vintage`` or ``note`` says projection.
+
+    The same test the import applies to a period after the current year
+    (:data:`PROJECTION_PATTERN`): the places that want observed values (a target's series, the
+    latest value of a country on Compare) leave these rows out. Missing columns count as empty.
+    """
+    text = pd.Series("", index=frame.index, dtype="string")
+    for col in ("source", "vintage", "note"):
+        if col in frame.columns:
+            text = text + " " + frame[col].astype("string").fillna("")
+    return text.str.contains(PROJECTION_PATTERN).fillna(False).astype(bool)
 
 
 @dataclass

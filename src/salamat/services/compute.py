@@ -171,7 +171,9 @@ def published_values(
     """The published value of ``indicator`` for each period: ``{period: (value, source)}``.
 
     Published means imported from a publisher: sources labelled SYNTHETIC and Salamat's own
-    computed values are left out. Where several publishers give a period, the national
+    computed values are left out, and so are projections
+    (:func:`~salamat.ingest.canonical.is_projection`: a projected value is not a published
+    observation). Where several publishers give a period, the national
     statistics office (source ``BNS ...``) comes first, then UN WPP, then the others in
     alphabetical order; the latest vintage of a source wins.
     """
@@ -189,6 +191,7 @@ def published_values(
         df["period"].astype(str).isin(periods)
         & ~src.str.contains("SYNTHETIC", regex=False)
         & ~src.str.startswith("Salamat")
+        & ~canonical.is_projection(df)
     ]
     rank = (
         df["source"]

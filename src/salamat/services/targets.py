@@ -23,6 +23,7 @@ import pandas as pd
 
 from salamat.errors import InputError, Problem
 from salamat.indicators.definitions import definition_from_row
+from salamat.ingest.canonical import is_projection
 from salamat.ingest.pipeline import file_digest
 from salamat.methods.targets import (
     Assessment,
@@ -260,6 +261,9 @@ def _series(store: Store, t: Target, area: str) -> pd.DataFrame:
         age="all",
     )
     df = df[df["period"].astype(str).str.fullmatch(r"\d{4}")]
+    # a target is judged on observed values: projections (WPP's probabilistic or medium-variant
+    # rows, whatever their source prefix) never enter its series
+    df = df[~is_projection(df)]
     frame = pd.DataFrame(
         {
             "year": df["period"].astype(int),

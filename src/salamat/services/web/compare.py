@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from salamat.ingest.canonical import is_projection
 from salamat.services.web.common import (
     _check_indicator,
     _resolve,
@@ -31,7 +32,9 @@ def compare(
     """A group's countries side by side: the latest value of each, and their series.
 
     One source for all countries, so the values compare: the given one, else the source with
-    values for most members (then the most recent), never a mix.
+    values for most members (then the most recent), never a mix. Without a given source, a
+    projection (:func:`~salamat.ingest.canonical.is_projection`) is never chosen: its "latest"
+    value would be a projected 2050.
     """
     _check_indicator(store, indicator_code)
     _sex(sex)
@@ -50,9 +53,11 @@ def compare(
     )
     chosen = source
     if chosen is None and not frame.empty:
-        stats = frame.groupby("source").agg(n=("area", "nunique"), last=("year", "max"))
+        # observed values only: a projection source (values to 2050) is shown when asked for
+        observed = frame[~is_projection(frame)]
+        stats = observed.groupby("source").agg(n=("area", "nunique"), last=("year", "max"))
         stats = stats.sort_values(["n", "last"], ascending=False)
-        chosen = str(stats.index[0])
+        chosen = str(stats.index[0]) if len(stats) else None
     frame = frame[frame["source"] == chosen] if chosen else frame
     role = dict(members)
     latest = []

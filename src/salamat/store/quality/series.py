@@ -27,6 +27,13 @@ The rules and their thresholds are data (``data/quality/rules.csv``, documented 
   are not compared. ``yoy_outlier`` tests population on all-age totals only (``ages``).
 * ``revision``: a value changed on re-import (recorded when it happens, never recomputed).
 
+Projections are not observations: a value whose source, vintage or note says projection
+(:func:`salamat.ingest.canonical.is_projection`, the test the import applies to future periods)
+is left out of ``yoy_outlier``, ``source_break`` (so the jump-off from estimates to a projection
+is no break), ``source_disagreement``, ``peer_outlier`` and ``consistency_over_time``; the unit
+check of ``source_break`` and ``related_indicators`` (an order that no figure of one publisher
+may break) still read them.
+
 Every function here runs inside the caller's transaction when there is one.
 """
 
@@ -36,6 +43,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from salamat.ingest.canonical import is_projection
 from salamat.store.connection import Store
 from salamat.store.quality.table import (
     _KEY,
@@ -78,6 +86,7 @@ def recompute_flags(
     if not codes:
         return 0
     _stage_parameters(store, codes)
+    _stage_observed(store)
     marks = ", ".join("?" for _ in OBSERVATION_RULES)
     try:
         scope = (
@@ -104,7 +113,8 @@ def recompute_flags(
             )
         return merge_flags(store, scope, list(OBSERVATION_RULES), import_id)
     finally:
-        for name in ("_qp", "_qshock", "_qrel", "_qnew"):
+        con.execute("DROP VIEW IF EXISTS _qobs")
+        for name in ("_qp", "_qshock", "_qrel", "_qnew", "_qproj"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
@@ -236,6 +246,31 @@ def _stage_parameters(store: Store, codes: list[str]) -> None:
     )
 
 
+def _stage_observed(store: Store) -> None:
+    """The temp view ``_qobs``: the staged indicators' observations that are not projections.
+
+    Which (source, vintage, note) say projection is decided in Python by the import's own test
+    (:func:`salamat.ingest.canonical.is_projection`) over the distinct texts, staged as
+    ``_qproj``; the view leaves their rows out.
+    """
+    con = store.con
+    texts = con.execute(
+        "SELECT DISTINCT source, coalesce(vintage, '') AS vintage, coalesce(note, '') AS note "
+        "FROM observation WHERE indicator IN (SELECT indicator FROM _qp)"
+    ).df()
+    said = texts[is_projection(texts).to_numpy(dtype=bool)].reset_index(drop=True)
+    con.register("_qproj_frame", said)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _qproj AS SELECT * FROM _qproj_frame")
+    finally:
+        con.unregister("_qproj_frame")
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _qobs AS SELECT o.* FROM observation o "
+        "WHERE NOT EXISTS (SELECT 1 FROM _qproj p WHERE p.source = o.source "
+        "AND p.vintage = coalesce(o.vintage, '') AND p.note = coalesce(o.note, ''))"
+    )
+
+
 def _own(rules: RuleSet, rule: str, name: str, code: str) -> float | None:
     """The parameter the rules give for ``code`` itself (not the rule's default), or None."""
     text = rules.params.get((rule, code), {}).get(name)
@@ -248,7 +283,7 @@ _YOY_SQL = f"""
 WITH s AS (
     SELECT o.*, year(o.period_start) AS yr, q.log_scale, q.floor_abs, q.floor_rel, q.k,
            q.min_history
-    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    FROM _qobs o JOIN _qp q ON q.indicator = o.indicator
     WHERE o.period_type = 'yearly' AND NOT (q.yoy_totals_only AND o.age <> 'all')
 ), c AS (
     SELECT *, lag(value) OVER w AS prev, lag(yr) OVER w AS prev_yr
@@ -296,7 +331,7 @@ WITH spans AS (
     SELECT o.indicator, o.area, o.sex, o.age, o.cause, o.residence, o.source,
            min(year(o.period_start)) AS first_yr, max(year(o.period_start)) AS last_yr,
            arg_min(o.period, o.period_start) AS first_period
-    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    FROM _qobs o JOIN _qp q ON q.indicator = o.indicator
     WHERE o.period_type = 'yearly' GROUP BY ALL
 )
 SELECT 'source_break' AS rule, b.indicator, b.area, b.first_period AS period, b.sex, b.age,
@@ -338,8 +373,8 @@ SELECT 'source_disagreement' AS rule, a.indicator, a.area, a.period, a.sex, a.ag
        CAST(to_json({'other_source': b.source, 'other_value': b.value, 'value': a.value,
                      'tolerance_abs': q.tol_abs, 'tolerance_rel': q.tol_rel}) AS VARCHAR)
            AS details
-FROM observation a JOIN _qp q ON q.indicator = a.indicator
-JOIN observation b
+FROM _qobs a JOIN _qp q ON q.indicator = a.indicator
+JOIN _qobs b
   ON b.indicator = a.indicator AND b.area = a.area AND b.period = a.period AND b.sex = a.sex
  AND b.age = a.age AND b.cause = a.cause AND b.residence = a.residence AND b.source <> a.source
 WHERE CASE WHEN q.tol_abs IS NOT NULL THEN abs(a.value - b.value) > q.tol_abs
@@ -357,7 +392,7 @@ WITH peer AS (
     SELECT o.*, p.peer_group, q.peer_k, q.min_peers, q.log_scale, q.peer_floor_abs,
            CASE WHEN q.log_scale THEN CASE WHEN o.value > 0 THEN ln(o.value) END
                 ELSE o.value END AS x
-    FROM observation o JOIN _qp q ON q.indicator = o.indicator JOIN peer p ON p.area = o.area
+    FROM _qobs o JOIN _qp q ON q.indicator = o.indicator JOIN peer p ON p.area = o.area
     WHERE NOT q.peer_skip
 ), s AS (
     SELECT *, median(x) OVER g AS med, mad(x) OVER g AS mad, count(x) OVER g AS n,
@@ -406,7 +441,7 @@ WHERE o AND run_pos = 1
 _CONSISTENCY_SQL = f"""
 WITH s AS (
     SELECT o.*, year(o.period_start) AS yr
-    FROM observation o JOIN _qp q ON q.indicator = o.indicator
+    FROM _qobs o JOIN _qp q ON q.indicator = o.indicator
     WHERE o.period_type = 'yearly' AND q.consistency_tol IS NOT NULL
 ), w AS (
     SELECT *, avg(value) OVER h AS mean3, count(value) OVER h AS n3, min(yr) OVER h AS first3
