@@ -10,7 +10,7 @@ Usage: python benchmarks/bench_demo.py [--repeat 3]
    table of its own with ``read_csv``/``read_parquet``: no validation, no normalisation, no
    aggregation, no quality rules.
 3. Salamat: ``salamat demo --db FILE`` into a fresh store, as a user runs it (start-up, the
-   synthetic generator, eight imports with every check, aggregates and quality flags).
+   synthetic generator, nine imports with every check, aggregates and quality flags).
 
 Baseline and Salamat alternate; the wall-clock and CPU times (user + system of every thread,
 which a busy machine disturbs less) of each, the ratios of their medians and the load average
@@ -57,6 +57,7 @@ def _inputs() -> list[Path]:
     from salamat.demo.opensdg import DEMO_SERIES
     from salamat.demo.published import FILE
     from salamat.demo.synthetic import synthetic_deaths, synthetic_population
+    from salamat.demo.wpp_intervals import FILE as WPP_INTERVALS
 
     WORK.mkdir(parents=True, exist_ok=True)
     pop_file, deaths_file = WORK / "population.parquet", WORK / "deaths.parquet"
@@ -67,7 +68,7 @@ def _inputs() -> list[Path]:
     data = resources.files("salamat") / "data"
     demo = data / "demo"
     files = [demo / "kz" / entry[0] for entry in SOURCES.values()]
-    files += [demo / "un_wpp" / name for name in _WPP_FILES]
+    files += [demo / "un_wpp" / name for name in (*_WPP_FILES, WPP_INTERVALS)]
     files += [demo / "owid" / name for name in _OWID]
     files += [demo / "opensdg_kazstat_goal3" / "data" / f"indicator_{s}.csv" for s in DEMO_SERIES]
     files += [data / "published" / FILE]

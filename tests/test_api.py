@@ -151,6 +151,24 @@ def test_series_csv(client: TestClient) -> None:
     assert all(row["area"] == "KZ-ONT" for row in rows)
 
 
+def test_series_carries_the_published_intervals(client: TestClient) -> None:
+    """The demo's WPP 2024 probabilistic projections: lower and upper (the 95% prediction
+    interval) in the JSON and the CSV, Kazakhstan 2030 as the UN published it."""
+    from salamat.demo.wpp_intervals import SOURCE
+
+    params = {"area": "OTS", "sex": "total", "from": 2024, "to": 2050, "source": SOURCE}
+    rows = client.get("/api/v1/series/le0", params=params).json()["values"]
+    assert len(rows) == 7 * 27
+    assert all(r["lower"] < r["value"] < r["upper"] for r in rows)
+    kaz = [r for r in rows if r["area"] == "KAZ" and r["period"] == "2030"]
+    assert (kaz[0]["value"], kaz[0]["lower"], kaz[0]["upper"]) == (75.3566, 72.185, 78.277)
+    assert "95% prediction interval" in kaz[0]["note"]
+    text = client.get("/api/v1/series/le0", params={**params, "format": "csv"}).text
+    table = list(csv.DictReader(io.StringIO(text)))
+    assert len(table) == 7 * 27
+    assert all(float(r["lower"]) < float(r["value"]) < float(r["upper"]) for r in table)
+
+
 def test_series_errors(client: TestClient) -> None:
     _error(client.get("/api/v1/series/nope", params={"area": "KAZ"}), 404)
     _error(client.get("/api/v1/series/le0", params={"area": "XX-99"}), 404)

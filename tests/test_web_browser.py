@@ -456,3 +456,38 @@ def test_explorer_two_vintages_side_by_side(page: tuple[Any, Watch], server: str
         pg.locator('select[name="compare"]').select_option("2023-09")
     _ready(pg)
     assert "Latest vintage" not in _legend(pg, "explorer-chart")
+
+
+# every area mark's data in the explorer's Vega view (the shaded bands), read from the scenegraph
+_BAND_DATA = """() => {
+  const view = window.salamatViews["explorer-chart"];
+  const out = [];
+  (function walk(node) {
+    if (!node) return;
+    if (node.marktype === "area") {
+      for (const it of node.items || []) if (it.datum) out.push(it.datum);
+      return;
+    }
+    for (const it of node.items || []) for (const child of it.items || []) walk(child);
+  })(view.scenegraph().root);
+  return out.map(d => ({area: d.area, year: d.year, value: d.value, lower: d.lower,
+                        upper: d.upper, band: d.band}));
+}"""
+
+
+def test_explorer_draws_the_published_intervals(page: tuple[Any, Watch], server: str) -> None:
+    """Every OTS country's WPP 2024 projection of le0 is drawn with its shaded 95% band, and the
+    legend and the note under the chart say what the band is."""
+    pg, _ = page
+    pg.goto(server + "/explorer?lang=en&indicator=le0&area=OTS")
+    _ready(pg)
+    band = pg.evaluate(_BAND_DATA)
+    assert band, "no band drawn"
+    assert {d["area"] for d in band} == {"AZE", "HUN", "KAZ", "KGZ", "TKM", "TUR", "UZB"}
+    assert {d["year"] for d in band} == set(range(2024, 2051))
+    assert all(d["lower"] < d["value"] < d["upper"] for d in band)
+    label = "95% prediction interval: WPP 2024 probabilistic projections (UN DESA)"
+    assert {d["band"] for d in band} == {label}
+    legend = _legend(pg, "explorer-chart")
+    assert "Shaded band" in legend and label in legend
+    assert label in (pg.locator(".band-note").text_content() or "")

@@ -1,7 +1,7 @@
 """The demo's published intervals: UN WPP 2024 probabilistic projections of life expectancy.
 
 ``data/demo/un_wpp/wpp2024_e0_probabilistic_OTS_2024-2050.csv`` holds, for the seven OTS
-countries, both sexes, female and male, 2024-2050, the median of the UN's probabilistic
+countries, both sexes, female and male, 2024-2050 (567 rows), the median of the UN's probabilistic
 projection of life expectancy at birth and its 80% and 95% prediction intervals, as published
 (United Nations, Department of Economic and Social Affairs, Population Division (2024). World
 Population Prospects 2024; CC BY 3.0 IGO; see ``data/demo/SOURCES.md``).

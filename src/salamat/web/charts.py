@@ -203,16 +203,41 @@ def explorer_chart(
     layers: list[Spec] = []
     banded = [r for r in rows if r.get("lower") is not None and r.get("upper") is not None]
     if banded:
+        # the band's legend says what it is ("95% prediction interval: <source>", from the
+        # row's ``band``): an ordinal opacity channel with one light shade per kind of band
+        bands = sorted({str(r.get("band") or "") for r in banded})
         layers.append(
             {
                 "data": {"values": banded},
-                "mark": {"type": "area", "opacity": 0.2},
+                "mark": {"type": "area"},
                 "encoding": {
                     "x": x,
                     "y": {"field": "lower", "type": "quantitative", "scale": y_scale},
                     "y2": {"field": "upper"},
                     "color": {**colour, "legend": None},
+                    "opacity": {
+                        "field": "band",
+                        "type": "ordinal",
+                        "title": _("Shaded band"),
+                        "scale": {"domain": bands, "range": [0.22, 0.12, 0.3, 0.16][: len(bands)]},
+                        "legend": {
+                            "orient": "bottom",
+                            "direction": "vertical",
+                            "labelLimit": 600,
+                            "symbolType": "square",
+                            "symbolFillColor": "#6b7280",
+                            "symbolStrokeWidth": 0,
+                            "symbolSize": 300,
+                        },
+                    },
                     "detail": [{"field": "source"}, {"field": "sex"}],
+                    "tooltip": [
+                        {"field": "area_name", "title": _("Area")},
+                        {"field": "year", "title": _("Year")},
+                        {"field": "lower", "title": _("Lower"), "format": ",.2f"},
+                        {"field": "upper", "title": _("Upper"), "format": ",.2f"},
+                        {"field": "band", "title": _("Shaded band")},
+                    ],
                 },
             }
         )

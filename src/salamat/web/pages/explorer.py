@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -54,6 +55,26 @@ def _area_options(store: Store, lang: str) -> tuple[list[tuple[str, str]], list[
         key=lambda x: x[1],
     )
     return countries, regions
+
+
+# what a row's note says its bounds are: "... the 95% prediction interval ..." (the demo's WPP
+# 2024 projections); a level is never assumed where the publisher states none
+_LEVEL = re.compile(r"(\d{1,2}(?:\.\d+)?)\s?%\s+(prediction|confidence|uncertainty) interval", re.I)
+
+
+def _band_label(note: object, source: str, _: Any) -> str:
+    """What a shaded band is, for the chart's legend: the interval and level its note states
+    ("95% prediction interval: WPP 2024 probabilistic projections (UN DESA)"), else the bounds
+    as the source published them, with no level claimed."""
+    m = _LEVEL.search(note) if isinstance(note, str) else None
+    if m is None:
+        return str(_("bounds as published: %(source)s") % {"source": source})
+    kind = {
+        "prediction": _("%(level)s prediction interval: %(source)s"),
+        "confidence": _("%(level)s confidence interval: %(source)s"),
+        "uncertainty": _("%(level)s uncertainty interval: %(source)s"),
+    }[m.group(2).lower()]
+    return str(kind % {"level": m.group(1) + "%", "source": source})
 
 
 @router.get("/explorer", response_class=HTMLResponse)
@@ -128,6 +149,10 @@ def explorer_page(
             "value": float(r["value"]),
             "lower": None if r["lower"] != r["lower"] else float(r["lower"]),
             "upper": None if r["upper"] != r["upper"] else float(r["upper"]),
+            # what the shaded band is (only where the value has bounds)
+            "band": ""
+            if r["lower"] != r["lower"] or r["upper"] != r["upper"]
+            else _band_label(r.get("note"), str(r["source"]), _),
             "source": str(r["source"]),
             "vintage": None if r["vintage"] != r["vintage"] else r["vintage"],
             "version": str(r["version"]),
@@ -247,6 +272,7 @@ def explorer_page(
         ),
         flag_symbol=FLAG_SYMBOL,
         flagged=sum(1 for r in rows if r["flag"]),
+        bands=sorted({r["band"] for r in rows if r["band"]}),
         csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
         filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
     )
