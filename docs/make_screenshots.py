@@ -41,6 +41,12 @@ SHOTS = [
         True,
     ),
     (
+        "explorer_intervals",
+        "/explorer?lang=en&indicator=le0&area=KAZ&area=KGZ&area=TUR",
+        (1280, 900),
+        True,
+    ),
+    (
         "explorer_vintages",
         "/explorer?lang=en&indicator=le0&area=KAZ&vintage=2023-09&compare=latest",
         (1280, 900),

@@ -214,12 +214,15 @@ def explorer_chart(
                     "x": x,
                     "y": {"field": "lower", "type": "quantitative", "scale": y_scale},
                     "y2": {"field": "upper"},
-                    "color": {**colour, "legend": None},
+                    # the same colour encoding as the lines (a layer with legend None would
+                    # hide the shared Area legend)
+                    "color": colour,
                     "opacity": {
                         "field": "band",
                         "type": "ordinal",
                         "title": _("Shaded band"),
-                        "scale": {"domain": bands, "range": [0.22, 0.12, 0.3, 0.16][: len(bands)]},
+                        # light shades only, whatever the number of kinds of band
+                        "scale": {"domain": bands, "range": [0.16, 0.28]},
                         "legend": {
                             "orient": "bottom",
                             "direction": "vertical",
