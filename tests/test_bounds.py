@@ -252,3 +252,27 @@ def test_compute_save_rejects_a_value_out_of_bounds(store: Store) -> None:
         save_computed(store, frame)
     assert "150.0 is outside the plausible range of le0: 5 to 100" in str(info.value.problems[0])
     assert store.con.execute("SELECT count(*) FROM observation").fetchall() == [(0,)]
+
+
+def test_is_projection_reads_source_vintage_and_note_as_the_import_does() -> None:
+    """The rows the future-period rule takes for projections are the rows the targets, Compare,
+    the published values and the series rules leave out."""
+    import pandas as pd
+
+    from salamat.ingest.canonical import is_projection
+
+    frame = pd.DataFrame(
+        {
+            "source": [
+                "WPP 2024 probabilistic projections (UN DESA)",
+                "UN WPP 2024",
+                "UN WPP 2024 (Medium variant projection)",
+                "BNS Kazakhstan",
+                "Ministry of Health",
+            ],
+            "vintage": ["2024", "2024", "2024", None, "прогноз"],
+            "note": [None, "", "", "projected by the ministry", None],
+        }
+    )
+    assert is_projection(frame).tolist() == [True, False, True, True, True]
+    assert is_projection(frame[["source"]]).tolist() == [True, False, True, False, False]

@@ -467,3 +467,20 @@ def test_short_titles_are_never_cut_inside_quotes_or_brackets() -> None:
         "«" + "очень длинное название " * 5 + "»…"
     )
     assert _short("Short title: detail") == "Short title"
+
+
+def test_band_label_states_the_level_only_where_the_note_does() -> None:
+    """The explorer's band legend: "95% prediction interval: <source>" when the row's note says
+    so (the demo's WPP 2024 projections), never a level the publisher did not state."""
+    from salamat.web.i18n import translator
+    from salamat.web.pages.explorer import _band_label
+
+    en, ru = translator("en"), translator("ru")
+    note = (
+        "probabilistic projection: value is the median, lower and upper the 95% prediction interval"
+    )
+    assert _band_label(note, "WPP 2024", en) == "95% prediction interval: WPP 2024"
+    assert _band_label(note, "WPP 2024", ru) == "95% интервал прогноза: WPP 2024"
+    assert _band_label("90 % confidence interval", "S", en) == "90% confidence interval: S"
+    assert _band_label(None, "WHO", en) == "bounds as published: WHO"
+    assert _band_label(float("nan"), "WHO", en) == "bounds as published: WHO"
