@@ -553,9 +553,42 @@ def _alone(name: str) -> typer.Typer | None:
     return alone
 
 
+# Commands that only read: when one has ended, every store it opened is closed (its `with`
+# block) and every line is written; nothing is left for the interpreter's teardown to do.
+_READ_ONLY = frozenset({"series", "info"})
+
+
+def _exit_now(code: int) -> None:
+    """End the process with ``code`` once the output is flushed and the ``atexit`` handlers
+    have run, without the interpreter's teardown (freeing every module and object: about
+    0.17 s of CPU after pandas, pyarrow and DuckDB were imported, as long as the query)."""
+    import atexit
+    import contextlib
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        # a closed pipe (`| head`): nothing more can be written
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 def main() -> None:
     """Run the command line. A command named first (``salamat series ...``) is built alone:
     Typer builds every parameter of every command it is given, which ``salamat --help``
-    needs but ``salamat series`` does not (same usage lines, options, errors and output)."""
-    alone = _alone(sys.argv[1]) if len(sys.argv) > 1 else None
-    (alone or app)()
+    needs but ``salamat series`` does not (same usage lines, options, errors and output).
+    A read-only command ends the process as soon as it has written its output
+    (:func:`_exit_now`)."""
+    from salamat.cli.coercion import quick_coercion
+
+    name = sys.argv[1] if len(sys.argv) > 1 else None
+    alone = _alone(name) if name is not None else None
+    with quick_coercion():  # plain values without a pydantic adapter each (same results)
+        try:
+            (alone or app)()
+        except SystemExit as exc:
+            code = 0 if exc.code is None else exc.code
+            if name in _READ_ONLY and isinstance(code, int):
+                _exit_now(code)
+            raise
