@@ -84,8 +84,9 @@ def traced(app: ASGIApp, out: str) -> ASGIApp:
         return original_get(self, key, build)
 
     Memo.get = memo_get  # type: ignore[method-assign]
-    svc.series_json_bytes = timed("service", svc.series_json_bytes)
-    svc.series_csv_bytes = timed("service", svc.series_csv_bytes)
+    for name in ("series_json_bytes", "series_csv_bytes", "series_json_text", "series_csv_text"):
+        if hasattr(svc, name):  # an older checkout has the text ones only
+            setattr(svc, name, timed("service", getattr(svc, name)))
 
     async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
