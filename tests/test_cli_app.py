@@ -94,6 +94,7 @@ def test_a_read_only_command_ends_once_its_output_is_written(
     """`salamat series` ends the process (os._exit, after the flush and the atexit handlers)
     with the command's exit code; a command that may write is left to the interpreter."""
     import atexit
+    import io
     import os
     import sys
 
@@ -124,6 +125,17 @@ def test_a_read_only_command_ends_once_its_output_is_written(
     assert ended == [0, 2]
     assert "unknown indicator 'nope'" in capsys.readouterr().err
     monkeypatch.setattr(sys, "argv", ["salamat", "--version"])
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert ended == [0, 2]
+
+    class Full(io.StringIO):
+        def flush(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    # output that cannot be flushed: the interpreter ends as usual and reports it
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(sys, "stdout", Full())
     with pytest.raises(SystemExit):
         cli.main()
     assert ended == [0, 2]

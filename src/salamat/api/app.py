@@ -203,8 +203,14 @@ def create_app(
             finally:
                 store.close()
             if query is not None:
-                await _warm_routes(app, query)
-                app.state.memo.clear()  # the code paths are warm; no answer is kept
+                # only a warm-up: a request that fails here fails again when asked, with its
+                # error; the server starts either way
+                try:
+                    await _warm_routes(app, query)
+                except Exception:
+                    pass
+                finally:
+                    app.state.memo.clear()  # the code paths are warm; no answer is kept
             # what was just read lives as long as the server: out of the collector's way, so
             # that a full collection during the first burst of requests does not walk it
             gc.collect()
