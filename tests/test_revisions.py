@@ -347,13 +347,13 @@ OBS_COLUMNS = "indicator,area,period,value,sex,age,cause,residence,unit,source,v
 
 
 def full_snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:
-    """Every table of the store (the import log aside: an undo marks and adds its own lines),
-    quality flags and their replaced versions with the imports that raised them."""
+    """Every table of the store (the import and audit logs aside: an undo marks and adds its
+    own lines), quality flags and their replaced versions with the imports that raised them."""
     tables = [
         str(r[0])
         for r in store.con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary "
-            "AND table_name <> 'import_log' ORDER BY 1"
+            "AND table_name NOT IN ('import_log', 'audit_log') ORDER BY 1"
         ).fetchall()
     ]
     assert {"quality_flag", "quality_flag_version", "indicator_bound", "target"} <= set(tables)

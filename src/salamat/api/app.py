@@ -23,10 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
+from salamat.api.accounts import router as accounts_router
+from salamat.api.auth import Authenticate
 from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
-from salamat.errors import InputError, MethodError, SalamatError, StoreError
+from salamat.errors import AccessError, InputError, MethodError, SalamatError, StoreError
+from salamat.services.accounts import Lockout, local_mode
 from salamat.services.web import NotFoundError, SeriesQuery, warm_query, warm_series
 
 __all__ = ["create_app"]
@@ -175,8 +178,14 @@ def create_app(
     cache_size: int = 4096,
     cache_bytes: int = DEFAULT_BYTES,
     warm: bool = True,
+    lockout: Lockout | None = None,
 ) -> FastAPI:
-    """The API and the dashboard over the store at ``db``, opened read-only.
+    """The API and the dashboard over the store at ``db``.
+
+    With no user in the store (local mode) the store is opened read-only and every request is
+    answered as it comes. Once a user exists, every request signs in (:mod:`.auth`) and the
+    store is opened for writing: sign-ins, sessions and account changes are written to it
+    (never data). ``lockout``: failed sign-ins that lock a name, and for how long.
 
     ``cache_size`` and ``cache_bytes`` bound the memo of computed answers (:mod:`.cache`): at
     most that many answers, at most that many bytes together.
@@ -190,6 +199,14 @@ def create_app(
         No store at ``db`` (build one with ``salamat demo``), or not a Salamat store.
     """
     provider = StoreProvider(db)
+    probe = provider.cursor()
+    try:
+        accounts = not local_mode(probe)
+    finally:
+        probe.close()
+    if accounts:
+        provider.close()
+        provider = StoreProvider(db, read_only=False)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -231,6 +248,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.stores = provider
+    app.state.accounts = accounts
+    app.state.lockout = lockout or Lockout()
     app.state.memo = Memo(str(provider.path), cache_size, cache_bytes)
 
     @app.exception_handler(NotFoundError)
@@ -244,6 +263,10 @@ def create_app(
     @app.exception_handler(MethodError)
     async def bad_method(request: Request, exc: MethodError) -> Response:
         return _error(request, 422, str(exc), [])
+
+    @app.exception_handler(AccessError)
+    async def forbidden(request: Request, exc: AccessError) -> Response:
+        return _error(request, 403, str(exc), [])
 
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> Response:
@@ -282,9 +305,12 @@ def create_app(
     from salamat.web.pages import router as web_router
 
     app.include_router(api_router)
+    app.include_router(accounts_router)
     app.include_router(web_router)
     static = resources.files("salamat") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    if accounts:
+        app.add_middleware(Authenticate, provider=provider)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     return app

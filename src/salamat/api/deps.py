@@ -20,18 +20,22 @@ __all__ = ["StoreProvider", "get_store"]
 
 
 class StoreProvider:
-    """Opens the store read-only once; hands out per-request cursors."""
+    """Opens the store once (read-only unless ``read_only=False``: a server with accounts
+    writes sessions and audit rows); hands out per-request cursors."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = True) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         self._lock = threading.Lock()
-        self._base: Store | None = Store.connect(self.path, read_only=True)
+        self._base: Store | None = Store.connect(self.path, read_only=read_only)
 
     def cursor(self) -> Store:
         with self._lock:
             if self._base is None:
-                self._base = Store.connect(self.path, read_only=True)
+                self._base = Store.connect(self.path, read_only=self.read_only)
             con = self._base.con.cursor()
+        # labelled read-only either way: the server writes accounts and audit rows only, never
+        # data, so what the services cache of the data stays valid (services.web.common)
         return Store(con, str(self.path), True)
 
     def close(self) -> None:

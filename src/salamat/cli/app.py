@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from salamat import __version__
+from salamat.cli.accounts import register as register_accounts
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.cli.forecast import register as register_forecast
 from salamat.cli.imports import register as register_imports
@@ -532,6 +533,7 @@ register_imports(app)
 register_quality(app)
 register_report(app)
 register_forecast(app)
+register_accounts(app)
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:

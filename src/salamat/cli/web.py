@@ -41,13 +41,27 @@ def serve(
             help="Memory for computed answers kept to serve again, in MB (0: keep none).",
         ),
     ] = DEFAULT_BYTES // 2**20,
+    lockout_failures: Annotated[
+        int,
+        typer.Option(
+            "--lockout-failures", min=1, help="Failed sign-ins under one name that lock it."
+        ),
+    ] = 5,
+    lockout_minutes: Annotated[
+        int,
+        typer.Option(
+            "--lockout-minutes", min=1, help="The window those failures count in, and the lock."
+        ),
+    ] = 15,
 ) -> None:
     """Serve the dashboard (targets, indicators, map, comparison, life tables) and the REST API
-    (/api/v1) on the store, read-only. Stop with Ctrl+C; imports wait until it stops."""
+    (/api/v1) on the store. With no user (local mode) only on this computer; once a user
+    exists, every request signs in. Stop with Ctrl+C; imports wait until it stops."""
     import uvicorn
 
     from salamat.api.app import create_app
-    from salamat.store.connection import resolve_store_path
+    from salamat.services.accounts import Lockout, local_mode, serve_refusal
+    from salamat.store.connection import Store, resolve_store_path
 
     path = resolve_store_path(db)
     if not path.exists():
@@ -57,16 +71,32 @@ def serve(
         )
         raise typer.Exit(3)
     try:
-        app = create_app(path, cache_bytes=cache_mb * 2**20)
+        with Store.open(path, read_only=True) as store:
+            refusal = serve_refusal(store, host, str(path))
+            local = local_mode(store)
+    except StoreError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=False)
+        raise typer.Exit(3) from None
+    if refusal is not None:
+        err.print(f"error: {refusal}", markup=False)
+        raise typer.Exit(2)
+    try:
+        app = create_app(
+            path,
+            cache_bytes=cache_mb * 2**20,
+            lockout=Lockout(lockout_failures, lockout_minutes),
+        )
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         raise typer.Exit(3) from None
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if local:
+        err.print("local mode: no accounts (this computer only; `salamat users add` to add some)")
+        err.print(f"Salamat on http://{host}:{port}/  (store {path}, read-only; Ctrl+C to stop)")
+    else:
         err.print(
-            f"[yellow]note:[/] listening on {host}: anyone who can reach this address can read "
-            "the store (there is no login)"
+            f"Salamat on http://{host}:{port}/  (store {path}; every request signs in; "
+            "Ctrl+C to stop)"
         )
-    err.print(f"Salamat on http://{host}:{port}/  (store {path}, read-only; Ctrl+C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

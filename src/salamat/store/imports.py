@@ -1,9 +1,10 @@
-"""The import log: one row per import that wrote to the store."""
+"""The import log: one row per import that wrote to the store (and its audit row)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from salamat.store import audit
 from salamat.store.connection import Store
 
 __all__ = ["finish_import", "flags_raised_by", "next_import_id"]
@@ -53,6 +54,21 @@ def finish_import(
             removed,
             undoes,
         ],
+    )
+    # the audit row, in the same transaction: who wrote, and what (salamat.store.audit)
+    audit.append(
+        store,
+        "undo" if undoes is not None else f"import {kind}",
+        f"import {import_id}" + (f" (undoes {undoes})" if undoes is not None else ""),
+        sha256=sha256 or None,
+        counts={
+            "created": created,
+            "updated": updated,
+            "unchanged": unchanged,
+            "rejected": rejected,
+            "removed": removed,
+        },
+        details={"files": files, "status": status, "source": source},
     )
 
 

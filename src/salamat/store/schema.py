@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 11  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 12  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -21,6 +21,7 @@ SCHEMA_VERSION = 11  # 2: indicator definitions on data_element; the target tabl
 # 11: death records stored with their region and ICD-10 code as ids into two dictionaries
 #     (death_region, death_code) and without the year (it is the death_date's);
 #     ``death_record`` and ``death_record_version`` are views giving the same columns as before
+# 12: accounts (users, their org units, API tokens, web sessions) and the hash-chained audit log
 
 # A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
 # dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
@@ -216,6 +217,27 @@ DDL: tuple[str, ...] = (
     f"CREATE TABLE IF NOT EXISTS death_record_data ({_DEATH_DATA_COLUMNS})",
     f"""CREATE TABLE IF NOT EXISTS death_record_version_data ({_DEATH_DATA_COLUMNS},
         superseded_by INTEGER NOT NULL)""",
+    # version 12: accounts (salamat.store.accounts). Secrets are never stored: a password as
+    # its argon2id hash, a token or a session cookie as the SHA-256 of it. A user is disabled,
+    # a token revoked, by a date (the rows stay, so the audit log can name them).
+    """CREATE TABLE IF NOT EXISTS app_user (
+        name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, password_hash VARCHAR NOT NULL,
+        created TIMESTAMP NOT NULL, disabled_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS app_user_orgunit (
+        name VARCHAR NOT NULL, orgunit VARCHAR NOT NULL, PRIMARY KEY (name, orgunit))""",
+    """CREATE TABLE IF NOT EXISTS api_token (
+        token_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        created TIMESTAMP NOT NULL, revoked_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS web_session (
+        sha256 VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, csrf VARCHAR NOT NULL,
+        created TIMESTAMP NOT NULL, expires TIMESTAMP NOT NULL)""",
+    # the audit log (salamat.store.audit): append-only, each row chained to the one before by
+    # SHA-256 (hash = sha256(prev_hash || canonical JSON of the row)); no code path updates or
+    # deletes a row, and an undo appends rather than removes
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        seq BIGINT PRIMARY KEY, at_utc TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
+        origin VARCHAR NOT NULL, action VARCHAR NOT NULL, object VARCHAR, sha256 VARCHAR,
+        counts VARCHAR, details VARCHAR, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

@@ -200,6 +200,8 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
         flag_message=lambda text: texts.flag_message(text, lang),
         source_words=lambda text: texts.source_text(text, lang),
         flag_words=_flag_words(_),
+        user=getattr(request.state, "user", None),
+        csrf=getattr(request.state, "csrf", None),
         _=_,
         **ctx,
     )

@@ -1,0 +1,197 @@
+"""Who is asking: every request signs in once the store has a user (issue 13).
+
+:class:`Authenticate` is plain ASGI (no per-request task group) and is only installed when the
+store has users; with none, the server runs as before, in local mode. It accepts an API token
+(``Authorization: Bearer slm_...``) or a session cookie from the sign-in page, looks both up in
+the store on every request (so a disabled user or a revoked token is refused at once), puts the
+user on ``request.state.user`` and answers:
+
+* 401 with ``WWW-Authenticate: Bearer`` on the API, or a redirect to ``/login`` on a page,
+  without valid credentials;
+* 403 on an unsafe method (POST, PUT, PATCH, DELETE) signed in by cookie whose CSRF token
+  (header ``X-CSRF-Token`` or form field ``csrf_token``) is not the session's (synchronizer
+  token, OWASP CSRF Prevention Cheat Sheet). A bearer token is not sent by a browser on its own,
+  so token requests need none.
+"""
+
+from __future__ import annotations
+
+import hmac
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+import anyio.to_thread
+from fastapi import Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from salamat.api.deps import StoreProvider
+from salamat.errors import AccessError
+from salamat.services import accounts as acc
+from salamat.store.accounts import Account
+
+__all__ = [
+    "CSRF_FIELD",
+    "LOCAL_USER",
+    "LOGIN_CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "Authenticate",
+    "client_ip",
+    "current_user",
+    "require_admin",
+]
+
+SESSION_COOKIE = "salamat_session"
+LOGIN_CSRF_COOKIE = "salamat_login_csrf"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# what the sign-in page needs before anyone has signed in
+PUBLIC_PATHS = frozenset({"/login", "/static/salamat.css", "/static/favicon.svg"})
+LOCAL_USER = Account("local", "admin", (), False)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header is no credential
+                continue
+    return {k: m.value for k, m in jar.items()}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _problem(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse(
+        {"status": status, "error": message, "problems": []}, status_code=status, headers=headers
+    )
+
+
+class Authenticate:
+    """The ASGI middleware of the module docstring, over the server's store provider."""
+
+    def __init__(self, app: ASGIApp, provider: StoreProvider) -> None:
+        self.app = app
+        self.provider = provider
+
+    def _lookup(self, token: str | None, cookie: str | None) -> tuple[Account | None, str | None]:
+        store = self.provider.cursor()
+        try:
+            if token is not None:
+                return acc.token_user(store, token), None
+            if cookie:
+                found = acc.session_user(store, cookie)
+                if found is not None:
+                    return found
+            return None, None
+        finally:
+            store.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        api = path.startswith("/api/")
+        auth = _header(scope, b"authorization")
+        token: str | None = None
+        if auth is not None:
+            scheme, _, credential = auth.partition(" ")
+            if scheme.lower() != "bearer":
+                await _problem(
+                    401,
+                    "only Authorization: Bearer TOKEN is accepted (salamat tokens create NAME)",
+                    {"WWW-Authenticate": "Bearer"},
+                )(scope, receive, send)
+                return
+            token = credential.strip()
+        cookie = _cookies(scope).get(SESSION_COOKIE)
+        user, csrf = await anyio.to_thread.run_sync(self._lookup, token, cookie)
+        if user is None:
+            if token is not None:
+                response = _problem(
+                    401,
+                    "the token is not valid: revoked, its user disabled, or mistyped",
+                    {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            elif api:
+                response = _problem(
+                    401,
+                    "sign in first: send Authorization: Bearer TOKEN (salamat tokens create NAME)",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+            else:
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = path + (f"?{query}" if query else "")
+                response = RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
+            await response(scope, receive, send)
+            return
+        if token is None and scope["method"] not in SAFE_METHODS:
+            receive, sent = await _csrf_from(scope, receive)
+            if csrf is None or sent is None or not hmac.compare_digest(sent, csrf):
+                await _problem(
+                    403, "the form's CSRF token is missing or wrong: reload the page and try again"
+                )(scope, receive, send)
+                return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["user"] = user
+        state["csrf"] = csrf
+        await self.app(scope, receive, send)
+
+
+async def _csrf_from(scope: Scope, receive: Receive) -> tuple[Receive, str | None]:
+    """The CSRF token of a request: its ``X-CSRF-Token`` header, else the ``csrf_token`` field
+    of a URL-encoded form (the body is read and handed on unchanged)."""
+    header = _header(scope, b"x-csrf-token")
+    if header is not None:
+        return receive, header
+    kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":
+        return receive, None
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    done = False
+
+    async def replay() -> Message:
+        nonlocal done
+        if not done:
+            done = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
+    return replay, (values[0] if values else None)
+
+
+def current_user(request: Request) -> Account:
+    """The signed-in user; in local mode (no accounts) the local user, an admin."""
+    user: Account | None = getattr(request.state, "user", None)
+    return user if user is not None else LOCAL_USER
+
+
+def require_admin(request: Request) -> Account:
+    """FastAPI dependency: 403 unless the user is an admin."""
+    user = current_user(request)
+    if user.role != "admin":
+        raise AccessError(f"only an admin may do this ({user.name} is a {user.role})")
+    return user
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the server saw it (behind a proxy: the proxy's)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,100 @@
+"""The audit log (salamat.store.audit): every write appends a hash-chained row that an undo
+never removes; tampering with one row in the store file is found and named."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from salamat.cli.app import app
+from salamat.services import imports as services
+from salamat.services.revisions import undo_import
+from salamat.store import audit
+from salamat.store.connection import Store
+
+SRC = Path(__file__).parent.parent / "src" / "salamat"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with an import, a revision of it, its undo, and a write by a server user."""
+    tmp = tmp_path_factory.mktemp("audit")
+    path = tmp / "store.duckdb"
+    a = tmp / "a.csv"
+    a.write_text(
+        "indicator,area,period,value,sex,source\nle0,KAZ,2022,74.44,total,BNS\n", encoding="utf-8"
+    )
+    b = tmp / "b.csv"
+    b.write_text(
+        "indicator,area,period,value,sex,source\nle0,KAZ,2022,74.50,total,BNS\n", encoding="utf-8"
+    )
+    with Store.open(path) as store:
+        services.run_import(store, "observations", [a])
+        second = services.run_import(store, "observations", [b])
+        assert second.import_id is not None
+        undo_import(store, second.import_id)
+        with audit.acting_as("ana", "10.0.0.7"), store.transaction():
+            audit.append(store, "token_revoked", "vic:abc")
+    return path
+
+
+def test_every_write_is_a_row_and_undo_removes_none(db: Path) -> None:
+    with Store.open(db, read_only=True) as store:
+        rows = audit.audit_rows(store)
+    assert list(rows["seq"]) == [1, 2, 3, 4]
+    assert list(rows["action"]) == [
+        "import observations",
+        "import observations",
+        "undo",
+        "token_revoked",
+    ]
+    first = rows.iloc[0]
+    assert first["origin"] == "cli" and len(first["sha256"]) == 64
+    assert json.loads(first["counts"])["created"] == 1
+    assert json.loads(rows.iloc[1]["counts"])["updated"] == 1
+    assert "undoes" in rows.iloc[2]["object"]
+    assert (rows.iloc[3]["actor"], rows.iloc[3]["origin"]) == ("ana", "10.0.0.7")
+
+
+def test_cli_lists_filters_and_verifies(db: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["audit", "--db", str(db), "--format", "json", "--user", "ana"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert [x["action"] for x in rows] == ["token_revoked"]
+    assert rows[0]["at_utc"].endswith("Z")
+    r = runner.invoke(app, ["audit", "--db", str(db), "--since", "2999-01-01"])
+    assert r.exit_code == 0 and "no audit rows" in r.output
+    r = runner.invoke(app, ["audit", "--db", str(db), "--since", "yesterday"])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["audit", "--db", str(db), "--verify"])
+    assert r.exit_code == 0 and "chain intact, 4 rows" in r.output
+
+
+def test_editing_a_row_in_the_store_file_breaks_the_chain_there(db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(db.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+    con.close()
+    r = CliRunner().invoke(app, ["audit", "--db", str(copy), "--verify"])
+    assert r.exit_code == 1
+    assert "row 2" in r.output and "do not match" in r.output
+    # a row removed is found too, at the gap
+    con = duckdb.connect(str(copy))
+    con.execute("DELETE FROM audit_log WHERE seq >= 2 AND seq <= 3")
+    con.close()
+    with Store.open(copy, read_only=True) as store:
+        report = audit.verify_chain(store)
+    assert (report.ok, report.broken) == (False, 2)
+
+
+def test_no_code_path_updates_or_deletes_audit_rows() -> None:
+    statement = re.compile(r"(UPDATE|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\s+audit_log", re.I)
+    hits = [str(p) for p in SRC.rglob("*.py") if statement.search(p.read_text(encoding="utf-8"))]
+    assert not hits
