@@ -290,6 +290,11 @@ class Target(BaseModel):
         "years used and years left out."
     )
     shock_years: list[dict[str, Any]] = Field(description="Years left out of the trend.")
+    events: list[dict[str, Any]] = Field(
+        default=[],
+        description="Policy events of the area ({n, code, date, year, at, title, titles, "
+        "source_url}), numbered by date as the charts mark them.",
+    )
     ratio: float | None
     reason: str
     projection: dict[str, Any] | None
@@ -330,3 +335,17 @@ class ImportEntry(BaseModel):
     source: str | None
     undoes: int | None = Field(description="For an undo: the import it undid.")
     undone_by: int | None = Field(description="The undo that reverted this import, if any.")
+
+
+class PolicyEvent(BaseModel):
+    code: str
+    date: str = Field(description="ISO date (YYYY-MM-DD).")
+    year: int
+    area: str = Field(description="The org unit it applies to (and the units below it).")
+    title: str = Field(description="In the language asked for (lang), else English.")
+    description: str
+    titles: dict[str, str] = Field(description="Title by language: en, kk, ru.")
+    descriptions: dict[str, str]
+    source_url: str | None
+    source: str | None
+    origin: str = Field(description="bundled, or user (salamat events add).")

@@ -28,6 +28,7 @@ from salamat.api.models import (
     LifeTable,
     OrgUnit,
     OrgUnitNode,
+    PolicyEvent,
     SeriesResponse,
     Target,
 )
@@ -52,6 +53,12 @@ class SexChoice(StrEnum):
     female = "female"
     male = "male"
     all = "all"
+
+
+class Lang(StrEnum):
+    en = "en"
+    kk = "kk"
+    ru = "ru"
 
 
 class OneSex(StrEnum):
@@ -130,6 +137,7 @@ def index() -> dict[str, Any]:
             "/api/v1/targets/{code}",
             "/api/v1/maps/{indicator}?country=KAZ",
             "/api/v1/compare/{indicator}?group=OTS",
+            "/api/v1/events?area=KAZ&lang=ru",
         ],
     }
 
@@ -420,6 +428,22 @@ def target(
         known = sorted({t["code"] for t in board})
         raise svc.NotFoundError(f"unknown target {code!r}: expected one of {', '.join(known)}")
     return found
+
+
+@router.get("/events", response_model=list[PolicyEvent], summary="Policy events")
+def policy_events(
+    store: StoreDep,
+    area: Annotated[
+        str | None, Query(description="Only the events of this unit and the units above it.")
+    ] = None,
+    lang: Annotated[Lang, Query(description="Language of title and description.")] = Lang.en,
+) -> Any:
+    """Dated laws, programmes and measures (bundled with their sources, or added with
+    ``salamat events add``), by date; the charts mark them."""
+    from salamat.services import events as events_svc
+
+    found = events_svc.events_for(store, area) if area else events_svc.events(store)
+    return [e.as_dict(lang.value) for e in found]
 
 
 # -- maps and comparisons ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from rich.table import Table
 from salamat import __version__
 from salamat.cli.accounts import register as register_accounts
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.events import register as register_events
 from salamat.cli.forecast import register as register_forecast
 from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
@@ -530,6 +531,7 @@ register_interop(app)
 register_targets(app)
 register_web(app)
 register_imports(app)
+register_events(app)
 register_quality(app)
 register_report(app)
 register_forecast(app)

@@ -20,6 +20,7 @@ from typing import Any
 from salamat import __version__
 from salamat.errors import InputError, Problem
 from salamat.services import web as svc
+from salamat.services.events import in_language
 from salamat.store.connection import Store
 from salamat.web import charts, texts
 from salamat.web.i18n import LANGS, Gettext, fmt_number, translator, years_word
@@ -58,6 +59,7 @@ class TargetSection:
     note: str
     chart: Spec | None
     synthetic: bool
+    events: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -343,6 +345,7 @@ def _words(_: Gettext) -> dict[str, str]:
         "sex": _("Sex"),
         "link": _("Link"),
         "contents": _("Contents"),
+        "events": _("Policy events"),
         "chart_caption": _(
             "Solid line: the values the target is judged on; dashed line and band: the projection and its prediction interval; diamond and dashed rule: the target."
         ),
@@ -587,7 +590,17 @@ def build_report(
                 paragraphs=_paragraphs(rec, _, lang, unit),
                 flags=_flag_lines(rec, _, lang),
                 note=texts.data_text(str(rec.get("note") or ""), lang),
-                chart=charts.target_chart(rec, _, unit) if rec["series"] else None,
+                chart=charts.target_chart(
+                    {**rec, "events": in_language(rec.get("events") or [], lang)}, _, unit
+                )
+                if rec["series"]
+                else None,
+                events=[
+                    f"{e['n']}. {e['date']}: {e['title']}"
+                    for e in charts.events_in_target_chart(
+                        rec, in_language(rec.get("events") or [], lang)
+                    )
+                ],
                 synthetic=synthetic,
             )
         )

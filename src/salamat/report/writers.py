@@ -107,6 +107,7 @@ def _typst(
                 "source_url": s.source_url,
                 "paragraphs": s.paragraphs,
                 "flags": s.flags,
+                "events": s.events,
                 "note": s.note,
                 "synthetic": s.synthetic,
                 "svg": svg,

@@ -61,6 +61,7 @@ _KEYS: dict[str, tuple[str, ...]] = {
     "data_element": ("code",),
     "indicator_bound": ("indicator",),
     "target": ("code",),
+    "policy_event": ("code",),
 }
 
 
@@ -257,6 +258,7 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         ("data_element", "indicator definition(s)"),
         ("indicator_bound", "indicator bound(s)"),
         ("target", "target(s)"),
+        ("policy_event", "policy event(s)"),
     ):
         for by, n in con.execute(
             f"SELECT superseded_by, count(*) FROM {table}_version WHERE import_id = ? "
@@ -335,6 +337,7 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         ("data_element", "indicator"),
         ("indicator_bound", "indicator_bound"),
         ("target", "target"),
+        ("policy_event", "policy_event"),
     ):
         restored = _count(store, f"SELECT count(*) FROM {table}_version WHERE superseded_by = ?", x)
         written = _count(store, f"SELECT count(*) FROM {table} WHERE import_id = ?", x)

@@ -9,7 +9,7 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 12  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 13  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -22,6 +22,7 @@ SCHEMA_VERSION = 12  # 2: indicator definitions on data_element; the target tabl
 #     (death_region, death_code) and without the year (it is the death_date's);
 #     ``death_record`` and ``death_record_version`` are views giving the same columns as before
 # 12: accounts (users, their org units, API tokens, web sessions) and the hash-chained audit log
+# 13: policy events users add (policy_event, policy_event_version)
 
 # A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
 # dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
@@ -238,6 +239,15 @@ DDL: tuple[str, ...] = (
         seq BIGINT PRIMARY KEY, at_utc TIMESTAMP NOT NULL, actor VARCHAR NOT NULL,
         origin VARCHAR NOT NULL, action VARCHAR NOT NULL, object VARCHAR, sha256 VARCHAR,
         counts VARCHAR, details VARCHAR, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
+    # version 13: policy events users add (``salamat events add``; the bundled ones are read
+    # from data/policy_events.csv), versioned like targets so that an add can be undone
+    """CREATE TABLE IF NOT EXISTS policy_event (
+        code VARCHAR PRIMARY KEY, date DATE NOT NULL, area VARCHAR NOT NULL,
+        title_en VARCHAR NOT NULL, title_kk VARCHAR, title_ru VARCHAR,
+        description_en VARCHAR, description_kk VARCHAR, description_ru VARCHAR,
+        source_url VARCHAR, source VARCHAR, added_at TIMESTAMP, import_id INTEGER)""",
+    """CREATE TABLE IF NOT EXISTS policy_event_version AS
+        SELECT *, NULL::INTEGER AS superseded_by FROM policy_event LIMIT 0""",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

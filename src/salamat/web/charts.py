@@ -72,6 +72,67 @@ def _base(description: str, height: int) -> Spec:
     }
 
 
+EVENT_COLOUR = "#6d28d9"  # violet: a policy event, never an area's or a status's colour
+
+
+def event_layers(events: list[dict[str, Any]], x: Spec, _: Gettext) -> list[Spec]:
+    """Policy events as dotted vertical rules at their date (year + day of the year), numbered
+    at the top; the tooltip gives date and title. ``events``: ``{date, year, title, n}``."""
+    if not events:
+        return []
+    values = [
+        {
+            "at": e["at"],
+            "date": e["date"],
+            "title": e["title"],
+            "n": str(e["n"]),
+        }
+        for e in events
+    ]
+    ex = {**x, "field": "at"}
+    tooltip = [{"field": "date", "title": _("Date")}, {"field": "title", "title": _("Event")}]
+    return [
+        {
+            "data": {"values": values},
+            "mark": {"type": "rule", "color": EVENT_COLOUR, "strokeDash": [2, 3], "opacity": 0.8},
+            "encoding": {"x": ex, "tooltip": tooltip},
+        },
+        {
+            "data": {"values": values},
+            "mark": {
+                "type": "text",
+                "color": EVENT_COLOUR,
+                "baseline": "top",
+                "dy": 2,
+                "fontSize": 10,
+                "fontWeight": "bold",
+            },
+            "encoding": {"x": ex, "y": {"value": 0}, "text": {"field": "n"}, "tooltip": tooltip},
+        },
+    ]
+
+
+def target_domain(rec: dict[str, Any]) -> tuple[int, int]:
+    """The years a target's chart spans: from 12 years before the baseline (or the first
+    value) to the target year or the projection's end."""
+    series = rec["series"]
+    target = rec["target"]
+    first = min([r["year"] for r in series] or [target["year"]])
+    baseline_year = rec["baseline"]["year"] or first
+    start = max(first, min(baseline_year, target["year"]) - 12)
+    years = [r["year"] for r in series if r["year"] >= start]
+    years += [f["year"] for f in rec["fan"]] + [target["year"]]
+    return min(years), max(years)
+
+
+def events_in_target_chart(
+    rec: dict[str, Any], events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The events that fall within a target chart's years."""
+    lo, hi = target_domain(rec)
+    return [e for e in events if lo <= float(e["at"]) <= hi]
+
+
 def target_chart(rec: dict[str, Any], _: Gettext, unit: str) -> Spec:
     """A target card's chart: the series, the projection fan, the target line and year."""
     series = rec["series"]
@@ -170,6 +231,7 @@ def target_chart(rec: dict[str, Any], _: Gettext, unit: str) -> Spec:
                 },
             }
         )
+    layers += event_layers(events_in_target_chart(rec, rec.get("events") or []), x, _)
     spec = _base(_("Series, projection with its prediction interval, and the target"), 150)
     spec["layer"] = layers
     return spec
@@ -185,6 +247,7 @@ def explorer_chart(
     title: str,
     by_version: bool = False,
     by_sex: bool = False,
+    events: list[dict[str, Any]] | None = None,
 ) -> Spec:
     """Lines by area (dashes by source, or by vintage when two vintages are compared, or by
     sex when female and male are shown together), uncertainty bands where values have bounds,
@@ -385,6 +448,10 @@ def explorer_chart(
                 },
             }
         )
+    if events and rows:
+        first = min(float(r["year"]) for r in rows)
+        last = max(float(r["year"]) for r in rows)
+        layers += event_layers([e for e in events if first <= e["at"] <= last + 1], x, _)
     spec = _base(title, 360)
     spec["layer"] = layers
     return spec

@@ -7,6 +7,7 @@ from typing import Any
 from salamat.methods.targets import select_series
 from salamat.methods.trends import TrendModel
 from salamat.services import targets as services_targets
+from salamat.services.events import event_marks
 from salamat.services.web.common import (
     LANGS,
     _definition_rows,
@@ -76,5 +77,8 @@ def target_board(
         ]
         rec["fan"] = fan
         rec["trend"] = trend
+        rec["events"] = [
+            e for e in event_marks(store, rec["area"], "en") if until is None or e["year"] <= until
+        ]
         out.append(rec)
     return out

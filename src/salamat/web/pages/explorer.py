@@ -77,6 +77,18 @@ def _band_label(note: object, source: str, _: Any) -> str:
     return str(kind % {"level": m.group(1) + "%", "source": source})
 
 
+def _event_marks(store: Store, areas: list[str], lang: str) -> list[dict[str, Any]]:
+    """The policy events of the areas shown (a country's hold in its regions), numbered."""
+    from salamat.services import events as events_svc
+
+    seen: dict[str, dict[str, Any]] = {}
+    for a in areas[:8]:
+        for e in events_svc.event_marks(store, a, lang):
+            seen.setdefault(e["code"], e)
+    marks = sorted(seen.values(), key=lambda e: (e["date"], e["code"]))
+    return [{**e, "n": i} for i, e in enumerate(marks, start=1)]
+
+
 @router.get("/explorer", response_class=HTMLResponse)
 def explorer_page(
     request: Request,
@@ -207,6 +219,7 @@ def explorer_page(
     name = _indicator_name(info, lang)
     unit = _unit(info, _)
     selected_names = [_unit_name(units, a, lang) for a in areas if a in units]
+    event_marks = _event_marks(store, areas, lang)
     spec = (
         charts.explorer_chart(
             rows,
@@ -217,6 +230,7 @@ def explorer_page(
             title=f"{name} - {', '.join(selected_names)}",
             by_version=bool(compare),
             by_sex=sex == "all",
+            events=event_marks,
         )
         if rows
         else None
@@ -257,6 +271,7 @@ def explorer_page(
         compare=compare,
         vintage_choices=list(vintage_names.items()),
         targets=target_marks,
+        events=event_marks,
         export=_export(
             request,
             _,

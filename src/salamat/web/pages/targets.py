@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
+from salamat.services.events import in_language
 from salamat.web import charts, texts
 from salamat.web.i18n import (
     translator,
@@ -140,7 +141,16 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "note_warns": bool(WARNING_WORDS.search(str(rec.get("note") or ""))),
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
-                "spec": charts.target_chart(rec, _, unit) if rec["series"] else None,
+                "spec": charts.target_chart(
+                    {**rec, "events": in_language(rec.get("events") or [], lang)}, _, unit
+                )
+                if rec["series"]
+                else None,
+                "events": charts.events_in_target_chart(
+                    rec, in_language(rec.get("events") or [], lang)
+                )
+                if rec["series"]
+                else [],
                 "latest_flag": _flag_text(latest_flags, _, lang) if latest_flags else "",
             }
         )

@@ -1,0 +1,97 @@
+"""``salamat events list|add``: dated policy events (laws, programmes, measures) that the charts
+and reports mark beside the numbers.
+
+:func:`register` adds the group to the ``salamat`` Typer app.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+
+__all__ = ["register"]
+
+events_app = typer.Typer(
+    name="events",
+    help="Policy events shown on the charts: list them, add your own from a CSV.",
+    no_args_is_help=True,
+)
+
+
+@events_app.command("list")
+def events_list(
+    db: DbOption = None,
+    area: Annotated[
+        str | None,
+        typer.Option("--area", help="Only the events of this org unit and the units above it."),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Titles in kk, ru or en.")] = "en",
+    fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
+) -> None:
+    """Every policy event, by date: the bundled ones and those you added."""
+    from salamat.errors import InputError
+    from salamat.services import events as svc
+    from salamat.store.connection import Store, resolve_store_path
+
+    with errors():
+        if lang not in ("en", "kk", "ru"):
+            raise InputError(f"--lang {lang}: expected kk, ru or en")
+        with Store.open(resolve_store_path(db), read_only=True) as store:
+            found = svc.events_for(store, area) if area else svc.events(store)
+    records = [e.as_dict(lang) for e in found]
+    if fmt == Fmt.json:
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+        return
+    if fmt == Fmt.csv:
+        import pandas as pd
+
+        from salamat.export.common import csv_text
+
+        cols = ["code", "date", "area", "title", "description", "source", "source_url", "origin"]
+        sys.stdout.write(csv_text(pd.DataFrame(records, columns=cols)))
+        return
+    if not records:
+        err.print("no policy events" + (f" for {area}" if area else ""))
+        return
+    for r in records:
+        out.print(
+            f"[bold]{r['date']}[/] {escape(r['area'])} {escape(r['title'])} [dim]({r['code']})[/]"
+        )
+        if r["source_url"]:
+            out.print(f"   [dim]{escape(str(r['source'] or ''))} {escape(r['source_url'])}[/]")
+
+
+@events_app.command("add")
+def events_add(
+    file: Annotated[Path, typer.Argument(help="A CSV with the columns of data/policy_events.csv.")],
+    db: DbOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check the file, write nothing.")
+    ] = False,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table or json (the summary).")] = Fmt.table,
+) -> None:
+    """Add (or replace) policy events from a CSV: all rows or none, undoable
+    (``salamat imports undo ID``)."""
+    from salamat.cli.targets import _added
+    from salamat.services import events as svc
+    from salamat.store.connection import Store, resolve_store_path
+
+    with errors():
+        if dry_run:
+            with Store.open(resolve_store_path(db), read_only=True) as store:
+                added = svc.import_events(store, file, dry_run=True)
+        else:
+            with Store.open(resolve_store_path(db)) as store:
+                added = svc.import_events(store, file)
+    _added(added, "event(s)", fmt, dry_run=dry_run)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``events`` to ``app``."""
+    app.add_typer(events_app, name="events")

@@ -1,0 +1,97 @@
+"""The ``policy_event`` table: the policy events users add (``salamat events add``).
+
+The bundled events are read from ``data/policy_events.csv`` (never copied into the store, so a
+new release's list is seen at once); a user event with the code of a bundled one replaces it.
+An added event that replaces an earlier one moves that row to ``policy_event_version`` with
+``superseded_by`` = the import id, so that undoing the import puts it back (store/revisions.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+
+from salamat.store.connection import Store
+
+__all__ = ["EVENT_COLUMNS", "bundled_event_rows", "stored_event_rows", "upsert_events"]
+
+EVENT_COLUMNS = (
+    "code",
+    "date",
+    "area",
+    "title_en",
+    "title_kk",
+    "title_ru",
+    "description_en",
+    "description_kk",
+    "description_ru",
+    "source_url",
+    "source",
+)
+
+
+def bundled_event_rows() -> list[dict[str, Any]]:
+    """``data/policy_events.csv`` as dictionaries (blank fields are ``None``)."""
+    text = (resources.files("salamat") / "data" / "policy_events.csv").read_text("utf-8")
+    return [
+        {**{c: (r.get(c) or None) for c in EVENT_COLUMNS}, "origin": "bundled"}
+        for r in csv.DictReader(io.StringIO(text))
+    ]
+
+
+def stored_event_rows(store: Store) -> list[dict[str, Any]]:
+    """The events users added, with the import that added each."""
+    cols = ", ".join(EVENT_COLUMNS)
+    frame = store.con.execute(
+        f"SELECT {cols}, import_id FROM policy_event ORDER BY date, code"
+    ).df()
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        row = {str(k): (None if v is None or v != v else v) for k, v in rec.items()}
+        row["date"] = pd.Timestamp(str(row["date"])).date().isoformat()
+        row["origin"] = "user"
+        out.append(row)
+    return out
+
+
+def upsert_events(store: Store, rows: list[dict[str, Any]], import_id: int) -> tuple[int, int, int]:
+    """Insert or replace user events in the caller's transaction; (created, updated, unchanged).
+
+    An event identical to the stored one is left alone; one that differs replaces it and the
+    replaced row moves to ``policy_event_version``.
+    """
+    if not rows:
+        return 0, 0, 0
+    frame = pd.DataFrame([{c: r.get(c) for c in EVENT_COLUMNS} for r in rows])
+    frame["date"] = pd.to_datetime(frame["date"]).dt.date
+    frame["added_at"] = datetime.now()
+    frame["import_id"] = import_id
+    cols = ", ".join([*EVENT_COLUMNS, "added_at", "import_id"])
+    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in EVENT_COLUMNS)
+    con = store.con
+    con.register("_events", frame)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _events_changed AS SELECT n.* FROM _events n "
+            f"WHERE NOT EXISTS (SELECT 1 FROM policy_event t WHERE t.code = n.code AND {same})"
+        )
+        changed, updated = con.execute(
+            "SELECT (SELECT count(*) FROM _events_changed), (SELECT count(*) FROM policy_event "
+            "WHERE code IN (SELECT code FROM _events_changed))"
+        ).fetchall()[0]
+        con.execute(
+            "INSERT INTO policy_event_version SELECT *, ? FROM policy_event "
+            "WHERE code IN (SELECT code FROM _events_changed)",
+            [import_id],
+        )
+        con.execute("DELETE FROM policy_event WHERE code IN (SELECT code FROM _events_changed)")
+        con.execute(f"INSERT INTO policy_event ({cols}) SELECT {cols} FROM _events_changed")
+    finally:
+        con.unregister("_events")
+        con.execute("DROP TABLE IF EXISTS _events_changed")
+    return int(changed) - int(updated), int(updated), len(frame) - int(changed)
