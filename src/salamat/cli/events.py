@@ -92,6 +92,83 @@ def events_add(
     _added(added, "event(s)", fmt, dry_run=dry_run)
 
 
+@events_app.command("effect")
+def events_effect(
+    code: Annotated[str, typer.Argument(help="The event's code (salamat events list).")],
+    indicator: Annotated[
+        str, typer.Option("--indicator", help="Indicator code: le0, ncd30q70 ...")
+    ],
+    area: Annotated[str, typer.Option("--area", help="Org-unit code: KAZ, KZ-75 ...")],
+    db: DbOption = None,
+    sex: Annotated[str, typer.Option("--sex", help="total, female or male.")] = "total",
+    source: Annotated[
+        str | None, typer.Option("--source", help="Only a source whose name starts so.")
+    ] = None,
+    from_year: Annotated[int | None, typer.Option("--from", help="First year of the fit.")] = None,
+    to_year: Annotated[int | None, typer.Option("--to", help="Last year of the fit.")] = None,
+    level: Annotated[float, typer.Option("--level", help="Interval level, percent.")] = 95.0,
+    keep_shocks: Annotated[
+        bool, typer.Option("--keep-shocks", help="Keep the shock years (2020-2021) in the fit.")
+    ] = False,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+) -> None:
+    """Interrupted time series: the change in an indicator's level and trend after an event
+    (segmented regression with the pre-period trend); an association, not proof."""
+    from salamat.errors import InputError
+    from salamat.services import events as svc
+    from salamat.store.connection import Store, resolve_store_path
+
+    with errors():
+        if not 50 <= level < 100:
+            raise InputError(f"--level {level}: expected a percentage such as 95")
+        with Store.open(resolve_store_path(db), read_only=True) as store:
+            result = svc.event_effect(
+                store,
+                code,
+                indicator,
+                area,
+                sex=sex,
+                source=source,
+                from_year=from_year,
+                to_year=to_year,
+                level=level / 100,
+                keep_shocks=keep_shocks,
+            )
+    if fmt == Fmt.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+        return
+    e = result["event"]
+    pct = f"{100 * result['level']:g}%"
+    out.print(
+        f"[bold]{escape(e['titles']['en'])}[/] ({e['date']}) and {result['indicator']} "
+        f"{result['area']} ({result['sex']}): {escape(result['source'])}"
+    )
+    out.print(
+        f"years {result['years'][0]}-{result['years'][-1]}: {result['years_before']} before "
+        f"{result['first_year_after']}, {result['years_after']} from it on"
+        + (
+            f"; left out as shock years: {', '.join(map(str, result['left_out_as_shocks']))}"
+            if result["left_out_as_shocks"]
+            else ""
+        )
+    )
+    for label, key in (
+        ("trend before (a year)", "trend_before"),
+        (f"change in level in {result['first_year_after']}", "level_change"),
+        ("change in trend (a year)", "trend_change"),
+    ):
+        r = result[key]
+        out.print(
+            f"  {label}: {r['estimate']:+.3f} ({pct} interval {r['lower']:+.3f} to {r['upper']:+.3f})"
+        )
+    r = result["effect_at_last_year"]
+    out.print(
+        f"  difference from the earlier trend in {r['year']}: {r['estimate']:+.3f} "
+        f"({pct} interval {r['lower']:+.3f} to {r['upper']:+.3f})"
+    )
+    err.print(f"note: {result['caveat']}", markup=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``events`` to ``app``."""
     app.add_typer(events_app, name="events")

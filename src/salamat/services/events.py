@@ -15,6 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from salamat.errors import InputError, Problem
 from salamat.services.targets import CatalogueImport, _log_catalogue_import, _read_csv
 from salamat.store.connection import Store
@@ -30,6 +32,7 @@ from salamat.store.reference import load_catalog
 __all__ = [
     "EVENT_COLUMNS",
     "PolicyEvent",
+    "event_effect",
     "event_marks",
     "events",
     "events_for",
@@ -215,3 +218,123 @@ def import_events(store: Store, path: Path, *, dry_run: bool = False) -> Catalog
             store, import_id, "events", path, started, created, updated, unchanged
         )
     return CatalogueImport(created, updated, logged)
+
+
+PRE_YEARS = 10  # default window before the event: the recent trend, as the targets' window
+
+CAVEAT = (
+    "an association in time, not proof of an effect: anything else that changed then (other "
+    "policies, the pandemic, a change of source or definition) is in the estimate, and the "
+    "standard errors assume independent yearly errors (autocorrelation makes the interval too "
+    "narrow)"
+)
+
+
+def event_effect(
+    store: Store,
+    code: str,
+    indicator: str,
+    area: str,
+    *,
+    sex: str = "total",
+    source: str | None = None,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    level: float = 0.95,
+    keep_shocks: bool = False,
+) -> dict[str, Any]:
+    """Interrupted-time-series estimate of the change in ``indicator`` at event ``code``.
+
+    The series is one source's annual values (``source``: a prefix of its name; default the
+    observed source with the most years), projections left out, from ``from_year`` (default:
+    :data:`PRE_YEARS` years before the first year after the event); the shock years of
+    ``data/shock_years.csv`` are left out of the fit unless ``keep_shocks``. See
+    :mod:`salamat.methods.its` for the model and :data:`CAVEAT` for what it cannot say.
+    """
+    from salamat.ingest.canonical import is_projection
+    from salamat.methods.its import first_year_after, segmented_regression
+    from salamat.services.targets import shock_years
+    from salamat.store.queries import series_frame
+
+    found = {e.code: e for e in events(store)}
+    if code not in found:
+        raise InputError(
+            f"unknown event {code!r}: salamat events list shows them ({', '.join(sorted(found))})"
+        )
+    event = found[code]
+    catalog = load_catalog(store)
+    unit = catalog.resolve(area)
+    if unit is None:
+        raise InputError(f"unknown area {area!r}")
+    if indicator not in catalog.data_elements:
+        raise InputError(f"unknown indicator {indicator!r}: salamat info --indicators lists them")
+    frame = series_frame(store, indicator=indicator, areas=[unit], sex=sex, age="all")
+    frame = frame[
+        frame["period"].astype(str).str.fullmatch(r"\d{4}")
+        & frame["cause"].eq("all")
+        & frame["residence"].eq("total")
+    ]
+    frame = frame[~is_projection(frame)]
+    if source:
+        frame = frame[frame["source"].astype(str).str.startswith(source)]
+    if frame.empty:
+        raise InputError(
+            f"no annual values of {indicator} for {unit}"
+            + (f" from a source starting {source!r}" if source else "")
+        )
+    counts = frame.groupby("source")["period"].nunique().sort_values(ascending=False)
+    chosen = str(counts.index[0])
+    series = frame[frame["source"] == chosen]
+    years = series["period"].astype(int)
+    start = date(event.date.year, 1, 1)
+    length = (date(event.date.year + 1, 1, 1) - start).days
+    at = event.date.year + (event.date - start).days / length
+    if from_year is None:  # the recent trend: the ten years before the first year after
+        from_year = first_year_after(at) - PRE_YEARS
+    keep = np.ones(len(series), dtype=bool)
+    if from_year is not None:
+        keep &= (years >= from_year).to_numpy()
+    if to_year is not None:
+        keep &= (years <= to_year).to_numpy()
+    shocks = [] if keep_shocks else [d["year"] for d in shock_years(indicator, unit)]
+    left_out = sorted(int(y) for y in years[keep & years.isin(shocks).to_numpy()])
+    keep &= ~years.isin(shocks).to_numpy()
+    used = series[keep].sort_values("period")
+    start = date(event.date.year, 1, 1)
+    at = (
+        event.date.year + (event.date - start).days / (date(event.date.year + 1, 1, 1) - start).days
+    )
+    fit = segmented_regression(
+        used["period"].astype(int), used["value"].astype(float), at, level=level
+    )
+
+    def est(value: float, se: float) -> dict[str, float]:
+        lo, hi = fit.interval(value, se)
+        return {
+            "estimate": round(value, 6),
+            "se": round(se, 6),
+            "lower": round(lo, 6),
+            "upper": round(hi, 6),
+        }
+
+    return {
+        "event": event.as_dict(),
+        "indicator": indicator,
+        "area": unit,
+        "sex": sex,
+        "source": chosen,
+        "years": [int(y) for y in used["period"].astype(int)],
+        "left_out_as_shocks": left_out,
+        "first_year_after": fit.first_after,
+        "years_before": fit.n_before,
+        "years_after": fit.n_after,
+        "level": level,
+        "trend_before": est(fit.trend_before, fit.trend_before_se),
+        "level_change": est(fit.level_change, fit.level_change_se),
+        "trend_change": est(fit.trend_change, fit.trend_change_se),
+        "effect_at_last_year": {"year": fit.effect_year, **est(fit.effect, fit.effect_se)},
+        "residual_sd": round(fit.sigma, 6),
+        "df": fit.df,
+        "method": "segmented regression (OLS) with the pre-period trend; Wagner et al. 2002, Bernal et al. 2017",
+        "caveat": CAVEAT,
+    }
