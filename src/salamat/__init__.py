@@ -33,6 +33,12 @@ if TYPE_CHECKING:
         life_table,
     )
     from salamat.methods.ncd import NCDProbability, ncd_30q70
+    from salamat.methods.scenario import (
+        ScenarioPath,
+        cause_deleted_rates,
+        scenario_path,
+        solve_change,
+    )
     from salamat.methods.standardise import (
         CrudeRate,
         StandardisedRate,
@@ -57,6 +63,7 @@ __all__ = [
     "NCDProbability",
     "QxAboveOneError",
     "SalamatError",
+    "ScenarioPath",
     "StandardPopulation",
     "StandardisedRate",
     "StoreError",
@@ -64,6 +71,7 @@ __all__ = [
     "a0_both_sexes",
     "arriaga",
     "arriaga_by_cause",
+    "cause_deleted_rates",
     "crude_rate",
     "fit_lee_carter",
     "forecast_indicator",
@@ -73,6 +81,8 @@ __all__ = [
     "life_table",
     "ncd_30q70",
     "poisson_exact",
+    "scenario_path",
+    "solve_change",
     "standard_population",
     "standardise",
     "wilson",
@@ -100,6 +110,10 @@ _LAZY = {
     "life_table": "salamat.methods.lifetable",
     "NCDProbability": "salamat.methods.ncd",
     "ncd_30q70": "salamat.methods.ncd",
+    "ScenarioPath": "salamat.methods.scenario",
+    "cause_deleted_rates": "salamat.methods.scenario",
+    "scenario_path": "salamat.methods.scenario",
+    "solve_change": "salamat.methods.scenario",
     "CrudeRate": "salamat.methods.standardise",
     "StandardisedRate": "salamat.methods.standardise",
     "StandardPopulation": "salamat.methods.standardise",

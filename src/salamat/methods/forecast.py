@@ -26,8 +26,8 @@ own uncertainty; Hyndman & Athanasopoulos 2021, sections 5.2 and 5.5), Student *
 
 **Lee-Miller** (Lee & Miller 2001): the same model, with three changes: the fit period starts
 later (1950 in the paper; a chosen year here), the second stage makes each year's fitted rates
-reproduce that year's **life expectancy at birth** rather than its deaths (bisection on ``k(t)``,
-``e0`` strictly decreasing in ``k`` when every ``b(x) > 0``), and the forecast starts from the
+reproduce that year's **life expectancy at birth** rather than its deaths (bisection on ``k(t)``;
+``e0`` strictly decreasing in ``k`` when every ``b(x) > 0``, and continuous in any case), and the forecast starts from the
 **observed** rates of the last year (``ln m(x, T + h) = ln m_obs(x, T) + b(x) (k(T + h) - k(T))``),
 not the fitted ones: this removes the jump-off bias Lee & Miller found in the original.
 
@@ -365,12 +365,13 @@ def _adjust_to_deaths(
 def _adjust_to_e0(
     age: FloatArray, ax: FloatArray, bx: FloatArray, k0: FloatArray, e0: FloatArray, sex: Sex
 ) -> FloatArray:
-    """Solve ``e0(exp(ax + bx k)) = e0_observed`` for every year at once (bisection)."""
-    if np.any(bx <= 0):
-        raise MethodError(
-            "Lee-Miller: some b(x) are not above zero, so life expectancy is not monotone in k "
-            "and the e0 adjustment is not defined; use lee-carter"
-        )
+    """Solve ``e0(exp(ax + bx k)) = e0_observed`` for every year at once (bisection).
+
+    With every ``b(x) > 0``, ``e0`` falls strictly as ``k`` rises and the root is unique. Where
+    some ``b(x)`` are below zero (ages whose mortality rose while the rest fell) ``e0`` is
+    still continuous in ``k``: the bracket below holds a sign change and bisection converges to
+    a root in it; the result is checked to reproduce every year's ``e0``.
+    """
     width = 10.0 * (float(np.max(np.abs(k0))) + 1.0)
     lo = k0 - width  # low k: low mortality, high e0
     hi = k0 + width
@@ -385,7 +386,10 @@ def _adjust_to_e0(
         above = e0_at(mid) > e0  # e0 too high: k must rise
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
-    return np.asarray(0.5 * (lo + hi))
+    k = np.asarray(0.5 * (lo + hi))
+    if np.any(np.abs(e0_at(k) - e0) > 1e-6):
+        raise MethodError("Lee-Miller: the observed life expectancy cannot be reproduced by k")
+    return k
 
 
 def fit_lee_carter(

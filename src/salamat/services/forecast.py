@@ -174,6 +174,9 @@ def _rwd(
     )
 
 
+LEE_MILLER_START = 1950
+"""Lee & Miller (2001) fit from 1950: the default first year of ``lee-miller`` (``--from``)."""
+
 TOP_AGE = 100.0
 """Rates by single year beyond this age (HMD's 101-110+) are left out and the rate at this age
 closes the life table (as ``100+``): the oldest ages of real series hold zero rates in some
@@ -326,10 +329,10 @@ def forecast(
 ) -> ForecastResult:
     """Forecast ``indicator`` for ``area`` to ``until`` (see the module docstring).
 
-    ``start``/``end`` choose the fitted years (Lee-Miller fit from 1950 in the paper: give
-    ``start``); ``level`` is a proportion (0.95); ``paths`` and ``seed`` set the simulation of
-    the Lee-Carter intervals. ``source="records"`` makes Lee-Carter use the unit records even
-    where rates are stored.
+    ``start``/``end`` choose the fitted years (``lee-miller`` starts in 1950 unless told, as
+    Lee & Miller did); ``level`` is a proportion (0.95); ``paths`` and ``seed`` set the
+    simulation of the Lee-Carter intervals. ``source="records"`` makes Lee-Carter use the unit
+    records even where rates are stored.
     """
     if method not in METHODS:
         raise InputError(f"--method {method!r}: expected rwd, lee-carter or lee-miller")
@@ -343,6 +346,8 @@ def forecast(
         raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     s = _sex(sex)
     d = defs[indicator]
+    if method == "lee-miller" and start is None:
+        start = LEE_MILLER_START
     if method == "rwd":
         return _rwd(store, d, code, s, start, end, until, level, source)
     return _lee_carter(
