@@ -53,6 +53,38 @@ def test_rwd_forecast_of_life_expectancy_from_the_published_series(demo_db: Path
     widths = [r["upper"] - r["lower"] for r in rows]
     assert widths == sorted(widths) and widths[0] < widths[-1]
     assert all(r["lower"] < r["value"] < r["upper"] for r in rows)
+    # the demo also holds WPP's probabilistic projections to 2050: never fitted on
+    wpp = json.loads(
+        run(
+            "forecast",
+            "le0",
+            "--area",
+            "KAZ",
+            "--until",
+            "2030",
+            "--source",
+            "UN WPP",
+            "--db",
+            str(demo_db),
+            "--format",
+            "json",
+        )
+    )
+    assert wpp[0]["fitted_to"] == 2023 and wpp[0]["source"] == "UN WPP 2024"
+    out = run(
+        "forecast",
+        "le0",
+        "--area",
+        "KAZ",
+        "--until",
+        "2060",
+        "--source",
+        "WPP 2024 probabilistic",
+        "--db",
+        str(demo_db),
+        code=2,
+    )
+    assert "no annual values of le0" in " ".join(out.split())
 
 
 def test_lee_carter_on_synthetic_records_says_so(demo_db: Path) -> None:

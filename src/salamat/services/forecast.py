@@ -5,7 +5,7 @@ The use case behind ``salamat forecast``. The inputs:
 * ``rwd``: the indicator's own annual series as published, chosen as the targets choose it
   (:func:`salamat.methods.targets.select_series`: the sources starting with ``--source``, else
   ``BNS``, then ``UN WPP``, then the source with the latest value; never spliced across
-  publishers; SYNTHETIC only when named). The shock years of ``data/shock_years.csv`` (the
+  publishers; SYNTHETIC only when named; projections never). The shock years of ``data/shock_years.csv`` (the
   COVID-19 years) are left out of the drift and ``sigma``, as in the targets' projections.
 * ``lee-carter`` / ``lee-miller``: annual death rates by age of one source (indicator ``mx``,
   e.g. ``HMD death rates`` imported with ``salamat import hmd``, or a rate file imported as
@@ -27,6 +27,7 @@ import pandas as pd
 
 from salamat.errors import InputError, MethodError
 from salamat.indicators.definitions import IndicatorDefinition
+from salamat.ingest.canonical import is_projection
 from salamat.methods import forecast as fm
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import Sex
@@ -135,7 +136,9 @@ def _rwd(
     source: str | None,
 ) -> ForecastResult:
     df = series_frame(store, indicator=d.code, areas=[area], sex=sex, age="all")
-    df = df[df["period"].astype(str).str.match(_YEAR)]
+    # observed values only: a projection (WPP's, or any source, vintage or note saying so) is
+    # never fitted on, as the targets leave them out of a series
+    df = df[df["period"].astype(str).str.match(_YEAR) & ~is_projection(df)]
     frame = pd.DataFrame(
         {
             "year": df["period"].astype(int),
@@ -189,7 +192,7 @@ def _rates_from_store(
     """Annual ``mx`` of one source in the fitted years: (source, years, ages, rates (years,
     ages), a note on the ages), or None when the store has no annual rates for the area."""
     df = series_frame(store, indicator="mx", areas=[area], sex=sex, age=None)
-    df = df[df["period"].astype(str).str.match(_YEAR)]
+    df = df[df["period"].astype(str).str.match(_YEAR) & ~is_projection(df)]
     if df.empty:
         if source is not None:
             raise InputError(f"--source {source!r}: no annual death rates (mx) for {area} ({sex})")
