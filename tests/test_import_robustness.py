@@ -89,6 +89,22 @@ def test_a_control_character_in_a_record_id_is_rejected(store: Store, tmp_path: 
     assert "control character" in s.problems[0].message
 
 
+def test_a_record_id_with_a_tab_is_skipped_with_skip_invalid(store: Store, tmp_path: Path) -> None:
+    """The ids are searched for control characters block by block; the record with one is
+    still the one marked, skipped and listed, and every other record is written."""
+    f = tmp_path / "deaths_tab.csv"
+    text = DEATHS.read_text().replace("KZ75-2023-000002", "KZ75-2023-\t000002", 1)
+    f.write_text(text)
+    s = services.run_import(store, "deaths", [f], skip_invalid=True)
+    assert s.status == "WARNING"
+    assert [(p.row, p.field, p.value) for p in s.problems] == [(3, "id", "KZ75-2023-\t000002")]
+    assert "control character" in s.problems[0].message
+    n_records = len(text.splitlines()) - 1
+    assert (s.created, s.rejected) == (n_records - 1, 1)
+    ids = [r[0] for r in store.con.execute("SELECT id FROM death_record").fetchall()]
+    assert len(ids) == n_records - 1 and not any("\t" in i for i in ids)
+
+
 def _leftovers(con: duckdb.DuckDBPyConnection, names: list[str]) -> list[str]:
     """Views and tables of the staging (``_src``, ``_staged``, ``_dr``, ``_pop``) or naming a
     source file, temporary ones included."""

@@ -74,6 +74,9 @@ _SEX_SQL = """CASE lower(trim({c}))
 # Age: completed years, or an explicit 'unknown' / 'U' when the registration does not give it.
 _AGE_UNKNOWN = "('unknown', 'u')"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+# A control character (NUL, tab, ...) in a record id; ids are checked in blocks of rows.
+_CNTRL = "[[:cntrl:]]"
+_ID_BLOCK = 65536
 # ICD-10 code: a letter, two digits, then optionally a dot and one or two digits (I21.9, I219).
 _ICD10 = r"^[A-Z]\d{2}(\.?\d{1,2})?$"
 
@@ -250,9 +253,11 @@ def _dictionary_ids(
           ON k.{name} = v.{col}""")
 
 
-def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
+def _detail_sql(source_sql: str, columns: dict[str, str], *, id_chars: bool = True) -> str:
     """Every record of ``source_sql`` normalised, with ``e_<field>``: the reason that field is
-    wrong, or NULL (one parameter: today's date). Reads the ``_dv_`` tables."""
+    wrong, or NULL (one parameter: today's date). Reads the ``_dv_`` tables. Without
+    ``id_chars`` a control character in the id is not looked for (:func:`stage_deaths` looks
+    for it in the whole file at once)."""
     has_birth = "birth_date" in columns
     has_age = "age" in columns
     death_value, death_error = _date_expr("death_date", columns["death_date"])
@@ -297,7 +302,7 @@ def _detail_sql(source_sql: str, columns: dict[str, str]) -> str:
         )
         SELECT _row, id, sex, death_date, coalesce(age_from_dates, age_given) AS age, rid, cid,
                CASE WHEN id IS NULL THEN 'a record id is required'
-                    WHEN regexp_matches(id, '[[:cntrl:]]')
+                    WHEN {"" if id_chars else "false AND "}regexp_matches(id, '{_CNTRL}')
                     THEN 'the record id contains a control character (such as NUL or a tab)'
                     END AS e_id,
                CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1), or '
@@ -351,9 +356,22 @@ def stage_deaths(
     store.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dr AS
         SELECT _row, id, sex, death_date, age, rid, cid, ({bad}) AS bad
-        FROM ({_detail_sql(source_sql, columns)})""",
+        FROM ({_detail_sql(source_sql, columns, id_chars=False)})""",
         [today],
     )
+    # A control character in an id: looked for in the ids joined into one text per block of
+    # rows (one regular-expression scan of each block, not one call per record; joining texts
+    # cannot make a control character), and only when a block has one are its records marked.
+    con = store.con
+    blocks = con.execute(f"""SELECT list(b ORDER BY b) FROM (
+        SELECT _row // {_ID_BLOCK} AS b, string_agg(id, '') AS ids FROM _dr GROUP BY b)
+        WHERE regexp_matches(ids, '{_CNTRL}')""").fetchall()[0][0]
+    if blocks:
+        con.execute(
+            f"UPDATE _dr SET bad = true WHERE list_contains(?, _row // {_ID_BLOCK}) "
+            f"AND regexp_matches(id, '{_CNTRL}')",
+            [blocks],
+        )
 
 
 def death_problems(
