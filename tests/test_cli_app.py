@@ -91,8 +91,9 @@ def test_quick_coercion_builds_no_adapter_for_plain_values(
 def test_a_read_only_command_ends_once_its_output_is_written(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`salamat series` ends the process (os._exit, after the flush and the atexit handlers)
-    with the command's exit code; a command that may write is left to the interpreter."""
+    """`salamat series` and `salamat --help` end the process (os._exit, after the flush and the
+    atexit handlers) with the command's exit code; a command that may write is left to the
+    interpreter."""
     import atexit
     import io
     import os
@@ -124,10 +125,14 @@ def test_a_read_only_command_ends_once_its_output_is_written(
         cli.main()
     assert ended == [0, 2]
     assert "unknown indicator 'nope'" in capsys.readouterr().err
-    monkeypatch.setattr(sys, "argv", ["salamat", "--version"])
+    monkeypatch.setattr(sys, "argv", ["salamat", "--help"])
+    with pytest.raises(Ended):
+        cli.main()
+    assert ended == [0, 2, 0] and "Usage:" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["salamat", "demo", "--help"])  # a command that writes
     with pytest.raises(SystemExit):
         cli.main()
-    assert ended == [0, 2]
+    assert ended == [0, 2, 0]
 
     class Full(io.StringIO):
         def flush(self) -> None:
@@ -138,4 +143,4 @@ def test_a_read_only_command_ends_once_its_output_is_written(
     monkeypatch.setattr(sys, "stdout", Full())
     with pytest.raises(SystemExit):
         cli.main()
-    assert ended == [0, 2]
+    assert ended == [0, 2, 0]

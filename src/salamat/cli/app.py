@@ -557,9 +557,10 @@ def _alone(name: str) -> typer.Typer | None:
     return alone
 
 
-# Commands that only read: when one has ended, every store it opened is closed (its `with`
-# block) and every line is written; nothing is left for the interpreter's teardown to do.
-_READ_ONLY = frozenset({"series", "info"})
+# Commands that only read (and the whole app's help and version): when one has ended, every
+# store it opened is closed (its `with` block) and every line is written; nothing is left for
+# the interpreter's teardown to do.
+_READ_ONLY = frozenset({"series", "info", "--help", "--version"})
 
 
 def _exit_now(code: int) -> None:
