@@ -238,6 +238,23 @@ def test_sign_ins_are_audited_with_the_address(client: TestClient) -> None:
     assert since.json() == []
 
 
+def test_unit_records_are_shown_within_the_users_org_units(client: TestClient) -> None:
+    _, viewer = _token(client, "vic")  # a viewer of KZ-75
+    as_viewer = {"Authorization": f"Bearer {viewer}"}
+    r = client.get("/api/v1/lifetables/KZ-ONT/2015", headers=as_viewer)
+    assert r.status_code == 403
+    assert "outside your org units (KZ-75)" in r.json()["error"]
+    r = client.get("/api/v1/decompositions/KAZ?from=2018&to=2023", headers=as_viewer)
+    assert r.status_code == 403
+    # within the scope the route answers as before (this small store has no records: 404)
+    assert client.get("/api/v1/lifetables/KZ-75/2020", headers=as_viewer).status_code == 404
+    # published series are open to every user
+    assert client.get("/api/v1/series/le0?area=KZ-ONT", headers=as_viewer).status_code != 403
+    _, admin = _token(client, "ana")
+    r = client.get("/api/v1/lifetables/KZ-ONT/2015", headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 404
+
+
 def test_passwords_and_tokens_are_not_stored_in_clear(client: TestClient, db: Path) -> None:
     _, token = _token(client, "ana")
     client.app.state.stores.close()  # type: ignore[attr-defined]

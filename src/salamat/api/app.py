@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
 from salamat.api.accounts import router as accounts_router
-from salamat.api.auth import Authenticate
+from salamat.api.auth import WARM_EXTENSION, Authenticate
 from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.routes import router as api_router
@@ -160,6 +160,8 @@ async def _warm_routes(app: ASGIApp, query: SeriesQuery) -> None:
             "root_path": "",
             "headers": [(b"host", b"localhost")],
             "client": ("127.0.0.1", 0),
+            # made here, never by a client: the sign-in check lets it through (api/auth.py)
+            "extensions": {WARM_EXTENSION: {}},
             "server": ("127.0.0.1", 0),
         }
 
@@ -250,6 +252,7 @@ def create_app(
     app.state.stores = provider
     app.state.accounts = accounts
     app.state.lockout = lockout or Lockout()
+    app.state.scopes = {}
     app.state.memo = Memo(str(provider.path), cache_size, cache_bytes)
 
     @app.exception_handler(NotFoundError)

@@ -30,16 +30,21 @@ from salamat.api.deps import StoreProvider
 from salamat.errors import AccessError
 from salamat.services import accounts as acc
 from salamat.store.accounts import Account
+from salamat.store.connection import Store
+from salamat.store.scope import resolve_code, scope_units
 
 __all__ = [
     "CSRF_FIELD",
     "LOCAL_USER",
     "LOGIN_CSRF_COOKIE",
     "SESSION_COOKIE",
+    "WARM_EXTENSION",
     "Authenticate",
     "client_ip",
     "current_user",
+    "in_scope",
     "require_admin",
+    "require_area",
 ]
 
 SESSION_COOKIE = "salamat_session"
@@ -49,6 +54,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # what the sign-in page needs before anyone has signed in
 PUBLIC_PATHS = frozenset({"/login", "/static/salamat.css", "/static/favicon.svg"})
 LOCAL_USER = Account("local", "admin", (), False)
+# the server's own warm-up requests at start (api/app.py) carry this ASGI extension; a request
+# from outside cannot: the server builds the scope
+WARM_EXTENSION = "salamat.warm"
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
@@ -96,7 +104,11 @@ class Authenticate:
             store.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in PUBLIC_PATHS:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in PUBLIC_PATHS
+            or WARM_EXTENSION in (scope.get("extensions") or {})
+        ):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
@@ -195,3 +207,29 @@ def require_admin(request: Request) -> Account:
 def client_ip(request: Request) -> str:
     """The client's address as the server saw it (behind a proxy: the proxy's)."""
     return request.client.host if request.client else "unknown"
+
+
+def in_scope(request: Request, store: Store, area: str) -> bool:
+    """Whether the user may see what is computed from ``area``'s unit records: admins and
+    users with no org unit everywhere, others within their scope
+    (:func:`salamat.store.scope.scope_units`, cached per set of units for the server's life:
+    the org units do not change while it holds the store)."""
+    user = current_user(request)
+    if user.role == "admin" or not user.orgunits:
+        return True
+    scopes: dict[tuple[str, ...], frozenset[str]] = request.app.state.scopes
+    if user.orgunits not in scopes:
+        scopes[user.orgunits] = scope_units(store, user.orgunits)
+    units = scopes[user.orgunits]
+    return area in units or resolve_code(store, area) in units
+
+
+def require_area(request: Request, store: Store, area: str) -> None:
+    """403 unless ``area`` is in the user's scope (:func:`in_scope`), saying why."""
+    if not in_scope(request, store, area):
+        user = current_user(request)
+        raise AccessError(
+            f"{area} is outside your org units ({', '.join(user.orgunits)}): what is computed "
+            "from unit records (life tables, decompositions) is shown within them only; the "
+            "published series are open to every user"
+        )

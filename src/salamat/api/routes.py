@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
+from salamat.api.auth import require_area
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.api.models import (
@@ -333,6 +334,7 @@ def lifetable(
     the store's unit-record deaths and population; the source says when they are SYNTHETIC.
     ``format=csv`` gives the table's rows with the source, method and SYNTHETIC label in
     columns."""
+    require_area(request, store, area)  # unit records: within the user's org units
     # the memo holds the service's own result (the dashboard page reads the same entry)
     out: dict[str, Any] = _memo(request).get(
         ("lifetable", area, year, sex.value, level),
@@ -379,6 +381,7 @@ def decomposition(
 ) -> Any:
     """Arriaga (1984) decomposition of e0(to) - e0(from) by age band, split by cause group.
     ``format=csv`` gives one row per age band and cause with the source and method."""
+    require_area(request, store, area)  # unit records: within the user's org units
     d: dict[str, Any] = _memo(request).get(
         ("decomposition", area, start, end, sex.value, by.value),
         lambda: svc.decomposition(store, area, start, end, sex=sex.value, by=by.value),

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from salamat.api.auth import in_scope
+from salamat.errors import AccessError
 from salamat.services import web as svc
 from salamat.web import charts, texts
 from salamat.web.i18n import (
@@ -47,6 +49,26 @@ def lifetable_page(
         )
     units = svc.units(store)
     notes: list[str] = []
+    # unit records are shown within the user's org units only (issue 13): the others' areas
+    # are left out of the choice, and one asked for is replaced with a note saying why
+    coverage = {a: y for a, y in coverage.items() if in_scope(request, store, a)}
+    if not coverage:
+        raise AccessError(
+            "no unit-record deaths and population within your org units: life tables are "
+            "shown within them only"
+        )
+    if area in units and not in_scope(request, store, area):
+        if "area" in request.query_params:  # asked for, not the page's default
+            notes.append(
+                _("%(area)s is outside your org units; showing %(home)s instead.")
+                % {
+                    "area": _unit_name(units, area, lang),
+                    "home": _unit_name(
+                        units, HOME_AREA if HOME_AREA in coverage else sorted(coverage)[0], lang
+                    ),
+                }
+            )
+        area = HOME_AREA if HOME_AREA in coverage else sorted(coverage)[0]
     if area not in coverage:
         # an area the records cannot answer: say so, and show the country instead
         known = units.get(area)
@@ -126,7 +148,7 @@ def lifetable_page(
         return f"{_unit_name(units, code, lang)} ({svc.year_spans(sorted(coverage[code]))})"
 
     area_options = [
-        (HOME_AREA, label(HOME_AREA)),
+        *([(HOME_AREA, label(HOME_AREA))] if HOME_AREA in coverage else []),
         *sorted(
             (
                 (code, label(code))
