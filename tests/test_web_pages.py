@@ -484,3 +484,30 @@ def test_band_label_states_the_level_only_where_the_note_does() -> None:
     assert _band_label("90 % confidence interval", "S", en) == "90% confidence interval: S"
     assert _band_label(None, "WHO", en) == "bounds as published: WHO"
     assert _band_label(float("nan"), "WHO", en) == "bounds as published: WHO"
+
+
+def test_explorer_draws_the_forecast_asked_for(client: TestClient) -> None:
+    from salamat.web import charts
+
+    r = client.get(
+        "/explorer", params={"indicator": "le0", "forecast": "rwd", "until": "2030", "lang": "en"}
+    )
+    assert r.status_code == 200
+    assert 'data-role="forecast"' in r.text and "Forecast (rwd)" in r.text
+    (spec,) = [s for s in _specs(r.text) if "layer" in s and s["height"] == 360]
+    fx = [
+        layer
+        for layer in spec["layer"]
+        if isinstance(layer["mark"], dict) and layer["mark"].get("color") == charts.FORECAST_COLOUR
+    ]
+    assert len(fx) == 2 and fx[0]["data"]["values"][-1]["year"] == 2030
+    assert all(v["lower"] <= v["value"] <= v["upper"] for v in fx[0]["data"]["values"])
+    ru = client.get("/explorer", params={"indicator": "le0", "forecast": "rwd", "lang": "ru"})
+    assert "Прогноз (rwd)" in ru.text
+    # a method the data cannot carry says why, on the page
+    lc = client.get(
+        "/explorer", params={"indicator": "le0", "forecast": "lee-carter", "lang": "en"}
+    )
+    assert lc.status_code == 200 and "No forecast:" in lc.text
+    bad = client.get("/explorer", params={"indicator": "le0", "forecast": "rwd", "until": "1900"})
+    assert bad.status_code in (400, 422)

@@ -72,6 +72,7 @@ def _base(description: str, height: int) -> Spec:
     }
 
 
+FORECAST_COLOUR = "#0f766e"  # teal: a forecast the reader asked for on the explorer
 EVENT_COLOUR = "#6d28d9"  # violet: a policy event, never an area's or a status's colour
 
 
@@ -248,6 +249,7 @@ def explorer_chart(
     by_version: bool = False,
     by_sex: bool = False,
     events: list[dict[str, Any]] | None = None,
+    forecast: list[dict[str, Any]] | None = None,
 ) -> Spec:
     """Lines by area (dashes by source, or by vintage when two vintages are compared, or by
     sex when female and male are shown together), uncertainty bands where values have bounds,
@@ -445,6 +447,37 @@ def explorer_chart(
                     "x": {"field": "year", "type": "quantitative"},
                     "y": {"field": "value", "type": "quantitative"},
                     "text": {"field": "short"},
+                },
+            }
+        )
+    if forecast:
+        tip = [
+            {"field": "year", "title": _("Year")},
+            {"field": "value", "title": _("Forecast"), "format": ".2f"},
+            {"field": "lower", "title": _("Lower"), "format": ".2f"},
+            {"field": "upper", "title": _("Upper"), "format": ".2f"},
+            {"field": "method", "title": _("Method")},
+        ]
+        layers.append(
+            {
+                "data": {"values": forecast},
+                "mark": {"type": "area", "color": FORECAST_COLOUR, "opacity": 0.18},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "lower", "type": "quantitative", "scale": y_scale},
+                    "y2": {"field": "upper"},
+                    "tooltip": tip,
+                },
+            }
+        )
+        layers.append(
+            {
+                "data": {"values": forecast},
+                "mark": {"type": "line", "color": FORECAST_COLOUR, "strokeDash": [5, 3]},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "value", "type": "quantitative", "scale": y_scale},
+                    "tooltip": tip,
                 },
             }
         )

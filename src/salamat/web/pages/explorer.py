@@ -89,6 +89,71 @@ def _event_marks(store: Store, areas: list[str], lang: str) -> list[dict[str, An
     return [{**e, "n": i} for i, e in enumerate(marks, start=1)]
 
 
+def _forecast(
+    store: Store,
+    indicator: str,
+    areas: list[str],
+    sex: str,
+    method: str,
+    until: str,
+    rows: list[dict[str, Any]],
+    _: Any,
+) -> tuple[list[dict[str, Any]], str, int]:
+    """The forecast asked for on the explorer (``forecast=rwd|lee-carter|lee-miller``,
+    ``until=YEAR``) for the first area: its rows for the chart and a line saying what it rests
+    on, or why there is none (``salamat forecast`` has the same methods)."""
+    from salamat.errors import MethodError
+    from salamat.ingest.canonical import PROJECTION_PATTERN
+    from salamat.services import forecast as fx
+
+    observed = [r for r in rows if not PROJECTION_PATTERN.search(str(r.get("source") or ""))]
+    last = max((int(r["year"]) for r in observed), default=2024)
+    if method == "":
+        return [], "", last + 6
+    if method not in fx.METHODS:
+        raise InputError(f"forecast {method!r}: expected rwd, lee-carter or lee-miller")
+    if until and not until.isdigit():
+        raise InputError(f"until={until}: expected a year such as 2030")
+    horizon = int(until) if until else last + 6
+    if not last < horizon <= last + 50:
+        raise InputError(f"until={horizon}: expected a year after {last}, at most {last + 50}")
+    try:
+        result = fx.forecast(
+            store,
+            indicator,
+            areas[0],
+            method=method,
+            until=horizon,
+            sex="total" if sex == "all" else sex,
+        )
+    except (InputError, MethodError) as exc:
+        return [], str(_("No forecast: %(reason)s") % {"reason": str(exc)}), horizon
+    f = result.result
+    note = str(
+        _("Forecast (%(method)s) from %(source)s, fitted %(first)s-%(last)s, %(level)s interval")
+        % {
+            "method": method,
+            "source": result.source,
+            "first": f.fitted_from,
+            "last": f.fitted_to,
+            "level": f"{100 * f.level:g}%",
+        }
+    )
+    if result.synthetic:
+        note = "SYNTHETIC: " + note
+    points = [
+        {
+            "year": r["year"],
+            "value": r["value"],
+            "lower": r["lower"],
+            "upper": r["upper"],
+            "method": method,
+        }
+        for r in result.rows()
+    ]
+    return points, note, horizon
+
+
 @router.get("/explorer", response_class=HTMLResponse)
 def explorer_page(
     request: Request,
@@ -100,6 +165,8 @@ def explorer_page(
     source: str = "",
     vintage: str = "latest",
     compare: str = "",
+    forecast: str = "",
+    until: str = "",
 ) -> Response:
     lang = _lang(request)
     _ = translator(lang)
@@ -220,6 +287,7 @@ def explorer_page(
     unit = _unit(info, _)
     selected_names = [_unit_name(units, a, lang) for a in areas if a in units]
     event_marks = _event_marks(store, areas, lang)
+    fx_rows, fx_note, fx_until = _forecast(store, indicator, areas, sex, forecast, until, rows, _)
     spec = (
         charts.explorer_chart(
             rows,
@@ -231,6 +299,7 @@ def explorer_page(
             by_version=bool(compare),
             by_sex=sex == "all",
             events=event_marks,
+            forecast=fx_rows,
         )
         if rows
         else None
@@ -272,6 +341,15 @@ def explorer_page(
         vintage_choices=list(vintage_names.items()),
         targets=target_marks,
         events=event_marks,
+        forecast=forecast,
+        forecast_methods=[
+            ("", _("No forecast")),
+            ("rwd", _("Random walk with drift")),
+            ("lee-carter", "Lee-Carter"),
+            ("lee-miller", "Lee-Miller"),
+        ],
+        forecast_note=fx_note,
+        until=fx_until,
         export=_export(
             request,
             _,
