@@ -70,3 +70,22 @@ def test_start_up_imports_no_heavy_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_sql_is_written_only_in_the_store_package() -> None:
+    """Every call that runs SQL (``.execute(`` on a connection, ``.sql(``) is in ``store/``:
+    the services, faces and readers ask the store's functions (README, layout)."""
+    outside = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC).as_posix()
+        if rel.startswith("store/"):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("execute", "executemany", "sql")
+            ):
+                outside.append(f"{rel}:{node.lineno}")
+    assert outside == [], outside

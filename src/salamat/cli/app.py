@@ -84,8 +84,7 @@ def _progress(total: int, store: Store | None = None) -> Iterator[Callable[[str]
 
         poller = None
         if store is not None and err.is_terminal:
-            store.con.execute("SET enable_progress_bar = true")
-            store.con.execute("SET enable_progress_bar_print = false")
+            store.report_progress()
             poller = threading.Thread(target=poll, args=(store.con,), daemon=True)
             poller.start()
         try:

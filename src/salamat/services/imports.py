@@ -13,6 +13,7 @@ from salamat.ingest.summary import ImportSummary
 from salamat.services.revisions import check_vintage
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
+from salamat.store.orgunits import member_codes
 from salamat.store.queries import catalogue_frame, series_frame, store_info
 from salamat.store.reference import has_data_element, load_catalog, resolve_area
 
@@ -155,12 +156,7 @@ def series(
     code, kind = unit
     areas = [code]
     if kind in ("group", "who_region"):
-        areas = [
-            m
-            for (m,) in store.con.execute(
-                "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
-            ).fetchall()
-        ]
+        areas = member_codes(store, code)
     return series_frame(
         store,
         indicator=indicator,

@@ -15,6 +15,7 @@ from salamat.errors import InputError, Problem
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
+from salamat.store.orgunits import member_codes
 from salamat.store.quality import (
     bounds,
     flag_changes,
@@ -55,12 +56,7 @@ def flags(
             )
         areas = [code]
         if catalog.orgunits[code].kind in ("group", "who_region"):
-            areas = [
-                str(m)
-                for (m,) in store.con.execute(
-                    "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
-                ).fetchall()
-            ]
+            areas = member_codes(store, code)
     if indicator is not None and indicator not in catalog.data_elements:
         raise InputError(
             f"unknown indicator {indicator!r}: expected one of "

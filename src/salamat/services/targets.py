@@ -39,6 +39,7 @@ from salamat.store.imports import finish_import, next_import_id
 from salamat.store.indicators import (
     upsert_user_definitions,
 )
+from salamat.store.orgunits import member_codes
 from salamat.store.quality import upsert_user_bounds
 from salamat.store.queries import series_frame
 from salamat.store.reference import load_catalog
@@ -238,12 +239,7 @@ def _areas_for(store: Store, area: str | None, ts: list[Target]) -> list[tuple[T
         raise InputError(f"unknown area {area!r}: expected an org-unit code such as KAZ or KZ-75")
     members = [code]
     if catalog.orgunits[code].kind in ("group", "who_region"):
-        members = [
-            r[0]
-            for r in store.con.execute(
-                "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [code]
-            ).fetchall()
-        ]
+        members = member_codes(store, code)
     out: list[tuple[Target, str]] = []
     for m in members:
         out.extend((t, m) for t in ts if t.area == m)

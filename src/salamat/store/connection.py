@@ -273,6 +273,12 @@ class Store:
         else:
             self.con.execute("COMMIT")
 
+    def report_progress(self) -> None:
+        """Let DuckDB measure the progress of long queries (read with ``query_progress()``)
+        without printing its own bar: the command line draws one with Rich."""
+        self.con.execute("SET enable_progress_bar = true")
+        self.con.execute("SET enable_progress_bar_print = false")
+
     def _first(self, sql: str, params: Any = None) -> tuple[Any, ...] | None:
         rows = self.execute(sql, params).fetchall()
         return rows[0] if rows else None

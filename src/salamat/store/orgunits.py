@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "add_new_areas",
     "bundled_codes",
+    "member_codes",
     "new_area_code",
     "new_area_frame",
     "upsert_orgunits",
@@ -174,3 +175,13 @@ def add_new_areas(
         }
     )
     return upsert_orgunits(store, units[list(_COLS)], aliases, write=write, import_id=import_id)
+
+
+def member_codes(store: Store, group: str) -> list[str]:
+    """The codes of a group's members (table ``orgunit_group``), sorted."""
+    return [
+        str(m)
+        for (m,) in store.con.execute(
+            "SELECT member FROM orgunit_group WHERE group_code = ? ORDER BY member", [group]
+        ).fetchall()
+    ]
