@@ -116,6 +116,7 @@ def test_lee_carter_on_synthetic_records_says_so(demo_db: Path) -> None:
         (("le0", "--source", "nobody"), "no annual values of le0"),
         (("le0", "--level", "120"), "--level 120"),
         (("nosuch",), "unknown indicator"),
+        (("ncd30q70", "--method", "lee-miller"), "from age 30) cannot give"),
     ],
 )
 def test_clear_errors_never_a_traceback(demo_db: Path, args: tuple[str, ...], message: str) -> None:

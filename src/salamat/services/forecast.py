@@ -280,6 +280,11 @@ def _lee_carter(
             mx = deaths / exposure
     if d.method == "probability_30q70" and deaths is None:
         raise MethodError(f"{d.code} needs deaths from the four NCD groups (unit records)")
+    if method == "lee-miller" and age[0] != 0:
+        raise MethodError(
+            f"lee-miller fits k(t) to each year's life expectancy at birth, which the rates "
+            f"behind {d.code} (from age {age[0]:g}) cannot give: use --method lee-carter or rwd"
+        )
     keep = _window(years, start, end)
     years, mx = years[keep], mx[keep]
     if deaths is not None and exposure is not None:
