@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from salamat.api.app import create_app
+from salamat.api.app import CSP, create_app
 from salamat.errors import StoreError
 
 with warnings.catch_warnings():
@@ -587,3 +587,41 @@ def test_series_in_memory_only_when_nothing_is_read(demo_db: Path) -> None:
             SeriesQuery("no_such_indicator", ("KAZ",)),
         ):
             assert not series_in_memory(store, q), q
+
+
+def test_no_cors_headers_unless_an_origin_is_configured(client: TestClient) -> None:
+    origin = {"Origin": "https://portal.example.kz"}
+    response = client.get("/api/v1/indicators", headers=origin)
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options(
+        "/api/v1/indicators", headers={**origin, "Access-Control-Request-Method": "GET"}
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_cors_limits_and_headers_as_configured(demo_db: Path) -> None:
+    app = create_app(
+        demo_db, warm=False, cors_origins=("https://portal.example.kz",), max_upload_bytes=10
+    )
+    with TestClient(app) as c:
+        allowed = c.get("/api/v1/indicators", headers={"Origin": "https://portal.example.kz"})
+        assert allowed.headers["access-control-allow-origin"] == "https://portal.example.kz"
+        assert allowed.headers["content-security-policy"] == CSP
+        other = c.get("/api/v1/indicators", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = c.options(
+            "/api/v1/indicators",
+            headers={
+                "Origin": "https://portal.example.kz",
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "Authorization",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "access-control-allow-credentials" not in preflight.headers
+        # any route: the body is refused before a route sees it
+        big = c.post("/api/v1/indicators", content=b"x" * 11)
+        assert big.status_code == 413
+        assert big.json()["status"] == 413 and "--max-upload-mb" in big.json()["error"]
+        assert big.headers["content-security-policy"] == CSP

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
@@ -27,6 +28,7 @@ from salamat.api.accounts import router as accounts_router
 from salamat.api.auth import WARM_EXTENSION, Authenticate
 from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
+from salamat.api.limits import BodyLimit, RequestTimeout
 from salamat.api.routes import router as api_router
 from salamat.errors import AccessError, InputError, MethodError, SalamatError, StoreError
 from salamat.services.accounts import Lockout, local_mode
@@ -181,6 +183,9 @@ def create_app(
     cache_bytes: int = DEFAULT_BYTES,
     warm: bool = True,
     lockout: Lockout | None = None,
+    cors_origins: tuple[str, ...] = (),
+    max_upload_bytes: int | None = 50 * 2**20,
+    request_timeout: float | None = 60.0,
 ) -> FastAPI:
     """The API and the dashboard over the store at ``db``.
 
@@ -194,6 +199,14 @@ def create_app(
 
     ``warm``: read the catalogue and every indicator's values when the server starts
     (:func:`salamat.services.web.warm_series`), so that no request waits for them.
+
+    ``cors_origins``: the origins (``https://portal.example.kz``) whose pages may call the API
+    from a browser (CORS, Starlette's ``CORSMiddleware``); none by default, and then no response
+    carries ``Access-Control-Allow-Origin``. Cross-origin calls sign in with a token
+    (``Authorization: Bearer``), never the session cookie (credentials are not allowed).
+    ``max_upload_bytes``: a larger request body is refused with 413 (:class:`.limits.BodyLimit`);
+    ``request_timeout``: seconds until an answer must start, else 503
+    (:class:`.limits.RequestTimeout`). ``None`` turns either off.
 
     Raises
     ------
@@ -314,6 +327,20 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     if accounts:
         app.add_middleware(Authenticate, provider=provider)
+    if request_timeout is not None:
+        app.add_middleware(RequestTimeout, seconds=request_timeout)
+    if max_upload_bytes is not None:
+        app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
+    if cors_origins:
+        # outside the limits and the sign-in check: a preflight needs no credentials, and a
+        # cross-origin client can read a 401, 413 or 503
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            allow_credentials=False,
+        )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
     return app

@@ -6,6 +6,7 @@ commands: 2 bad usage, 3 the store cannot be opened (none yet: run ``salamat dem
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,9 @@ from salamat.errors import StoreError
 __all__ = ["register"]
 
 err = Console(stderr=True, highlight=False)
+
+# An origin as a browser sends it (RFC 6454, 6.1): scheme, host, optional port; nothing else.
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-\[\]:]+")
 
 
 def serve(
@@ -53,11 +57,43 @@ def serve(
             "--lockout-minutes", min=1, help="The window those failures count in, and the lock."
         ),
     ] = 15,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="An origin (https://portal.example.kz) whose pages may call the API from a "
+            "browser; repeat for more. None by default: no CORS headers at all.",
+            show_default=False,
+        ),
+    ] = None,
+    max_upload_mb: Annotated[
+        int,
+        typer.Option(
+            "--max-upload-mb", min=1, help="Largest request body accepted, in MB (else 413)."
+        ),
+    ] = 50,
+    request_timeout: Annotated[
+        float,
+        typer.Option(
+            "--request-timeout",
+            min=0.1,
+            help="Seconds a request may run before its answer starts (else 503).",
+        ),
+    ] = 60.0,
 ) -> None:
     """Serve the dashboard (targets, indicators, map, comparison, life tables) and the REST API
     (/api/v1) on the store. With no user (local mode) only on this computer; once a user
     exists, every request signs in. Stop with Ctrl+C; imports wait until it stops."""
     import uvicorn
+
+    bad = [o for o in cors_origin or () if not _ORIGIN.fullmatch(o)]
+    if bad:
+        err.print(
+            f"error: --cors-origin {bad[0]!r} is not an origin: expected a scheme and a host, "
+            "and a port if not the usual one, with no path (https://portal.example.kz)",
+            markup=False,
+        )
+        raise typer.Exit(2)
 
     from salamat.api.app import create_app
     from salamat.services.accounts import Lockout, local_mode, serve_refusal
@@ -85,6 +121,9 @@ def serve(
             path,
             cache_bytes=cache_mb * 2**20,
             lockout=Lockout(lockout_failures, lockout_minutes),
+            cors_origins=tuple(cors_origin or ()),
+            max_upload_bytes=max_upload_mb * 2**20,
+            request_timeout=request_timeout,
         )
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
@@ -100,6 +139,42 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
+def backup(
+    dest: Annotated[
+        Path,
+        typer.Argument(
+            help="The new file to write (never overwritten), e.g. salamat-2026-12-01.duckdb."
+        ),
+    ],
+    db: Annotated[
+        Path | None,
+        typer.Option(
+            "--db",
+            help="Store file (else $SALAMAT_DB, else ~/.local/share/salamat/salamat.duckdb).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Copy the store to a new file DEST, consistent as of one moment: written under a
+    temporary name, checked (it opens, every table has the same rows) and only then named DEST.
+    The store must not be held by another process (stop `salamat serve` first when it has
+    accounts). Restore by copying DEST back while nothing runs."""
+    from salamat.cli.common import errors
+    from salamat.store.backup import backup_store
+    from salamat.store.connection import resolve_store_path
+
+    path = resolve_store_path(db)
+    with errors():
+        result = backup_store(path, dest)
+    total = sum(result.rows.values())
+    err.print(
+        f"backup written: {result.path} ({result.size_bytes / 2**20:.1f} MB; "
+        f"{len(result.rows)} tables, {total} rows, the same as in {path})",
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``salamat serve`` to the command line."""
+    """Add ``salamat serve`` and ``salamat backup`` to the command line."""
     app.command("serve")(serve)
+    app.command("backup")(backup)
