@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -10,7 +13,7 @@ from typer.testing import CliRunner
 
 import salamat.store.backup as backup_module
 from salamat.cli.app import app
-from salamat.errors import InputError, StoreError
+from salamat.errors import InputError, StoreBusyError, StoreError
 from salamat.store.backup import backup_store
 from salamat.store.connection import Store
 
@@ -92,3 +95,31 @@ def test_the_command_writes_once_then_refuses(small_store: Path, tmp_path: Path)
     again = CliRunner().invoke(app, ["backup", str(dest), "--db", str(small_store)])
     assert again.exit_code == 2
     assert "never overwrites" in again.output.replace("\n", " ")
+
+
+def test_a_store_held_by_another_writer_is_busy(small_store: Path, tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, pathlib, sys, time\n"
+            "con = duckdb.connect(sys.argv[1])\n"
+            "pathlib.Path(sys.argv[2]).touch()\n"
+            "time.sleep(60)\n",
+            str(small_store),
+            str(ready),
+        ]
+    )
+    try:
+        for _ in range(200):
+            if ready.exists() or holder.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert ready.exists()
+        with pytest.raises(StoreBusyError, match=f"held open by process {holder.pid}"):
+            backup_store(small_store, tmp_path / "copy.duckdb")
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["ready"]
+    finally:
+        holder.kill()
+        holder.wait()

@@ -115,29 +115,35 @@ class RequestTimeout:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = asyncio.Event()
-        timed_out = False
+        loop = asyncio.get_running_loop()
+        # resolved by whichever comes first: the answer's start, the task's end, the time-out
+        first: asyncio.Future[bool] = loop.create_future()
+        started = False
+
+        def decide(timed_out: bool) -> None:
+            if not first.done():
+                first.set_result(timed_out)
 
         async def guarded(message: Message) -> None:
-            if timed_out:
-                return
+            nonlocal started
+            if first.done() and not first.cancelled() and first.result():
+                return  # the client already has its 503
             if message["type"] == "http.response.start":
-                started.set()
+                started = True
+                decide(False)
             await send(message)
 
         task = asyncio.ensure_future(self.app(scope, receive, guarded))
-        waiter = asyncio.ensure_future(started.wait())
+        task.add_done_callback(lambda _: decide(False))
+        timer = loop.call_later(self.seconds, decide, True)
         try:
-            done, _ = await asyncio.wait(
-                {task, waiter}, timeout=self.seconds, return_when=asyncio.FIRST_COMPLETED
-            )
+            timed_out = await first
         except BaseException:
             task.cancel()
-            waiter.cancel()
             raise
-        if not done:
-            timed_out = True
-            waiter.cancel()
+        finally:
+            timer.cancel()
+        if timed_out and not started:
             task.cancel()
             task.add_done_callback(_retrieve)
             await _refuse(
@@ -147,7 +153,6 @@ class RequestTimeout:
                 "(salamat serve --request-timeout); try a smaller request or again later",
             )
             return
-        waiter.cancel()
         await task  # answered (or failed): the rest of the body, or the application's error
 
 
