@@ -511,3 +511,101 @@ def test_explorer_draws_the_forecast_asked_for(client: TestClient) -> None:
     assert lc.status_code == 200 and "No forecast:" in lc.text
     bad = client.get("/explorer", params={"indicator": "le0", "forecast": "rwd", "until": "1900"})
     assert bad.status_code in (400, 422)
+
+
+# -- the what-if scenario panel on the life-expectancy target cards ----------------------------
+
+LE77 = "kz_le0_77_2029_ndp"
+
+
+def _card(html: str, code: str) -> str:
+    start = html.index(f'data-code="{code}"')
+    return html[start : html.index("</article>", start)]
+
+
+def _scenario_layers(card: str) -> list[dict[str, Any]]:
+    from salamat.web import charts
+
+    (spec,) = _specs(card)
+    return [
+        layer
+        for layer in spec["layer"]  # type: ignore[attr-defined]
+        if isinstance(layer["mark"], dict) and layer["mark"].get("color") == charts.SCENARIO_COLOUR
+    ]
+
+
+def test_scenario_panel_is_offered_only_on_life_expectancy_cards(client: TestClient) -> None:
+    html = client.get("/", params={"lang": "en"}).text
+    card = _card(html, LE77)
+    assert 'data-role="scenario-form"' in card and 'name="until" value="2029"' in card
+    assert 'value="circulatory"' in card and 'name="solve"' in card
+    assert not _scenario_layers(card) and 'data-role="scenario-result"' not in card
+    assert 'data-role="scenario"' not in _card(html, "end_tb_incidence")
+
+
+def test_scenario_query_draws_the_path_and_states_the_year(client: TestClient) -> None:
+    plain = _card(client.get("/", params={"lang": "en"}).text, LE77)
+    params = {"scenario": LE77, "cause": ["circulatory", "cancer"], "decline": "3", "lang": "en"}
+    r = client.get("/", params=params)
+    assert r.status_code == 200
+    card = _card(r.text, LE77)
+    area, line, label = _scenario_layers(card)
+    values = line["data"]["values"]
+    assert area["mark"]["type"] == "area" and area["data"]["values"] == values
+    assert values[0]["year"] == 2024 and values[-1]["year"] == 2029
+    assert line["mark"]["strokeDash"] and label["data"]["values"][0]["label"] == "Scenario"
+    assert all(v["lower"] <= v["value"] <= v["upper"] for v in values)
+    assert "SYNTHETIC data" in card and 'data-role="scenario-synthetic"' in card
+    assert "Under the scenario the target is not reached by 2029." in card
+    # the card's own judgement (badge, figures, projection) is untouched
+    assert plain[: plain.index("</dl>")] == card[: card.index("</dl>")]
+    ru = _card(client.get("/", params={**params, "lang": "ru"}).text, LE77)
+    assert "СИНТЕТИЧЕСКИЕ" in ru and "По сценарию цель не достигается к 2029 году." in ru
+
+
+def test_scenario_with_no_decline_is_the_services_baseline(
+    client: TestClient, demo_db: Path
+) -> None:
+    from salamat.services import scenario as scen
+    from salamat.store.connection import Store
+
+    params = {"scenario": LE77, "cause": "circulatory", "decline": "0", "until": "2035"}
+    _area, line, _label = _scenario_layers(_card(client.get("/", params=params).text, LE77))
+    with Store.open(demo_db, read_only=True) as store:
+        data = scen.inputs(store, "le0", "KAZ", causes=["circulatory"])
+    _path, rows = scen.run(data, change=0.0, until=2035, target=77.0)
+    assert [v["year"] for v in line["data"]["values"]] == [r["year"] for r in rows]
+    for shown, row in zip(line["data"]["values"], rows, strict=True):
+        assert shown["value"] == row["baseline"]
+        assert (shown["lower"], shown["upper"]) == (row["baseline_lower"], row["baseline_upper"])
+
+
+def test_scenario_solve_reaches_the_target_in_its_year(client: TestClient) -> None:
+    params = {"scenario": LE77, "cause": "circulatory", "solve": "1", "lang": "en"}
+    card = _card(client.get("/", params=params).text, LE77)
+    assert 'data-role="scenario-solved"' in card
+    assert "Under the scenario the target is reached in 2029." in card
+    _area, line, _label = _scenario_layers(card)
+    assert abs(line["data"]["values"][-1]["value"] - 77.0) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"cause": "circulatory", "decline": "a lot"}, "Decline: expected a number"),
+        ({"cause": "circulatory", "decline": "-5"}, "Decline: expected a number"),
+        ({"decline": "3"}, "Choose one or more of the causes"),
+        ({"cause": "nonsense", "decline": "3"}, "Choose one or more of the causes"),
+        ({"cause": "circulatory", "decline": "3", "until": "2200"}, "Until: expected a year after"),
+        ({"cause": "circulatory", "decline": "3", "until": "soon"}, "Until: expected a year such"),
+        ({"cause": ["ncd4", "cancer"], "decline": "3"}, "No scenario: "),
+    ],
+)
+def test_scenario_bad_values_say_why_on_the_page(
+    client: TestClient, params: dict[str, Any], message: str
+) -> None:
+    r = client.get("/", params={"scenario": LE77, "lang": "en", **params})
+    assert r.status_code == 200 and "Traceback" not in r.text
+    card = _card(r.text, LE77)
+    assert 'data-role="scenario-error"' in card and message in card
+    assert not _scenario_layers(card)

@@ -169,6 +169,8 @@ def pages(client: TestClient) -> list[str]:
     out += ["/explorer?indicator=tb_incidence&area=OTS", "/explorer?indicator=le0&compare=2023-09"]
     out += ["/compare?indicator=che_gdp", "/compare?indicator=tb_incidence"]
     out += ["/map?indicator=population_jan1", "/map?indicator=le0&sex=female"]
+    scenario = "/?scenario=kz_le0_77_2029_ndp&cause=circulatory&cause=cancer"
+    out += [f"{scenario}&decline=3", f"{scenario}&solve=1", f"{scenario}&decline=x"]
     return out
 
 

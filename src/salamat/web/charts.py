@@ -38,6 +38,7 @@ TARGET_COLOUR = "#111827"  # near-black: never one of the area colours (category
 FLAG_COLOUR = "#b45309"  # amber: a value with a quality flag
 FAN_COLOUR = "#6b8fd6"
 LINE_COLOUR = "#1f4e9c"
+SCENARIO_COLOUR = "#7c3aed"  # violet: a "what if" path, never the projection's blue
 CAUSE_COLOURS = {
     "circulatory": "#c2410c",
     "cancer": "#7c3aed",
@@ -134,8 +135,15 @@ def events_in_target_chart(
     return [e for e in events if lo <= float(e["at"]) <= hi]
 
 
-def target_chart(rec: dict[str, Any], _: Gettext, unit: str) -> Spec:
-    """A target card's chart: the series, the projection fan, the target line and year."""
+def target_chart(
+    rec: dict[str, Any],
+    _: Gettext,
+    unit: str,
+    scenario: list[dict[str, Any]] | None = None,
+) -> Spec:
+    """A target card's chart: the series, the projection fan, the target line and year, and a
+    what-if scenario's path with its interval when one is asked for (``scenario``: rows of
+    ``salamat.services.scenario.run``, drawn dashed in :data:`SCENARIO_COLOUR`, labelled)."""
     series = rec["series"]
     target = rec["target"]
     first = min([r["year"] for r in series] or [target["year"]])
@@ -143,6 +151,7 @@ def target_chart(rec: dict[str, Any], _: Gettext, unit: str) -> Spec:
     start = max(first, min(baseline_year, target["year"]) - 12)
     points = [r for r in series if r["year"] >= start]
     years = [r["year"] for r in points] + [f["year"] for f in rec["fan"]] + [target["year"]]
+    years += [r["year"] for r in scenario or []]
     x = {
         "field": "year",
         "type": "quantitative",
@@ -232,10 +241,61 @@ def target_chart(rec: dict[str, Any], _: Gettext, unit: str) -> Spec:
                 },
             }
         )
+    if scenario:
+        layers += _scenario_layers(scenario, x, _)
     layers += event_layers(events_in_target_chart(rec, rec.get("events") or []), x, _)
     spec = _base(_("Series, projection with its prediction interval, and the target"), 150)
     spec["layer"] = layers
     return spec
+
+
+def _scenario_layers(rows: list[dict[str, Any]], x: Spec, _: Gettext) -> list[Spec]:
+    """A scenario's interval (a light band), its path (dashed) and a "scenario" label at its end."""
+    label = _("Scenario")
+    values = [
+        {"year": r["year"], "value": r["value"], "lower": r["lower"], "upper": r["upper"]}
+        for r in rows
+    ]
+    tooltip = [
+        {"field": "year", "title": _("Year")},
+        {"field": "value", "title": label, "format": ".2f"},
+        {"field": "lower", "title": _("Lower"), "format": ".2f"},
+        {"field": "upper", "title": _("Upper"), "format": ".2f"},
+    ]
+    y = {"field": "value", "type": "quantitative"}
+    return [
+        {
+            "data": {"values": values},
+            "mark": {"type": "area", "color": SCENARIO_COLOUR, "opacity": 0.15},
+            "encoding": {
+                "x": x,
+                "y": {"field": "lower", "type": "quantitative"},
+                "y2": {"field": "upper"},
+                "tooltip": tooltip,
+            },
+        },
+        {
+            "data": {"values": values},
+            "mark": {
+                "type": "line",
+                "color": SCENARIO_COLOUR,
+                "strokeDash": [6, 3],
+                "strokeWidth": 2,
+            },
+            "encoding": {"x": x, "y": y, "tooltip": tooltip},
+        },
+        {
+            "data": {"values": [{**values[-1], "label": label}]},
+            "mark": {
+                "type": "text",
+                "color": SCENARIO_COLOUR,
+                "align": "right",
+                "dy": -8,
+                "fontWeight": "bold",
+            },
+            "encoding": {"x": x, "y": y, "text": {"field": "label"}},
+        },
+    ]
 
 
 def explorer_chart(

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated, Any
+
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from salamat.errors import InputError, MethodError
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.services.events import in_language
+from salamat.store.connection import Store
 from salamat.web import charts, texts
-from salamat.web.i18n import (
-    translator,
-)
+from salamat.web.i18n import Gettext, translator
 from salamat.web.pages.common import (
     HOME_AREA,
     WARNING_WORDS,
     StoreDep,
+    _cause_words,
     _flag_text,
     _lang,
     _memo,
@@ -28,6 +31,104 @@ from salamat.web.pages.common import (
     _unit_name,
     router,
 )
+
+# the cause groups ``salamat scenario`` takes (salamat.services.scenario), in the form's order
+SCENARIO_CAUSES = (
+    "circulatory",
+    "cancer",
+    "respiratory_chronic",
+    "diabetes",
+    "ncd4",
+    "tuberculosis",
+    "external",
+    "ill_defined",
+)
+SCENARIO_LEVEL = 0.95
+SCENARIO_HORIZON = 50  # years after the base year, as the explorer's forecasts
+
+
+def _scenario_card(rec: dict[str, Any]) -> bool:
+    """The cards that carry the scenario panel: life expectancy at birth in the home area."""
+    return (
+        rec["indicator"] == "le0"
+        and rec["area"] == HOME_AREA
+        and rec["target"]["value"] is not None
+        and bool(rec["series"])
+    )
+
+
+def _scenario(
+    store: Store,
+    rec: dict[str, Any],
+    causes: list[str],
+    decline: str,
+    until: str,
+    solve: bool,
+    _: Gettext,
+) -> dict[str, Any]:
+    """A card's what-if panel: the form's values and, when asked, the scenario's rows, the year
+    the target is reached under it (or None), the SYNTHETIC label, the decline ``solve`` found,
+    or the reason there is no scenario (a message, never an exception)."""
+    from salamat.services import scenario as scen
+
+    target_year = int(rec["target"]["year"])
+    panel: dict[str, Any] = {
+        "asked": True,
+        "causes": causes,
+        "decline": decline,
+        "until": until.strip() or str(target_year),
+        "rows": [],
+        "error": None,
+        "reached": None,
+        "synthetic": False,
+        "solved": None,
+        "base_year": None,
+    }
+    if not causes or any(c not in SCENARIO_CAUSES for c in causes):
+        panel["error"] = _("Choose one or more of the causes listed.")
+        return panel
+    text = panel["until"].strip()
+    if not text.isdigit():
+        panel["error"] = _("Until: expected a year such as %(year)s.") % {"year": target_year}
+        return panel
+    horizon = int(text)
+    rate = 0.0
+    if not solve:
+        try:
+            pct = float(decline.strip().replace(",", ".").replace("\u2212", "-"))
+        except ValueError:
+            pct = float("nan")
+        if not 0.0 <= pct <= 100.0:  # NaN fails too
+            panel["error"] = _(
+                "Decline: expected a number of percent a year from 0 to 100, such as 3."
+            )
+            return panel
+        rate = -pct / 100.0
+    try:
+        data = scen.inputs(store, rec["indicator"], rec["area"], causes=causes, sex=rec["sex"])
+        base = int(data.year[-1])
+        panel["base_year"] = base
+        panel["synthetic"] = data.synthetic
+        if not base < horizon <= base + SCENARIO_HORIZON:
+            panel["error"] = _("Until: expected a year after %(first)s, at most %(last)s.") % {
+                "first": base,
+                "last": base + SCENARIO_HORIZON,
+            }
+            return panel
+        target = float(rec["target"]["value"])
+        if solve:
+            rate = float(scen.solve(data, until=horizon, target=target)["change_per_year"])
+            panel["solved"] = -rate * 100.0
+            panel["decline"] = f"{-rate * 100.0:.2f}"
+        path, rows = scen.run(data, change=rate, until=horizon, target=target, level=SCENARIO_LEVEL)
+    except (InputError, MethodError) as exc:
+        panel["error"] = _("No scenario: %(reason)s") % {"reason": str(exc)}
+        return panel
+    panel["rows"] = rows
+    panel["reached"] = path.reached
+    panel["until"] = str(horizon)
+    return panel
+
 
 REPORT_TYPES = {
     "pdf": "application/pdf",
@@ -94,9 +195,28 @@ def report_download(
 
 
 @router.get("/", response_class=HTMLResponse)
-def targets_page(request: Request, store: StoreDep) -> Response:
+def targets_page(
+    request: Request,
+    store: StoreDep,
+    scenario: str = "",
+    cause: Annotated[list[str] | None, Query()] = None,
+    decline: str = "",
+    until: str = "",
+    solve: str = "",
+) -> Response:
+    """The target board; ``scenario=CODE`` with ``cause`` (repeated), ``decline`` (% a year),
+    ``until`` and optionally ``solve`` adds a what-if scenario to that life-expectancy card."""
     lang = _lang(request)
     _ = translator(lang)
+    cause_words = _cause_words(_)
+    scenario_causes = [
+        (
+            c,
+            cause_words.get(c)
+            or _("Four major NCDs (circulatory, cancers, diabetes, chronic respiratory)"),
+        )
+        for c in SCENARIO_CAUSES
+    ]
     board = _memo(request).get(("targets", HOME_AREA), lambda: svc.target_board(store, HOME_AREA))
     units = svc.units(store)
     words = _status_words(_)
@@ -122,9 +242,23 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 flag_cache[rec["indicator"]] = quality_svc.flag_index(store, rec["indicator"])
             key = (rec["area"], str(latest["year"]), rec["sex"], "all", "all", "total")
             latest_flags = flag_cache[rec["indicator"]].get((*key, str(latest["source"])), [])
+        panel: dict[str, Any] | None = None
+        if _scenario_card(rec):
+            if scenario and scenario == rec["code"]:
+                panel = _scenario(
+                    store, rec, list(cause or []), decline, until, bool(solve.strip()), _
+                )
+            else:
+                panel = {
+                    "asked": False,
+                    "causes": [],
+                    "decline": "",
+                    "until": str(rec["target"]["year"]),
+                }
         cards.append(
             {
                 "id": f"target-{i}",
+                "scenario": panel,
                 "rec": rec,
                 "title": rec["indicator_names"].get(lang) or rec["indicator_names"]["en"],
                 "area_name": _unit_name(units, rec["area"], lang),
@@ -142,7 +276,10 @@ def targets_page(request: Request, store: StoreDep) -> Response:
                 "colour": charts.STATUS_COLOURS.get(rec["status"], "#5b6470"),
                 "unit": unit,
                 "spec": charts.target_chart(
-                    {**rec, "events": in_language(rec.get("events") or [], lang)}, _, unit
+                    {**rec, "events": in_language(rec.get("events") or [], lang)},
+                    _,
+                    unit,
+                    scenario=panel["rows"] if panel and panel.get("rows") else None,
                 )
                 if rec["series"]
                 else None,
@@ -168,5 +305,6 @@ def targets_page(request: Request, store: StoreDep) -> Response:
         "targets",
         cards=cards,
         summary=summary,
+        scenario_causes=scenario_causes,
         area_name=_unit_name(units, HOME_AREA, lang),
     )
