@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
+from salamat.store.versioned import upsert_by_code
 
 __all__ = ["EVENT_COLUMNS", "bundled_event_rows", "stored_event_rows", "upsert_events"]
 
@@ -71,27 +72,5 @@ def upsert_events(store: Store, rows: list[dict[str, Any]], import_id: int) -> t
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     frame["added_at"] = datetime.now()
     frame["import_id"] = import_id
-    cols = ", ".join([*EVENT_COLUMNS, "added_at", "import_id"])
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in EVENT_COLUMNS)
-    con = store.con
-    con.register("_events", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _events_changed AS SELECT n.* FROM _events n "
-            f"WHERE NOT EXISTS (SELECT 1 FROM policy_event t WHERE t.code = n.code AND {same})"
-        )
-        changed, updated = con.execute(
-            "SELECT (SELECT count(*) FROM _events_changed), (SELECT count(*) FROM policy_event "
-            "WHERE code IN (SELECT code FROM _events_changed))"
-        ).fetchall()[0]
-        con.execute(
-            "INSERT INTO policy_event_version SELECT *, ? FROM policy_event "
-            "WHERE code IN (SELECT code FROM _events_changed)",
-            [import_id],
-        )
-        con.execute("DELETE FROM policy_event WHERE code IN (SELECT code FROM _events_changed)")
-        con.execute(f"INSERT INTO policy_event ({cols}) SELECT {cols} FROM _events_changed")
-    finally:
-        con.unregister("_events")
-        con.execute("DROP TABLE IF EXISTS _events_changed")
-    return int(changed) - int(updated), int(updated), len(frame) - int(changed)
+    created, updated, kept = upsert_by_code(store, "policy_event", frame, EVENT_COLUMNS, import_id)
+    return created, updated, len(kept)

@@ -16,6 +16,7 @@ import pandas as pd
 from salamat.methods.ages import FloatArray
 from salamat.store.connection import Store
 from salamat.store.schema import REFERENCE_TABLES
+from salamat.store.versioned import upsert_by_code
 
 __all__ = [
     "DEFINITION_COLUMNS",
@@ -65,43 +66,7 @@ def upsert_user_definitions(
     )
     frame["origin"] = "user"
     frame["import_id"] = import_id
-    cols = ", ".join([*DEFINITION_COLUMNS, "origin", "import_id"])
-    same = " AND ".join(f"d.{c} IS NOT DISTINCT FROM n.{c}" for c in DEFINITION_COLUMNS)
-    con = store.con
-    con.register("_defs", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _defs_changed AS SELECT n.* FROM _defs n "
-            f"WHERE NOT EXISTS (SELECT 1 FROM data_element d WHERE d.code = n.code AND {same})"
-        )
-        changed = _first_int(store, "SELECT count(*) FROM _defs_changed")
-        kept = [
-            str(r[0])
-            for r in con.execute(
-                "SELECT code FROM _defs WHERE code NOT IN (SELECT code FROM _defs_changed) "
-                "ORDER BY code"
-            ).fetchall()
-        ]
-        updated = _first_int(
-            store,
-            "SELECT count(*) FROM data_element WHERE code IN (SELECT code FROM _defs_changed)",
-        )
-        con.execute(
-            "INSERT INTO data_element_version SELECT *, ? FROM data_element "
-            "WHERE code IN (SELECT code FROM _defs_changed)",
-            [import_id],
-        )
-        con.execute("DELETE FROM data_element WHERE code IN (SELECT code FROM _defs_changed)")
-        con.execute(f"INSERT INTO data_element ({cols}) SELECT {cols} FROM _defs_changed")
-    finally:
-        con.unregister("_defs")
-        con.execute("DROP TABLE IF EXISTS _defs_changed")
-    return changed - updated, updated, kept
-
-
-def _first_int(store: Store, sql: str) -> int:
-    rows = store.con.execute(sql).fetchall()
-    return int(rows[0][0]) if rows else 0
+    return upsert_by_code(store, "data_element", frame, DEFINITION_COLUMNS, import_id)
 
 
 def add_imported_indicators(store: Store, rows: list[dict[str, Any]]) -> None:

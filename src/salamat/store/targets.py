@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from salamat.store.connection import Store
+from salamat.store.versioned import upsert_by_code
 
 __all__ = [
     "TARGET_COLUMNS",
@@ -116,31 +117,8 @@ def upsert_user_targets(
         return 0, 0, 0
     frame = _frame(rows, "user", datetime.now())
     frame["import_id"] = import_id
-    cols = ", ".join([*TARGET_COLUMNS, "origin", "added_at", "import_id"])
-    same = " AND ".join(f"t.{c} IS NOT DISTINCT FROM n.{c}" for c in TARGET_COLUMNS)
-    con = store.con
-    con.register("_targets", frame)
-    try:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _targets_changed AS SELECT n.* FROM _targets n "
-            f"WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.code = n.code AND {same})"
-        )
-        counts = con.execute(
-            "SELECT (SELECT count(*) FROM _targets_changed), (SELECT count(*) FROM target "
-            "WHERE code IN (SELECT code FROM _targets_changed))"
-        ).fetchall()[0]
-        changed, updated = int(counts[0]), int(counts[1])
-        con.execute(
-            "INSERT INTO target_version SELECT *, ? FROM target "
-            "WHERE code IN (SELECT code FROM _targets_changed)",
-            [import_id],
-        )
-        con.execute("DELETE FROM target WHERE code IN (SELECT code FROM _targets_changed)")
-        con.execute(f"INSERT INTO target ({cols}) SELECT {cols} FROM _targets_changed")
-    finally:
-        con.unregister("_targets")
-        con.execute("DROP TABLE IF EXISTS _targets_changed")
-    return changed - updated, updated, len(frame) - changed
+    created, updated, kept = upsert_by_code(store, "target", frame, TARGET_COLUMNS, import_id)
+    return created, updated, len(kept)
 
 
 def delete_user_target(store: Store, code: str) -> bool:
