@@ -470,7 +470,7 @@ def _decomposition(
     """The decomposition of the change in e0 between the last two years of unit records (up
     to ``year``), when the records are real; else None and why (SYNTHETIC records are never
     used to explain a country's figures in a report)."""
-    from salamat.web.pages.common import _cause_words
+    from salamat.web.pages.common import _decomposition_view
 
     years = sorted(y for y in svc.record_years(store)[0] if year is None or y <= year)
     if len(years) < 2:
@@ -483,28 +483,8 @@ def _decomposition(
         return None, _(
             "No decomposition of life expectancy by age and cause: the store's unit records are SYNTHETIC, and a report explains the figures only with real records."
         )
-    words = _cause_words(_)
-    causes = [(c, words.get(c, c)) for c in d["causes"]]
-    sums = d["table"][[c for c, _n in causes]].sum()
-    by_cause = sorted(
-        ((words.get(c, c), float(sums[c])) for c, _n in causes), key=lambda t: -abs(t[1])
-    )
-    long = [
-        {
-            "age": r["age"],
-            "cause": r["cause"],
-            "cause_name": words.get(r["cause"], r["cause"]),
-            "contribution": float(r["contribution"]),
-        }
-        for r in d["long"].to_dict(orient="records")
-    ]
-    chart = charts.decomposition_chart(
-        long,
-        [str(a) for a in d["table"]["age"]],
-        causes,
-        _=_,
-        description=_("Contribution of each age group and cause to the change in life expectancy"),
-    )
+    chart, totals = _decomposition_view(d, [str(a) for a in d["table"]["age"]], _)
+    by_cause = sorted(totals, key=lambda t: -abs(t[1]))
     diff = float(d["e0_to"]) - float(d["e0_from"])
     paragraphs = [
         _(

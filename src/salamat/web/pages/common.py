@@ -20,7 +20,7 @@ from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.services import web as svc
 from salamat.store.connection import Store
-from salamat.web import texts
+from salamat.web import charts, texts
 from salamat.web.i18n import (
     LANG_NAMES,
     LANGS,
@@ -120,6 +120,34 @@ def _cause_words(_: Gettext) -> dict[str, str]:
         "other": _("Other causes"),
         "all": _("All causes"),
     }
+
+
+def _decomposition_view(
+    decomposition: dict[str, Any], ages: list[str], _: Gettext
+) -> tuple[dict[str, Any], list[tuple[str, float]]]:
+    """A decomposition (:func:`salamat.services.web.decomposition`) as its chart (stacked bars
+    by age band and cause, in the language of ``_``) and each cause's total contribution, in
+    the order of its causes."""
+    words = _cause_words(_)
+    causes = [(c, words.get(c, c)) for c in decomposition["causes"]]
+    long = [
+        {
+            "age": r["age"],
+            "cause": r["cause"],
+            "cause_name": words.get(r["cause"], r["cause"]),
+            "contribution": float(r["contribution"]),
+        }
+        for r in decomposition["long"].to_dict(orient="records")
+    ]
+    spec = charts.decomposition_chart(
+        long,
+        ages,
+        causes,
+        _=_,
+        description=_("Contribution of each age group and cause to the change in life expectancy"),
+    )
+    sums = decomposition["table"][[c for c, _n in causes]].sum()
+    return spec, [(words.get(c, c), float(sums[c])) for c, _n in causes]
 
 
 @cache

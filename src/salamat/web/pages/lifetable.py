@@ -18,7 +18,7 @@ from salamat.web.pages.common import (
     FLAG_SYMBOL,
     HOME_AREA,
     StoreDep,
-    _cause_words,
+    _decomposition_view,
     _export,
     _input_flag_lines,
     _lang,
@@ -116,28 +116,7 @@ def lifetable_page(
             ("decomposition", area, start, end, sex, "cause"),
             lambda: svc.decomposition(store, area, start, end, sex=sex, by="cause"),
         )
-        words = _cause_words(_)
-        causes = [(c, words.get(c, c)) for c in decomposition["causes"]]
-        long = [
-            {
-                "age": r["age"],
-                "cause": r["cause"],
-                "cause_name": words.get(r["cause"], r["cause"]),
-                "contribution": float(r["contribution"]),
-            }
-            for r in decomposition["long"].to_dict(orient="records")
-        ]
-        dec_spec = charts.decomposition_chart(
-            long,
-            [str(r["age"]) for r in rows],
-            causes,
-            _=_,
-            description=_(
-                "Contribution of each age group and cause to the change in life expectancy"
-            ),
-        )
-        sums = decomposition["table"][[c for c, _n in causes]].sum()
-        by_cause = [(words.get(c, c), float(sums[c])) for c, _n in causes]
+        dec_spec, by_cause = _decomposition_view(decomposition, [str(r["age"]) for r in rows], _)
     elif len(years) < 2:
         notes.append(
             _("%(area)s has unit records for one year only: no change to decompose.")
