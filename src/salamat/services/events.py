@@ -15,8 +15,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from salamat.errors import InputError, Problem
 from salamat.services.targets import CatalogueImport, _log_catalogue_import, _read_csv
 from salamat.store.connection import Store
@@ -56,6 +54,14 @@ class PolicyEvent:
     source_url: str | None
     source: str | None
     origin: str
+
+    @property
+    def at(self) -> float:
+        """The event's place on a year axis: its year plus the fraction of the year gone
+        (1 July 2021 is about 2021.5)."""
+        start = date(self.date.year, 1, 1)
+        length = (date(self.date.year + 1, 1, 1) - start).days
+        return self.date.year + (self.date - start).days / length
 
     def title(self, lang: str) -> str:
         return self.titles.get(lang) or self.titles["en"]
@@ -125,15 +131,13 @@ def event_marks(store: Store, area: str, lang: str) -> list[dict[str, Any]]:
     plus the fraction of the year gone (an event of 1 July 2021 at 2021.5)."""
     out = []
     for n, e in enumerate(events_for(store, area), start=1):
-        start = date(e.date.year, 1, 1)
-        days = (date(e.date.year + 1, 1, 1) - start).days
         out.append(
             {
                 "n": n,
                 "code": e.code,
                 "date": e.date.isoformat(),
                 "year": e.date.year,
-                "at": round(e.date.year + (e.date - start).days / days, 4),
+                "at": round(e.at, 4),
                 "title": e.title(lang),
                 "titles": e.titles,
                 "source_url": e.source_url,
@@ -286,26 +290,17 @@ def event_effect(
     chosen = str(counts.index[0])
     series = frame[frame["source"] == chosen]
     years = series["period"].astype(int)
-    start = date(event.date.year, 1, 1)
-    length = (date(event.date.year + 1, 1, 1) - start).days
-    at = event.date.year + (event.date - start).days / length
     if from_year is None:  # the recent trend: the ten years before the first year after
-        from_year = first_year_after(at) - PRE_YEARS
-    keep = np.ones(len(series), dtype=bool)
-    if from_year is not None:
-        keep &= (years >= from_year).to_numpy()
+        from_year = first_year_after(event.at) - PRE_YEARS
+    keep = (years >= from_year).to_numpy(copy=True)
     if to_year is not None:
         keep &= (years <= to_year).to_numpy()
     shocks = [] if keep_shocks else [d["year"] for d in shock_years(indicator, unit)]
     left_out = sorted(int(y) for y in years[keep & years.isin(shocks).to_numpy()])
     keep &= ~years.isin(shocks).to_numpy()
     used = series[keep].sort_values("period")
-    start = date(event.date.year, 1, 1)
-    at = (
-        event.date.year + (event.date - start).days / (date(event.date.year + 1, 1, 1) - start).days
-    )
     fit = segmented_regression(
-        used["period"].astype(int), used["value"].astype(float), at, level=level
+        used["period"].astype(int), used["value"].astype(float), event.at, level=level
     )
 
     def est(value: float, se: float) -> dict[str, float]:
