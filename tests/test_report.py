@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 
 from salamat.cli.app import app
 from salamat.report import Report, build_report
-from salamat.report.render import chart_svg
-from salamat.report.writers import report_html, report_pdf, report_xlsx
+from salamat.report.writers import report_html, report_pdf, report_xlsx, target_svgs
 from salamat.services.targets import flat_record, scorecard
 from salamat.store.connection import Store
 from salamat.web.i18n import translator
@@ -44,13 +43,7 @@ def reports(demo_db: Path) -> dict[str, tuple[Report, list[str]]]:
     with Store.open(demo_db, read_only=True) as store:
         for lang in LANGS:
             r = build_report(store, lang=lang, command=f"salamat report --lang {lang}")
-            out[lang] = (
-                r,
-                [
-                    chart_svg(s.chart, lang, key=f"target{i}") if s.chart else ""
-                    for i, s in enumerate(r.sections, start=1)
-                ],
-            )
+            out[lang] = (r, target_svgs(r))
     return out
 
 

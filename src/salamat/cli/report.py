@@ -91,8 +91,7 @@ def report_command(
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         from salamat.report import build_report
-        from salamat.report.render import chart_svg
-        from salamat.report.writers import report_html, report_pdf, report_xlsx
+        from salamat.report.writers import report_html, report_pdf, report_xlsx, target_svgs
         from salamat.store.connection import Store, resolve_store_path
 
         command = shlex.join(["salamat", "report", *sys.argv[2:]]) if len(sys.argv) > 1 else ""
@@ -114,12 +113,10 @@ def report_command(
                     targets=codes,
                     command=command,
                 )
-            svgs = []
-            for i, section in enumerate(report.sections, start=1):
-                progress.update(task, description=f"drawing chart {i} of {len(report.sections)}")
-                svgs.append(
-                    chart_svg(section.chart, report.lang, key=f"target{i}") if section.chart else ""
-                )
+            svgs = target_svgs(
+                report,
+                lambda i, n: progress.update(task, description=f"drawing chart {i} of {n}"),
+            )
             progress.update(task, description=f"writing {fmt.value}")
             if fmt == ReportFormat.html:
                 _write_atomically(output, report_html(report, svgs).encode("utf-8"))

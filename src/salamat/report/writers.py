@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -22,16 +23,20 @@ from salamat.report.content import Report, scorecard_cells, scorecard_row
 from salamat.report.render import chart_svg
 from salamat.web.i18n import fmt_number
 
-__all__ = ["report_html", "report_pages_png", "report_pdf", "report_xlsx"]
+__all__ = ["report_html", "report_pages_png", "report_pdf", "report_xlsx", "target_svgs"]
 
 _TEMPLATES = resources.files("salamat") / "report" / "templates"
 
 
-def _svgs(report: Report) -> list[str]:
-    return [
-        chart_svg(s.chart, report.lang, key=f"target{i}") if s.chart else ""
-        for i, s in enumerate(report.sections, start=1)
-    ]
+def target_svgs(report: Report, drawing: Callable[[int, int], None] | None = None) -> list[str]:
+    """Each target's chart as SVG ("" for a target without values), in order; ``drawing(i, n)``
+    is called before the i-th of n charts (a progress display)."""
+    out = []
+    for i, s in enumerate(report.sections, start=1):
+        if drawing is not None:
+            drawing(i, len(report.sections))
+        out.append(chart_svg(s.chart, report.lang, key=f"target{i}") if s.chart else "")
+    return out
 
 
 def _maps(report: Report) -> list[str]:
@@ -60,7 +65,7 @@ def report_html(report: Report, svgs: list[str] | None = None) -> str:
         r=report,
         w=report.words,
         cells=scorecard_cells(report),
-        svgs=_svgs(report) if svgs is None else svgs,
+        svgs=target_svgs(report) if svgs is None else svgs,
         maps=_maps(report),
         decomposition_svg=_decomposition_svg(report),
         fmt=lambda v: fmt_number(v, report.lang, 2),
@@ -112,7 +117,9 @@ def _typst(
                 "synthetic": s.synthetic,
                 "svg": svg,
             }
-            for s, svg in zip(report.sections, _svgs(report) if svgs is None else svgs, strict=True)
+            for s, svg in zip(
+                report.sections, target_svgs(report) if svgs is None else svgs, strict=True
+            )
         ],
         "regional": [
             {
