@@ -157,9 +157,9 @@ def _unit_after(value_text: str, unit: str, raw_unit: str, lang: str, value: flo
     """A value with its unit, "years" agreeing with the number (72,41 года, 25 лет)."""
     if raw_unit == "years":
         return f"{value_text} {years_word(value, lang, 2)}"
-    if unit in ("%", ""):
-        return f"{value_text}{unit}" if unit == "%" else value_text
-    return f"{value_text} {unit}"
+    if unit == "%":
+        return f"{value_text}%"
+    return f"{value_text} {unit}" if unit else value_text
 
 
 def _paragraphs(rec: dict[str, Any], _: Gettext, lang: str, unit: str) -> list[str]:
