@@ -118,3 +118,14 @@ def test_events_effect_on_the_demo(demo_db: Path) -> None:
         ["events", "effect", "nope", "--indicator", "le0", "--area", "KAZ", "--db", str(demo_db)],
     )
     assert bad.exit_code == 2 and "kz_vape_ban_2024" in bad.output
+
+
+def test_events_effect_unknown_codes_get_a_suggestion(demo_db: Path) -> None:
+    for flag, value, hint in (("--area", "Almaty", "KZ-75"), ("--indicator", "LE0", "le0")):
+        args = {"--area": "KAZ", "--indicator": "le0", flag: value}
+        res = runner.invoke(
+            app,
+            ["events", "effect", "kz_vape_ban_2024", *(x for kv in args.items() for x in kv),
+             "--db", str(demo_db)],
+        )  # fmt: skip
+        assert res.exit_code == 2 and "did you mean" in res.output and hint in res.output

@@ -257,6 +257,7 @@ def event_effect(
     """
     from salamat.ingest.canonical import is_projection
     from salamat.methods.its import first_year_after, segmented_regression
+    from salamat.services.suggest import area_hint, indicator_hint
     from salamat.services.targets import shock_years
     from salamat.store.queries import series_frame
 
@@ -269,9 +270,9 @@ def event_effect(
     catalog = load_catalog(store)
     unit = catalog.resolve(area)
     if unit is None:
-        raise InputError(f"unknown area {area!r}")
+        raise InputError(f"unknown area {area!r}: {area_hint(store, area)}")
     if indicator not in catalog.data_elements:
-        raise InputError(f"unknown indicator {indicator!r}: salamat info --indicators lists them")
+        raise InputError(f"unknown indicator {indicator!r}: {indicator_hint(store, indicator)}")
     frame = series_frame(store, indicator=indicator, areas=[unit], sex=sex, age="all")
     frame = frame[
         frame["period"].astype(str).str.fullmatch(r"\d{4}")
