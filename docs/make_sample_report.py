@@ -40,7 +40,7 @@ def main() -> int:
     for lang, report in reports.items():
         (OUT / f"demo_report_{lang}.pdf").write_bytes(report_pdf(report))
         print(f"wrote {OUT / f'demo_report_{lang}.pdf'}")
-    report_xlsx(reports["en"], OUT / "demo_report_en.xlsx")
+    (OUT / "demo_report_en.xlsx").write_bytes(report_xlsx(reports["en"]))
     pages = report_pages_png(reports["en"], ppi=70)
     for number, name in PAGES.items():
         if number <= len(pages):

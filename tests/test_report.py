@@ -146,7 +146,7 @@ def test_excel_scorecard_is_the_targets_json_cell_by_cell(
 
     r, _svgs = reports["en"]
     path = tmp_path / "r.xlsx"
-    report_xlsx(r, path)
+    path.write_bytes(report_xlsx(r))
     res = runner.invoke(app, ["targets", "--db", str(demo_db), "--area", "KAZ", "--format", "json"])
     assert res.exit_code == 0, res.output
     expected = [flat_record(rec) for rec in json.loads(res.stdout)]

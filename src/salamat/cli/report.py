@@ -119,14 +119,12 @@ def report_command(
             )
             progress.update(task, description=f"writing {fmt.value}")
             if fmt == ReportFormat.html:
-                _write_atomically(output, report_html(report, svgs).encode("utf-8"))
+                data = report_html(report, svgs).encode("utf-8")
             elif fmt == ReportFormat.pdf:
-                _write_atomically(output, report_pdf(report, svgs))
+                data = report_pdf(report, svgs)
             else:
-                with tempfile.TemporaryDirectory(dir=output.parent) as tmp:
-                    part = Path(tmp) / output.name
-                    report_xlsx(report, part)
-                    os.replace(part, output)
+                data = report_xlsx(report)
+            _write_atomically(output, data)
         err.print(
             f"report written: {escape(str(output))} ({fmt.value}, {report.lang}, "
             f"{len(report.sections)} target(s), {report.area_name})"

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 from collections.abc import Callable
@@ -164,7 +165,7 @@ def _typst(
     return [bytes(p) for p in made] if isinstance(made, list) else bytes(made)
 
 
-def report_xlsx(report: Report, path: Path) -> None:
+def report_xlsx(report: Report) -> bytes:
     """The report as an Excel workbook: scorecard, one sheet per indicator, metadata."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -206,7 +207,9 @@ def report_xlsx(report: Report, path: Path) -> None:
     meta += [["report", "data as of", "", "", report.data_as_of, ""]]
     sheet("metadata", ["kind", "code", "name", "unit", "text", "source"], meta)
     wb.properties.creator = f"Salamat {report.version}"
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
 
 
 def report_dict(report: Report) -> dict[str, Any]:

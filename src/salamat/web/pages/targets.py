@@ -146,9 +146,6 @@ def report_download(
     targets: str = "all",
 ) -> Response:
     """The progress report of the targets page as a file (``salamat report``'s options)."""
-    import tempfile
-    from pathlib import Path
-
     from salamat.errors import InputError
     from salamat.report import build_report
     from salamat.report.writers import report_html, report_pdf, report_xlsx
@@ -182,10 +179,7 @@ def report_download(
     elif format == "pdf":
         body = report_pdf(report)
     else:
-        with tempfile.TemporaryDirectory(prefix="salamat-report-") as tmp:
-            path = Path(tmp) / "report.xlsx"
-            report_xlsx(report, path)
-            body = path.read_bytes()
+        body = report_xlsx(report)
     name = f"salamat_report_{report.area}_{as_of or 'latest'}_{lang}.{format}"
     return Response(
         body,
