@@ -36,6 +36,7 @@ def target_board(
     defs = _definition_rows(store)
     by_code = {t.code: t for t in services_targets.targets(store)}
     out = []
+    marks: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
         t = by_code[rec["code"]]
         frame = series_frame(
@@ -77,8 +78,12 @@ def target_board(
         ]
         rec["fan"] = fan
         rec["trend"] = trend
-        rec["events"] = [
-            e for e in event_marks(store, rec["area"], "en") if until is None or e["year"] <= until
-        ]
+        if rec["area"] not in marks:  # read once per area, not once per target
+            marks[rec["area"]] = [
+                e
+                for e in event_marks(store, rec["area"], "en")
+                if until is None or e["year"] <= until
+            ]
+        rec["events"] = marks[rec["area"]]
         out.append(rec)
     return out
