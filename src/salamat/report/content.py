@@ -34,7 +34,7 @@ from salamat.web.pages.common import (
     _unit,
 )
 
-__all__ = ["Report", "TargetSection", "build_report", "scorecard_cells", "scorecard_row"]
+__all__ = ["Report", "TargetSection", "build_report", "scorecard_cells"]
 
 Spec = dict[str, Any]
 
@@ -292,13 +292,6 @@ def _flag_lines(rec: dict[str, Any], _: Gettext, lang: str) -> list[str]:
         f"{texts.flag_message(str(f['message']), lang)}"
         for f in rec.get("flags") or []
     ]
-
-
-def scorecard_row(rec: dict[str, Any]) -> dict[str, Any]:
-    """A scorecard record as one flat row: the columns of ``salamat targets --format csv``."""
-    from salamat.services.targets import flat_record
-
-    return flat_record(rec)
 
 
 def _words(_: Gettext) -> dict[str, str]:

@@ -20,8 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from salamat.report.content import Report, scorecard_cells, scorecard_row
+from salamat.report.content import Report, scorecard_cells
 from salamat.report.render import chart_svg
+from salamat.services.targets import flat_record
 from salamat.web.i18n import fmt_number
 
 __all__ = ["report_html", "report_pages_png", "report_pdf", "report_xlsx", "target_svgs"]
@@ -192,7 +193,7 @@ def report_xlsx(report: Report) -> bytes:
                 if isinstance(cell.value, float):
                     cell.number_format = "0.0000" if abs(cell.value) < 1 else "#,##0.00##"
 
-    flat = [scorecard_row(r) for r in report.records]
+    flat = [flat_record(r) for r in report.records]
     header = list(flat[0]) if flat else []
     sheet(report.words["scorecard"], header, [[r[k] for k in header] for r in flat], first=True)
     for ind, rows in report.series.items():
