@@ -31,6 +31,7 @@ from salamat.api.deps import StoreProvider
 from salamat.api.limits import BodyLimit, RequestTimeout
 from salamat.api.routes import router as api_router
 from salamat.errors import AccessError, InputError, MethodError, SalamatError, StoreError
+from salamat.methods.disclosure import DEFAULT_MIN_COUNT, check_min_count
 from salamat.services.accounts import Lockout, local_mode
 from salamat.services.web import NotFoundError, SeriesQuery, warm_query, warm_series
 
@@ -186,6 +187,8 @@ def create_app(
     cors_origins: tuple[str, ...] = (),
     max_upload_bytes: int | None = 50 * 2**20,
     request_timeout: float | None = 60.0,
+    public: bool = False,
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> FastAPI:
     """The API and the dashboard over the store at ``db``.
 
@@ -207,6 +210,12 @@ def create_app(
     ``max_upload_bytes``: a larger request body is refused with 413 (:class:`.limits.BodyLimit`);
     ``request_timeout``: seconds until an answer must start, else 503
     (:class:`.limits.RequestTimeout`). ``None`` turns either off.
+
+    ``public`` (``serve --public``): with accounts, a read (GET, HEAD) without credentials is
+    answered as the anonymous reader instead of 401 or the sign-in page; writes still sign in.
+    ``min_count``: the small-cell threshold of disclosure control
+    (:mod:`salamat.services.disclosure`), applied for anonymous readers and for users reading
+    outside their org units; in local mode (no accounts) nothing is suppressed.
 
     Raises
     ------
@@ -266,6 +275,8 @@ def create_app(
     app.state.accounts = accounts
     app.state.lockout = lockout or Lockout()
     app.state.scopes = {}
+    app.state.public = public and accounts
+    app.state.min_count = check_min_count(min_count)
     app.state.memo = Memo(str(provider.path), cache_size, cache_bytes)
 
     @app.exception_handler(NotFoundError)
@@ -326,7 +337,7 @@ def create_app(
     static = resources.files("salamat") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     if accounts:
-        app.add_middleware(Authenticate, provider=provider)
+        app.add_middleware(Authenticate, provider=provider, public=public)
     if request_timeout is not None:
         app.add_middleware(RequestTimeout, seconds=request_timeout)
     if max_upload_bytes is not None:

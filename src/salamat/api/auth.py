@@ -17,6 +17,7 @@ user on ``request.state.user`` and answers:
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -34,6 +35,7 @@ from salamat.store.connection import Store
 from salamat.store.scope import resolve_code, scope_units
 
 __all__ = [
+    "ANONYMOUS",
     "CSRF_FIELD",
     "LOCAL_USER",
     "LOGIN_CSRF_COOKIE",
@@ -42,7 +44,9 @@ __all__ = [
     "Authenticate",
     "client_ip",
     "current_user",
+    "hidden_areas",
     "in_scope",
+    "min_count",
     "require_admin",
     "require_area",
 ]
@@ -54,6 +58,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # what the sign-in page needs before anyone has signed in
 PUBLIC_PATHS = frozenset({"/login", "/static/salamat.css", "/static/favicon.svg"})
 LOCAL_USER = Account("local", "admin", (), False)
+# a reader without credentials on a server run with ``salamat serve --public``: reads only, and
+# sees small cells suppressed everywhere (services.disclosure)
+ANONYMOUS = Account("anonymous", "public", (), False)
 # the server's own warm-up requests at start (api/app.py) carry this ASGI extension; a request
 # from outside cannot: the server builds the scope
 WARM_EXTENSION = "salamat.warm"
@@ -86,9 +93,10 @@ def _problem(status: int, message: str, headers: dict[str, str] | None = None) -
 class Authenticate:
     """The ASGI middleware of the module docstring, over the server's store provider."""
 
-    def __init__(self, app: ASGIApp, provider: StoreProvider) -> None:
+    def __init__(self, app: ASGIApp, provider: StoreProvider, public: bool = False) -> None:
         self.app = app
         self.provider = provider
+        self.public = public
 
     def _lookup(self, token: str | None, cookie: str | None) -> tuple[Account | None, str | None]:
         store = self.provider.cursor()
@@ -127,6 +135,10 @@ class Authenticate:
             token = credential.strip()
         cookie = _cookies(scope).get(SESSION_COOKIE)
         user, csrf = await anyio.to_thread.run_sync(self._lookup, token, cookie)
+        if user is None and token is None and self.public and scope["method"] in SAFE_METHODS:
+            # ``serve --public``: a read without credentials (or with an expired session
+            # cookie) is answered as the anonymous reader; a write still signs in
+            user, csrf = ANONYMOUS, None
         if user is None:
             if token is not None:
                 response = _problem(
@@ -233,3 +245,24 @@ def require_area(request: Request, store: Store, area: str) -> None:
             "from unit records (life tables, decompositions) is shown within them only; the "
             "published series are open to every user"
         )
+
+
+def min_count(request: Request) -> int:
+    """The server's small-cell threshold (``salamat serve --min-count``, 10 by default)."""
+    return int(getattr(request.app.state, "min_count", 10))
+
+
+def hidden_areas(request: Request, store: Store) -> Callable[[str], bool] | None:
+    """Whose small cells this reader may not see (issue 13 item 7): ``None`` when the reader
+    sees everything (local mode, an admin, a user with no org unit), else a test on an area
+    code: every area for an anonymous reader (``serve --public``), the areas outside a user's
+    org units (:func:`in_scope`) for the others. The rules themselves:
+    :mod:`salamat.services.disclosure`."""
+    if not getattr(request.app.state, "accounts", False):
+        return None
+    user = current_user(request)
+    if user is ANONYMOUS or user.role == "public":
+        return lambda _area: True
+    if user.role == "admin" or not user.orgunits:
+        return None
+    return lambda area: not in_scope(request, store, area)

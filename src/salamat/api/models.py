@@ -127,6 +127,11 @@ class Flag(BaseModel):
     message: str
     details: dict[str, Any] | None
     import_id: int | None
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
+    )
 
 
 class SeriesRow(BaseModel):
@@ -140,7 +145,9 @@ class SeriesRow(BaseModel):
     age: str
     cause: str
     residence: str
-    value: float
+    value: float | None = Field(
+        description="Null only when suppressed (disclosure control; `suppressed` says why)."
+    )
     lower: float | None
     upper: float | None
     unit: str | None
@@ -155,6 +162,11 @@ class SeriesRow(BaseModel):
         "(null for a current value).",
     )
     flags: list[FlagRef] = []
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
+    )
 
 
 class SeriesResponse(BaseModel):
@@ -169,16 +181,16 @@ class LifeTableRow(BaseModel):
     age: str
     age_start: float
     width: float | None = Field(description="Band width in years; null for the open band.")
-    deaths: float
-    exposure: float
-    mx: float
-    qx: float
-    ax: float
-    lx: float
-    dx: float
-    Lx: float
-    Tx: float
-    ex: float
+    deaths: float | None = Field(description="Null (with every value) when suppressed.")
+    exposure: float | None
+    mx: float | None
+    qx: float | None
+    ax: float | None
+    lx: float | None
+    dx: float | None
+    Lx: float | None
+    Tx: float | None
+    ex: float | None
     ex_lower: float | None
     ex_upper: float | None
 
@@ -187,9 +199,9 @@ class LifeTable(BaseModel):
     area: str
     year: int
     sex: str
-    e0: float
-    e0_lower: float
-    e0_upper: float
+    e0: float | None = Field(description="Null only when suppressed (see `suppressed`).")
+    e0_lower: float | None
+    e0_upper: float | None
     level: float
     regions: list[str]
     source: str
@@ -210,12 +222,19 @@ class LifeTable(BaseModel):
         "the regions' it sums): {code, year, severity, message, input}.",
     )
     table: list[LifeTableRow]
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
+    )
 
 
 class DecompositionRow(BaseModel):
     age: str
     cause: str
-    contribution: float = Field(description="Years of life expectancy at birth.")
+    contribution: float | None = Field(
+        description="Years of life expectancy at birth (null when suppressed)."
+    )
 
 
 class InputFlag(BaseModel):
@@ -224,6 +243,11 @@ class InputFlag(BaseModel):
     severity: str
     message: str
     input: str = Field(description="Which input carries the flag, in words.")
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
+    )
 
 
 class Decomposition(BaseModel):
@@ -231,9 +255,9 @@ class Decomposition(BaseModel):
     sex: str
     from_: str = Field(alias="from")
     to: str
-    e0_from: float
-    e0_to: float
-    difference: float
+    e0_from: float | None = Field(description="Null only when suppressed.")
+    e0_to: float | None
+    difference: float | None
     by: str
     causes: list[str]
     contributions: list[DecompositionRow]
@@ -254,6 +278,11 @@ class Decomposition(BaseModel):
     published_flags: list[InputFlag] = Field(
         default_factory=list,
         description="Flags on the published e0 shown beside (not an input).",
+    )
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
     )
 
     model_config = {"populate_by_name": True}
@@ -335,6 +364,11 @@ class ImportEntry(BaseModel):
     source: str | None
     undoes: int | None = Field(description="For an undo: the import it undid.")
     undone_by: int | None = Field(description="The undo that reverted this import, if any.")
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values are null for this reader (a cell of "
+        "the unit records under the server's --min-count), else null.",
+    )
 
 
 class PolicyEvent(BaseModel):

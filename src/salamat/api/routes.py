@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
-from salamat.api.auth import require_area
+from salamat.api.auth import hidden_areas, min_count
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.api.models import (
@@ -33,6 +33,7 @@ from salamat.api.models import (
     SeriesResponse,
     Target,
 )
+from salamat.services import disclosure
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.services.carried import flags_text
@@ -195,6 +196,7 @@ def indicator(store: StoreDep, code: str) -> Any:
 
 @router.get("/flags", response_model=list[Flag], summary="Quality flags on stored values")
 def flags(
+    request: Request,
     store: StoreDep,
     area: Annotated[
         str | None, Query(description="An org-unit code; a group gives its members' flags.")
@@ -205,10 +207,18 @@ def flags(
     """Every flag with its rule, severity, the key of the flagged value, a message and the
     numbers behind it (``details``); rules and thresholds: docs/quality.md."""
     frame = quality_svc.flags(store, area=area, indicator=indicator, rule=rule)
-    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-    for r in records:
+    rows: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()}
+        for r in frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    ]
+    for r in rows:
         r["details"] = json.loads(r["details"]) if r.get("details") else None
-    return records
+        r["suppressed"] = None
+    hidden = hidden_areas(request, store)
+    if hidden is None:
+        return rows
+    n = min_count(request)
+    return [disclosure.flag_records([r], n)[0] if hidden(str(r["area"])) else r for r in rows]
 
 
 # -- series ------------------------------------------------------------------------------------
@@ -280,7 +290,13 @@ async def series(
 
     # the memo keeps the encoded body: a repeated request costs no query and no serialising
     memo = _memo(request)
-    if memo.holds(key) or svc.series_in_memory(store, query):
+    hidden = hidden_areas(request, store)
+    if hidden is not None and disclosure.rests_on_records(store, indicator):
+        # values computed from the unit records, for a reader who may not see small cells:
+        # built for this request from the service's own rows, never kept in the memo
+        n = min_count(request)
+        content = await run_in_threadpool(_disclosed_series, store, query, format, n, hidden)
+    elif memo.holds(key) or svc.series_in_memory(store, query):
         content = memo.get(key, build)
     else:
         content = await run_in_threadpool(memo.get, key, build)
@@ -294,14 +310,35 @@ async def series(
     return Response(content, media_type="application/json")
 
 
+def _disclosed_series(
+    store: Store, query: svc.SeriesQuery, format: Fmt, n: int, hidden: Any
+) -> bytes:
+    """A series with disclosure control (:func:`salamat.services.disclosure.values`): JSON as
+    :func:`salamat.services.web.series_json_bytes` gives it, each value with ``suppressed``;
+    CSV as :func:`series_csv` with a ``suppressed`` column."""
+    if format == Fmt.csv:
+        frame = svc.series(store, query)
+        rows = disclosure.values(store, records(frame), n, hidden)
+        out = pd.DataFrame(rows, columns=[*frame.columns, "suppressed"])
+        return series_csv(out).encode("utf-8")
+    doc = json.loads(svc.series_json_bytes(store, query))
+    doc["values"] = disclosure.values(store, doc["values"], n, hidden)
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
 # -- imports ---------------------------------------------------------------------------------
 
 
 @router.get("/imports", response_model=list[ImportEntry], summary="The import log")
-def imports(store: StoreDep) -> Any:
+def imports(request: Request, store: StoreDep) -> Any:
     """Every import, newest first: id, time, kind, files, digest, counts, status and source.
-    Read-only: imports and undo stay on the command line (``salamat imports undo ID``)."""
-    return records(svc.import_log(store))
+    Read-only: imports and undo stay on the command line (``salamat imports undo ID``).
+    For a reader who may not see small cells, a deaths import's counts under the threshold
+    are null (``suppressed`` says why)."""
+    log = svc.import_log(store)
+    if hidden_areas(request, store) is not None:
+        return records(disclosure.import_log(log, min_count(request)))
+    return records(log.assign(suppressed=None))
 
 
 # -- life tables and decompositions ------------------------------------------------------------
@@ -334,12 +371,17 @@ def lifetable(
     the store's unit-record deaths and population; the source says when they are SYNTHETIC.
     ``format=csv`` gives the table's rows with the source, method and SYNTHETIC label in
     columns."""
-    require_area(request, store, area)  # unit records: within the user's org units
-    # the memo holds the service's own result (the dashboard page reads the same entry)
+    # the memo holds the service's own result (the dashboard page reads the same entry);
+    # disclosure control is applied to a copy for each reader, so it never mixes in the memo
     out: dict[str, Any] = _memo(request).get(
         ("lifetable", area, year, sex.value, level),
         lambda: svc.life_table_for(store, area, year, sex.value, level=level),
     )
+    hidden = hidden_areas(request, store)
+    if hidden is not None and hidden(out["area"]):
+        out = disclosure.life_table(out, min_count(request))
+    else:
+        out = {**out, "suppressed": None}
     if format == Fmt.csv:
         frame = out["table"].assign(
             area=out["area"],
@@ -348,6 +390,7 @@ def lifetable(
             source=out["source"],
             method=out["method"],
             synthetic=out["synthetic"],
+            suppressed=out["suppressed"] or "",
         )
         return _csv_download(frame, f"salamat_lifetable_{out['area']}_{year}_{sex.value}.csv")
     return {**out, "table": records(out["table"])}
@@ -381,11 +424,15 @@ def decomposition(
 ) -> Any:
     """Arriaga (1984) decomposition of e0(to) - e0(from) by age band, split by cause group.
     ``format=csv`` gives one row per age band and cause with the source and method."""
-    require_area(request, store, area)  # unit records: within the user's org units
     d: dict[str, Any] = _memo(request).get(
         ("decomposition", area, start, end, sex.value, by.value),
         lambda: svc.decomposition(store, area, start, end, sex=sex.value, by=by.value),
     )
+    hidden = hidden_areas(request, store)
+    if hidden is not None and hidden(d["area"]):
+        d = disclosure.decomposition(store, d, min_count(request))
+    else:
+        d = {**d, "suppressed": None}
     if format == Fmt.csv:
         frame = d["long"].assign(
             area=d["area"],
@@ -395,6 +442,7 @@ def decomposition(
             method=d["method"],
             synthetic=d["synthetic"],
             flags=flags_text(d["flags"]),
+            suppressed=d["suppressed"] or "",
         )
         name = f"salamat_decomposition_{d['area']}_{d['from']}_{d['to']}_{sex.value}.csv"
         return _csv_download(frame, name)
@@ -460,10 +508,11 @@ def map_values(
     country: str = "KAZ",
     sex: OneSex = OneSex.total,
 ) -> Any:
-    return _memo(request).get(
+    out = _memo(request).get(
         ("map", indicator, country, sex.value),
         lambda: svc.map_values(store, indicator, country, sex=sex.value),
     )
+    return _disclosed(request, store, out, ("values",))
 
 
 @router.get("/compare/{indicator}", summary="A group's countries side by side")
@@ -474,7 +523,26 @@ def compare(
     group: str = "OTS",
     sex: OneSex = OneSex.total,
 ) -> Any:
-    return _memo(request).get(
+    out = _memo(request).get(
         ("compare", indicator, group, sex.value),
         lambda: svc.compare(store, indicator, group, sex=sex.value),
     )
+    return _disclosed(request, store, out, ("latest", "series"))
+
+
+def _disclosed(request: Request, store: Store, out: Any, keys: tuple[str, ...]) -> Any:
+    """``out`` (a map's or a comparison's document, from the memo: not changed in place) with
+    its lists of values under ``keys`` under disclosure control for this reader (a value
+    without its own ``source`` has the document's)."""
+    hidden = hidden_areas(request, store)
+    if hidden is None or not isinstance(out, dict):
+        return out
+    common = {"indicator": out.get("indicator"), "sex": out.get("sex"), "source": out.get("source")}
+    done = dict(out)
+    for key in keys:
+        rows = [{**common, **v} for v in out.get(key) or []]
+        if any(disclosure.records_derived(r.get("source")) for r in rows):
+            done[key] = disclosure.values(
+                store, rows, min_count(request), hidden, period_key="year"
+            )
+    return done

@@ -16,6 +16,10 @@ from rich.console import Console
 from salamat.api.cache import DEFAULT_BYTES
 from salamat.errors import StoreError
 
+# salamat.methods.disclosure.DEFAULT_MIN_COUNT, written out: that module imports numpy, which
+# `salamat --help` should not wait for (tests/test_disclosure.py checks the two agree)
+DEFAULT_MIN_COUNT = 10
+
 __all__ = ["register"]
 
 err = Console(stderr=True, highlight=False)
@@ -80,10 +84,30 @@ def serve(
             help="Seconds a request may run before its answer starts (else 503).",
         ),
     ] = 60.0,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public",
+            help="Let anyone read without signing in (the store needs accounts); small cells "
+            "of the unit records are suppressed for them (--min-count).",
+        ),
+    ] = False,
+    min_count: Annotated[
+        int,
+        typer.Option(
+            "--min-count",
+            min=1,
+            help="Disclosure control: no count of 1 to N-1 deaths, and no rate, life table, "
+            "30q70 or decomposition resting on a cell under N deaths, for anonymous readers "
+            "and for users outside their org units (PHE's rule: 10).",
+        ),
+    ] = DEFAULT_MIN_COUNT,
 ) -> None:
     """Serve the dashboard (targets, indicators, map, comparison, life tables) and the REST API
     (/api/v1) on the store. With no user (local mode) only on this computer; once a user
-    exists, every request signs in. Stop with Ctrl+C; imports wait until it stops."""
+    exists, every request signs in (with --public, reads need not). Anonymous readers and users
+    outside their org units see small cells suppressed (--min-count). Stop with Ctrl+C; imports
+    wait until it stops."""
     import uvicorn
 
     bad = [o for o in cors_origin or () if not _ORIGIN.fullmatch(o)]
@@ -116,6 +140,15 @@ def serve(
     if refusal is not None:
         err.print(f"error: {refusal}", markup=False)
         raise typer.Exit(2)
+    if public and local:
+        err.print(
+            "error: --public lets readers in without signing in beside the accounts, and this "
+            "store has none (local mode: the server is already open on this computer, with "
+            "nothing suppressed). Add an admin first: salamat users add NAME --role admin "
+            "--password-stdin",
+            markup=False,
+        )
+        raise typer.Exit(2)
     try:
         app = create_app(
             path,
@@ -124,17 +157,29 @@ def serve(
             cors_origins=tuple(cors_origin or ()),
             max_upload_bytes=max_upload_mb * 2**20,
             request_timeout=request_timeout,
+            public=public,
+            min_count=min_count,
         )
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         raise typer.Exit(3) from None
     if local:
-        err.print("local mode: no accounts (this computer only; `salamat users add` to add some)")
+        err.print(
+            "local mode: no accounts (this computer only, nothing suppressed; "
+            "`salamat users add` to add some)"
+        )
         err.print(f"Salamat on http://{host}:{port}/  (store {path}, read-only; Ctrl+C to stop)")
     else:
+        who = (
+            f"anyone may read, with cells under {min_count} deaths suppressed; writes sign in"
+            if public
+            else "every request signs in"
+        )
+        err.print(f"Salamat on http://{host}:{port}/  (store {path}; {who}; Ctrl+C to stop)")
         err.print(
-            f"Salamat on http://{host}:{port}/  (store {path}; every request signs in; "
-            "Ctrl+C to stop)"
+            f"disclosure control: cells under {min_count} deaths suppressed for "
+            + ("anonymous readers and " if public else "")
+            + "users outside their org units"
         )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 

@@ -13,6 +13,7 @@ from salamat.store.connection import Store
 from salamat.store.revisions import flags_of_value, observation_relation
 
 __all__ = [
+    "computed_sources",
     "group_members",
     "indicator_coverage",
     "indicator_sources",
@@ -292,3 +293,18 @@ def series_json(
     ).fetchone()
     assert row is not None
     return str(row[0]), int(row[1]), [str(a) for a in row[2]], [str(s) for s in row[3]]
+
+
+def computed_sources(store: Store) -> dict[str, list[str]]:
+    """The sources of values Salamat computed and saved (``salamat compute --save``: source
+    ``Salamat (computed from ...)``), by indicator; disclosure control looks no further for an
+    indicator that has none."""
+    rows = store.con.execute(
+        "SELECT DISTINCT indicator, source FROM observation "
+        "WHERE starts_with(source, ?) ORDER BY indicator, source",
+        ["Salamat (computed from "],
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for indicator, source in rows:
+        out.setdefault(str(indicator), []).append(str(source))
+    return out

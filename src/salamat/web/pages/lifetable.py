@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from salamat.api.auth import in_scope
-from salamat.errors import AccessError
+from salamat.api.auth import hidden_areas, min_count
+from salamat.services import disclosure
 from salamat.services import web as svc
 from salamat.web import charts, texts
 from salamat.web.i18n import (
+    Gettext,
     translator,
 )
 from salamat.web.pages.common import (
@@ -49,26 +50,6 @@ def lifetable_page(
         )
     units = svc.units(store)
     notes: list[str] = []
-    # unit records are shown within the user's org units only (issue 13): the others' areas
-    # are left out of the choice, and one asked for is replaced with a note saying why
-    coverage = {a: y for a, y in coverage.items() if in_scope(request, store, a)}
-    if not coverage:
-        raise AccessError(
-            "no unit-record deaths and population within your org units: life tables are "
-            "shown within them only"
-        )
-    if area in units and not in_scope(request, store, area):
-        if "area" in request.query_params:  # asked for, not the page's default
-            notes.append(
-                _("%(area)s is outside your org units; showing %(home)s instead.")
-                % {
-                    "area": _unit_name(units, area, lang),
-                    "home": _unit_name(
-                        units, HOME_AREA if HOME_AREA in coverage else sorted(coverage)[0], lang
-                    ),
-                }
-            )
-        area = HOME_AREA if HOME_AREA in coverage else sorted(coverage)[0]
     if area not in coverage:
         # an area the records cannot answer: say so, and show the country instead
         known = units.get(area)
@@ -97,6 +78,10 @@ def lifetable_page(
     table = _memo(request).get(
         ("lifetable", area, year, sex, 0.95), lambda: svc.life_table_for(store, area, year, sex)
     )
+    # disclosure control (issue 13 item 7): a copy for this reader, never the memo's entry
+    hidden = hidden_areas(request, store)
+    limit = min_count(request) if hidden is not None and hidden(table["area"]) else None
+    table = disclosure.life_table(table, limit) if limit else {**table, "suppressed": None}
     rows = [
         {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
         for r in table["table"].to_dict(orient="records")
@@ -116,7 +101,12 @@ def lifetable_page(
             ("decomposition", area, start, end, sex, "cause"),
             lambda: svc.decomposition(store, area, start, end, sex=sex, by="cause"),
         )
-        dec_spec, by_cause = _decomposition_view(decomposition, [str(r["age"]) for r in rows], _)
+        if limit:
+            decomposition = disclosure.decomposition(store, decomposition, limit)
+        if not decomposition.get("suppressed"):
+            dec_spec, by_cause = _decomposition_view(
+                decomposition, [str(r["age"]) for r in rows], _
+            )
     elif len(years) < 2:
         notes.append(
             _("%(area)s has unit records for one year only: no change to decompose.")
@@ -159,7 +149,11 @@ def lifetable_page(
         flag_symbol=FLAG_SYMBOL,
         notes=notes,
         rebuilt=rebuilt,
-        lt_spec=charts.lifetable_chart(rows, _=_, description=_("Life expectancy at each age")),
+        lt_spec=None
+        if table["suppressed"]
+        else charts.lifetable_chart(rows, _=_, description=_("Life expectancy at each age")),
+        lt_suppressed=_suppressed_note(table, limit, _),
+        dec_suppressed=None if decomposition is None else _suppressed_note(decomposition, limit, _),
         decomposition=decomposition,
         by_cause=by_cause,
         dec_spec=dec_spec,
@@ -192,3 +186,14 @@ def lifetable_page(
             synthetic=bool(decomposition["synthetic"]),
         ),
     )
+
+
+def _suppressed_note(result: dict[str, Any], limit: int | None, _: Gettext) -> str | None:
+    """The page's sentence for a table or decomposition not shown (disclosure control)."""
+    if not limit or not result.get("suppressed"):
+        return None
+    return _(
+        "Not shown: computed from cells with fewer than %(n)s deaths (age %(bands)s). Small "
+        "cells of the unit records are shown only to users whose org units include this area "
+        "(PHE's rule: no statistic on fewer than %(n)s events)."
+    ) % {"n": limit, "bands": ", ".join(result.get("suppressed_bands") or [])}
