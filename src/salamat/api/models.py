@@ -341,6 +341,11 @@ class Target(BaseModel):
     unit: str | None
     trend: str
     series: list[dict[str, Any]] = Field(description="The series the status is judged on.")
+    suppressed: str | None = Field(
+        None,
+        description="Disclosure control: why the values computed from the series are null "
+        "(a value of the series rests on a cell of the unit records under --min-count).",
+    )
     fan: list[dict[str, Any]] = Field(
         description="Projection and prediction interval, year by year to the target year."
     )

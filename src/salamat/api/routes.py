@@ -462,7 +462,15 @@ def targets(
 ) -> Any:
     """Each target: baseline, target, latest value with its source, status (Eurostat / Open SDG
     growth ratio), projection with its prediction interval, probability and required pace."""
-    return _memo(request).get(("targets", area), lambda: svc.target_board(store, area))
+    board = _memo(request).get(("targets", area), lambda: svc.target_board(store, area))
+    return _disclosed_board(request, store, board)
+
+
+def _disclosed_board(request: Request, store: Store, board: Any) -> Any:
+    hidden = hidden_areas(request, store)
+    if hidden is None:
+        return board
+    return disclosure.target_board(store, board, min_count(request), hidden)
 
 
 @router.get("/targets/{code}", response_model=list[Target], summary="One target")
@@ -474,7 +482,7 @@ def target(
 ) -> Any:
     """One target, for every area it applies to (an every-country target gives several)."""
     board = _memo(request).get(("targets", area), lambda: svc.target_board(store, area))
-    found = [t for t in board if t["code"] == code]
+    found = _disclosed_board(request, store, [t for t in board if t["code"] == code])
     if not found:
         known = sorted({t["code"] for t in board})
         raise svc.NotFoundError(f"unknown target {code!r}: expected one of {', '.join(known)}")
@@ -531,18 +539,9 @@ def compare(
 
 
 def _disclosed(request: Request, store: Store, out: Any, keys: tuple[str, ...]) -> Any:
-    """``out`` (a map's or a comparison's document, from the memo: not changed in place) with
-    its lists of values under ``keys`` under disclosure control for this reader (a value
-    without its own ``source`` has the document's)."""
+    """``out`` under disclosure control for this reader
+    (:func:`salamat.services.disclosure.document`)."""
     hidden = hidden_areas(request, store)
-    if hidden is None or not isinstance(out, dict):
+    if hidden is None:
         return out
-    common = {"indicator": out.get("indicator"), "sex": out.get("sex"), "source": out.get("source")}
-    done = dict(out)
-    for key in keys:
-        rows = [{**common, **v} for v in out.get(key) or []]
-        if any(disclosure.records_derived(r.get("source")) for r in rows):
-            done[key] = disclosure.values(
-                store, rows, min_count(request), hidden, period_key="year"
-            )
-    return done
+    return disclosure.document(store, out, keys, min_count(request), hidden)

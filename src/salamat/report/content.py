@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -19,6 +20,7 @@ from typing import Any
 
 from salamat import __version__
 from salamat.errors import InputError, Problem
+from salamat.services import disclosure
 from salamat.services import web as svc
 from salamat.services.events import in_language
 from salamat.store.connection import Store
@@ -458,7 +460,7 @@ def _region_map(
 
 
 def _decomposition(
-    store: Store, area: str, year: int | None, lang: str, _: Gettext
+    store: Store, area: str, year: int | None, lang: str, _: Gettext, limit: int | None = None
 ) -> tuple[Decomposition | None, str]:
     """The decomposition of the change in e0 between the last two years of unit records (up
     to ``year``), when the records are real; else None and why (SYNTHETIC records are never
@@ -476,6 +478,10 @@ def _decomposition(
         return None, _(
             "No decomposition of life expectancy by age and cause: the store's unit records are SYNTHETIC, and a report explains the figures only with real records."
         )
+    if limit is not None and disclosure.decomposition(store, d, limit)["suppressed"]:
+        return None, _(
+            "No decomposition of life expectancy by age and cause: it rests on cells of the unit records with fewer than {n} deaths, which are not shown to this reader (PHE's rule)."
+        ).format(n=limit)
     chart, totals = _decomposition_view(d, [str(a) for a in d["table"]["age"]], _)
     by_cause = sorted(totals, key=lambda t: -abs(t[1]))
     diff = float(d["e0_to"]) - float(d["e0_from"])
@@ -514,18 +520,25 @@ def build_report(
     lang: str = "en",
     targets: list[str] | None = None,
     command: str = "",
+    suppress: tuple[int, Callable[[str], bool]] | None = None,
 ) -> Report:
     """The progress report of ``area``'s targets, as of ``year`` (default: every value stored).
 
     ``targets`` keeps only the targets of those codes (an unknown code is an error naming the
     codes there are). The scorecard records are those of ``salamat targets --area AREA
     --format json`` (with ``--until YEAR``).
+
+    ``suppress`` (the server's threshold and whose small cells the reader may not see, from
+    :func:`salamat.api.auth.hidden_areas`): disclosure control for a report downloaded from
+    the server (:mod:`salamat.services.disclosure`); the command line gives none.
     """
     if lang not in LANGS:
         raise InputError(f"--lang {lang}: expected one of {', '.join(LANGS)}")
     _ = translator(lang)
     units = svc.units(store)
     board = svc.target_board(store, area, until=year)
+    if suppress is not None:
+        board = disclosure.target_board(store, board, suppress[0], suppress[1])
     code = board[0]["area"] if board else area
     if targets:
         known = {r["code"] for r in board}
@@ -603,7 +616,16 @@ def build_report(
     imports = svc.import_log(store)
     as_of = str(imports["finished"].dropna().max() or "")[:10] if len(imports) else ""
     decomposition, decomposition_note = (
-        _decomposition(store, code, year, lang, _) if "le0" in indicators else (None, "")
+        _decomposition(
+            store,
+            code,
+            year,
+            lang,
+            _,
+            suppress[0] if suppress is not None and suppress[1](code) else None,
+        )
+        if "le0" in indicators
+        else (None, "")
     )
     title = _("Progress towards health targets")
     subtitle = area_name if year is None else f"{area_name}, {year}"

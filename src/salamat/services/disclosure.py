@@ -368,3 +368,146 @@ def values(
             reason = cells_reason(n, small or ["all ages"])
         out.append({**r, **dict.fromkeys(fields), "suppressed": reason})
     return out
+
+
+def document(
+    store: Store,
+    out: Any,
+    keys: tuple[str, ...],
+    n: int,
+    hidden: Callable[[str], bool],
+) -> Any:
+    """A map's or a comparison's document (:func:`salamat.services.web.map_values`,
+    :func:`~salamat.services.web.compare`; from the memo: not changed in place) with its lists
+    of values under ``keys`` passed through :func:`values` (a value without its own
+    ``source`` has the document's; ``year`` is its period)."""
+    if not isinstance(out, dict):
+        return out
+    common = {"indicator": out.get("indicator"), "sex": out.get("sex"), "source": out.get("source")}
+    done = dict(out)
+    for key in keys:
+        rows = [{**common, **v} for v in out.get(key) or []]
+        if any(records_derived(r.get("source")) for r in rows):
+            checked = values(store, rows, n, hidden, period_key="year")
+            # back to the document's own fields, with ``suppressed``
+            done[key] = [
+                {k: c[k] for k in (*v.keys(), "suppressed")}
+                for v, c in zip(out.get(key) or [], checked, strict=True)
+            ]
+    return done
+
+
+def frame_rows(
+    store: Store, frame: pd.DataFrame, n: int, hidden: Callable[[str], bool]
+) -> tuple[pd.DataFrame, list[str]]:
+    """A series frame (:func:`salamat.services.web.series`) without the rows :func:`values`
+    hides, for a chart that cannot draw a missing value, and the reasons (one per row left
+    out)."""
+    if frame.empty or "source" not in frame.columns:
+        return frame, []
+    derived = frame["source"].map(records_derived).astype(bool)
+    if not derived.any():
+        return frame, []
+    part = frame[derived]
+    rows = [
+        {
+            "indicator": str(r.get("indicator")),
+            "area": str(r.get("area")),
+            "period": str(r.get("period", r.get("year"))),
+            "sex": str(r.get("sex")),
+            "source": str(r.get("source")),
+        }
+        for r in part.to_dict(orient="records")
+    ]
+    checked = values(store, rows, n, hidden)
+    drop = [i for i, c in zip(part.index, checked, strict=True) if c["suppressed"]]
+    reasons = [str(c["suppressed"]) for c in checked if c["suppressed"]]
+    return frame.drop(index=drop), reasons
+
+
+def rests_on_unit_records(source: str | None) -> bool:
+    """Whether a computation's source names the store's unit records: a saved value computed
+    from them (:func:`records_derived`), or the records themselves (``<deaths source>;
+    exposures: <population source>``, as forecasts and scenarios name them)."""
+    s = str(source or "")
+    return records_derived(s) or "; exposures: " in s
+
+
+def years_reason(
+    store: Store,
+    indicator: str,
+    area: str,
+    sex: str,
+    years: Iterable[int],
+    n: int,
+) -> str | None:
+    """Why a result fitted on the unit records of ``area`` over ``years`` (a forecast, a
+    scenario) is not shown to a reader who may not see small cells, or ``None``: the cells of
+    ``indicator``'s method (:func:`values`) in any of those years are too few."""
+    rows = [
+        {
+            "indicator": indicator,
+            "area": area,
+            "sex": sex,
+            "period": str(int(y)),
+            "source": "Salamat (computed from unit records)",
+        }
+        for y in years
+    ]
+    for r in values(store, rows, n, lambda _a: True):
+        if r["suppressed"]:
+            return str(r["suppressed"])
+    return None
+
+
+# target fields computed from the indicator's values (the target itself is a policy's)
+_TARGET_VALUES = (
+    "projection",
+    "probability",
+    "ratio",
+    "required_annual_change",
+    "required_annual_growth",
+    "trend_fit",
+)
+
+
+def target_board(
+    store: Store, board: list[dict[str, Any]], n: int, hidden: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """Target records (:func:`salamat.services.web.target_board`; from the memo: not changed
+    in place) for a reader who may not see small cells: a target whose series holds a value
+    :func:`values` hides shows no value computed from the series (latest, baseline value,
+    projection, path, fan, pace), status ``insufficient_data`` and ``suppressed`` saying
+    why; its policy target (year, value, document) stays."""
+    out = []
+    for rec in board:
+        series = rec.get("series") or []
+        base = {"indicator": rec.get("indicator"), "area": rec.get("area"), "sex": rec.get("sex")}
+        rows = [{**base, **p, "period": str(p.get("year"))} for p in series]
+        if not hidden(str(rec.get("area"))) or not any(
+            records_derived(r.get("source")) for r in rows
+        ):
+            out.append({**rec, "suppressed": None})
+            continue
+        reasons = [r["suppressed"] for r in values(store, rows, n, hidden) if r["suppressed"]]
+        if not reasons:
+            out.append({**rec, "suppressed": None})
+            continue
+        done = {**rec, **dict.fromkeys(_TARGET_VALUES)}
+        done.update(
+            latest={**(rec.get("latest") or {}), "value": None},
+            baseline={**(rec.get("baseline") or {}), "value": None},
+            series=[],
+            path=[],
+            fan=[],
+            flags=[],
+            status_without_flagged=None,
+            status="insufficient_data",
+            status_by_pace="insufficient_data",
+            status_by_trend=None,
+            status_detail="insufficient data: " + str(reasons[0]),
+            reason=str(reasons[0]),
+            suppressed=str(reasons[0]),
+        )
+        out.append(done)
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -16,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from salamat.api.auth import hidden_areas, min_count
 from salamat.api.cache import Memo
 from salamat.api.deps import get_store
 from salamat.services import web as svc
@@ -363,3 +365,18 @@ def _source_items(items: list[tuple[str, str]], _: Gettext) -> list[str]:
 
 def _catalogue(store: Store) -> dict[str, dict[str, Any]]:
     return {r["code"]: r for r in svc.indicators(store)}
+
+
+def _reader(request: Request, store: Store) -> tuple[Callable[[str], bool] | None, int]:
+    """Whose small cells this reader may not see (``None``: everything shown) and the
+    server's threshold (:func:`salamat.api.auth.hidden_areas`)."""
+    return hidden_areas(request, store), min_count(request)
+
+
+def _suppressed_values_note(count: int, n: int, _: Gettext) -> str | None:
+    """The page's sentence for values left out by disclosure control (none: no sentence)."""
+    if not count:
+        return None
+    return _(
+        "%(count)s values computed from the unit records are not shown: they rest on cells with fewer than %(n)s deaths (PHE's rule: no statistic on fewer than %(n)s events). Users whose org units include the area see them."
+    ) % {"count": count, "n": n}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from salamat.services import disclosure
 from salamat.services import web as svc
 from salamat.web import charts
 from salamat.web.i18n import (
@@ -20,10 +21,12 @@ from salamat.web.pages.common import (
     _indicator_name,
     _lang,
     _memo,
+    _reader,
     _render,
     _sex_words,
     _source_items,
     _span_text,
+    _suppressed_values_note,
     _unit,
     _unit_name,
     router,
@@ -40,6 +43,16 @@ def compare_page(
     data = _memo(request).get(
         ("compare", indicator, GROUP, sex), lambda: svc.compare(store, indicator, GROUP, sex=sex)
     )
+    hidden, limit = _reader(request, store)
+    left_out = 0
+    if hidden is not None:  # disclosure control: a copy for this reader, never the memo's
+        data = disclosure.document(store, data, ("latest", "series"), limit, hidden)
+        left_out = sum(1 for r in data["series"] if r.get("suppressed"))
+        data = {
+            **data,
+            "latest": [r for r in data["latest"] if r["value"] is not None],
+            "series": [r for r in data["series"] if r["value"] is not None],
+        }
     units = svc.units(store)
     digits = _digits([float(r["value"]) for r in data["series"]])
     latest = []
@@ -89,6 +102,7 @@ def compare_page(
         request,
         "compare.html",
         "compare",
+        suppressed_note=_suppressed_values_note(left_out, limit, _),
         indicator=indicator,
         name=name,
         unit=unit,

@@ -12,6 +12,7 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from salamat.errors import InputError
+from salamat.services import disclosure
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.store.connection import Store
@@ -31,11 +32,13 @@ from salamat.web.pages.common import (
     _indicator_name,
     _lang,
     _memo,
+    _reader,
     _render,
     _sex_words,
     _short,
     _source_items,
     _span_text,
+    _suppressed_values_note,
     _unit,
     _unit_name,
     router,
@@ -98,6 +101,7 @@ def _forecast(
     until: str,
     rows: list[dict[str, Any]],
     _: Any,
+    limit: int | None = None,
 ) -> tuple[list[dict[str, Any]], str, int]:
     """The forecast asked for on the explorer (``forecast=rwd|lee-carter|lee-miller``,
     ``until=YEAR``) for the first area: its rows for the chart and a line saying what it rests
@@ -129,6 +133,18 @@ def _forecast(
     except (InputError, MethodError) as exc:
         return [], str(_("No forecast: %(reason)s") % {"reason": str(exc)}), horizon
     f = result.result
+    if limit is not None and disclosure.rests_on_unit_records(result.source):
+        # fitted on the unit records: not shown if a year it rests on has small cells
+        why = disclosure.years_reason(
+            store,
+            indicator,
+            areas[0],
+            "total" if sex == "all" else sex,
+            range(int(f.fitted_from), int(f.fitted_to) + 1),
+            limit,
+        )
+        if why is not None:
+            return [], str(_("No forecast: %(reason)s") % {"reason": why}), horizon
     note = str(
         _("Forecast (%(method)s) from %(source)s, fitted %(first)s-%(last)s, %(level)s interval")
         % {
@@ -205,6 +221,12 @@ def explorer_page(
         )
     else:
         frame = frame.assign(version=vintage_names.get(vintage, vintage))
+    # disclosure control (issue 13 item 7): values from the unit records that rest on small
+    # cells are left out of the chart and the table for this reader, and the page says so
+    hidden, limit = _reader(request, store)
+    left_out: list[str] = []
+    if hidden is not None:
+        frame, left_out = disclosure.frame_rows(store, frame, limit, hidden)
     all_sources = sorted({str(s) for s in frame["source"]})
     if source and source not in all_sources:
         source = ""
@@ -287,7 +309,17 @@ def explorer_page(
     unit = _unit(info, _)
     selected_names = [_unit_name(units, a, lang) for a in areas if a in units]
     event_marks = _event_marks(store, areas, lang)
-    fx_rows, fx_note, fx_until = _forecast(store, indicator, areas, sex, forecast, until, rows, _)
+    fx_rows, fx_note, fx_until = _forecast(
+        store,
+        indicator,
+        areas,
+        sex,
+        forecast,
+        until,
+        rows,
+        _,
+        limit if hidden is not None and areas and hidden(areas[0]) else None,
+    )
     spec = (
         charts.explorer_chart(
             rows,
@@ -320,6 +352,7 @@ def explorer_page(
         request,
         "explorer.html",
         "explorer",
+        suppressed_note=_suppressed_values_note(len(left_out), limit, _),
         indicator=indicator,
         info=info,
         name=name,

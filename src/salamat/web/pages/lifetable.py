@@ -193,7 +193,5 @@ def _suppressed_note(result: dict[str, Any], limit: int | None, _: Gettext) -> s
     if not limit or not result.get("suppressed"):
         return None
     return _(
-        "Not shown: computed from cells with fewer than %(n)s deaths (age %(bands)s). Small "
-        "cells of the unit records are shown only to users whose org units include this area "
-        "(PHE's rule: no statistic on fewer than %(n)s events)."
+        "Not shown: computed from cells with fewer than %(n)s deaths (age %(bands)s). Small cells of the unit records are shown only to users whose org units include this area (PHE's rule: no statistic on fewer than %(n)s events)."
     ) % {"n": limit, "bands": ", ".join(result.get("suppressed_bands") or [])}

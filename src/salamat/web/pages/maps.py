@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from salamat.services import disclosure
 from salamat.services import web as svc
 from salamat.web import charts
 from salamat.web.i18n import (
@@ -20,9 +21,11 @@ from salamat.web.pages.common import (
     _indicator_name,
     _lang,
     _memo,
+    _reader,
     _render,
     _sex_words,
     _source_items,
+    _suppressed_values_note,
     _unit,
     _unit_name,
     router,
@@ -44,6 +47,10 @@ def map_page(
         ("map", indicator, HOME_AREA, sex),
         lambda: svc.map_values(store, indicator, HOME_AREA, sex=sex),
     )
+    hidden, limit = _reader(request, store)
+    if hidden is not None:  # disclosure control: a copy for this reader, never the memo's
+        data = disclosure.document(store, data, ("values",), limit, hidden)
+    left_out = [v for v in data["values"] if v.get("suppressed")]
     units = svc.units(store)
     years: list[int] = data["years"]
     if not years:
@@ -51,7 +58,8 @@ def map_page(
     if year is None or year not in years:
         year = years[-1]
     value_of = {(v["area"], v["year"]): v["value"] for v in data["values"]}
-    digits = _digits([float(v["value"]) for v in data["values"]])
+    digits = _digits([float(v["value"]) for v in data["values"] if v["value"] is not None])
+    hidden_keys = {(v["area"], v["year"]) for v in left_out}
     values = []
     for y_text, codes in data["drawn"].items():
         for code in codes:
@@ -63,7 +71,11 @@ def map_page(
                     "year": int(y_text),
                     "name": _unit_name(units, code, lang),
                     "value": v,
-                    "label": fmt_number(v, lang, digits) if v is not None else _("no data"),
+                    "label": fmt_number(v, lang, digits)
+                    if v is not None
+                    else _("not shown")
+                    if (code, int(y_text)) in hidden_keys
+                    else _("no data"),
                 }
             )
     numbers = [v["value"] for v in values if v["value"] is not None]
@@ -73,7 +85,8 @@ def map_page(
         "/static/geo/kaz_regions.geojson",
         values,
         year=year,
-        domain=(min(numbers), max(numbers)),
+        # every value not shown (disclosure control): any domain, nothing is coloured
+        domain=(min(numbers), max(numbers)) if numbers else (0.0, 1.0),
         legend_title=f"{name} ({unit})" if unit else name,
         higher_is_better=info["higher_is_better"],
         _=_,
@@ -88,6 +101,7 @@ def map_page(
         request,
         "map.html",
         "map",
+        suppressed_note=_suppressed_values_note(len(left_out), limit, _),
         indicator=indicator,
         name=name,
         unit=unit,

@@ -8,6 +8,8 @@ from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from salamat.errors import InputError, MethodError
+from salamat.methods.disclosure import too_few
+from salamat.services import disclosure
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
 from salamat.services.events import in_language
@@ -23,10 +25,12 @@ from salamat.web.pages.common import (
     _lang,
     _memo,
     _probability,
+    _reader,
     _render,
     _sex_words,
     _short,
     _status_words,
+    _suppressed_values_note,
     _unit,
     _unit_name,
     router,
@@ -65,6 +69,7 @@ def _scenario(
     until: str,
     solve: bool,
     _: Gettext,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """A card's what-if panel: the form's values and, when asked, the scenario's rows, the year
     the target is reached under it (or None), the SYNTHETIC label, the decline ``solve`` found,
@@ -109,6 +114,18 @@ def _scenario(
         base = int(data.year[-1])
         panel["base_year"] = base
         panel["synthetic"] = data.synthetic
+        if limit is not None and disclosure.rests_on_unit_records(data.source):
+            # disclosure control: deaths by age band (all causes and the chosen ones)
+            small = [
+                int(y)
+                for k, y in enumerate(data.year)
+                if too_few(data.deaths_all[k], limit) or too_few(data.deaths_cause[k], limit)
+            ]
+            if small:
+                panel["error"] = _("No scenario: %(reason)s") % {
+                    "reason": disclosure.cells_reason(limit, (str(y) for y in small))
+                }
+                return panel
         if not base < horizon <= base + SCENARIO_HORIZON:
             panel["error"] = _("Until: expected a year after %(first)s, at most %(last)s.") % {
                 "first": base,
@@ -166,6 +183,7 @@ def report_download(
         else [c.strip() for c in targets.split(",") if c.strip()]
     )
     query = f"?format={format}&lang={lang}" + (f"&year={as_of}" if as_of else "")
+    hidden, limit = _reader(request, store)
     report = build_report(
         store,
         area=HOME_AREA,
@@ -173,6 +191,7 @@ def report_download(
         lang=lang,
         targets=codes,
         command=f"GET /report{query}",
+        suppress=None if hidden is None else (limit, hidden),
     )
     if format == "html":
         body = report_html(report).encode("utf-8")
@@ -212,6 +231,10 @@ def targets_page(
         for c in SCENARIO_CAUSES
     ]
     board = _memo(request).get(("targets", HOME_AREA), lambda: svc.target_board(store, HOME_AREA))
+    hidden, limit = _reader(request, store)
+    if hidden is not None:  # disclosure control: a copy for this reader, never the memo's
+        board = disclosure.target_board(store, board, limit, hidden)
+    left_out = sum(1 for rec in board if rec.get("suppressed"))
     units = svc.units(store)
     words = _status_words(_)
     cards = []
@@ -240,7 +263,14 @@ def targets_page(
         if _scenario_card(rec):
             if scenario and scenario == rec["code"]:
                 panel = _scenario(
-                    store, rec, list(cause or []), decline, until, bool(solve.strip()), _
+                    store,
+                    rec,
+                    list(cause or []),
+                    decline,
+                    until,
+                    bool(solve.strip()),
+                    _,
+                    limit if hidden is not None and hidden(rec["area"]) else None,
                 )
             else:
                 panel = {
@@ -297,6 +327,7 @@ def targets_page(
         request,
         "targets.html",
         "targets",
+        suppressed_note=_suppressed_values_note(left_out, limit, _),
         cards=cards,
         summary=summary,
         scenario_causes=scenario_causes,
