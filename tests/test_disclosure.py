@@ -419,3 +419,18 @@ def test_every_public_route_answers_anonymous_readers_without_small_cells(
         for v in secret_values:
             for text in (repr(v), f"{v:.4f}", f"{v:.3f}"):
                 assert text not in r.text, (url, text)
+
+
+def test_serve_public_needs_accounts(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from salamat.cli.app import app
+
+    db = str(tmp_path / "s.duckdb")
+    run = CliRunner().invoke
+    Store.open(db).__enter__().close()  # an empty store: local mode
+    r = run(app, ["serve", "--public", "--db", db])
+    assert r.exit_code == 2
+    assert "--public" in r.output and "local mode" in r.output
+    r = run(app, ["serve", "--min-count", "0", "--db", db])
+    assert r.exit_code == 2  # a threshold of at least 1
