@@ -271,6 +271,70 @@ def test_saved_values_from_records_are_suppressed_published_ones_not(client: Tes
     assert all(r["value"] is not None for r in mine if r["area"] == "KZ-62")
 
 
+def test_flags_on_a_hidden_value_lose_what_repeats_it(client: TestClient) -> None:
+    admin = _bearer(client, "ana")
+    rows = client.get("/api/v1/series/ncd30q70?area=KZ-62&sex=female", headers=admin).json()
+    computed = [r for r in rows["values"] if disclosure.records_derived(r["source"])]
+    assert computed
+    v = computed[-1]
+    flag = {
+        "rule": "yoy_outlier",
+        "severity": "warning",
+        "indicator": "ncd30q70",
+        "area": "KZ-62",
+        "period": v["period"],
+        "sex": "female",
+        "source": v["source"],
+        "message": f"value {v['value']} after 20.0",
+        "details": {"value": v["value"], "previous": 20.0},
+    }
+    published = {**flag, "source": "BNS Kazakhstan", "area": "KZ-62"}
+    store = client.app.state.stores.cursor()  # type: ignore[attr-defined]
+    try:
+        hidden, shown = disclosure.flags(store, [flag, published], 10, lambda _a: True)
+        mine = disclosure.flags(store, [flag], 10, lambda a: a != "KZ-62")[0]
+    finally:
+        store.close()
+    assert hidden["details"] is None and str(v["value"]) not in hidden["message"]
+    assert "fewer than 10 deaths" in hidden["suppressed"]
+    assert shown == {**published, "suppressed": None}  # a publisher's value: untouched
+    assert mine == {**flag, "suppressed": None}  # within the reader's scope
+
+
+def test_a_target_judged_on_hidden_values_keeps_only_its_policy(client: TestClient) -> None:
+    admin = _bearer(client, "ana")
+    rows = client.get("/api/v1/series/ncd30q70?area=KZ-62&sex=female", headers=admin).json()
+    computed = [r for r in rows["values"] if disclosure.records_derived(r["source"])]
+    rec = {
+        "code": "t",
+        "indicator": "ncd30q70",
+        "area": "KZ-62",
+        "sex": "female",
+        "target": {"year": 2030, "value": 15.0},
+        "latest": {"year": 2023, "value": computed[-1]["value"], "source": computed[-1]["source"]},
+        "baseline": {"year": 2018, "value": 20.0},
+        "series": [
+            {"year": int(r["period"]), "value": r["value"], "source": r["source"]} for r in computed
+        ],
+        "projection": {"year": 2030, "value": 12.0},
+        "status": "on_track",
+        "flags": [{"code": "yoy_outlier", "message": "value"}],
+    }
+    store = client.app.state.stores.cursor()  # type: ignore[attr-defined]
+    try:
+        out = disclosure.target_board(store, [rec], 10, lambda _a: True)[0]
+        mine = disclosure.target_board(store, [rec], 10, lambda a: a != "KZ-62")[0]
+        published = {**rec, "series": [{**p, "source": "BNS"} for p in rec["series"]]}
+        open_ = disclosure.target_board(store, [published], 10, lambda _a: True)[0]
+    finally:
+        store.close()
+    assert out["status"] == "insufficient_data" and out["series"] == [] and out["flags"] == []
+    assert out["latest"]["value"] is None and out["projection"] is None
+    assert out["target"] == rec["target"] and "fewer than 10 deaths" in out["suppressed"]
+    assert mine == {**rec, "suppressed": None}
+    assert open_ == {**published, "suppressed": None}
+
+
 def test_public_reader_cannot_write_and_bad_tokens_stay_refused(client: TestClient) -> None:
     r = client.post("/api/v1/users", json={"name": "x", "role": "admin"})
     assert r.status_code == 401  # a write signs in, --public or not

@@ -217,8 +217,7 @@ def flags(
     hidden = hidden_areas(request, store)
     if hidden is None:
         return rows
-    n = min_count(request)
-    return [disclosure.flag_records([r], n)[0] if hidden(str(r["area"])) else r for r in rows]
+    return disclosure.flags(store, rows, min_count(request), hidden)
 
 
 # -- series ------------------------------------------------------------------------------------

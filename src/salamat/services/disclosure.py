@@ -37,6 +37,7 @@ __all__ = [
     "count_reason",
     "decomposition",
     "flag_records",
+    "flags",
     "import_log",
     "input_flags",
     "life_table",
@@ -110,7 +111,12 @@ def life_table(out: dict[str, Any], n: int) -> dict[str, Any]:
     table: pd.DataFrame = out["table"]
     deaths = table["deaths"].to_numpy(dtype=float)
     if not too_few(deaths, n):
-        return {**out, "suppressed": None, "suppressed_bands": []}
+        return {
+            **out,
+            "flags": input_flags(out.get("flags"), n),
+            "suppressed": None,
+            "suppressed_bands": [],
+        }
     small = small_counts(deaths, n)
     bands = [str(a) for a in table["age"][small]] or ["all"]
     rows = table.copy()
@@ -184,7 +190,12 @@ def decomposition(store: Store, d: dict[str, Any], n: int) -> dict[str, Any]:
         store, str(d["area"]), (int(d["from"]), int(d["to"])), str(d["sex"]), str(d["by"])
     )
     if not too_few(counts, n):
-        return {**d, "suppressed": None, "suppressed_bands": []}
+        return {
+            **d,
+            "flags": input_flags(d.get("flags"), n),
+            "suppressed": None,
+            "suppressed_bands": [],
+        }
     small = small_counts(counts, n)
     cells = [name for name, s in zip(names, small, strict=True) if s] or [
         (int(d["from"]), "all", "all")
@@ -256,6 +267,35 @@ def flag_records(records: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
                     "message": f"{r['rule']}: the counts behind this flag are not shown to this "
                     f"reader ({RULE.format(n=n)})",
                     "suppressed": count_reason(n),
+                }
+        out.append(r)
+    return out
+
+
+def flags(
+    store: Store, records: list[dict[str, Any]], n: int, hidden: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    """Quality flags (``/api/v1/flags`` records, ``details`` parsed) for a reader who may not
+    see small cells in the areas ``hidden`` says: death-record counts under ``n`` hidden
+    (:func:`flag_records`), and a flag on a stored value that :func:`values` hides loses its
+    message and details (they repeat the value), with ``suppressed`` saying why."""
+    out = []
+    for r in records:
+        r = {**r, "suppressed": r.get("suppressed")}
+        if not hidden(str(r.get("area"))):
+            out.append(r)
+            continue
+        if r.get("rule") in _RECORD_RULES:
+            out.append(flag_records([r], n)[0])
+            continue
+        if records_derived(r.get("source")):
+            checked = values(store, [r], n, hidden, fields=())[0]
+            if checked["suppressed"]:
+                r = {
+                    **r,
+                    "details": None,
+                    "message": f"{r.get('rule')}: on a value not shown to this reader",
+                    "suppressed": checked["suppressed"],
                 }
         out.append(r)
     return out
@@ -345,7 +385,7 @@ def values(
     ``None`` in every one of ``fields`` when the cells its method rests on (the age bands of
     the indicator's definition, its cause group, that year and sex) are too few
     (:func:`salamat.methods.disclosure.too_few`), with ``suppressed`` naming them. Every other row is returned as it is, with
-    ``suppressed`` ``None``."""
+    ``suppressed`` ``None``. A hidden value's own ``flags`` (which repeat it) are emptied."""
     memo: dict[tuple[str, str, str], dict[str, list[tuple[str, float]]]] = {}
     out = []
     for r in rows:
@@ -366,7 +406,9 @@ def values(
                 continue
             small = [band for band, count in cells if bool(small_counts([count], n)[0])]
             reason = cells_reason(n, small or ["all ages"])
-        out.append({**r, **dict.fromkeys(fields), "suppressed": reason})
+        # the value's own flags repeat it ("23.0 after 31.0"): they go with it
+        gone: dict[str, Any] = {"flags": []} if "flags" in r else {}
+        out.append({**r, **dict.fromkeys(fields), **gone, "suppressed": reason})
     return out
 
 
