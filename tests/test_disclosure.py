@@ -335,6 +335,13 @@ def test_a_target_judged_on_hidden_values_keeps_only_its_policy(client: TestClie
     assert open_ == {**published, "suppressed": None}
 
 
+def test_answers_that_depend_on_the_reader_are_not_for_shared_caches(client: TestClient) -> None:
+    for headers in ({}, _bearer(client, "ana")):
+        r = _lt(client, SMALL, headers=headers)
+        assert r.headers["cache-control"] == "private"
+        assert r.headers["vary"] == "Authorization, Cookie"
+
+
 def test_public_reader_cannot_write_and_bad_tokens_stay_refused(client: TestClient) -> None:
     r = client.post("/api/v1/users", json={"name": "x", "role": "admin"})
     assert r.status_code == 401  # a write signs in, --public or not

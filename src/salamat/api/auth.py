@@ -168,7 +168,24 @@ class Authenticate:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["user"] = user
         state["csrf"] = csrf
-        await self.app(scope, receive, send)
+        if path.startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def private(message: Message) -> None:
+            # the answer depends on who asked (disclosure control, scope): no shared cache
+            # (a proxy) may keep it for another reader (RFC 9111, 5.2.2.7; RFC 9110, 12.5.5)
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in (b"cache-control", b"vary")
+                ]
+                headers += [(b"cache-control", b"private"), (b"vary", b"Authorization, Cookie")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, private)
 
 
 async def _csrf_from(scope: Scope, receive: Receive) -> tuple[Receive, str | None]:
