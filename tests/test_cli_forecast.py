@@ -282,6 +282,42 @@ def test_scenario_path_and_solve_on_synthetic_records(demo_db: Path) -> None:
     assert text.startswith("SYNTHETIC") and "a year" in text
 
 
+def test_scenario_at_some_ages_and_its_published_starting_point(demo_db: Path) -> None:
+    """``--ages 30-69`` changes the cause there only: a smaller gain than at every age, the
+    same baseline; a range covering every age is no range; the answer names the published
+    value of the base year beside the records' own (75.09, BNS, in the demo store for 2023)."""
+    args = ("scenario", "le0", "--area", "KAZ", "--cause", "circulatory", "--until", "2030")
+    db = ("--db", str(demo_db), "--paths", "200", "--format", "json")
+
+    def rows(*more: str) -> list[dict[str, object]]:
+        return json.loads(run(*args, "--change", "-3", "--per-year", *more, *db))  # type: ignore[no-any-return]
+
+    every, band = rows(), rows("--ages", "30-69")
+    whole = rows("--ages", "0-29,30-69", "--ages", "70+")
+    assert [r["value"] for r in whole] == [r["value"] for r in every]
+    assert [r["upper"] for r in whole] == [r["upper"] for r in every]
+    assert band[-1]["baseline"] == every[-1]["baseline"]
+    assert band[-1]["baseline"] < band[-1]["value"] < every[-1]["value"]  # type: ignore[operator]
+    assert band[0]["ages"] == "30-69" and every[0]["ages"] == "all"
+    assert "at ages 30-69" in str(band[0]["method"])
+    first = every[0]
+    assert first["published_value"] == 75.09
+    assert str(first["published_source"]).startswith("BNS Kazakhstan")
+    assert "not from the published 75.09" in str(first["start_note"])
+    text = " ".join(run(*args, "--change", "-3", "--per-year", "--ages", "30-69", *db[:4]).split())
+    assert "circulatory at ages 30-69 -3.00% a year" in text
+    assert "start: the scenario starts from 72.41, the le0 of the life table of SYNTHETIC" in text
+    assert "not from the published 75.09 (BNS Kazakhstan" in text
+    solved = json.loads(
+        run(*args[:-2], "--solve", "--target", "73", "--until", "2029", "--ages", "30-69", *db)
+    )
+    plain = json.loads(run(*args[:-2], "--solve", "--target", "73", "--until", "2029", *db))
+    assert solved["change_per_year"] < plain["change_per_year"] < 0  # fewer ages: steeper
+    assert solved["ages"] == "30-69" and solved["published_value"] == 75.09
+    out = run(*args, "--change", "-3", "--ages", "32-69", "--db", str(demo_db), code=2)
+    assert "--ages: age range '32-69'" in out and "Traceback" not in out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -4,16 +4,22 @@ Checks set before the run: a zero change is the baseline (identical values and i
 the baseline is the base year's own life expectancy, 1e-9); eliminating the cause equals a
 cause-deleted life table computed independently from the other causes' deaths (1e-9); the
 interval widens with the horizon and holds the point; the solved annual change reaches the
-target in the target year (1e-6 years).
+target in the target year (1e-6 years); a change restricted to an age range leaves the rates of
+every other age exactly as they were and, as an elimination, equals the life table with the
+cause's deaths removed at those ages only (1e-9); a range covering every age is no range
+(identical paths).
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pytest
 
 from salamat.errors import InputError, MethodError
 from salamat.methods import scenario as sm
+from salamat.methods.ages import ages_in_bands
 from salamat.methods.computed import ABRIDGED_TO_85
 from salamat.methods.lifetable import life_table
 
@@ -99,7 +105,84 @@ def test_solved_change_reaches_the_target_in_its_year(data: dict[str, np.ndarray
         )
 
 
+def test_a_change_at_some_ages_leaves_the_other_ages_alone(data: dict[str, np.ndarray]) -> None:
+    m_all = data["deaths"][-1] / data["exposure"][-1]
+    m_c = data["cause"][-1] / data["exposure"][-1]
+    band = ages_in_bands(AGE, ["30-69"])
+    assert AGE[band].tolist() == [30, 35, 40, 45, 50, 55, 60, 65]
+    rates = sm.scenario_rates(m_all, m_c, -0.03, [1, 5, 12], band)
+    np.testing.assert_array_equal(rates[:, ~band], np.broadcast_to(m_all[~band], (3, 11)))
+    np.testing.assert_allclose(
+        rates[:, band], m_all[band] + (0.97 ** np.array([1, 5, 12])[:, None] - 1) * m_c[band]
+    )
+    assert np.all(rates[:, band] < m_all[band])
+    # eliminated at 30-69 only: the life table without the cause's deaths at those ages
+    gone = path(data, -1.0, until=2026, in_ages=band)
+    kept = data["deaths"][-1] - np.where(band, data["cause"][-1], 0.0)
+    expected = life_table(AGE, deaths=kept, exposure=data["exposure"][-1]).ex[0]
+    np.testing.assert_allclose(gone.value, expected, rtol=0, atol=1e-9)
+    everywhere = path(data, -1.0, until=2026)
+    assert path(data, 0.0, until=2026).value[0] < gone.value[0] < everywhere.value[0]
+    assert gone.ages == ("30-69",) and "at ages 30-69" in gone.method
+    assert everywhere.ages == () and "at ages" not in everywhere.method
+
+
+@pytest.mark.parametrize("bands", [["0+"], ["0-29", "30-69", "70+"], ["0-0", "1-84", "85+"]])
+def test_a_range_covering_every_age_is_no_range(
+    data: dict[str, np.ndarray], bands: list[str]
+) -> None:
+    mask = ages_in_bands(AGE, bands)
+    assert mask.all()
+    plain, ranged = path(data, -0.03), path(data, -0.03, in_ages=mask)
+    for field in ("value", "lower", "upper", "baseline"):
+        np.testing.assert_array_equal(getattr(plain, field), getattr(ranged, field))
+    assert ranged.method == plain.method
+    target = round(float(plain.baseline[0]) + 0.5, 1)
+    solved = sm.solve_change(
+        AGE, data["deaths"], data["cause"], data["exposure"], years_ahead=6, target=target
+    )
+    assert solved == sm.solve_change(
+        AGE,
+        data["deaths"],
+        data["cause"],
+        data["exposure"],
+        years_ahead=6,
+        target=target,
+        in_ages=mask,
+    )
+
+
+def test_a_narrower_range_needs_a_steeper_decline(data: dict[str, np.ndarray]) -> None:
+    now = float(path(data, 0.0, until=2024).value[0])
+    kw = {"years_ahead": 6, "target": round(now + 0.3, 1)}
+    every = sm.solve_change(AGE, data["deaths"], data["cause"], data["exposure"], **kw)
+    band = ages_in_bands(AGE, ["30-69"])
+    some = sm.solve_change(AGE, data["deaths"], data["cause"], data["exposure"], in_ages=band, **kw)
+    assert -1.0 < some < every < 0.0
+    p = path(data, some, until=2029, in_ages=band)
+    assert p.value[-1] == pytest.approx(kw["target"], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        (["32-69"], "no band is split"),
+        (["30-90"], "the last open (85+)"),
+        (["69-30"], "below the first"),
+        (["thirty"], "expected A-B"),
+        ([], "no age range"),
+    ],
+)
+def test_age_ranges_that_split_bands_are_refused(bands: list[str], message: str) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        ages_in_bands(AGE, bands)
+
+
 def test_bad_inputs_are_named(data: dict[str, np.ndarray]) -> None:
+    with pytest.raises(InputError, match="no band is chosen"):
+        path(data, -0.1, in_ages=np.zeros(AGE.size, dtype=bool))
+    with pytest.raises(InputError, match="one True/False a band"):
+        path(data, -0.1, in_ages=np.ones(3, dtype=bool))
     with pytest.raises(InputError, match="at least -1"):
         path(data, -1.5)
     with pytest.raises(InputError, match="after the base year 2023"):

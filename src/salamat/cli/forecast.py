@@ -146,6 +146,14 @@ def scenario_command(
     per_year: Annotated[
         bool, typer.Option("--per-year", help="--change is a change each year.")
     ] = False,
+    ages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ages",
+            help="Change the cause's rates at these ages only: 30-69 (ages 30 to 69), 85+; "
+            "repeat or join with commas for several. Default: every age.",
+        ),
+    ] = None,
     solve: Annotated[
         bool,
         typer.Option(
@@ -183,7 +191,7 @@ def scenario_command(
             data = svc.inputs(store, indicator, area, causes=cause, sex=sex, start=start)
         if solve:
             assert target is not None
-            answer = svc.solve(data, until=until, target=target)
+            answer = svc.solve(data, until=until, target=target, ages=ages)
         else:
             assert change is not None
             years = until - int(data.year[-1])
@@ -203,6 +211,7 @@ def scenario_command(
                 level=level / 100.0,
                 paths=paths,
                 seed=seed,
+                ages=ages,
             )
     if solve:
         if fmt == Fmt.json:
@@ -211,11 +220,13 @@ def scenario_command(
         if data.synthetic:
             out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
         pct = answer["change_per_year"] * 100.0
+        at_ages = "" if answer["ages"] == "all" else f" at ages {answer['ages']}"
         out.print(
             f"{indicator} {answer['area']} ({answer['sex']}): to reach {target:g} in {until}, "
-            f"the death rates of {escape(answer['cause'])} must change by {pct:+.2f}% a year "
-            f"from {answer['base_year']}, every other cause unchanged"
+            f"the death rates of {escape(answer['cause'])}{at_ages} must change by {pct:+.2f}% "
+            f"a year from {answer['base_year']}, every other cause unchanged"
         )
+        out.print(f"[yellow]start:[/] {escape(data.start_note)}")
         out.print(f"[dim]method:[/] {escape(answer['method'])}")
         out.print(f"[dim]source:[/] {escape(answer['source'])}")
         return
@@ -231,9 +242,10 @@ def scenario_command(
         return
     if data.synthetic:
         out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
+    at_ages = f" at ages {', '.join(result.ages)}" if result.ages else ""
     title = (
-        f"{indicator} - {data.area} ({data.sex}): {'+'.join(data.causes)} {rate:+.2%} a year "
-        f"from {result.base_year}"
+        f"{indicator} - {data.area} ({data.sex}): {'+'.join(data.causes)}{at_ages} {rate:+.2%} "
+        f"a year from {result.base_year}"
     )
     table = Table(title=escape(title), header_style="bold")
     table.add_column("year")
@@ -244,6 +256,7 @@ def scenario_command(
             str(r["year"]), *(f"{r[c]:.3f}" for c in ("value", "lower", "upper", "baseline"))
         )
     out.print(table)
+    out.print(f"[yellow]start:[/] {escape(data.start_note)}")
     if target is not None:
         out.print(
             f"target {target:g}: reached in {result.reached}"

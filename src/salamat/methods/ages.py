@@ -21,6 +21,7 @@ from salamat.errors import InputError, Problem
 __all__ = [
     "FloatArray",
     "age_start_from_label",
+    "ages_in_bands",
     "band_widths",
     "is_abridged",
     "is_single_year",
@@ -31,6 +32,7 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 
 _LABEL = re.compile(r"^\s*(\d+(?:\.\d+)?)")
+_BAND = re.compile(r"^\s*(\d+)\s*(?:(\+)|[-\u2013]\s*(\d+))\s*$")
 
 
 def validate_age_starts(age: npt.ArrayLike, *, source: str = "age") -> FloatArray:
@@ -144,3 +146,57 @@ def age_start_from_label(label: str) -> float:
 def starts_from_labels(labels: Sequence[str]) -> FloatArray:
     """Band starts from labels (see :func:`age_start_from_label`), validated."""
     return validate_age_starts([age_start_from_label(x) for x in labels])
+
+
+def ages_in_bands(age: npt.ArrayLike, bands: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """Which bands of the layout ``age`` lie inside the age ranges ``bands``.
+
+    A range is ``"30-69"`` (ages 30 to 69 inclusive: ``[30, 70)``, as in SDG 3.4.1's 30q70)
+    or ``"85+"`` (85 and over); several ranges are joined. A range must start and end on the
+    layout's band limits, so that no band is split: with abridged bands ``30-69`` takes the
+    bands 30-34 ... 65-69, and ``32-69`` is an error naming the limits there are.
+
+    Raises
+    ------
+    InputError
+        A range not written ``A-B`` or ``A+``, with ``B < A``, or whose limits are not band
+        limits of ``age``.
+
+    Examples
+    --------
+    >>> ages_in_bands([0, 1, 5, 10, 15], ["5-14"]).tolist()
+    [False, False, True, True, False]
+    """
+    starts = validate_age_starts(age)
+    ends = np.append(starts[1:], np.inf)
+    limits = ", ".join(f"{x:g}" for x in starts)
+    inside = np.zeros(starts.size, dtype=bool)
+    if not bands:
+        raise InputError(
+            "no age range given",
+            [Problem("argument", None, "ages", "expected a range such as 30-69 or 85+", "")],
+        )
+    for band in bands:
+        m = _BAND.match(str(band))
+        if m is None:
+            raise InputError(
+                f"age range {band!r}: expected A-B (ages A to B inclusive, e.g. 30-69) or A+",
+                [Problem("argument", None, "ages", "expected A-B or A+", str(band))],
+            )
+        low = float(m.group(1))
+        high = np.inf if m.group(2) else float(m.group(3)) + 1.0
+        if high <= low:
+            raise InputError(
+                f"age range {band!r}: the last age is below the first",
+                [Problem("argument", None, "ages", "expected A <= B", str(band))],
+            )
+        if low not in starts or (high not in ends):
+            end_text = "open" if high == np.inf else f"{high - 1:g}"
+            raise InputError(
+                f"age range {band!r}: it must begin at a band's first age and end at a band's "
+                f"last age, so that no band is split; the bands begin at {limits}, the last "
+                f"open ({starts[-1]:g}+) (got {low:g} to {end_text})",
+                [Problem("argument", None, "ages", f"expected band limits {limits}", str(band))],
+            )
+        inside |= (starts >= low) & (ends <= high)
+    return inside

@@ -5,7 +5,9 @@ The scenario changes one cause group's death rates and nothing else ("the cause 
 ``m(x, B + h) = o(x, B) + c(x, B) (1 + r)^h``,
 
 ``o`` the rates of every other cause and ``c`` the cause's rates in the base year ``B``, ``r`` the
-annual change (``-0.03``: the cause's rates fall 3 % a year, compounded). ``r = -1`` is the
+annual change (``-0.03``: the cause's rates fall 3 % a year, compounded). With age ranges
+given (``30-69``), ``c(x, B)`` is scaled only in the bands inside them and kept at its base-year
+level elsewhere: ``m(x, B + h) = o(x, B) + c(x, B) (1 + r)^{h [x in A]}``. ``r = -1`` is the
 cause's elimination from the first year: the cause-deleted life table (Preston, Heuveline &
 Guillot 2001, section 4.6, under the usual assumption that the causes act independently), so
 elimination is the limit of the scenario, not a separate method. With ``r = 0`` the scenario is
@@ -48,9 +50,11 @@ from salamat.methods.trends import fit_drift
 
 __all__ = [
     "ScenarioPath",
+    "ages_text",
     "cause_deleted_rates",
     "scaled_rates",
     "scenario_path",
+    "scenario_rates",
     "solve_change",
 ]
 
@@ -78,6 +82,7 @@ class ScenarioPath:
     target: float | None
     reached: int | None
     method: str
+    ages: tuple[str, ...] = ()
 
 
 def scaled_rates(
@@ -108,6 +113,73 @@ def cause_deleted_rates(mx_all: npt.ArrayLike, mx_cause: npt.ArrayLike) -> Float
     return scaled_rates(mx_all, mx_cause, 0.0)
 
 
+def _in_ages(age: FloatArray, in_ages: npt.ArrayLike | None) -> npt.NDArray[np.bool_]:
+    """The bands the change applies to: all of them, or the mask given (one flag a band)."""
+    if in_ages is None:
+        return np.ones(age.size, dtype=bool)
+    mask = np.asarray(in_ages)
+    if mask.dtype != np.bool_ or mask.shape != age.shape:
+        raise InputError(
+            f"in_ages: expected one True/False a band ({age.size} bands)",
+            [Problem("argument", None, "in_ages", "expected a boolean mask over the bands", None)],
+        )
+    if not mask.any():
+        raise InputError(
+            "in_ages: no band is chosen, so the scenario would change nothing",
+            [Problem("argument", None, "in_ages", "expected at least one band", None)],
+        )
+    return mask
+
+
+def ages_text(age: npt.ArrayLike, mask: npt.ArrayLike) -> tuple[str, ...]:
+    """The chosen bands as runs of ages (``("30-69", "85+")``), for the method's sentence.
+
+    Examples
+    --------
+    >>> ages_text([0, 1, 5, 10], [False, True, True, True])
+    ('1+',)
+    """
+    a = np.asarray(age, dtype=np.float64)
+    chosen = np.asarray(mask, dtype=bool)
+    ends = np.append(a[1:], np.inf)
+    runs: list[str] = []
+    i = 0
+    while i < a.size:
+        if not chosen[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < a.size and chosen[j + 1]:
+            j += 1
+        runs.append(f"{a[i]:g}+" if ends[j] == np.inf else f"{a[i]:g}-{ends[j] - 1:g}")
+        i = j + 1
+    return tuple(runs)
+
+
+def scenario_rates(
+    mx_all: npt.ArrayLike,
+    mx_cause: npt.ArrayLike,
+    change: float,
+    years_ahead: npt.ArrayLike,
+    in_ages: npt.ArrayLike | None = None,
+) -> FloatArray:
+    """The scenario's death rates ``(years, ages)``, ``h`` years after the base year.
+
+    ``m(x, B + h) = m_all(x, B) + ((1 + r)^h - 1) c(x, B)`` in the bands of ``in_ages`` (every
+    band when ``None``), ``m_all(x, B)`` unchanged elsewhere.
+
+    Examples
+    --------
+    >>> scenario_rates([0.01, 0.02], [0.004, 0.01], -0.5, [1], [False, True]).tolist()
+    [[0.01, 0.015]]
+    """
+    m = np.asarray(mx_all, dtype=np.float64)
+    mask = _in_ages(m, in_ages)
+    h = np.asarray(years_ahead, dtype=np.float64)
+    factor = np.where(mask[None, :], ((1.0 + change) ** h)[:, None], 1.0)
+    return scaled_rates(m, mx_cause, factor)
+
+
 def _sigma(
     deaths_all: FloatArray, exposure: FloatArray, years: npt.NDArray[np.int64]
 ) -> tuple[float, int]:
@@ -136,6 +208,7 @@ def scenario_path(
     level: float = 0.95,
     n_paths: int = 1000,
     seed: int = 2026,
+    in_ages: npt.ArrayLike | None = None,
 ) -> ScenarioPath:
     """Life expectancy at ``at`` from the last year to ``until`` if the cause changed by
     ``change`` a year (a proportion: ``-0.03``), every other cause held at its last level.
@@ -152,6 +225,10 @@ def scenario_path(
         Annual proportional change of the cause's rates, ``> -1`` (``-1``: eliminated).
     target
         A life expectancy to reach: ``reached`` is the first year the value reaches it.
+    in_ages
+        One flag a band (:func:`salamat.methods.ages.ages_in_bands`): the change applies to
+        the cause's rates in those bands only; ``None``: every age. A mask of all bands is
+        the same as ``None``.
 
     Raises
     ------
@@ -189,6 +266,7 @@ def scenario_path(
             f"--until {until}: expected a year after the base year {base}",
             [Problem("argument", None, "until", f"expected a year > {base}", str(until))],
         )
+    mask = _in_ages(a, in_ages)
     sigma, df = _sigma(d_all, e, t)
     ahead = np.arange(base + 1, int(until) + 1, dtype=np.int64)
     h = (ahead - base).astype(np.float64)
@@ -198,7 +276,7 @@ def scenario_path(
     walk = np.cumsum(sd[:, None] * rng.standard_normal((n_paths, ahead.size)), axis=1)
 
     def path(r: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-        rates = scaled_rates(m_all, m_c, ((1.0 + r) ** h)[:, None])  # (years, ages)
+        rates = scenario_rates(m_all, m_c, r, h, mask)  # (years, ages)
         value = ex_from_mx(a, rates, sex, at)
         sims = ex_from_mx(a, rates[None, :, :] * np.exp(walk)[:, :, None], sex, at)
         tail = (1.0 - level) / 2.0
@@ -211,6 +289,8 @@ def scenario_path(
     if target is not None:
         hit = np.flatnonzero(value >= target)
         reached = int(ahead[hit[0]]) if hit.size else None
+    ages = () if mask.all() else ages_text(a, mask)
+    where = f" at ages {', '.join(ages)}" if ages else ""
     return ScenarioPath(
         year=ahead,
         value=value,
@@ -226,8 +306,9 @@ def scenario_path(
         sigma=sigma,
         target=target,
         reached=reached,
+        ages=ages,
         method=(
-            f"cause's rates x (1 {change:+.2%})^h from {base}, every other cause held at its "
+            f"cause's rates x (1 {change:+.2%})^h from {base}{where}, every other cause held at its "
             f"{base} rates; life table per year (a0 Andreev-Kingkade); interval: year-to-year "
             f"variability of all-cause mortality {int(t[0])}-{base} (sigma {sigma:.4f} on ln "
             f"of the standardised rate), a random walk without drift, {n_paths} paths "
@@ -246,9 +327,11 @@ def solve_change(
     target: float,
     sex: Sex = "total",
     at: float = 0.0,
+    in_ages: npt.ArrayLike | None = None,
 ) -> float:
     """The constant annual change of the cause (alone) that brings life expectancy at ``at``
-    to ``target`` in ``years_ahead`` years, from the last year's rates (central path).
+    to ``target`` in ``years_ahead`` years, from the last year's rates (central path);
+    ``in_ages`` restricts the change to some bands as in :func:`scenario_path`.
 
     Returns a proportion (``-0.043``: the cause's rates must fall 4.3 % a year; positive when
     the target is already exceeded and the cause could rise).
@@ -266,6 +349,7 @@ def solve_change(
     m_c = (
         np.asarray(deaths_cause, dtype=np.float64)[-1] / np.asarray(exposure, dtype=np.float64)[-1]
     )
+    mask = _in_ages(a, in_ages)
     if years_ahead < 1:
         raise InputError(
             f"the target year must be after the base year (got {years_ahead} years ahead)",
@@ -273,7 +357,7 @@ def solve_change(
         )
 
     def value(r: float) -> float:
-        rates = scaled_rates(m_all, m_c, (1.0 + r) ** years_ahead)
+        rates = scenario_rates(m_all, m_c, r, [years_ahead], mask)[0]
         return float(ex_from_mx(a, rates, sex, at))
 
     deleted = value(-1.0)

@@ -3,6 +3,17 @@
 The use case behind ``salamat scenario``: unit-record deaths by cause group and population
 (SYNTHETIC where the demo's are used, and said so), abridged to 0, 1-4, ..., 85+, the last year
 as the base; :mod:`salamat.methods.scenario` does the numbers.
+
+**Where the path starts.** The scenario starts from the life expectancy of the records' own life
+table in the base year, because a scenario changes the records' cause-specific rates and must
+start from the table they give. That level differs from the published figure (on the demo,
+about 72.4 from SYNTHETIC records against 75.09 published by BNS for 2023), so every answer
+carries the published value of the base year beside it (``published_value``,
+``published_source``: the series a target on the same indicator and area is judged on, else
+the latest vintage) and says which the path rests on. Scaling the rates to the published level
+is not offered: a uniform factor fitted to one number would keep the synthetic age and cause
+pattern, which is what drives the answer, while hiding that it is synthetic; the years gained
+and the year a target is reached therefore stay statements about the records, not the country.
 """
 
 from __future__ import annotations
@@ -11,17 +22,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from salamat.errors import InputError, MethodError
+from salamat.ingest.canonical import is_projection
 from salamat.methods import scenario as sm
+from salamat.methods.ages import ages_in_bands
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
+from salamat.methods.forecast import ex_from_mx
+from salamat.methods.targets import select_series
 from salamat.services.compute import catalogue
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.indicators import aggregates, leaf_regions
+from salamat.store.queries import series_frame
 from salamat.store.reference import load_catalog
 
-__all__ = ["ScenarioInputs", "inputs", "run", "solve"]
+__all__ = ["ScenarioInputs", "age_mask", "inputs", "published", "run", "solve"]
 
 NCD4_MEMBERS = ("circulatory", "cancer", "diabetes", "respiratory_chronic")
 
@@ -41,10 +58,77 @@ class ScenarioInputs:
     deaths_cause: np.ndarray
     exposure: np.ndarray
     source: str
+    published_value: float | None = None
+    published_source: str | None = None
+    start_value: float | None = None
 
     @property
     def synthetic(self) -> bool:
         return "SYNTHETIC" in self.source
+
+    @property
+    def start_note(self) -> str:
+        """Where the path starts, against the published figure of the base year (one sentence,
+        shown beside every answer)."""
+        base = int(self.year[-1])
+        records = "SYNTHETIC unit records" if self.synthetic else "the unit records"
+        start = "" if self.start_value is None else f"{self.start_value:.2f}, "
+        head = (
+            f"the scenario starts from {start}the {self.indicator} of the life table of "
+            f"{records} in {base}"
+        )
+        if self.published_value is None:
+            return f"{head}; no published {self.indicator} for {base} in the store to compare"
+        return (
+            f"{head}, not from the published {self.published_value:g} "
+            f"({self.published_source}); its levels and the year a target is reached are "
+            f"those of the records"
+        )
+
+
+def published(
+    store: Store, indicator: str, area: str, sex: str, year: int
+) -> tuple[float, str] | None:
+    """The published value of ``indicator`` for ``area`` in ``year`` and its source: observed
+    (not a projection, not SYNTHETIC), from the series a target on the same indicator, area and
+    sex is judged on (its source preferences), else from the latest vintage."""
+    df = series_frame(
+        store, indicator=indicator, areas=[area], sex=sex, age="all", start_year=year, end_year=year
+    )
+    df = df[(df["period"].astype(str) == str(year)) & ~is_projection(df)]
+    if df.empty:
+        return None
+    frame = pd.DataFrame(
+        {
+            "year": df["period"].astype(int),
+            "value": df["value"].astype(float),
+            "source": df["source"].astype(str),
+            "vintage": df["vintage"],
+        }
+    )
+    prefs: tuple[str, ...] = ()
+    from salamat.services.targets import targets  # the catalogue; imported late (it is large)
+
+    for t in sorted(targets(store), key=lambda t: t.code):
+        if t.indicator == indicator and t.area == area and t.sex == sex and t.series_source:
+            prefs = (*t.series_source, "*")
+            break
+    chosen = select_series(frame, prefs)
+    if chosen.empty:
+        return None
+    return float(chosen["value"].iloc[0]), str(chosen["source"].iloc[0])
+
+
+def age_mask(data: ScenarioInputs, ages: list[str] | None) -> np.ndarray | None:
+    """The bands of ``data`` inside the age ranges ``ages`` (``30-69``, ``85+``; a range may
+    also hold several joined by commas), or None for every age."""
+    if not ages:
+        return None
+    bands = [part.strip() for a in ages for part in a.split(",") if part.strip()]
+    try:
+        return ages_in_bands(data.age, bands)
+    except InputError as exc:
+        raise InputError(f"--ages: {exc.args[0]}", exc.problems) from None
 
 
 def _causes(causes: list[str]) -> tuple[str, ...]:
@@ -106,6 +190,12 @@ def inputs(
             )
         d_cause = d_cause + part.deaths
     age = ABRIDGED_TO_85
+    pub = published(store, indicator, code, sex, int(agg.year[-1]))
+    deaths_all = regroup(agg.age, agg.deaths, age)
+    exposure = regroup(agg.age, agg.exposure, age)
+    e_start: float | None = None
+    if np.all(exposure[-1] > 0):
+        e_start = float(ex_from_mx(age, deaths_all[-1] / exposure[-1], sex, d.at_age))  # type: ignore[arg-type]
     return ScenarioInputs(
         indicator=indicator,
         at=d.at_age,
@@ -114,10 +204,13 @@ def inputs(
         causes=picked,
         year=agg.year,
         age=age,
-        deaths_all=regroup(agg.age, agg.deaths, age),
+        deaths_all=deaths_all,
         deaths_cause=regroup(agg.age, d_cause, age),
-        exposure=regroup(agg.age, agg.exposure, age),
+        exposure=exposure,
         source=f"{agg.deaths_source}; exposures: {agg.population_source}",
+        published_value=pub[0] if pub else None,
+        published_source=pub[1] if pub else None,
+        start_value=e_start if e_start is not None and np.isfinite(e_start) else None,
     )
 
 
@@ -130,8 +223,11 @@ def run(
     level: float = 0.95,
     paths: int = 1000,
     seed: int = 2026,
+    ages: list[str] | None = None,
 ) -> tuple[sm.ScenarioPath, list[dict[str, Any]]]:
-    """The scenario path and its records (one a year, JSON-ready)."""
+    """The scenario path and its records (one a year, JSON-ready); ``ages`` (``["30-69"]``)
+    restricts the change to those ages."""
+    mask = age_mask(data, ages)
     p = sm.scenario_path(
         data.age,
         data.year,
@@ -146,6 +242,7 @@ def run(
         level=level,
         n_paths=paths,
         seed=seed,
+        in_ages=mask,
     )
     rows = [
         {
@@ -160,6 +257,7 @@ def run(
             "area": data.area,
             "sex": data.sex,
             "cause": "+".join(data.causes),
+            "ages": ", ".join(p.ages) or "all",
             "change_per_year": change,
             "base_year": p.base_year,
             "fitted_from": p.fitted_from,
@@ -168,6 +266,9 @@ def run(
             "reached": p.reached,
             "synthetic": data.synthetic,
             "source": data.source,
+            "published_value": data.published_value,
+            "published_source": data.published_source,
+            "start_note": data.start_note,
             "method": p.method,
         }
         for y, v, lo, hi, b, bl, bu in zip(
@@ -184,9 +285,13 @@ def run(
     return p, rows
 
 
-def solve(data: ScenarioInputs, *, until: int, target: float) -> dict[str, Any]:
-    """The constant annual change of the causes (alone) that reaches ``target`` in ``until``."""
+def solve(
+    data: ScenarioInputs, *, until: int, target: float, ages: list[str] | None = None
+) -> dict[str, Any]:
+    """The constant annual change of the causes (alone, at ``ages`` if given) that reaches
+    ``target`` in ``until``."""
     base = int(data.year[-1])
+    mask = age_mask(data, ages)
     rate = sm.solve_change(
         data.age,
         data.deaths_all,
@@ -196,20 +301,28 @@ def solve(data: ScenarioInputs, *, until: int, target: float) -> dict[str, Any]:
         target=target,
         sex=data.sex,  # type: ignore[arg-type]
         at=data.at,
+        in_ages=mask,
+    )
+    where = (
+        "" if mask is None or mask.all() else f" at ages {', '.join(sm.ages_text(data.age, mask))}"
     )
     return {
         "indicator": data.indicator,
         "area": data.area,
         "sex": data.sex,
         "cause": "+".join(data.causes),
+        "ages": where.removeprefix(" at ages ") or "all",
         "target": target,
         "until": int(until),
         "base_year": base,
         "change_per_year": rate,
         "synthetic": data.synthetic,
         "source": data.source,
+        "published_value": data.published_value,
+        "published_source": data.published_source,
+        "start_note": data.start_note,
         "method": (
-            f"constant annual change of the cause's rates from {base} that brings the "
+            f"constant annual change of the cause's rates from {base}{where} that brings the "
             f"{data.indicator} of {until} to {target:g} with every other cause held at its "
             f"{base} rates (bisection on the rate; life table a0 Andreev-Kingkade; causes "
             "assumed independent)"
