@@ -111,6 +111,10 @@ def test_lee_carter_on_synthetic_records_says_so(demo_db: Path) -> None:
     [
         (("tb_incidence", "--method", "lee-carter"), "cannot be derived from forecast death"),
         (("le0", "--method", "lee-carter"), "no k(t) gives the observed deaths"),
+        # the SYNTHETIC records' old-age rates rose while the rest fell: the ages are named
+        (("le0", "--method", "lee-carter"), "b(x) is below zero at age(s) 65, 70, 75, 80, 85"),
+        (("le0", "--method", "lee-miller"), "no k(t) reproduces the observed life expectancy"),
+        (("le0", "--method", "lee-miller"), "b(x) is below zero at age(s) 65"),
         (("le0", "--until", "2020"), "expected a year after the last fitted year"),
         (("le0", "--from", "2023"), "at least 3"),
         (("le0", "--source", "nobody"), "no annual values of le0"),

@@ -327,7 +327,19 @@ def _log_rates(mx: FloatArray, years: npt.NDArray[np.int64], age: FloatArray) ->
     return np.asarray(np.log(mx))
 
 
+def _negative_bx(age: FloatArray, bx: FloatArray) -> str:
+    """The clause naming the ages where ``b(x) < 0`` (empty when there are none)."""
+    if not np.any(bx < 0):
+        return ""
+    ages = ", ".join(f"{x:g}" for x in age[bx < 0])
+    return (
+        f"; b(x) is below zero at age(s) {ages} (their death rates moved against the others' "
+        "over the fitted years, as in noisy, small or SYNTHETIC records)"
+    )
+
+
 def _adjust_to_deaths(
+    age: FloatArray,
     ax: FloatArray,
     bx: FloatArray,
     k0: FloatArray,
@@ -350,11 +362,9 @@ def _adjust_to_deaths(
             return np.asarray(k, dtype=np.float64)
     fitted = exposure * np.exp(ax[None, :] + bx[None, :] * k[:, None])
     off = np.abs(fitted.sum(axis=1) / target - 1.0) > 1e-9
-    negative = (
-        "; b(x) is below zero at some ages, so the fitted deaths have a floor"
-        if np.any(bx < 0)
-        else ""
-    )
+    negative = _negative_bx(age, bx)
+    if negative:
+        negative += ", so the fitted deaths have a floor"
     raise MethodError(
         "Lee-Carter second stage: no k(t) gives the observed deaths "
         f"(fitted deaths = observed deaths) in {', '.join(str(int(y)) for y in years[off])}"
@@ -363,7 +373,13 @@ def _adjust_to_deaths(
 
 
 def _adjust_to_e0(
-    age: FloatArray, ax: FloatArray, bx: FloatArray, k0: FloatArray, e0: FloatArray, sex: Sex
+    age: FloatArray,
+    ax: FloatArray,
+    bx: FloatArray,
+    k0: FloatArray,
+    e0: FloatArray,
+    sex: Sex,
+    years: npt.NDArray[np.int64],
 ) -> FloatArray:
     """Solve ``e0(exp(ax + bx k)) = e0_observed`` for every year at once (bisection).
 
@@ -379,16 +395,25 @@ def _adjust_to_e0(
     def e0_at(k: FloatArray) -> FloatArray:
         return e0_from_mx(age, np.exp(ax[None, :] + bx[None, :] * k[:, None]), sex)
 
-    if np.any(e0_at(lo) < e0) or np.any(e0_at(hi) > e0):
-        raise MethodError("Lee-Miller: the observed life expectancy cannot be reproduced by k")
+    def fail(off: npt.NDArray[np.bool_]) -> MethodError:
+        return MethodError(
+            "Lee-Miller second stage: no k(t) reproduces the observed life expectancy at birth "
+            f"in {', '.join(str(int(y)) for y in years[off])}{_negative_bx(age, bx)}; fit on "
+            "other years (--from/--to) or use --method lee-carter or rwd"
+        )
+
+    outside = (e0_at(lo) < e0) | (e0_at(hi) > e0)
+    if np.any(outside):
+        raise fail(outside)
     for _ in range(60):
         mid = 0.5 * (lo + hi)
         above = e0_at(mid) > e0  # e0 too high: k must rise
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
     k = np.asarray(0.5 * (lo + hi))
-    if np.any(np.abs(e0_at(k) - e0) > 1e-6):
-        raise MethodError("Lee-Miller: the observed life expectancy cannot be reproduced by k")
+    off = np.abs(e0_at(k) - e0) > 1e-6
+    if np.any(off):
+        raise fail(off)
     return k
 
 
@@ -480,11 +505,11 @@ def fit_lee_carter(
                 "Lee-Carter: deaths and exposures must be shaped like the rates",
                 [Problem("argument", None, "deaths", "expected (years, ages)", None)],
             )
-        kt = _adjust_to_deaths(ax, bx, kt_svd, d, e, years)
+        kt = _adjust_to_deaths(a, ax, bx, kt_svd, d, e, years)
         stage = "k(t) re-estimated so that fitted deaths equal observed deaths (Lee & Carter 1992)"
     elif adjust == "e0":
         target = e0_from_mx(a, m, sex)
-        kt = _adjust_to_e0(a, ax, bx, kt_svd, target, sex)
+        kt = _adjust_to_e0(a, ax, bx, kt_svd, target, sex, years)
         stage = "k(t) re-estimated so that each year's e0 is reproduced (Lee & Miller 2001)"
     else:
         kt = kt_svd.copy()
