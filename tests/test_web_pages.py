@@ -598,7 +598,12 @@ def test_scenario_solve_reaches_the_target_in_its_year(client: TestClient) -> No
         ({"cause": "nonsense", "decline": "3"}, "Choose one or more of the causes"),
         ({"cause": "circulatory", "decline": "3", "until": "2200"}, "Until: expected a year after"),
         ({"cause": "circulatory", "decline": "3", "until": "soon"}, "Until: expected a year such"),
-        ({"cause": ["ncd4", "cancer"], "decline": "3"}, "No scenario: "),
+        ({"cause": ["ncd4", "cancer"], "decline": "3"}, "No scenario: the four major NCDs"),
+        (
+            {"cause": "circulatory", "decline": "3", "ages": "32-69"},
+            "No scenario: Ages 32-69: a range must begin at a band&#39;s first age",
+        ),
+        ({"cause": "external", "solve": "1"}, "not reachable by these causes alone"),
     ],
 )
 def test_scenario_bad_values_say_why_on_the_page(
@@ -608,4 +613,39 @@ def test_scenario_bad_values_say_why_on_the_page(
     assert r.status_code == 200 and "Traceback" not in r.text
     card = _card(r.text, LE77)
     assert 'data-role="scenario-error"' in card and message in card
+    assert "--" not in card[card.index('data-role="scenario-error"') :]  # no CLI options
     assert not _scenario_layers(card)
+
+
+def test_scenario_at_some_ages_is_the_services_path(client: TestClient, demo_db: Path) -> None:
+    from salamat.services import scenario as scen
+    from salamat.store.connection import Store
+
+    params = {"scenario": LE77, "cause": "circulatory", "decline": "3", "lang": "en"}
+    every = _scenario_layers(_card(client.get("/", params=params).text, LE77))[1]
+    card = _card(client.get("/", params={**params, "ages": "30-69"}).text, LE77)
+    assert 'name="ages" value="30-69"' in card
+    band = _scenario_layers(card)[1]
+    with Store.open(demo_db, read_only=True) as store:
+        data = scen.inputs(store, "le0", "KAZ", causes=["circulatory"])
+    _path, rows = scen.run(data, change=-0.03, until=2029, target=77.0, ages=["30-69"])
+    assert [v["value"] for v in band["data"]["values"]] == [r["value"] for r in rows]
+    assert band["data"]["values"][-1]["value"] < every["data"]["values"][-1]["value"]
+
+
+def test_scenario_says_where_it_starts_beside_the_published_figure(client: TestClient) -> None:
+    """The path starts from the records' own life expectancy (72.41 on the SYNTHETIC records
+    for 2023), below the card's published 75.09 for that year: the panel says both, and that
+    the scenario's levels are the records'."""
+    params = {"scenario": LE77, "cause": "circulatory", "decline": "3"}
+    card = _card(client.get("/", params={**params, "lang": "en"}).text, LE77)
+    start = card[card.index('data-role="scenario-start"') :]
+    start = start[: start.index("</p>")]
+    assert "The path starts from 72.41" in start and "for 2023" in start
+    assert "The published figure for 2023 is 75.09 (BNS Kazakhstan: national life " in start
+    assert "those of the records, not of the published series" in start
+    ru = _card(client.get("/", params={**params, "lang": "ru"}).text, LE77)
+    assert "Траектория начинается с 72,41" in ru
+    assert "Опубликованное значение за 2023 г. — 75,09 (BNS Kazakhstan" in ru
+    kk = _card(client.get("/", params={**params, "lang": "kk"}).text, LE77)
+    assert "72,41" in kk and "75,09" in kk and 'data-role="scenario-start"' in kk

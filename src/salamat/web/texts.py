@@ -36,7 +36,7 @@ from babel.support import Translations
 
 from salamat.web.i18n import LANGS, translator
 
-__all__ = ["data_text", "flag_message", "sentence", "source_text"]
+__all__ = ["data_text", "flag_message", "sentence", "service_reason", "source_text"]
 
 
 def _(message: str) -> str:
@@ -144,6 +144,141 @@ REASONS = (
             "the interval's lower limit %(value)s lies outside the indicator's range and is shown as %(bound)s"
         ),
         "value bound",
+    ),
+)
+
+YEARS = r"\d{4}(?:, \d{4})*"
+SEX = r"\((?:total|female|male)\)"  # the page shows the sex chosen: not repeated
+
+# why the explorer has no forecast and the targets page no scenario (services/forecast.py,
+# methods/forecast.py, services/scenario.py, methods/scenario.py): the options the CLI names
+# (--method rwd, --from/--to) become the page's own choices
+WHY_NOT = (
+    _t(
+        rf"no annual values of (?P<code>\S+) for (?P<area>\S+) {SEX} \(sources here: none\)",
+        _("no annual values of this indicator for %(area)s in the store"),
+    ),
+    _t(
+        rf"no annual values of (?P<code>\S+) for (?P<area>\S+) {SEX} \(sources here: "
+        r"(?P<sources>.+)\)",
+        _("no annual values of this indicator for %(area)s (sources here: %(sources)s)"),
+    ),
+    _t(
+        r"(?P<code>\S+) cannot be derived from forecast death rates: Lee-Carter gives life "
+        r"expectancy \(le0, le60 \.\.\.\) and 30q70; use --method rwd",
+        _(
+            "this indicator cannot be derived from forecast death rates: Lee-Carter gives life expectancy and 30q70 only; choose the random walk with drift"
+        ),
+    ),
+    _t(
+        r"lee-miller fits k\(t\) to each year's life expectancy at birth, which the rates "
+        r"behind (?P<code>\S+) \(from age (?P<age>\d+)\) cannot give: use --method "
+        r"lee-carter or rwd",
+        _(
+            "Lee-Miller fits k(t) to each year's life expectancy at birth, which the rates behind this indicator (from age %(age)s) cannot give: choose Lee-Carter or the random walk with drift"
+        ),
+    ),
+    _t(
+        r"random walk with drift: a forecast with a prediction interval needs at least "
+        r"(?P<n>\d+) consecutive years, got (?P<got>\d+)",
+        _(
+            "random walk with drift: a forecast with a prediction interval needs at least %(n)s consecutive years, got %(got)s"
+        ),
+    ),
+    _t(
+        r"Lee-Carter: a forecast with a prediction interval needs at least (?P<n>\d+) "
+        r"consecutive years, got (?P<got>\d+)",
+        _(
+            "Lee-Carter: a forecast with a prediction interval needs at least %(n)s consecutive years, got %(got)s"
+        ),
+    ),
+    _t(
+        r"Lee-Carter second stage: no k\(t\) gives the observed deaths \(fitted deaths = "
+        rf"observed deaths\) in (?P<years>{YEARS})",
+        _(
+            "Lee-Carter second stage: no k(t) gives the observed deaths (fitted deaths = observed deaths) in %(years)s"
+        ),
+    ),
+    _t(
+        r"Lee-Miller second stage: no k\(t\) reproduces the observed life expectancy at birth "
+        rf"in (?P<years>{YEARS})",
+        _(
+            "Lee-Miller second stage: no k(t) reproduces the observed life expectancy at birth in %(years)s"
+        ),
+    ),
+    _t(
+        r"b\(x\) is below zero at age\(s\) (?P<ages>\d+(?:, \d+)*) \(their death rates moved "
+        r"against the others' over the fitted years, as in noisy, small or SYNTHETIC records\), "
+        r"so the fitted deaths have a floor",
+        _(
+            "b(x) is below zero at age(s) %(ages)s (their death rates moved against the others' over the fitted years, as in noisy, small or SYNTHETIC records), so the fitted deaths have a floor"
+        ),
+    ),
+    _t(
+        r"b\(x\) is below zero at age\(s\) (?P<ages>\d+(?:, \d+)*) \(their death rates moved "
+        r"against the others' over the fitted years, as in noisy, small or SYNTHETIC records\)",
+        _(
+            "b(x) is below zero at age(s) %(ages)s (their death rates moved against the others' over the fitted years, as in noisy, small or SYNTHETIC records)"
+        ),
+    ),
+    _t(
+        r"fit on other years \(--from/--to\) or use --method rwd",
+        _("fit on other years or choose the random walk with drift"),
+    ),
+    _t(
+        r"fit on other years \(--from/--to\) or use --method lee-carter or rwd",
+        _("fit on other years or choose Lee-Carter or the random walk with drift"),
+    ),
+    _t(
+        rf"no annual death rates \(mx\) and no deaths with population for (?P<area>\S+) {SEX} "
+        r"in the store: import HMD rates \(salamat import hmd\), a rate file, or unit records",
+        _(
+            "no annual death rates and no deaths with population for %(area)s in the store: import death rates or unit records"
+        ),
+    ),
+    _t(
+        r"--cause ncd4 already holds circulatory, cancer, diabetes and respiratory_chronic: "
+        r"name either ncd4 or its members",
+        _(
+            "the four major NCDs already hold circulatory diseases, cancers, diabetes and chronic respiratory diseases: choose either the four or some of them"
+        ),
+    ),
+    _t(
+        rf"not reachable by this cause alone: even with the cause eliminated life expectancy "
+        rf"would be (?P<value>{NUM}), below (?P<target>{NUM})",
+        _(
+            "not reachable by these causes alone: even with them eliminated life expectancy would be %(value)s, below %(target)s"
+        ),
+        "value target",
+    ),
+    _t(
+        rf"no deaths with population for (?P<area>\S+) {SEX} in the store: a scenario needs "
+        r"unit records by cause \(salamat import deaths\) and population",
+        _(
+            "no deaths with population for %(area)s in the store: a scenario needs unit records of deaths by cause and population"
+        ),
+    ),
+    _t(
+        r"--cause '(?P<cause>[^']+)': no deaths from it for (?P<area>\S+) \(a cause group such "
+        r"as .+\)",
+        _("no deaths from the chosen cause (%(cause)s) for %(area)s in the store"),
+    ),
+    _t(
+        r"--ages: age range '(?P<band>[^']*)': it must begin at a band's first age and end at a "
+        r"band's last age, so that no band is split; the bands begin at "
+        r"(?P<limits>[\d, ]+), the last open \((?P<open>\d+)\+\) \(got [^)]*\)",
+        _(
+            "Ages %(band)s: a range must begin at a band's first age and end at a band's last age; the bands begin at %(limits)s, the last open (%(open)s+)"
+        ),
+    ),
+    _t(
+        r"--ages: age range '(?P<band>[^']*)': expected A-B \(ages A to B inclusive, e\.g\. "
+        r"30-69\) or A\+",
+        _("Ages %(band)s: expected a range such as 30-69 (ages 30 to 69) or 85+"),
+    ),
+    _t(
+        r"--ages: age range '(?P<band>[^']*)': the last age is below the first",
+        _("Ages %(band)s: the last age is below the first"),
     ),
 )
 
@@ -428,10 +563,14 @@ def _apply(
     return None
 
 
-def _translate(templates: tuple[Template, ...], text: str, lang: str) -> str:
+def _translate(
+    templates: tuple[Template, ...], text: str, lang: str, *, reword_en: bool = False
+) -> str:
     """``text`` made of parts joined by ``"; "``, each part (or run of parts, since a part may
-    itself hold ``"; "``) translated by the first template that matches it whole."""
-    if lang == "en" or lang not in LANGS or not text:
+    itself hold ``"; "``) translated by the first template that matches it whole.
+    ``reword_en``: English too takes the templates' messages (the page's wording of a text
+    written for the command line), not the text as it came."""
+    if not text or lang not in LANGS or (lang == "en" and not reword_en):
         return text
     gettext = translator(lang)
     whole = _apply(templates, text, lang, gettext)
@@ -456,6 +595,15 @@ def _translate(templates: tuple[Template, ...], text: str, lang: str) -> str:
 def sentence(text: str | None, lang: str) -> str:
     """A reason, a method or a note the services wrote, in ``lang`` (parts joined by ``"; "``)."""
     return _translate(REASONS + METHODS, text or "", lang)
+
+
+def service_reason(text: str | None, lang: str) -> str:
+    """Why a forecast or a scenario could not be made (the first line of the service's error:
+    the problem list under it repeats it for the CLI), in ``lang``; in English too the page's
+    wording replaces the command line's (``choose the random walk with drift``, not
+    ``use --method rwd``)."""
+    first = (text or "").split("\n", 1)[0]
+    return _translate(WHY_NOT + REASONS, first, lang, reword_en=True)
 
 
 def flag_message(text: str | None, lang: str) -> str:

@@ -102,6 +102,7 @@ def _forecast(
     rows: list[dict[str, Any]],
     _: Any,
     limit: int | None = None,
+    lang: str = "en",
 ) -> tuple[list[dict[str, Any]], str, int]:
     """The forecast asked for on the explorer (``forecast=rwd|lee-carter|lee-miller``,
     ``until=YEAR``) for the first area: its rows for the chart and a line saying what it rests
@@ -131,7 +132,8 @@ def _forecast(
             sex="total" if sex == "all" else sex,
         )
     except (InputError, MethodError) as exc:
-        return [], str(_("No forecast: %(reason)s") % {"reason": str(exc)}), horizon
+        reason = texts.service_reason(str(exc.args[0]), lang)
+        return [], str(_("No forecast: %(reason)s") % {"reason": reason}), horizon
     f = result.result
     if limit is not None and disclosure.rests_on_unit_records(result.source):
         # fitted on the unit records: not shown if a year it rests on has small cells
@@ -319,6 +321,7 @@ def explorer_page(
         rows,
         _,
         limit if hidden is not None and areas and hidden(areas[0]) else None,
+        lang,
     )
     spec = (
         charts.explorer_chart(

@@ -70,10 +70,15 @@ def _scenario(
     solve: bool,
     _: Gettext,
     limit: int | None = None,
+    lang: str = "en",
+    ages: str = "",
 ) -> dict[str, Any]:
     """A card's what-if panel: the form's values and, when asked, the scenario's rows, the year
     the target is reached under it (or None), the SYNTHETIC label, the decline ``solve`` found,
-    or the reason there is no scenario (a message, never an exception)."""
+    where the path starts beside the card's published value of that year, or the reason there
+    is no scenario (a message in the page's language, never an exception). ``ages``
+    (``30-69``, several joined by commas; empty: every age) restricts the decline to those
+    ages."""
     from salamat.services import scenario as scen
 
     target_year = int(rec["target"]["year"])
@@ -88,6 +93,9 @@ def _scenario(
         "synthetic": False,
         "solved": None,
         "base_year": None,
+        "ages": ages.strip(),
+        "start": None,
+        "published": None,
     }
     if not causes or any(c not in SCENARIO_CAUSES for c in causes):
         panel["error"] = _("Choose one or more of the causes listed.")
@@ -126,6 +134,13 @@ def _scenario(
                     "reason": disclosure.cells_reason(limit, (str(y) for y in small))
                 }
                 return panel
+        panel["start"] = data.start_value
+        # the value the card's own chart shows for the base year (its chosen series)
+        panel["published"] = next(
+            (p for p in rec["series"] if int(p["year"]) == base and p.get("value") is not None),
+            None,
+        )
+        bands = [a.strip() for a in panel["ages"].split(",") if a.strip()] or None
         if not base < horizon <= base + SCENARIO_HORIZON:
             panel["error"] = _("Until: expected a year after %(first)s, at most %(last)s.") % {
                 "first": base,
@@ -134,12 +149,17 @@ def _scenario(
             return panel
         target = float(rec["target"]["value"])
         if solve:
-            rate = float(scen.solve(data, until=horizon, target=target)["change_per_year"])
+            rate = float(
+                scen.solve(data, until=horizon, target=target, ages=bands)["change_per_year"]
+            )
             panel["solved"] = -rate * 100.0
             panel["decline"] = f"{-rate * 100.0:.2f}"
-        path, rows = scen.run(data, change=rate, until=horizon, target=target, level=SCENARIO_LEVEL)
+        path, rows = scen.run(
+            data, change=rate, until=horizon, target=target, level=SCENARIO_LEVEL, ages=bands
+        )
     except (InputError, MethodError) as exc:
-        panel["error"] = _("No scenario: %(reason)s") % {"reason": str(exc)}
+        reason = texts.service_reason(str(exc.args[0]), lang)
+        panel["error"] = _("No scenario: %(reason)s") % {"reason": reason}
         return panel
     panel["rows"] = rows
     panel["reached"] = path.reached
@@ -216,9 +236,11 @@ def targets_page(
     decline: str = "",
     until: str = "",
     solve: str = "",
+    ages: str = "",
 ) -> Response:
     """The target board; ``scenario=CODE`` with ``cause`` (repeated), ``decline`` (% a year),
-    ``until`` and optionally ``solve`` adds a what-if scenario to that life-expectancy card."""
+    ``until``, optionally ``ages`` (``30-69``) and ``solve`` adds a what-if scenario to that
+    life-expectancy card."""
     lang = _lang(request)
     _ = translator(lang)
     cause_words = _cause_words(_)
@@ -271,6 +293,8 @@ def targets_page(
                     bool(solve.strip()),
                     _,
                     limit if hidden is not None and hidden(rec["area"]) else None,
+                    lang,
+                    ages,
                 )
             else:
                 panel = {
@@ -278,6 +302,7 @@ def targets_page(
                     "causes": [],
                     "decline": "",
                     "until": str(rec["target"]["year"]),
+                    "ages": "",
                 }
         cards.append(
             {
