@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import socket
 import threading
 import time
@@ -491,3 +492,84 @@ def test_explorer_draws_the_published_intervals(page: tuple[Any, Watch], server:
     legend = _legend(pg, "explorer-chart")
     assert "Shaded band" in legend and label in legend
     assert label in (pg.locator(".band-note").text_content() or "")
+
+
+_SCENARIO_PATH = """([chart, colour]) => {
+  const view = window.salamatViews[chart];
+  const out = [];
+  (function walk(node) {
+    if (!node) return;
+    if (node.marktype === "line") {
+      const items = node.items || [];
+      if (items.length && items[0].stroke === colour) {
+        for (const it of items) if (it.datum) out.push(it.datum);
+      }
+      return;
+    }
+    for (const it of node.items || []) for (const child of it.items || []) walk(child);
+  })(view.scenegraph().root);
+  return out.map(d => ({year: d.year, value: d.value, lower: d.lower, upper: d.upper}));
+}"""
+
+
+def test_what_if_panel_draws_solves_and_explains(page: tuple[Any, Watch], server: str) -> None:
+    """The life-expectancy card's what-if panel, used as a reader would: tick a cause, type a
+    decline and an age range, show; the dashed path is drawn in the card's chart with its
+    interval, the panel says where the path starts against the published figure and whether
+    the target is reached; the second button solves for the decline; a bad age range says why
+    in the page's language."""
+    from salamat.web import charts
+
+    pg, _ = page
+    code = "kz_le0_77_2029_ndp"
+    pg.goto(server + "/?lang=en")
+    _ready(pg)
+    card = pg.locator(f'article[data-code="{code}"]')
+    panel = card.locator('[data-role="scenario"]')
+    chart = card.locator("[data-spec]").first.get_attribute("id")
+    assert pg.evaluate(_SCENARIO_PATH, [chart, charts.SCENARIO_COLOUR]) == []
+    panel.get_by_label("Circulatory diseases").check()
+    panel.get_by_label("Decline, % a year").fill("3")
+    panel.get_by_label("Ages (empty: all)").fill("30-69")
+    with pg.expect_navigation():
+        panel.get_by_role("button", name="Show the scenario").click()
+    _ready(pg)
+    query = pg.url.split("?", 1)[1]
+    for part in (f"scenario={code}", "cause=circulatory", "decline=3", "ages=30-69"):
+        assert part in query
+    assert pg.url.endswith("-scenario")  # back at the panel, not the top of the page
+    card = pg.locator(f'article[data-code="{code}"]')
+    panel = card.locator('[data-role="scenario"]')
+    drawn = pg.evaluate(_SCENARIO_PATH, [chart, charts.SCENARIO_COLOUR])
+    assert [d["year"] for d in drawn] == list(range(2024, 2030))
+    assert all(d["lower"] < d["value"] < d["upper"] for d in drawn)
+    assert all(b["value"] > a["value"] for a, b in itertools.pairwise(drawn))
+    assert "Scenario" in _legend(pg, chart)
+    assert panel.get_by_label("Ages (empty: all)").input_value() == "30-69"
+    start = panel.locator('[data-role="scenario-start"]').inner_text()
+    assert "The path starts from 72.41" in start and "published figure for 2023 is 75.09" in start
+    assert panel.locator('[data-role="scenario-synthetic"]').is_visible()
+    result = panel.locator('[data-role="scenario-result"]').inner_text()
+    assert "not reached by 2029" in result and f"{drawn[-1]['value']:.2f}" in result
+    # the decline needed at every age: the path then ends on the target
+    panel.get_by_label("Ages (empty: all)").fill("")
+    with pg.expect_navigation():
+        panel.get_by_role("button", name="Decline needed to reach the target").click()
+    _ready(pg)
+    panel = pg.locator(f'article[data-code="{code}"] [data-role="scenario"]')
+    solved = panel.locator('[data-role="scenario-solved"]').inner_text()
+    assert "Decline needed each year to reach the target by 2029" in solved and "%" in solved
+    assert "reached in 2029" in panel.locator('[data-role="scenario-result"]').inner_text()
+    drawn = pg.evaluate(_SCENARIO_PATH, [chart, charts.SCENARIO_COLOUR])
+    assert abs(drawn[-1]["value"] - 77.0) < 0.01
+    # a range that splits a band, in Kazakh: the reason in Kazakh, no path drawn
+    pg.goto(
+        server + f"/?lang=kk&scenario={code}&cause=circulatory&decline=3&ages=32-69"
+        f"#{chart.removesuffix('-chart')}-scenario"
+    )
+    _ready(pg)
+    alert = pg.locator(f'article[data-code="{code}"] [data-role="scenario-error"]')
+    assert alert.get_attribute("role") == "alert"
+    said = alert.inner_text()
+    assert said.startswith("Сценарий жоқ: Жас 32-69") and "--" not in said
+    assert pg.evaluate(_SCENARIO_PATH, [chart, charts.SCENARIO_COLOUR]) == []
