@@ -342,6 +342,21 @@ def test_answers_that_depend_on_the_reader_are_not_for_shared_caches(client: Tes
         assert r.headers["vary"] == "Authorization, Cookie"
 
 
+def test_scenarios_on_small_cause_cells_are_not_drawn_for_anonymous_readers(
+    client: TestClient,
+) -> None:
+    code = "kz_le0_77_2029_ndp"  # the life-expectancy card of Kazakhstan (bundled target)
+    # diabetes deaths of the SYNTHETIC records are 1-9 in some young age bands nationally
+    params = {"scenario": code, "cause": "diabetes", "decline": "3", "lang": "en"}
+    anon = client.get("/", params=params).text
+    card = anon[anon.index(f'data-code="{code}"') :]
+    card = card[: card.index("</article>")]
+    assert "No scenario: not shown: computed from cells with fewer than 10 deaths" in card
+    assert 'data-role="scenario-result"' not in card
+    mine = client.get("/", params=params, headers=_bearer(client, "ana")).text
+    assert "No scenario" not in mine and 'data-role="scenario-result"' in mine
+
+
 def test_public_reader_cannot_write_and_bad_tokens_stay_refused(client: TestClient) -> None:
     r = client.post("/api/v1/users", json={"name": "x", "role": "admin"})
     assert r.status_code == 401  # a write signs in, --public or not

@@ -263,7 +263,10 @@ async def series(
     ] = "latest",
 ) -> Any:
     """Every value keeps its interval (``lower``, ``upper``), unit, source and vintage, and the
-    import that wrote it (``import_id``, ``imported_at``)."""
+    import that wrote it (``import_id``, ``imported_at``). For a reader under disclosure
+    control (anonymous with ``serve --public``, or outside their org units) on an indicator
+    with values saved from the unit records, every value carries ``suppressed`` (CSV: a
+    column): null, or why the value is null (docs/deploy.md)."""
     # Async: a request that the server's slabs answer (services.web.series_in_memory: numpy
     # slicing, under 4 ms) runs on the event loop, without a trip through the thread pool and
     # its threads' contention for the GIL; one that reads the store runs in the thread pool.
@@ -369,7 +372,8 @@ def lifetable(
     """Abridged period life table (0, 1-4, ..., 85+) computed with ``salamat.life_table`` from
     the store's unit-record deaths and population; the source says when they are SYNTHETIC.
     ``format=csv`` gives the table's rows with the source, method and SYNTHETIC label in
-    columns."""
+    columns. ``suppressed`` (a column in CSV) is null, or, for a reader under disclosure
+    control, why every value is null: an age band with 1 to N-1 deaths (docs/deploy.md)."""
     # the memo holds the service's own result (the dashboard page reads the same entry);
     # disclosure control is applied to a copy for each reader, so it never mixes in the memo
     out: dict[str, Any] = _memo(request).get(
