@@ -357,6 +357,19 @@ def test_scenarios_on_small_cause_cells_are_not_drawn_for_anonymous_readers(
     assert "No scenario" not in mine and 'data-role="scenario-result"' in mine
 
 
+def test_forecasts_fitted_on_hidden_values_are_not_drawn(client: TestClient) -> None:
+    # Jambyl Region's women: Lee-Carter on the SYNTHETIC records, with bands of 1-9 deaths
+    url = "/explorer?indicator=le0&area=KZ-31&sex=female&forecast=lee-carter&lang=en"
+    mine = client.get(url, headers=_bearer(client, "ana")).text
+    assert "Forecast (lee-carter) from SYNTHETIC unit records" in mine
+    anon = client.get(url).text
+    assert "No forecast: not shown: computed from cells with fewer than 10 deaths" in anon
+    assert "Forecast (lee-carter)" not in anon
+    # the country's bands are all large: its forecast is drawn for everyone
+    whole = client.get(url.replace("KZ-31", "KAZ")).text
+    assert "Forecast (lee-carter) from SYNTHETIC unit records" in whole
+
+
 def test_public_reader_cannot_write_and_bad_tokens_stay_refused(client: TestClient) -> None:
     r = client.post("/api/v1/users", json={"name": "x", "role": "admin"})
     assert r.status_code == 401  # a write signs in, --public or not
