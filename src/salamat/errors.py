@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "AccessError",
+    "ConflictError",
     "InputError",
     "MethodError",
     "Problem",
@@ -86,3 +87,7 @@ class StoreBusyError(StoreError):
 
 class AccessError(SalamatError):
     """The caller may not do this."""
+
+
+class ConflictError(SalamatError):
+    """The request does not fit the state it acts on (an undone import cannot be approved)."""

@@ -25,12 +25,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat import __version__
 from salamat.api.accounts import router as accounts_router
+from salamat.api.approval import router as approval_router
 from salamat.api.auth import WARM_EXTENSION, Authenticate
 from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
 from salamat.api.limits import BodyLimit, RequestTimeout
 from salamat.api.routes import router as api_router
-from salamat.errors import AccessError, InputError, MethodError, SalamatError, StoreError
+from salamat.errors import (
+    AccessError,
+    ConflictError,
+    InputError,
+    MethodError,
+    SalamatError,
+    StoreError,
+)
 from salamat.methods.disclosure import DEFAULT_MIN_COUNT, check_min_count
 from salamat.services.accounts import Lockout, local_mode
 from salamat.services.web import NotFoundError, SeriesQuery, warm_query, warm_series
@@ -295,6 +303,10 @@ def create_app(
     async def forbidden(request: Request, exc: AccessError) -> Response:
         return _error(request, 403, str(exc), [])
 
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, exc: ConflictError) -> Response:
+        return _error(request, 409, str(exc), [])
+
     @app.exception_handler(StoreError)
     async def store_error(request: Request, exc: StoreError) -> Response:
         return _error(request, 503, str(exc), [])
@@ -333,6 +345,7 @@ def create_app(
 
     app.include_router(api_router)
     app.include_router(accounts_router)
+    app.include_router(approval_router)
     app.include_router(web_router)
     static = resources.files("salamat") / "web" / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-__all__ = ["DEFAULT_BYTES", "Memo", "size_of"]
+__all__ = ["DEFAULT_BYTES", "AudienceMemo", "Memo", "size_of"]
 
 T = TypeVar("T")
 
@@ -108,3 +108,19 @@ class Memo:
                 _, (_, dropped) = self._items.popitem(last=False)
                 self.bytes -= dropped
         return value
+
+
+class AudienceMemo:
+    """A view of a :class:`Memo` for one audience (``all`` or ``approved``: what the request
+    may read, :func:`salamat.api.deps.audience_of`): the same request from a viewer and an
+    editor are two results when the store holds drafts."""
+
+    def __init__(self, memo: Memo, audience: str) -> None:
+        self.memo = memo
+        self.audience = audience
+
+    def holds(self, key: Hashable) -> bool:
+        return self.memo.holds((self.audience, key))
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self.memo.get((self.audience, key), build)

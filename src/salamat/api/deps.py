@@ -14,9 +14,10 @@ from pathlib import Path
 
 from fastapi import Request
 
+from salamat.store.approval import Audience, set_audience
 from salamat.store.connection import Store
 
-__all__ = ["StoreProvider", "get_store"]
+__all__ = ["StoreProvider", "audience_of", "get_store"]
 
 
 class StoreProvider:
@@ -45,8 +46,19 @@ class StoreProvider:
                 self._base = None
 
 
+def audience_of(request: Request) -> Audience:
+    """What the request may read (:mod:`salamat.store.approval`): viewers and anonymous
+    readers of a server with accounts read approved values only; editors and admins, and
+    everyone in local mode (no accounts, hence no drafts), read every value, drafts marked."""
+    user = getattr(request.state, "user", None)
+    if user is None:
+        return "approved" if getattr(request.app.state, "accounts", False) else "all"
+    return "all" if user.role in ("admin", "editor") else "approved"
+
+
 async def get_store(request: Request) -> AsyncIterator[Store]:
-    """FastAPI dependency: a read-only store for one request (override it in tests).
+    """FastAPI dependency: a read-only store for one request (override it in tests), reading
+    what the request's audience may read (:func:`audience_of`).
 
     Async, so FastAPI opens and closes it on the event loop (a cursor costs microseconds)
     instead of two trips through its thread pool; the route itself still runs in a thread.
@@ -54,6 +66,8 @@ async def get_store(request: Request) -> AsyncIterator[Store]:
     provider: StoreProvider = request.app.state.stores
     store = provider.cursor()
     try:
+        if audience_of(request) == "approved":
+            set_audience(store, "approved")
         yield store
     finally:
         store.close()

@@ -161,6 +161,11 @@ class SeriesRow(BaseModel):
         description="With vintage= other than latest: the import that replaced this value "
         "(null for a current value).",
     )
+    draft: bool = Field(
+        False,
+        description="The value's import waits for approval (editors and admins only see "
+        "drafts; viewers and anonymous readers read approved values).",
+    )
     flags: list[FlagRef] = []
     suppressed: str | None = Field(
         None,
@@ -374,6 +379,15 @@ class ImportEntry(BaseModel):
         description="Disclosure control: why the values are null for this reader (a cell of "
         "the unit records under the server's --min-count), else null.",
     )
+    approval: str = Field(
+        "approved",
+        description="draft (its values wait for approval: viewers do not see them) or approved.",
+    )
+    imported_by: str | None = Field(None, description="Who imported it (empty before 2026-12).")
+    approved_by: str | None = Field(
+        None, description="Who approved it, or why it was approved at commit (local mode ...)."
+    )
+    approved_at: str | None = Field(None, description="When it was approved.")
 
 
 class PolicyEvent(BaseModel):

@@ -18,8 +18,8 @@ from fastapi.responses import Response
 from pydantic import StringConstraints
 
 from salamat.api.auth import hidden_areas, min_count
-from salamat.api.cache import Memo
-from salamat.api.deps import get_store
+from salamat.api.cache import AudienceMemo, Memo
+from salamat.api.deps import audience_of, get_store
 from salamat.api.models import (
     ApiError,
     Decomposition,
@@ -93,9 +93,9 @@ Year = Annotated[int, Path(ge=1800, le=2200, description="A calendar year.")]
 AreaCodes = Annotated[str, StringConstraints(pattern=r"[^,\s]")]
 
 
-def _memo(request: Request) -> Memo:
+def _memo(request: Request) -> AudienceMemo:
     memo: Memo = request.app.state.memo
-    return memo
+    return AudienceMemo(memo, audience_of(request))
 
 
 def _clean(v: Any) -> Any:

@@ -24,6 +24,7 @@ from salamat.cli.accounts import register as register_accounts
 from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 from salamat.cli.events import register as register_events
 from salamat.cli.forecast import register as register_forecast
+from salamat.cli.imports import approval_text
 from salamat.cli.imports import register as register_imports
 from salamat.cli.interop import register as register_interop
 from salamat.cli.methods import register as register_methods
@@ -140,7 +141,10 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
     for note in summary.notes:
         console.print(f"[dim]note:[/] {escape(note)}")
     if summary.import_id is not None:
-        console.print(f"[dim]import {summary.import_id}, {summary.seconds:.2f} s[/]")
+        console.print(
+            f"[dim]import {summary.import_id}, {summary.seconds:.2f} s, "
+            f"{escape(approval_text(summary.import_id, summary.approval, summary.approved_by))}[/]"
+        )
 
 
 # Written out so that ``--help`` needs no import of the readers (a test checks it names them all).

@@ -19,7 +19,7 @@ from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
 if TYPE_CHECKING:  # imported in the commands that use them: `salamat --help` stays fast
     from salamat.store.revisions import UndoPlan
 
-__all__ = ["register"]
+__all__ = ["approval_text", "register"]
 
 imports_app = typer.Typer(
     name="imports",
@@ -56,7 +56,7 @@ def imports_list(
         return
     with errors(), Store.open(resolve_store_path(db), read_only=True) as store:
         df = services.list_imports(store)
-    for col in ("time", "finished"):
+    for col in ("time", "finished", "approved_at"):
         df[col] = df[col].map(lambda t: "" if pd.isna(t) else str(t)[:19])
     if fmt == Fmt.csv:
         from salamat.export.common import csv_text
@@ -81,6 +81,8 @@ def imports_list(
             status += f" (undoes {_cell(row.undoes)})"
         if _cell(row.undone_by):
             status += f" (by {_cell(row.undone_by)})"
+        if row.approval == "draft":
+            status += " draft"
         counts = [_cell(getattr(row, c)) for c in ("created", "updated", "unchanged", "rejected")]
         out.print(
             f"{_cell(row.id):>4}  {str(row.time)[:16]:<16}  {escape(str(row.kind)):<12} "
@@ -92,6 +94,55 @@ def imports_list(
     out.print(
         "[dim]file digests (sha256), sources and rows removed by an undo: --format csv or json[/]"
     )
+
+
+def approval_text(import_id: int | None, approval: str | None, approved_by: str | None) -> str:
+    """An import's approval state as the command line says it: ``draft: waits for approval
+    (salamat approve 7)``, ``approved (local mode)``, ``approved by amina``."""
+    if approval == "draft":
+        return f"draft: waits for approval (salamat approve {import_id})"
+    if approved_by and approved_by.endswith("(local mode)"):
+        return "approved (local mode)"
+    return f"approved by {approved_by}" if approved_by else "approved"
+
+
+def approve(
+    import_id: Annotated[int, typer.Argument(metavar="IMPORT_ID", help="The import to approve.")],
+    db: DbOption = None,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
+) -> None:
+    """Approve a draft import: its values become visible to viewers and anonymous readers.
+
+    The command line acts as the store's owner, an admin (like `salamat users`); on a server,
+    editors approve with the API or the Imports page. Approving an approved import changes
+    nothing (exit 0); an undone import cannot be approved (exit 1).
+    """
+    from salamat.errors import ConflictError
+    from salamat.services.approval import approve_import
+    from salamat.store.accounts import Account
+    from salamat.store.audit import actor
+    from salamat.store.connection import Store, resolve_store_path
+
+    owner = Account(actor()[0], "admin", (), False)
+    with errors(), Store.open(resolve_store_path(db)) as store:
+        try:
+            outcome = approve_import(store, import_id, owner)
+        except ConflictError as exc:
+            err.print(f"[bold red]refused:[/] {escape(str(exc))} (nothing was changed)")
+            raise typer.Exit(1) from None
+    if fmt == Fmt.json:
+        sys.stdout.write(json.dumps(outcome.as_dict(), ensure_ascii=False, indent=1) + "\n")
+        return
+    when = str(outcome.approved_at)[:19] if outcome.approved_at else ""
+    if outcome.changed:
+        out.print(f"import {import_id} ({escape(outcome.kind)}): approved by {escape(owner.name)}")
+    else:
+        out.print(
+            f"import {import_id} ({escape(outcome.kind)}): already "
+            f"{escape(approval_text(import_id, 'approved', outcome.approved_by))}"
+            + (f" at {when}" if when else "")
+            + " (nothing was changed)"
+        )
 
 
 def _print_plan(plan: UndoPlan, dry_run: bool) -> None:
@@ -155,5 +206,7 @@ def undo(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``salamat imports`` (and ``imports undo``) to the command line."""
+    """Add ``salamat imports`` (and ``imports undo``) and ``salamat approve`` to the command
+    line."""
     app.add_typer(imports_app, name="imports")
+    app.command("approve")(approve)

@@ -24,6 +24,7 @@ from salamat.ingest.kinds import load_parsers
 from salamat.ingest.pipeline import Progress, import_observations
 from salamat.ingest.records import import_deaths, import_population
 from salamat.ingest.summary import ImportSummary
+from salamat.store.approval import approved_at_commit
 from salamat.store.connection import Store
 
 __all__ = ["STEPS", "build_demo"]
@@ -57,7 +58,20 @@ def build_demo(
 
     ``progress`` is called once at the start of each of the :data:`STEPS` steps, with its
     name; ``detail`` (if given) with the stages inside a step (reading, validating, writing).
+    The bundled and demo data are approved at commit, also in a store with accounts
+    (:func:`salamat.store.approval.approved_at_commit`).
     """
+    with approved_at_commit("salamat demo (bundled and demo data)"):
+        return _build(store, seed=seed, progress=progress, detail=detail)
+
+
+def _build(
+    store: Store,
+    *,
+    seed: int,
+    progress: Progress | None,
+    detail: Progress | None,
+) -> list[ImportSummary]:
     load_parsers()
     tick = progress or (lambda _s: None)
     inner = detail or (lambda _s: None)

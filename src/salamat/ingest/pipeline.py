@@ -31,6 +31,7 @@ from salamat.ingest.registry import (
 )
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import refused_count
+from salamat.store.approval import import_approval
 from salamat.store.completeness import COMPLETENESS_INDICATORS, recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, flags_raised_by, next_import_id
@@ -301,7 +302,7 @@ def write_once(
             summary.created, summary.updated, summary.unchanged = created, updated, unchanged
             if dry_run:
                 raise _DryRun
-            finish_import(
+            summary.approval = finish_import(
                 store,
                 import_id=import_id,
                 kind=summary.kind,
@@ -318,6 +319,8 @@ def write_once(
             )
             hold_point()
             summary.import_id = import_id
+            state = import_approval(store, import_id)
+            summary.approved_by = state.approved_by if state is not None else None
     except _DryRun:
         summary.status = "DRY_RUN"
         summary.notes.append("dry run: nothing was written")

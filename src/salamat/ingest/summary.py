@@ -39,6 +39,9 @@ class ImportSummary:
     problem_count: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     import_id: int | None = None
+    # "draft" (waits for approval: salamat.store.approval) or "approved"; None: nothing logged
+    approval: str | None = None
+    approved_by: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     flags: int | None = None  # quality flags now on the imported indicators (None: not run)
@@ -69,6 +72,8 @@ class ImportSummary:
             "files": self.files,
             "status": self.status,
             "import_id": self.import_id,
+            "approval": self.approval,
+            "approved_by": self.approved_by,
             "flags": self.flags,
             "flags_raised": self.flags_raised,
             "import_count": {

@@ -112,6 +112,9 @@ class Store:
         self.con = con
         self.path = path
         self.read_only = read_only
+        # what this connection reads: "all" (drafts included) or "approved"
+        # (salamat.store.approval.set_audience)
+        self.audience = "all"
 
     @classmethod
     @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from salamat.store import audit
+from salamat.store.approval import approval_at_commit
 from salamat.store.connection import Store
 
 __all__ = ["finish_import", "flags_raised_by", "next_import_id"]
@@ -33,11 +34,16 @@ def finish_import(
     source: str | None,
     removed: int | None = None,
     undoes: int | None = None,
-) -> None:
+) -> str:
+    """Log the import and its audit row (in the caller's transaction); returns its approval
+    state, ``draft`` or ``approved`` (:func:`salamat.store.approval.approval_at_commit`)."""
+    user = audit.actor()[0]
+    approval, approved_by = approval_at_commit(store, kind, user)
     store.con.execute(
         "INSERT INTO import_log (import_id, kind, files, sha256, started, finished, created, "
-        "updated, unchanged, rejected, status, source, removed, undoes) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "updated, unchanged, rejected, status, source, removed, undoes, approval, approved_by, "
+        "approved_at, imported_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             import_id,
             kind,
@@ -53,6 +59,10 @@ def finish_import(
             source,
             removed,
             undoes,
+            approval,
+            approved_by,
+            finished if approval == "approved" else None,
+            user,
         ],
     )
     # the audit row, in the same transaction: who wrote, and what (salamat.store.audit)
@@ -68,8 +78,9 @@ def finish_import(
             "rejected": rejected,
             "removed": removed,
         },
-        details={"files": files, "status": status, "source": source},
+        details={"files": files, "status": status, "source": source, "approval": approval},
     )
+    return approval
 
 
 def flags_raised_by(store: Store, import_id: int) -> int:

@@ -174,8 +174,9 @@ def import_frame(store: Store, import_id: int | None = None) -> pd.DataFrame:
     where = "WHERE import_id = ?" if import_id is not None else ""
     return store.con.execute(
         f"""SELECT import_id AS id, started AS time, finished, kind, files, sha256, created,
-               updated, unchanged, rejected, removed, status, source, undoes, undone_by
-        FROM import_log {where} ORDER BY import_id DESC""",
+               updated, unchanged, rejected, removed, status, source, undoes, undone_by,
+               coalesce(approval, 'approved') AS approval, imported_by, approved_by, approved_at
+        FROM main.import_log {where} ORDER BY import_id DESC""",
         [import_id] if import_id is not None else [],
     ).df()
 
@@ -211,7 +212,7 @@ class UndoPlan:
 def _has_table(store: Store, table: str, column: str) -> bool:
     rows = store.con.execute(
         "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
-        "AND NOT internal",
+        "AND NOT internal AND schema_name = 'main' AND database_name = current_database()",
         [table, column],
     ).fetchall()
     return bool(rows and rows[0][0])
@@ -406,7 +407,10 @@ def apply_undo(store: Store, plan: UndoPlan, undo_id: int) -> None:
         cols = [
             str(r[0])
             for r in con.execute(
+                # the table's own columns (the schema ``approved`` has views of the same
+                # name: salamat.store.approved_views)
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+                "AND schema_name = 'main' AND database_name = current_database() "
                 "ORDER BY column_index",
                 [table],
             ).fetchall()

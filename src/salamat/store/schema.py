@@ -9,7 +9,9 @@ year x sex x single year of age x cause group); ``population`` holds the exposur
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 13  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+from salamat.store.approved_views import APPROVED_VIEWS
+
+SCHEMA_VERSION = 14  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -23,6 +25,9 @@ SCHEMA_VERSION = 13  # 2: indicator definitions on data_element; the target tabl
 #     ``death_record`` and ``death_record_version`` are views giving the same columns as before
 # 12: accounts (users, their org units, API tokens, web sessions) and the hash-chained audit log
 # 13: policy events users add (policy_event, policy_event_version)
+# 14: approval of imports (import_log.approval, approved_by, approved_at, imported_by; imports
+#     logged before are approved); the schema ``approved`` of views giving the values of
+#     approved imports only (salamat.store.approval)
 
 # A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
 # dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
@@ -248,6 +253,13 @@ DDL: tuple[str, ...] = (
         source_url VARCHAR, source VARCHAR, added_at TIMESTAMP, import_id INTEGER)""",
     """CREATE TABLE IF NOT EXISTS policy_event_version AS
         SELECT *, NULL::INTEGER AS superseded_by FROM policy_event LIMIT 0""",
+    # version 14: an import's values are a draft until approved (salamat.store.approval). The
+    # default fills the rows of imports logged before: they were visible, so they are approved.
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS approval VARCHAR DEFAULT 'approved'",
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS approved_by VARCHAR",
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS approved_at TIMESTAMP",
+    "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS imported_by VARCHAR",
+    *APPROVED_VIEWS,
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

@@ -197,7 +197,10 @@ _SERIES_ORDER = (
 
 
 def _value_json(history: str, flags_sql: str) -> str:
-    """One value as the API's JSON object (the same expression for one row and for a list)."""
+    """One value as the API's JSON object (the same expression for one row and for a list).
+
+    ``draft``: the value's import waits for approval (:mod:`salamat.store.approval`); only
+    editors and admins read such values (the others read the approved views)."""
     return f"""json_object(
         'indicator', o.indicator, 'area', o.area, 'area_name', u.name_en,
         'area_name_kk', u.name_kk, 'area_name_ru', u.name_ru, 'period', o.period,
@@ -205,6 +208,7 @@ def _value_json(history: str, flags_sql: str) -> str:
         'value', o.value, 'lower', o.lower, 'upper', o.upper, 'unit', o.unit,
         'source', o.source, 'vintage', o.vintage, 'note', o.note,
         'import_id', o.import_id, 'imported_at', o.imported_at{history},
+        'draft', o.import_id IN (SELECT import_id FROM draft_import),
         'flags', {flags_sql})"""
 
 

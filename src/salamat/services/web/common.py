@@ -29,6 +29,7 @@ __all__ = [
     "SYNTHETIC_NOTE",
     "NotFoundError",
     "Unit",
+    "forget_cached",
     "group_members_of",
     "spaced",
     "units",
@@ -62,7 +63,9 @@ def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
     """Reference data read once per store file version (path, mtime, size).
 
     A store file does not change while it is open read-only (DuckDB keeps writers out), so
-    the org units and the catalogue need not be read again for every request.
+    the org units and the catalogue need not be read again for every request. What a reader
+    sees depends on its audience (``store.audience``: drafts or approved values only), which
+    the key holds; an approval clears the cache (:func:`forget_cached`).
     """
     if store.path == ":memory:" or not store.read_only:
         return build()
@@ -70,7 +73,7 @@ def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
         st = os.stat(store.path)
     except OSError:
         return build()
-    key = (name, store.path, st.st_mtime_ns, st.st_size)
+    key = (f"{name}@{store.audience}", store.path, st.st_mtime_ns, st.st_size)
     found = _CACHE.get(key, _MISSING)
     if found is not _MISSING:
         return found  # type: ignore[no-any-return]
@@ -240,7 +243,14 @@ def _is_cached(store: Store, name: str) -> bool:
         st = os.stat(store.path)
     except OSError:
         return False
-    return (name, store.path, st.st_mtime_ns, st.st_size) in _CACHE
+    return (f"{name}@{store.audience}", store.path, st.st_mtime_ns, st.st_size) in _CACHE
+
+
+def forget_cached() -> None:
+    """Forget what :func:`_cached` holds: after a write that changes what readers see without
+    changing the store file's size or time (an approval, written to DuckDB's log first)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
 
 
 def _definition_rows(store: Store) -> dict[str, dict[str, Any]]:

@@ -35,6 +35,7 @@ from salamat.store.web import indicator_coverage, series_json, series_slab
 
 __all__ = [
     "SeriesQuery",
+    "forget_slabs",
     "import_log",
     "series",
     "series_csv_bytes",
@@ -277,7 +278,14 @@ def _slab_key(store: Store, indicator: str) -> tuple[str, int, int, str] | None:
         st = os.stat(store.path)
     except OSError:
         return None
-    return (store.path, st.st_mtime_ns, st.st_size, indicator)
+    # the audience (drafts included, or approved values only) reads other values
+    return (f"{store.path}#{store.audience}", st.st_mtime_ns, st.st_size, indicator)
+
+
+def forget_slabs() -> None:
+    """Drop every slab (an approval changed which values the approved audience reads)."""
+    with _SLAB_LOCK:
+        _SLABS.clear()
 
 
 def _slab(store: Store, q: SeriesQuery) -> _Slab | None:

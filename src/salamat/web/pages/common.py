@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from salamat.api.auth import hidden_areas, min_count
-from salamat.api.cache import Memo
-from salamat.api.deps import get_store
+from salamat.api.cache import AudienceMemo, Memo
+from salamat.api.deps import audience_of, get_store
 from salamat.services import web as svc
 from salamat.store.connection import Store
 from salamat.web import charts, texts
@@ -188,9 +188,9 @@ def _lang(request: Request) -> str:
     )
 
 
-def _memo(request: Request) -> Memo:
+def _memo(request: Request) -> AudienceMemo:
     memo: Memo = request.app.state.memo
-    return memo
+    return AudienceMemo(memo, audience_of(request))
 
 
 def _render(request: Request, template: str, page: str, status: int = 200, **ctx: Any) -> Response:
