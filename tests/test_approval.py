@@ -4,6 +4,7 @@ local mode; viewers read approved values only, in every table of values; who may
 
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import warnings
@@ -397,3 +398,85 @@ def test_a_store_of_schema_13_is_upgraded_with_its_imports_approved(tmp_path: Pa
         assert state is not None and state.approval == "approved"
         set_audience(store, "approved")
         assert store.con.execute("SELECT count(*) FROM observation").fetchone() == (3,)
+
+
+# -- the pages ----------------------------------------------------------------------------------
+
+
+def _sign_in(client: TestClient, name: str) -> str:
+    """Sign in with the form; returns the session's CSRF token (read from a page)."""
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    r = client.post(
+        "/login", data={"csrf_token": csrf[1], "name": name, "password": PASSWORD, "next": "/"}
+    )
+    assert r.status_code == 303, r.text
+    listed = client.get("/imports")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listed.text)
+    return token[1] if token else ""
+
+
+def test_imports_page_and_its_approve_button(drafted: Drafted) -> None:
+    path, (obs, pop, _deaths) = drafted
+    app = create_app(path, warm=False)
+    with TestClient(app, follow_redirects=False) as viewer:
+        _sign_in(viewer, "vic")
+        assert viewer.get("/imports").status_code == 403
+        explorer = viewer.get("/explorer?indicator=le0&area=KZ-75")
+        assert explorer.status_code == 200 and 'data-role="draft"' not in explorer.text
+    with TestClient(app, follow_redirects=False) as importer:
+        _sign_in(importer, "al")
+        page = importer.get("/imports?lang=ru")
+        assert page.status_code == 200
+        assert 'href="/imports?lang=ru"' in page.text  # in the navigation
+        assert "Это ваш импорт" in page.text and f'action="/imports/{obs}/approve' not in page.text
+        explorer = importer.get("/explorer?indicator=le0&area=KZ-75&lang=kk")
+        assert explorer.text.count('data-role="draft"') == 2  # 2022 revised, 2023 new
+    with TestClient(app, follow_redirects=False) as national:
+        csrf = _sign_in(national, "nur")
+        page = national.get("/imports?lang=kk")
+        assert f'action="/imports/{obs}/approve?lang=kk"' in page.text
+        # the form needs the session's CSRF token
+        assert national.post(f"/imports/{obs}/approve").status_code == 403
+        done = national.post(f"/imports/{obs}/approve?lang=kk", data={"csrf_token": csrf})
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/imports?lang=kk&approved={obs}"
+        after = national.get(done.headers["location"])
+        assert f"{obs} импорты бекітілді." in after.text
+        assert f'action="/imports/{obs}/approve' not in after.text
+        assert f'action="/imports/{pop}/approve' in after.text
+        missing = national.post("/imports/999/approve?lang=ru", data={"csrf_token": csrf})
+        assert missing.status_code == 404 and "Такого импорта нет." in missing.text
+    with TestClient(app, follow_redirects=False) as viewer:
+        _sign_in(viewer, "vic")
+        values = _le0(viewer, {})
+        assert ("2022", 75.5, False) in values and ("2023", 76.0, False) in values
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_imports_page_has_no_english(drafted: Drafted, lang: str) -> None:
+    from test_web_texts import ALLOWED, CODE, WORD, visible_text
+
+    path, _ids = drafted
+    with TestClient(create_app(path, warm=False), follow_redirects=False) as client:
+        _sign_in(client, "nur")
+        text = visible_text(client.get(f"/imports?lang={lang}").text)
+    # file names, import kinds and user names are shown as they are
+    for kept in (
+        "first_pop.csv",
+        "first.csv",
+        "draft_pop.csv",
+        "draft_deaths.csv",
+        "draft.csv",
+        "deaths_sample.csv",
+        "observations",
+        "population",
+        "deaths",
+        "nur",
+        "al",
+        getpass.getuser(),  # who imported in local mode (the operating-system user)
+    ):
+        text = re.sub(rf"(?<![\w.]){re.escape(kept)}(?![\w.])", " ", text)
+    left = {w for w in WORD.findall(CODE.sub(" ", text)) if w not in ALLOWED}
+    assert not left, left

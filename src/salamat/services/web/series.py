@@ -536,6 +536,6 @@ def vintage_choices(store: Store, indicator_code: str) -> tuple[list[str], list[
 def import_log(store: Store) -> pd.DataFrame:
     """The import log for the API: times as text (seconds), newest first."""
     frame = list_imports(store)
-    for col in ("time", "finished"):
+    for col in ("time", "finished", "approved_at"):
         frame[col] = frame[col].map(lambda t: None if pd.isna(t) else str(t)[:19])
     return frame

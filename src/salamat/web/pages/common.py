@@ -215,6 +215,10 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
         ("compare", "/compare", _("Compare")),
         ("lifetable", "/lifetable", _("Life tables")),
     ]
+    signed_in = getattr(request.state, "user", None)
+    if signed_in is not None and signed_in.role in ("admin", "editor"):
+        # the import log with its drafts and the approve button (pages/imports.py)
+        nav.append(("imports", "/imports", _("Imports")))
     html = _env.get_template(template).render(
         request=request,
         page=page,

@@ -15,6 +15,7 @@ from salamat.errors import InputError
 from salamat.services import disclosure
 from salamat.services import quality as quality_svc
 from salamat.services import web as svc
+from salamat.store.approval import draft_ids
 from salamat.store.connection import Store
 from salamat.web import charts, texts
 from salamat.web.i18n import (
@@ -244,6 +245,8 @@ def explorer_page(
     keys = ("area", "period", "sex", "age", "cause", "residence", "source")
     name_col = {"en": "area_name", "kk": "area_name_kk", "ru": "area_name_ru"}[lang]
     sex_words = _sex_words(_)
+    # values of imports waiting for approval (only editors and admins read them)
+    drafts = set(draft_ids(store))
     rows: list[dict[str, Any]] = [
         {
             "area": str(r["area"]),
@@ -261,6 +264,7 @@ def explorer_page(
             "version": str(r["version"]),
             "sex": str(r["sex"]),
             "sex_name": sex_words.get(str(r["sex"]), str(r["sex"])),
+            "draft": int(r["import_id"]) in drafts,
             "flag": _flag_text(
                 flag_index[str(r["version"])].get(
                     (*(str(r[k]) for k in keys), int(r["import_id"])),  # type: ignore[arg-type]
@@ -401,6 +405,7 @@ def explorer_page(
         ),
         flag_symbol=FLAG_SYMBOL,
         flagged=sum(1 for r in rows if r["flag"]),
+        drafted=any(r["draft"] for r in rows),
         bands=sorted({r["band"] for r in rows if r["band"]}),
         csv_url=f"/api/v1/series/{indicator}?{urlencode(csv_params)}",
         filename=f"salamat_{indicator}_{'_'.join(areas)[:40]}",
