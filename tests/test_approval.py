@@ -480,3 +480,40 @@ def test_imports_page_has_no_english(drafted: Drafted, lang: str) -> None:
         text = re.sub(rf"(?<![\w.]){re.escape(kept)}(?![\w.])", " ", text)
     left = {w for w in WORD.findall(CODE.sub(" ", text)) if w not in ALLOWED}
     assert not left, left
+
+
+def _routes(routes: Any, prefix: str = "") -> Iterator[tuple[str, set[str]]]:
+    """Every route's full path and methods, routers included by the app walked into."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:  # FastAPI >= 0.16x keeps an included router whole
+            yield from _routes(included.routes, prefix + route.include_context.prefix)
+        elif getattr(route, "methods", None) and hasattr(route, "path"):
+            yield prefix + route.path, set(route.methods)
+
+
+def test_every_write_route_refuses_anonymous_callers_and_viewers(drafted: Drafted) -> None:
+    """Every route of the server that writes (any method but GET and HEAD), found from the app
+    itself so that a new one is covered: no credentials -> 401 (a page: to the sign-in), a
+    viewer's token -> 403. Signing in and out are the two that must answer anyone."""
+    path, (obs, _pop, _deaths) = drafted
+    app = create_app(path, warm=False)
+    writes = sorted(
+        (route, method)
+        for route, methods in _routes(app.routes)
+        for method in methods
+        if method not in ("GET", "HEAD") and route not in ("/login", "/logout")
+    )
+    assert ("/api/v1/imports/{import_id}/approve", "POST") in writes
+    assert ("/imports/{import_id}/approve", "POST") in writes
+    assert ("/api/v1/users/{name}/disable", "POST") in writes
+    with TestClient(app, follow_redirects=False) as client:
+        viewer = _token(client, "vic")
+        for route, method in writes:
+            url = re.sub(r"\{[^}]+\}", str(obs), route)
+            anonymous = client.request(method, url)
+            expected = 401 if route.startswith("/api/") else 303
+            assert anonymous.status_code == expected, (method, route, anonymous.text[:200])
+            as_viewer = client.request(method, url, headers=viewer)
+            assert as_viewer.status_code == 403, (method, route, as_viewer.text[:200])
+        assert draft_ids(client.app.state.stores.cursor()) == [obs, _pop, _deaths]  # type: ignore[attr-defined]
