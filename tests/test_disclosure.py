@@ -447,6 +447,7 @@ DECISIONS = {
     "/api/v1/users/{name}/disable": "admin only",
     "/api/v1/tokens/{token_id}/revoke": "admin only",
     "/api/v1/audit": "admin only",
+    "/api/v1/imports/{import_id}/approve": "a write (editors, admins): the import's state only",
     "/api/docs": "static",
     "/api/v1/openapi.json": "static",
     "/login": "sign-in",
@@ -457,6 +458,8 @@ DECISIONS = {
     "/map": "suppressed: values computed from records",
     "/compare": "suppressed: values computed from records",
     "/lifetable": "suppressed: tables and decompositions on small cells",
+    "/imports": "editors and admins; suppressed: deaths-import counts under N",
+    "/imports/{import_id}/approve": "a write (editors, admins): redirects to /imports",
 }
 
 

@@ -16,8 +16,9 @@ import pandas as pd
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from salamat.api.auth import client_ip, current_user
+from salamat.api.auth import client_ip, current_user, hidden_areas, min_count
 from salamat.errors import AccessError, ConflictError
+from salamat.services import disclosure
 from salamat.services.approval import approve_import, may_approve
 from salamat.services.web import NotFoundError
 from salamat.store import audit
@@ -57,6 +58,10 @@ def _approver(_: Gettext, text: str) -> str:
 def _rows(store: Store, request: Request, _: Gettext) -> list[dict[str, Any]]:
     user = current_user(request)
     frame = import_frame(store)
+    if hidden_areas(request, store) is not None:
+        # an editor with org units: a deaths import's counts under the threshold are not shown
+        # (disclosure control, as GET /api/v1/imports)
+        frame = disclosure.import_log(frame, min_count(request))
     out: list[dict[str, Any]] = []
     for r in frame.to_dict(orient="records"):
         import_id = int(r["id"])
