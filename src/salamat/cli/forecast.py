@@ -169,6 +169,14 @@ def scenario_command(
         int | None, typer.Option("--from", help="First year used for the variability.")
     ] = None,
     level: Annotated[float, typer.Option("--level", help="Interval, in percent.")] = 95.0,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="'records' for the unit records, or the source of imported death rates (mx) by "
+            "age and cause; default: the unit records, else the one source of imported rates.",
+        ),
+    ] = None,
     paths: Annotated[int, typer.Option("--paths", help="Simulated paths.")] = 1000,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 2026,
     fmt: Annotated[Fmt, typer.Option("--format", help="table, csv or json.")] = Fmt.table,
@@ -188,7 +196,9 @@ def scenario_command(
             raise InputError(f"--paths {paths}: expected at least 100 simulated paths")
         path = resolve_store_path(db)
         with Store.open(path, read_only=True) as store:
-            data = svc.inputs(store, indicator, area, causes=cause, sex=sex, start=start)
+            data = svc.inputs(
+                store, indicator, area, causes=cause, sex=sex, start=start, source=source
+            )
         if solve:
             assert target is not None
             answer = svc.solve(data, until=until, target=target, ages=ages)

@@ -37,6 +37,7 @@ __all__ = [
     "StandardisedRate",
     "crude_rate",
     "standard_population",
+    "standard_weights",
     "standardise",
 ]
 
@@ -179,6 +180,23 @@ def _resolve(standard: str | StandardPopulation, starts: FloatArray) -> tuple[Fl
         except InputError:
             return _align(standard_population("who2000_single"), starts)
     return _align(standard_population(standard), starts)
+
+
+def standard_weights(standard: str | StandardPopulation, starts: npt.ArrayLike) -> FloatArray:
+    """The standard population's weights summed into the bands starting at ``starts``
+    (normalised to one; ``who2000`` falls back to its single-year table for single ages).
+
+    Raises
+    ------
+    InputError
+        A band start that is not one of the standard's.
+
+    Examples
+    --------
+    >>> standard_weights("who2000", [0, 5, 15]).round(4).tolist()
+    [0.0886, 0.1728, 0.7386]
+    """
+    return _resolve(standard, np.asarray(starts, dtype=np.float64))[0]
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,15 @@ The use case behind ``salamat scenario``: unit-record deaths by cause group and 
 (SYNTHETIC where the demo's are used, and said so), abridged to 0, 1-4, ..., 85+, the last year
 as the base; :mod:`salamat.methods.scenario` does the numbers.
 
+**From imported rates.** Without unit records (or with ``source`` naming an import), the
+inputs are death rates by age imported as observations of ``mx`` (``salamat import
+observations``: one row per year, age band and cause, ``cause`` ``all`` for all causes and a
+cause group such as ``circulatory``; from the WHO Mortality Database or a national registry
+tabulation, for example). The rates are used as they are, in their own age bands (starting at
+0); with no exposures, the year-to-year variability (``sigma``) is that of the all-cause rate
+standardised to the WHO World Standard Population 2000-2025 (Ahmad et al. 2001) instead of to the
+base year's exposures.
+
 **Where the path starts.** The scenario starts from the life expectancy of the records' own life
 table in the base year, because a scenario changes the records' cause-specific rates and must
 start from the table they give. That level differs from the published figure (on the demo,
@@ -30,6 +39,7 @@ from salamat.methods import scenario as sm
 from salamat.methods.ages import ages_in_bands
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.forecast import ex_from_mx
+from salamat.methods.standardise import standard_weights
 from salamat.methods.targets import select_series
 from salamat.services.compute import catalogue
 from salamat.services.suggest import area_hint, indicator_hint
@@ -71,7 +81,13 @@ class ScenarioInputs:
         """Where the path starts, against the published figure of the base year (one sentence,
         shown beside every answer)."""
         base = int(self.year[-1])
-        records = "SYNTHETIC unit records" if self.synthetic else "the unit records"
+        records = (
+            "the imported death rates"
+            if "death rates by age and cause" in self.source
+            else "SYNTHETIC unit records"
+            if self.synthetic
+            else "the unit records"
+        )
         start = "" if self.start_value is None else f"{self.start_value:.2f}, "
         head = (
             f"the scenario starts from {start}the {self.indicator} of the life table of "
@@ -145,6 +161,85 @@ def _causes(causes: list[str]) -> tuple[str, ...]:
     return picked
 
 
+def _rates_inputs(
+    store: Store,
+    code: str,
+    sex: str,
+    causes: tuple[str, ...],
+    source: str | None,
+    start: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """Imported ``mx`` by age for all causes and ``causes``: (years, ages, all-cause rates,
+    the causes' rates summed, source), the years every cause has at every age."""
+    df = series_frame(store, indicator="mx", areas=[code], sex=sex, age=None, cause=None)
+    df = df[df["period"].astype(str).str.fullmatch(r"\d{4}") & ~is_projection(df)]
+    if start is not None:
+        df = df[df["period"].astype(int) >= start]
+    wanted = {"all", *causes}
+    usable = sorted(
+        str(s) for s, part in df.groupby("source") if wanted <= set(part["cause"].astype(str))
+    )
+    if source is not None:
+        if source not in usable:
+            found = "; ".join(usable) or "none"
+            raise InputError(
+                f"--source {source!r}: no annual death rates (mx) by age for all causes and "
+                f"{', '.join(causes)} for {code} ({sex}) from it (sources with them: {found})"
+            )
+        chosen = source
+    elif len(usable) == 1:
+        chosen = usable[0]
+    elif usable:
+        raise InputError(
+            f"death rates by cause for {code} ({sex}) from several sources "
+            f"({'; '.join(usable)}): name one with --source"
+        )
+    else:
+        raise InputError(
+            f"no deaths with population for {code} ({sex}) in the store: a scenario needs "
+            "unit records by cause (salamat import deaths) and population, or death rates (mx) "
+            "by age for all causes and the cause (salamat import observations)"
+        )
+    df = df[df["source"] == chosen]
+    wide = {}
+    for cause in sorted(wanted):
+        part = df[df["cause"] == cause]
+        starts = part["age"].map(lambda a: float(str(a).split("-")[0].rstrip("+")))
+        wide[cause] = part.assign(start=starts, year=part["period"].astype(int)).pivot_table(
+            index="year", columns="start", values="value", aggfunc="last"
+        )
+    years = sorted(set.intersection(*(set(w.index) for w in wide.values())))
+    ages = wide["all"].columns
+    for cause, w in wide.items():
+        if list(w.columns) != list(ages):
+            raise InputError(
+                f"death rates from {chosen!r} for {code}: {cause} has age bands "
+                f"{', '.join(f'{a:g}' for a in w.columns)}, all causes "
+                f"{', '.join(f'{a:g}' for a in ages)}: expected the same bands"
+            )
+        gaps = w.loc[years].isna().to_numpy()
+        if gaps.any():
+            y, a = np.argwhere(gaps)[0]
+            raise InputError(
+                f"death rates from {chosen!r} for {code}: {cause} has no rate at age "
+                f"{ages[a]:g} in {years[y]}: a scenario needs every age in every year"
+            )
+    if not years:
+        raise InputError(
+            f"death rates from {chosen!r} for {code}: no year has all causes and "
+            f"{', '.join(causes)}"
+        )
+    m_all = wide["all"].loc[years].to_numpy(dtype=float)
+    m_c = sum(wide[c].loc[years].to_numpy(dtype=float) for c in causes)
+    return (
+        np.asarray(years, dtype=np.int64),
+        ages.to_numpy(dtype=float),
+        m_all,
+        np.asarray(m_c, dtype=float),
+        chosen,
+    )
+
+
 def inputs(
     store: Store,
     indicator: str,
@@ -153,8 +248,11 @@ def inputs(
     causes: list[str],
     sex: str = "total",
     start: int | None = None,
+    source: str | None = None,
 ) -> ScenarioInputs:
-    """The unit-record inputs of a scenario for ``indicator`` (a life expectancy) in ``area``."""
+    """The inputs of a scenario for ``indicator`` (a life expectancy) in ``area``: the unit
+    records (``source`` None or ``"records"``), else imported death rates by age and cause
+    (``source`` naming an import, or None when the store has no unit records for the area)."""
     defs = catalogue(store)
     if indicator not in defs:
         raise InputError(f"unknown indicator {indicator!r}: {indicator_hint(store, indicator)}")
@@ -172,6 +270,8 @@ def inputs(
     picked = _causes(causes)
     regions = leaf_regions(store, code)
     agg = aggregates(store, regions=regions, sex=sex, cause="all", start=start)
+    if (source is not None and source != "records") or (source is None and agg.year.size == 0):
+        return _from_rates(store, d.code, d.at_age, code, sex, picked, source, start)
     if agg.year.size == 0:
         raise InputError(
             f"no deaths with population for {code} ({sex}) in the store: a scenario needs "
@@ -211,6 +311,47 @@ def inputs(
         published_value=pub[0] if pub else None,
         published_source=pub[1] if pub else None,
         start_value=e_start if e_start is not None and np.isfinite(e_start) else None,
+    )
+
+
+def _from_rates(
+    store: Store,
+    indicator: str,
+    at: float,
+    code: str,
+    sex: str,
+    picked: tuple[str, ...],
+    source: str | None,
+    start: int | None,
+) -> ScenarioInputs:
+    """:class:`ScenarioInputs` from imported rates: ``deaths = m w`` and ``exposure = w`` with
+    ``w`` the WHO World Standard's weights in the rates' bands, so that ``deaths / exposure`` is
+    the rates and ``sigma`` is that of the age-standardised all-cause rate."""
+    years, age, m_all, m_c, chosen = _rates_inputs(store, code, sex, picked, source, start)
+    if age[0] != 0:
+        raise InputError(
+            f"death rates from {chosen!r} start at age {age[0]:g}: a life table needs rates "
+            "from age 0"
+        )
+    w = standard_weights("who2000", age)[None, :] * np.ones((years.size, 1))
+    pub = published(store, indicator, code, sex, int(years[-1]))
+    e_start = float(ex_from_mx(age, m_all[-1], sex, at))  # type: ignore[arg-type]
+    return ScenarioInputs(
+        indicator=indicator,
+        at=at,
+        area=code,
+        sex=sex,
+        causes=picked,
+        year=years,
+        age=age,
+        deaths_all=m_all * w,
+        deaths_cause=m_c * w,
+        exposure=w,
+        source=f"{chosen} (death rates by age and cause; variability standardised to the WHO "
+        "World Standard Population 2000-2025)",
+        published_value=pub[0] if pub else None,
+        published_source=pub[1] if pub else None,
+        start_value=e_start if np.isfinite(e_start) else None,
     )
 
 
