@@ -32,6 +32,13 @@ read ``wpp-e0`` as a check of calibration on many series, not of skill on regist
 
 ``--small`` runs a few origins and locations in seconds (tests/test_forecast_backtest.py calls
 it). ``--record`` appends the results with the date to benchmarks/results.jsonl.
+
+``--scorecard`` instead checks the calibration of the targets scorecard's probabilities: the
+scorecard's own trend (:func:`salamat.methods.trends.fit_drift`, linear, on the last ``window``
+years up to an origin) gives each later year's forecast distribution; the probability integral
+transform ``P(Y <= truth)`` of every WPP country's e0 (origins 1985-2009, horizons 1-10, truths up
+to 2019, before COVID-19) should be uniform, and the share inside the central 80% and 95% should
+be 0.80 and 0.95. Below those, the scorecard's ``P(meet)`` is too sure (too near 0 or 1).
 """
 
 from __future__ import annotations
@@ -285,6 +292,51 @@ def run(small: bool, horizon: int, paths: int, level: float) -> dict[str, dict[s
     return results
 
 
+def scorecard_calibration(
+    series: pd.DataFrame, *, window: int, horizon: int, origins: range, last_truth: int
+) -> dict[str, object]:
+    """PIT of the scorecard's trend forecasts (rows: series, columns: years): the share of
+    truths inside the central 80% and 95%, below the 2.5% and above the 97.5% tails, the mean
+    PIT (0.5 if unbiased), and the 95% coverage at horizons 1, 5 and 10."""
+    from salamat.methods.trends import fit_drift, probability_of_reaching
+
+    pit: list[float] = []
+    ahead: list[int] = []
+    for _, row in series.iterrows():
+        s = row.dropna()
+        for origin in origins:
+            fitted = np.arange(origin - window + 1, origin + 1)
+            if not set(fitted.tolist()) <= set(s.index):
+                continue
+            try:
+                fit = fit_drift(fitted, s.loc[fitted].to_numpy(dtype=float), "linear")
+            except SalamatError:
+                continue
+            for h in range(1, horizon + 1):
+                year = origin + h
+                if year > last_truth or year not in s.index:
+                    continue
+                pit.append(probability_of_reaching(fit, year, float(s.loc[year]), "decrease"))
+                ahead.append(h)
+    p, hs = np.asarray(pit), np.asarray(ahead)
+
+    def inside(mask: np.ndarray, level: float) -> float | None:
+        tail = (1.0 - level) / 2.0
+        q = p[mask]
+        return round(float(np.mean((q > tail) & (q < 1.0 - tail))), 3) if q.size else None
+
+    every = np.ones(p.size, dtype=bool)
+    return {
+        "n": int(p.size),
+        "coverage95": inside(every, 0.95),
+        "coverage80": inside(every, 0.80),
+        "below": round(float(np.mean(p <= 0.025)), 3) if p.size else None,
+        "above": round(float(np.mean(p >= 0.975)), 3) if p.size else None,
+        "mean_pit": round(float(p.mean()), 3) if p.size else None,
+        **{f"coverage95_h{h}": inside(hs == h, 0.95) for h in (1, 5, 10)},
+    }
+
+
 def print_results(results: dict[str, dict[str, object]], level: float) -> None:
     print(
         f"| data set | method | n | MAE | MAE h=1 | h=5 | h=10 | bias | coverage ({level:.0%}) "
@@ -314,7 +366,21 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, object]]:
     parser.add_argument("--paths", type=int, default=500, help="simulated k(t) paths")
     parser.add_argument("--level", type=float, default=0.95, help="interval level")
     parser.add_argument("--record", action="store_true", help="append to results.jsonl")
+    parser.add_argument(
+        "--scorecard", action="store_true", help="only the scorecard probabilities' calibration"
+    )
     args = parser.parse_args(argv)
+    if args.scorecard:
+        e0 = wpp_e0(8 if args.small else None)
+        cal = {
+            f"window {w}": scorecard_calibration(
+                e0, window=w, horizon=10, origins=range(1985, 2010), last_truth=2019
+            )
+            for w in (10, 20)
+        }
+        for name, c in cal.items():
+            print(f"scorecard trend, {name}: {c}")
+        return {"scorecard": cal}
     horizon = min(args.horizon, 5) if args.small else args.horizon
     paths = min(args.paths, 200) if args.small else args.paths
     started = time.perf_counter()
