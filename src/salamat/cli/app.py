@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -147,6 +148,13 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
         )
 
 
+class Engine(StrEnum):
+    """Who checks and aggregates death records (``import deaths --engine``)."""
+
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 # Written out so that ``--help`` needs no import of the readers (a test checks it names them all).
 KINDS_HELP = (
     "What the files hold: observations, deaths, population, orgunits, wpp, owid, worldbank, gho, "
@@ -160,7 +168,13 @@ def import_cmd(
         str,
         typer.Argument(help=KINDS_HELP),
     ],
-    files: Annotated[list[Path], typer.Argument(help="One or more CSV or Parquet files.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more CSV or Parquet files (--engine spark: Parquet files, folders or "
+            "globs on any filesystem Spark reads).",
+        ),
+    ],
     db: DbOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count, write nothing.")
@@ -208,6 +222,22 @@ def import_cmd(
             help="Create units the file names but Salamat lacks, under PARENT.",
         ),
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            help="deaths: who checks and aggregates the records: duckdb (here, the records "
+            "are stored) or spark (where they are; only the aggregates are stored).",
+        ),
+    ] = Engine.duckdb,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            metavar="URL",
+            help="--engine spark: the Spark master (local[4], spark://host:7077, yarn).",
+        ),
+    ] = None,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
     from salamat.services import imports as services
@@ -215,14 +245,32 @@ def import_cmd(
 
     with errors():
         path = resolve_store_path(db)
-        missing = services.missing_files(kind, files)
+        if engine == Engine.spark:
+            with Store.open(path) as store, _progress(4, store) as tick:
+                summary = services.run_spark_import(
+                    store,
+                    kind,
+                    files,
+                    master=spark_master,
+                    dry_run=dry_run,
+                    source=source,
+                    progress=tick,
+                    area=area,
+                    skip_invalid=skip_invalid,
+                )
+            _report(summary, fmt, problems_out)
+            return
+        if spark_master is not None:
+            raise InputError("--spark-master is for --engine spark")
+        paths = [Path(f) for f in files]
+        missing = services.missing_files(kind, paths)
         if missing is not None:  # refused before the store is opened (or created)
             _report(missing, fmt, problems_out)
         with Store.open(path) as store, _progress(2 * len(files) + 2, store) as tick:
             summary = services.run_import(
                 store,
                 kind,
-                files,
+                paths,
                 dry_run=dry_run,
                 source=source,
                 mapping=map_file,

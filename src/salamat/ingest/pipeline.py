@@ -289,8 +289,10 @@ def write_once(
     started: datetime,
     dry_run: bool,
     write: Callable[[int], tuple[int, int, int]],
+    digest: str | None = None,
 ) -> None:
     """Run ``write(import_id)`` in one transaction and log the import; roll a dry run back.
+    ``digest``: the files' digest when it is not :func:`file_digest` of ``paths``.
 
     ``write`` returns the (created, updated, unchanged) counts. Any error, or the process being
     killed, before the commit leaves the store exactly as it was.
@@ -307,7 +309,7 @@ def write_once(
                 import_id=import_id,
                 kind=summary.kind,
                 files=summary.files,
-                sha256=file_digest(paths),
+                sha256=file_digest(paths) if digest is None else digest,
                 started=started,
                 finished=datetime.now(),
                 created=created,

@@ -33,6 +33,7 @@ from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
+from salamat.store.death_aggregates import cells_held_by_aggregates
 from salamat.store.imports import flags_raised_by
 from salamat.store.population import (
     keep_valid_population,
@@ -103,7 +104,7 @@ def _open_source(store: Store, path: Path, name: str) -> str:
 
 
 def _check_columns(
-    path: Path, columns: dict[str, str], required: Sequence[str], allowed: Sequence[str]
+    path: Path | str, columns: dict[str, str], required: Sequence[str], allowed: Sequence[str]
 ) -> None:
     """Required columns present, and no column the kind does not read (a misspelt ``regoin``
     is never ignored): every one is named in its own problem."""
@@ -169,23 +170,20 @@ def _run(
         )
         if kind == "deaths" and len(staged) > 1:
             _cross_file_duplicates(store, staged, summary, skip_invalid)
-        if summary.problem_count or summary.problems:
-            summary.problem_count = max(summary.problem_count, len(summary.problems))
-            if not summary.reasons:
-                summary.add_problem_counts(
-                    Counter(f"{p.field or 'file'}: {p.message}" for p in summary.problems)
-                )
-            valid = summary.total - summary.rejected
-            if not skip_invalid or refused or valid <= 0 or _cross_file(summary):
-                summary.status = "ERROR"
-                summary.notes.append("nothing was written: fix the problems and import again")
-                summary.seconds = time.perf_counter() - t0
-                return summary
-            summary.status = "WARNING"
-            summary.notes.append(
-                f"--skip-invalid: {summary.rejected} row(s) skipped, each listed with its "
-                "reason; the valid rows were imported"
+        if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused):
+            summary.seconds = time.perf_counter() - t0
+            return summary
+        if kind == "deaths" and any(
+            refuse_held_cells(
+                summary,
+                str(p),
+                cells_held_by_aggregates(store, t),
+                "as aggregates imported with --engine spark (without their records)",
             )
+            for p, t in staged
+        ):
+            summary.seconds = time.perf_counter() - t0
+            return summary
         # 2. one transaction for all files
         tick("writing")
 
@@ -312,18 +310,26 @@ def _validate_files(
 def _cross_file_duplicates(
     store: Store, staged: list[tuple[Path, str]], summary: ImportSummary, skip_invalid: bool
 ) -> None:
-    """A record id may appear in only one of the files imported together. Without
-    ``skip_invalid`` every row of such an id is a problem (the import is refused); with it, the
-    first file's record is kept, as within a file, and the rows of the later files are skipped
-    and listed like any other invalid row."""
+    """A record id may appear in only one of the files imported together (see
+    :func:`report_cross_file`); with ``skip_invalid`` the later files' rows are dropped."""
     rows = cross_file_duplicate_ids(store, [(str(p), t) for p, t in staged])
+    later = report_cross_file(rows, summary, skip_invalid)
+    for _path, table in staged:
+        drop_staged_rows(store, table, [r for f, r, _i in later if f == str(_path)])
+
+
+def report_cross_file(
+    rows: list[tuple[str, int, str]], summary: ImportSummary, skip_invalid: bool
+) -> list[tuple[str, int, str]]:
+    """Report the (file, row, id) of every record whose id is in more than one file, in the
+    order of the files, then rows. Without ``skip_invalid`` every row of such an id is a problem
+    (the import is refused); with it, the first file's record is kept, as within a file, and the
+    rows of the later files are to be skipped (returned) and are listed like any invalid row."""
     if skip_invalid:
         first: dict[str, tuple[str, int]] = {}
         for file, row, rid in rows:
             first.setdefault(rid, (file, row))
         later = [(f, r, rid) for f, r, rid in rows if first[rid] != (f, r)]
-        for _path, table in staged:
-            drop_staged_rows(store, table, [r for f, r, _i in later if f == str(_path)])
         message = (
             "the record id appears in an earlier file of the import (first at "
             "{0}, row {1}): this row is skipped"
@@ -336,7 +342,7 @@ def _cross_file_duplicates(
             )
             summary.problem_count += len(later)
             summary.rejected += len(later)
-        return
+        return later
     for file, row, rid in rows:
         summary.problems.append(
             Problem(
@@ -346,6 +352,57 @@ def _cross_file_duplicates(
     if rows:
         summary.reasons["id: the record id appears in more than one of the files"] += len(rows)
         summary.problem_count += len(rows)
+    return []
+
+
+def refuse_if_problems(summary: ImportSummary, *, skip_invalid: bool, refused: int) -> bool:
+    """Decide on the problems found: True (status ERROR, nothing to write) when there are
+    problems and no ``skip_invalid``, or a file was refused as a whole, or nothing valid is
+    left, or an id is in more than one file; else the status is WARNING (valid rows written)
+    or stays SUCCESS."""
+    if not (summary.problem_count or summary.problems):
+        return False
+    summary.problem_count = max(summary.problem_count, len(summary.problems))
+    if not summary.reasons:
+        summary.add_problem_counts(
+            Counter(f"{p.field or 'file'}: {p.message}" for p in summary.problems)
+        )
+    valid = summary.total - summary.rejected
+    if not skip_invalid or refused or valid <= 0 or _cross_file(summary):
+        summary.status = "ERROR"
+        summary.notes.append("nothing was written: fix the problems and import again")
+        return True
+    summary.status = "WARNING"
+    summary.notes.append(
+        f"--skip-invalid: {summary.rejected} row(s) skipped, each listed with its "
+        "reason; the valid rows were imported"
+    )
+    return False
+
+
+def refuse_held_cells(
+    summary: ImportSummary, file: str, cells: list[tuple[str, int]], other: str
+) -> bool:
+    """Refuse (status ERROR) an import into region x year cells the store holds otherwise:
+    ``other`` says how (as aggregates without records, or as unit records)."""
+    if not cells:
+        return False
+    summary.add_problems(
+        [
+            Problem(
+                file,
+                None,
+                "region",
+                f"{region} {year}: the store holds the deaths of this region and year {other}; "
+                "one region and year is held one way only",
+                region,
+            )
+            for region, year in cells
+        ]
+    )
+    summary.status = "ERROR"
+    summary.notes.append("nothing was written: fix the problems and import again")
+    return True
 
 
 def import_deaths(

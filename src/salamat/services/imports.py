@@ -26,6 +26,7 @@ __all__ = [
     "missing_files",
     "read_mapping",
     "run_import",
+    "run_spark_import",
     "series",
     "successor_hint",
 ]
@@ -127,6 +128,42 @@ def run_import(
         area=options.area,
         skip_invalid=options.skip_invalid,
         new_areas=options.new_areas,
+    )
+
+
+def run_spark_import(
+    store: Store,
+    kind: str,
+    paths: list[str],
+    *,
+    master: str | None = None,
+    dry_run: bool = False,
+    source: str | None = None,
+    progress: Progress | None = None,
+    area: str | None = None,
+    skip_invalid: bool = False,
+) -> ImportSummary:
+    """``salamat import deaths PATH... --engine spark``: the records checked and aggregated by
+    Spark where they are (:mod:`salamat.ingest.records_spark`); ``paths`` as given (a file, a
+    folder or a glob, ``hdfs://`` or ``s3a://`` URIs included)."""
+    if kind != "deaths":
+        raise InputError(
+            f"--engine spark imports deaths only (not {kind}): population estimates, a few "
+            "thousand cells a region, are imported with the default engine"
+        )
+    if not paths:
+        raise InputError("give at least one file to import")
+    from salamat.ingest.records_spark import import_deaths_spark
+
+    return import_deaths_spark(
+        store,
+        paths,
+        master=master,
+        dry_run=dry_run,
+        source=source,
+        progress=progress,
+        area=area,
+        skip_invalid=skip_invalid,
     )
 
 

@@ -19,6 +19,16 @@ import duckdb
 
 from salamat.errors import Problem
 from salamat.store.connection import Store
+from salamat.store.deaths_sql import (
+    DEATH_FIELDS,
+    DUCKDB,
+    ERR_COLUMNS,
+    detail_sql,
+    dv_icd10_sql,
+    dv_region_sql,
+    dv_sex_sql,
+)
+from salamat.store.deaths_sql import region_expr as portable_region_expr
 
 __all__ = [
     "DEATH_FIELDS",
@@ -41,9 +51,7 @@ __all__ = [
     "stage_deaths",
 ]
 
-DEATH_FIELDS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd10")
-_ERR_COLUMNS = ("e_id", "e_sex", "e_birth_date", "e_age", "e_death_date", "e_region", "e_icd10")
-MAX_AGE = 130
+_ERR_COLUMNS = ERR_COLUMNS
 # The temp tables of a deaths or population import, dropped when it ends, whatever the outcome.
 STAGING_TABLES = (
     "_dr",
@@ -62,23 +70,9 @@ STAGING_TABLES = (
     "_pop_extra",
     "_pop_cmp",
 )
-
-# Sex: female/male (F/M, 2/1), or a registry's explicit "not stated": 'unknown', 'U' or 9 (the
-# WHO Mortality Database code for unspecified sex). Such a record is kept and counted by the
-# unknown_age_sex rule; a blank cell stays an error (a file that lost its sex column must not
-# pass as "sex unknown").
-_SEX_SQL = """CASE lower(trim({c}))
-    WHEN 'female' THEN 'female' WHEN 'f' THEN 'female' WHEN '2' THEN 'female'
-    WHEN 'male' THEN 'male' WHEN 'm' THEN 'male' WHEN '1' THEN 'male'
-    WHEN 'unknown' THEN 'unknown' WHEN 'u' THEN 'unknown' WHEN '9' THEN 'unknown' END"""
-# Age: completed years, or an explicit 'unknown' / 'U' when the registration does not give it.
-_AGE_UNKNOWN = "('unknown', 'u')"
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 # A control character (NUL, tab, ...) in a record id; ids are checked in blocks of rows.
-_CNTRL = "[[:cntrl:]]"
+_CNTRL = DUCKDB.cntrl
 _ID_BLOCK = 65536
-# ICD-10 code: a letter, two digits, then optionally a dot and one or two digits (I21.9, I219).
-_ICD10 = r"^[A-Z]\d{2}(\.?\d{1,2})?$"
 
 
 @dataclass(frozen=True)
@@ -86,20 +80,6 @@ class RecordCounts:
     created: int
     updated: int
     unchanged: int
-
-
-def _date_expr(col: str, typ: str) -> tuple[str, str]:
-    """(value, error) SQL for a date column that may be typed DATE or text."""
-    if typ.upper().startswith(("DATE", "TIMESTAMP")):
-        return f"CAST({col} AS DATE)", "NULL"
-    txt = f"trim(CAST({col} AS VARCHAR))"
-    value = f"CASE WHEN regexp_matches({txt}, '{_ISO_DATE}') THEN try_cast({txt} AS DATE) END"
-    error = (
-        f"CASE WHEN {col} IS NULL OR {txt} = '' THEN NULL "
-        f"WHEN NOT regexp_matches({txt}, '{_ISO_DATE}') THEN 'expected an ISO date YYYY-MM-DD' "
-        f"WHEN try_cast({txt} AS DATE) IS NULL THEN 'no such date on the calendar' END"
-    )
-    return value, error
 
 
 def create_region_lookup(store: Store) -> None:
@@ -164,10 +144,7 @@ def drop_sources(store: Store, names: list[str]) -> None:
 
 def region_expr(default_region: str | None) -> str:
     """The record's region text, or ``default_region`` (``--area``, a known code) when blank."""
-    raw = "nullif(trim(CAST(region AS VARCHAR)), '')"
-    if default_region is None:
-        return raw
-    return f"coalesce({raw}, '{default_region.replace(chr(39), chr(39) * 2)}')"
+    return portable_region_expr(DUCKDB, default_region)
 
 
 def cross_file_duplicate_ids(
@@ -210,24 +187,15 @@ def _distinct_values(store: Store, source_sql: str, default_region: str | None) 
     con = store.con
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_region (rid INTEGER, region VARCHAR)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_code (cid INTEGER, icd10 VARCHAR)")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_sex AS
-        SELECT raw, {_SEX_SQL.format(c="raw")} AS sex
-        FROM (SELECT DISTINCT CAST(sex AS VARCHAR) AS raw FROM {source_sql})""")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_icd10 AS
-        SELECT raw, replace(icd, '.', '') AS icd10,
-               CASE WHEN icd IS NULL OR icd = '' THEN 'an underlying cause is required'
-                    WHEN NOT regexp_matches(icd, '{_ICD10}')
-                    THEN 'expected an ICD-10 code such as I21.9 or I219' END AS e_icd10
-        FROM (SELECT raw, upper(trim(raw)) AS icd FROM
-              (SELECT DISTINCT CAST(icd10 AS VARCHAR) AS raw FROM {source_sql}))""")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dv_sex AS {dv_sex_sql(DUCKDB, source_sql)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _dv_icd10 AS {dv_icd10_sql(DUCKDB, source_sql)}")
     _dictionary_ids(
         store, "_dv_icd10", "icd10", "e_icd10 IS NULL", "death_code", "_new_code", "cid"
     )
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dv_region AS
-        SELECT v.region AS raw, v.region_raw, r.code, r.valid_from, r.valid_to
-        FROM (SELECT region, {region_expr(default_region)} AS region_raw FROM
-              (SELECT DISTINCT CAST(region AS VARCHAR) AS region FROM {source_sql})) v
-        LEFT JOIN _region_lookup r ON r.key = v.region_raw""")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _dv_region AS "
+        + dv_region_sql(DUCKDB, source_sql, default_region)
+    )
     _dictionary_ids(
         store, "_dv_region", "code", "code IS NOT NULL", "death_region", "_new_region", "rid"
     )
@@ -253,86 +221,11 @@ def _dictionary_ids(
           ON k.{name} = v.{col}""")
 
 
-def _detail_sql(source_sql: str, columns: dict[str, str], *, id_chars: bool = True) -> str:
-    """Every record of ``source_sql`` normalised, with ``e_<field>``: the reason that field is
-    wrong, or NULL (one parameter: today's date). Reads the ``_dv_`` tables. Without
-    ``id_chars`` a control character in the id is not looked for (:func:`stage_deaths` looks
-    for it in the whole file at once)."""
-    has_birth = "birth_date" in columns
-    has_age = "age" in columns
-    death_value, death_error = _date_expr("death_date", columns["death_date"])
-    if has_birth:
-        birth_value, birth_error = _date_expr("birth_date", columns["birth_date"])
-    else:
-        birth_value, birth_error = "NULL::DATE", "NULL"
-    if has_age:
-        age_txt = "trim(CAST(age AS VARCHAR))"
-        age_given = f"try_cast({age_txt} AS INTEGER)"
-        age_unknown = f"lower({age_txt}) IN {_AGE_UNKNOWN}"
-        age_bad = (
-            f"CASE WHEN age IS NULL OR {age_txt} = '' OR {age_unknown} THEN NULL "
-            f"WHEN {age_given} IS NULL THEN 'expected completed years as a whole number' "
-            f"WHEN {age_given} < 0 OR {age_given} > {MAX_AGE} "
-            f"THEN 'expected an age from 0 to {MAX_AGE}' END"
-        )
-    else:
-        age_given, age_bad, age_unknown = "NULL::INTEGER", "NULL", "false"
-    return f"""
-        WITH s AS (
-            SELECT _row,
-                   nullif(trim(CAST(id AS VARCHAR)), '') AS id,
-                   CAST(sex AS VARCHAR) AS sex_raw, CAST(region AS VARCHAR) AS region_text,
-                   CAST(icd10 AS VARCHAR) AS icd_text,
-                   {death_value} AS death_date, {death_error} AS e_death_fmt,
-                   death_date IS NULL OR trim(CAST(death_date AS VARCHAR)) = '' AS death_missing,
-                   {birth_value} AS birth_date, {birth_error} AS e_birth_date,
-                   {age_given} AS age_given, {age_bad} AS e_age_fmt,
-                   coalesce({age_unknown}, false) AS age_unknown
-            FROM {source_sql}
-        ), c AS (
-            SELECT s.*, vs.sex, vr.region_raw, vr.code AS region, vr.valid_from, vr.valid_to,
-                   vr.rid, vi.icd10, vi.e_icd10, vi.cid,
-                   CASE WHEN s.birth_date IS NOT NULL AND s.death_date IS NOT NULL
-                             AND s.birth_date <= s.death_date
-                        THEN date_sub('year', s.birth_date, s.death_date) END AS age_from_dates
-            FROM s
-            LEFT JOIN _dv_sex vs ON vs.raw IS NOT DISTINCT FROM s.sex_raw
-            LEFT JOIN _dv_region vr ON vr.raw IS NOT DISTINCT FROM s.region_text
-            LEFT JOIN _dv_icd10 vi ON vi.raw IS NOT DISTINCT FROM s.icd_text
-        )
-        SELECT _row, id, sex, death_date, coalesce(age_from_dates, age_given) AS age, rid, cid,
-               CASE WHEN id IS NULL THEN 'a record id is required'
-                    WHEN {"" if id_chars else "false AND "}regexp_matches(id, '{_CNTRL}')
-                    THEN 'the record id contains a control character (such as NUL or a tab)'
-                    END AS e_id,
-               CASE WHEN sex IS NULL THEN 'expected female or male (also F, M, 2, 1), or '
-                    || 'unknown (also U, 9) when the registration does not state it' END AS e_sex,
-               CASE WHEN e_birth_date IS NOT NULL THEN e_birth_date
-                    WHEN birth_date IS NOT NULL AND death_date IS NOT NULL AND birth_date > death_date
-                    THEN 'birth_date is after death_date' END AS e_birth_date,
-               CASE WHEN e_age_fmt IS NOT NULL THEN e_age_fmt
-                    WHEN birth_date IS NULL AND e_birth_date IS NULL AND age_given IS NULL
-                         AND NOT age_unknown
-                    THEN 'give birth_date or age (completed years), or unknown when the '
-                         || 'registration does not state it'
-                    WHEN age_from_dates IS NOT NULL AND age_given IS NOT NULL
-                         AND age_from_dates <> age_given
-                    THEN 'age does not match birth_date and death_date ('
-                         || age_from_dates || ' completed years)'
-                    WHEN age_from_dates > {MAX_AGE} THEN 'birth_date gives an age over {MAX_AGE}'
-               END AS e_age,
-               CASE WHEN death_missing THEN 'a death_date is required'
-                    WHEN e_death_fmt IS NOT NULL THEN e_death_fmt
-                    WHEN death_date > ?::DATE THEN 'death_date is in the future' END AS e_death_date,
-               CASE WHEN region_raw IS NULL THEN 'a region is required'
-                    WHEN region IS NULL THEN 'unknown org unit: expected a code such as KZ-75'
-                    WHEN death_date IS NOT NULL AND (death_date < valid_from OR death_date > valid_to)
-                    THEN 'the region did not exist on the death_date (valid '
-                         || coalesce(CAST(valid_from AS VARCHAR), '...') || ' to '
-                         || coalesce(CAST(valid_to AS VARCHAR), 'today') || ')' END AS e_region,
-               e_icd10
-        FROM c
-    """
+def _detail_sql(
+    source_sql: str, columns: dict[str, str], today: date, *, id_chars: bool = True
+) -> str:
+    """:func:`salamat.store.deaths_sql.detail_sql` for DuckDB, with the dictionary ids."""
+    return detail_sql(DUCKDB, source_sql, columns, today, id_chars=id_chars)
 
 
 def stage_deaths(
@@ -356,7 +249,7 @@ def stage_deaths(
     store.con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dr AS
         SELECT _row, id, sex, death_date, age, rid, cid, ({bad}) AS bad
-        FROM ({_detail_sql(source_sql, columns, id_chars=False)})""",
+        FROM ({_detail_sql(source_sql, columns, today, id_chars=False)})""",
         [today],
     )
     # A control character in an id: looked for in the ids joined into one text per block of
@@ -396,6 +289,7 @@ def death_problems(
                 if n_bad
                 else f"(SELECT * FROM {source_sql} WHERE false)",
                 columns,
+                today,
             )
         }) WHERE {" OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)}""",
         [today],

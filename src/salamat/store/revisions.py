@@ -34,6 +34,7 @@ import pandas as pd
 
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
+from salamat.store.death_aggregates import is_aggregate_import
 from salamat.store.observations import OBSERVATION_COLUMNS
 from salamat.store.quality import recompute_death_flags, recompute_flags
 from salamat.store.records import drop_unused_dictionary_entries, reaggregate
@@ -246,6 +247,13 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         return plan
     if status not in ("SUCCESS", "WARNING"):  # WARNING: written with --skip-invalid
         plan.refusal = f"import {import_id} has status {status}: only a written import is undone"
+        return plan
+    if is_aggregate_import(store, import_id):
+        plan.refusal = (
+            f"import {import_id} wrote deaths aggregated by Spark (--engine spark): the records "
+            "stayed where they were and the deaths it replaced were not kept, so it cannot be "
+            "undone; import the earlier records again to restore them"
+        )
         return plan
     x = [import_id]
     # 1. later imports that replaced rows this import wrote

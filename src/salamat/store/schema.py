@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from salamat.store.approved_views import APPROVED_VIEWS
 
-SCHEMA_VERSION = 14  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 15  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -28,6 +28,7 @@ SCHEMA_VERSION = 14  # 2: indicator definitions on data_element; the target tabl
 # 14: approval of imports (import_log.approval, approved_by, approved_at, imported_by; imports
 #     logged before are approved); the schema ``approved`` of views giving the values of
 #     approved imports only (salamat.store.approval)
+# 15: death aggregates imported without their records (--engine spark: death_aggregate_cell)
 
 # A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
 # dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
@@ -260,6 +261,18 @@ DDL: tuple[str, ...] = (
     "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS approved_at TIMESTAMP",
     "ALTER TABLE import_log ADD COLUMN IF NOT EXISTS imported_by VARCHAR",
     *APPROVED_VIEWS,
+    # version 15: the region x year cells of ``deaths`` written from aggregates whose records
+    # stay where they are (``import deaths --engine spark``): the records kept (``records``)
+    # and of them without age or sex (``unknown``), by the import that last wrote the cell.
+    # Such a cell has no rows in ``death_record_data``; an import of unit records into it is
+    # refused, and so is one of aggregates into a cell that holds records.
+    """CREATE TABLE IF NOT EXISTS death_aggregate_cell (
+        region VARCHAR NOT NULL, year INTEGER NOT NULL, records BIGINT NOT NULL,
+        unknown BIGINT NOT NULL, import_id INTEGER NOT NULL, PRIMARY KEY (region, year))""",
+    # ... and every such import, with the engine that ran it (its undo is refused: the deaths
+    # it replaced were not kept)
+    """CREATE TABLE IF NOT EXISTS death_aggregate_import (
+        import_id INTEGER PRIMARY KEY, engine VARCHAR NOT NULL)""",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

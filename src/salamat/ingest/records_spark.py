@@ -1,0 +1,198 @@
+"""``salamat import deaths PATH... --engine spark``: death records checked and aggregated by Spark.
+
+The records stay where they are (Parquet files, folders or globs on any filesystem Spark reads);
+Spark runs the checks and the aggregation of :mod:`salamat.store.deaths_sql`, the same SQL as
+the DuckDB import, and the store receives what Salamat keeps of them: the deaths by region x
+year x sex x age x cause group, the import summary with its problems (file and record number),
+and the files' digests, in one transaction. Importing the same files again changes nothing.
+
+What a Spark import does not give, because the records are not in the store: record-level
+corrections and their versions, the undo of the import, the record-level quality rules
+(ill-defined causes, garbage codes, unknown age or sex) and re-aggregation (new cause groups)
+for its region-years. A region and year is held either as records (DuckDB import) or as
+aggregates (Spark import): each import refuses a region and year the other holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from salamat.errors import InputError, Problem
+from salamat.ingest.pipeline import Progress, check_area_option, file_digest, write_once
+from salamat.ingest.records import (
+    DEATH_COLUMNS,
+    DEATH_REQUIRED,
+    _check_columns,
+    refuse_held_cells,
+    refuse_if_problems,
+    report_cross_file,
+)
+from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
+from salamat.store.completeness import recompute_completeness
+from salamat.store.connection import Store
+from salamat.store.death_aggregates import (
+    cause_ranges,
+    cells_held_by_records,
+    merge_death_aggregates,
+    region_lookup_rows,
+)
+from salamat.store.imports import flags_raised_by
+from salamat.store.quality import recompute_death_flags
+from salamat.store.records import RecordCounts
+from salamat.store.reference import load_catalog
+
+__all__ = ["import_deaths_spark", "start_spark"]
+
+NOT_KEPT = (
+    "engine spark: the records stayed where they are; the store holds their deaths by region, "
+    "year, sex, age and cause group. Not available for these regions and years: record "
+    "corrections, undo of the import, the record-level quality rules and re-aggregation"
+)
+
+
+def start_spark(master: str | None) -> Any:
+    """A SparkSession, or a clear error when pyspark or Java is missing."""
+    try:
+        from salamat.store.spark import spark_session
+
+        return spark_session(master)
+    except ImportError as exc:
+        raise InputError(
+            "--engine spark needs pyspark: pip install 'salamat[spark]' (and Java 17)"
+        ) from exc
+    except Exception as exc:  # the JVM did not start (no java, a wrong master URL ...)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot start Spark{f' at {master}' if master else ''}: {first} "
+            "(Spark needs Java 17: apt-get install openjdk-17-jre-headless)"
+        ) from exc
+
+
+def _digest(files: list[str]) -> str:
+    """SHA-256 over the files' bytes in order when they are local (the DuckDB import's digest
+    of the same files); for files elsewhere, over their URIs (Salamat does not copy them)."""
+    local = [Path(f.removeprefix("file://").removeprefix("file:")) for f in files]
+    if all(f.startswith("file:") or "://" not in f for f in files) and all(
+        p.is_file() for p in local
+    ):
+        return file_digest(local)
+    return hashlib.sha256("\n".join(files).encode()).hexdigest()
+
+
+def import_deaths_spark(
+    store: Store,
+    paths: Sequence[str],
+    *,
+    dry_run: bool = False,
+    source: str | None = None,
+    progress: Progress | None = None,
+    area: str | None = None,
+    skip_invalid: bool = False,
+    master: str | None = None,
+    spark: Any = None,
+) -> ImportSummary:
+    """Check and aggregate death records with Spark, write the aggregates in one transaction
+    (options as for :func:`salamat.ingest.records.import_deaths`; ``master``: the Spark master
+    URL; ``spark``: a running SparkSession to use instead)."""
+    from salamat.store.spark import check_deaths, open_sources, register_reference
+
+    tick = progress or (lambda _stage: None)
+    t0 = time.perf_counter()
+    started = datetime.now()
+    summary = ImportSummary(kind="deaths", files=[str(p) for p in paths])
+    region = check_area_option(load_catalog(store), area)
+    tick("starting Spark")
+    session = spark if spark is not None else start_spark(master)
+    register_reference(session, region_lookup_rows(store), cause_ranges(store))
+    tick("reading the files")
+    sources = []
+    refused = 0
+    for path, src in zip(paths, open_sources(session, list(paths)), strict=True):
+        try:
+            if isinstance(src, Exception):
+                raise InputError(f"{path}: cannot be read as Parquet: {src}")
+            _check_columns(path, src.columns, DEATH_REQUIRED, DEATH_COLUMNS)
+            if "birth_date" not in src.columns and "age" not in src.columns:
+                raise InputError(
+                    f"{path}: give a birth_date or an age column",
+                    [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
+                )
+        except InputError as exc:
+            refused += 1
+            rows = 0 if isinstance(src, Exception) else int(session.table(src.view).count())
+            summary.total += rows
+            summary.rejected += rows
+            if rows:
+                name = str(path).rstrip("/").rsplit("/", 1)[-1]
+                summary.notes.append(f"{name}: the whole file was refused ({rows} data row(s))")
+            summary.add_problems(
+                exc.problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
+            )
+            continue
+        sources.append(src)
+    check = None
+    if sources:
+        tick("checking and aggregating the records")
+        check = check_deaths(
+            session,
+            sources,
+            date.today(),
+            default_region=region,
+            limit=MAX_PROBLEMS_KEPT,
+            skip_invalid=skip_invalid,
+        )
+        summary.total += check.total
+        summary.rejected += check.rejected
+        summary.add_problem_counts(check.reasons)
+        summary.problem_count += sum(check.reasons.values())
+        summary.problems.extend(check.problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
+        report_cross_file(check.cross, summary, skip_invalid)
+    summary.notes.append(NOT_KEPT)
+    if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused) or check is None:
+        if check is None and summary.status != "ERROR":
+            summary.status = "ERROR"
+            summary.notes.append("nothing was written: no file could be read")
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    assert check.aggregates is not None and check.records is not None
+    if refuse_held_cells(
+        summary,
+        ", ".join(paths),
+        cells_held_by_records(store, check.records),
+        "as unit records (imported with the DuckDB engine)",
+    ):
+        summary.seconds = time.perf_counter() - t0
+        return summary
+    tick("writing")
+    files = [f for src in sources for f in src.files]
+    aggregates, cells = check.aggregates, check.records
+
+    def write(import_id: int) -> tuple[int, int, int]:
+        c: RecordCounts = merge_death_aggregates(
+            store, import_id, aggregates, cells, write=not dry_run
+        )
+        if not dry_run:
+            summary.flags = recompute_death_flags(store, import_id=import_id)
+            n, notes = recompute_completeness(store, import_id=import_id)
+            summary.flags = (summary.flags or 0) + n
+            summary.notes.extend(notes)
+            summary.flags_raised = flags_raised_by(store, import_id)
+        return c.created, c.updated, c.unchanged
+
+    write_once(
+        store,
+        summary,
+        paths=[],
+        digest=_digest(files),
+        source=source,
+        started=started,
+        dry_run=dry_run,
+        write=write,
+    )
+    summary.seconds = time.perf_counter() - t0
+    return summary
