@@ -265,6 +265,13 @@ def test_cli_engine_spark_and_a_folder(spark: Any, demo: pd.DataFrame, tmp_path:
     assert f'"created": {len(demo)}' in r.output
     r = CliRunner().invoke(app, ["import", "population", str(folder), "--engine", "spark"])
     assert r.exit_code == 2 and "deaths only" in r.output
+    missing = str(tmp_path / "nowhere")
+    r = CliRunner().invoke(
+        app, ["import", "deaths", missing, "--engine", "spark", "--db", str(db), "--format", "json"]
+    )
+    assert r.exit_code == 1 and "cannot be read as Parquet" in r.output
+    r = CliRunner().invoke(app, ["import", "deaths", missing, "--spark-master", "local[2]"])
+    assert r.exit_code == 2 and "--spark-master is for --engine spark" in r.output
 
 
 def test_sample_file_as_parquet(spark: Any, tmp_path: Path) -> None:

@@ -47,12 +47,15 @@ __all__ = [
 _DUP_IN_FILE = "the record id appears more than once in the file"
 
 
-def spark_session(master: str | None = None) -> Any:
+def spark_session(master: str | None = None, config: dict[str, str] | None = None) -> Any:
     """A SparkSession (``master``: ``local[2]``, ``spark://host:7077``, ``yarn`` ...; default
-    ``local[*]`` unless the environment sets one). Dates in UTC, no web UI."""
+    ``local[*]`` unless the environment sets one; ``config``: more Spark settings). Dates in
+    UTC, no web UI."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("salamat-import")
+    for key, value in (config or {}).items():
+        builder = builder.config(key, value)
     if master:
         builder = builder.master(master)
     elif not _has_master():

@@ -1,0 +1,180 @@
+"""Benchmark: ``import deaths`` at scale, DuckDB (default engine) against Spark local mode.
+
+Usage: python benchmarks/bench_scale.py [--records 10000000] [--parts 10] [--with-100m]
+                                         [--spark-master local[2]] [--engines duckdb,spark]
+
+1. Writes N synthetic death records (seeded, vectorised; the generator of
+   ``bench_import_deaths.py``) as ``--parts`` Parquet files under benchmarks/_work/scale_N/
+   (10M records: about 150 MB; 100M: about 1.5 GB; 100M is written and run only with
+   ``--with-100m``).
+2. DuckDB: ``run_import(store, "deaths", files)`` into a fresh on-disk store (records checked,
+   stored and aggregated), and a bare DuckDB GROUP BY of the same files.
+3. Spark: ``import_deaths_spark(store, [folder])`` (records checked and aggregated where they
+   are, aggregates stored), and a bare Spark SQL GROUP BY of the same folder, both on
+   ``--spark-master`` (default local[2]); the JVM's start is not counted.
+Wall-clock seconds, records per second and per second per core, with the load average at the
+start of each run, are appended to benchmarks/results.jsonl and printed. Runs are not repeated
+(a 100M Spark run takes many minutes): read them as throughput on this machine, not as latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from salamat.ingest.records_spark import import_deaths_spark
+from salamat.services import imports as services
+from salamat.store.connection import Store
+
+HERE = Path(__file__).parent
+WORK = HERE / "_work"
+
+
+def _sibling() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "bench_import_deaths", HERE / "bench_import_deaths.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_import_deaths"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_parts(n: int, parts: int) -> Path:
+    """``parts`` Parquet files of n/parts records each (ids unique across the files)."""
+    folder = WORK / f"scale_{n}"
+    if folder.exists() and len(list(folder.glob("*.parquet"))) == parts:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    gen = _sibling()
+    per = n // parts
+    for k in range(parts):
+        one = gen.make_file(per, seed=100 + k)
+        table = pq.read_table(one)
+        ids = np.char.add(f"P{k}-", np.arange(per).astype(str))  # unique across the parts
+        table = table.set_column(0, "id", pa.array(ids))
+        pq.write_table(table, folder / f"part-{k:03d}.parquet", row_group_size=1_000_000)
+        one.unlink()
+    return folder
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def duckdb_runs(folder: Path) -> dict[str, Any]:
+    files = sorted(folder.glob("*.parquet"))
+    con = duckdb.connect()
+    load = _load()
+    t0 = time.perf_counter()
+    con.execute(
+        "SELECT region, year(death_date) AS year, sex, date_sub('year', birth_date, death_date) "
+        "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL",
+        [[str(f) for f in files]],
+    ).fetchall()
+    bare = time.perf_counter() - t0
+    con.close()
+    db = WORK / "scale.duckdb"
+    for p in (db, Path(f"{db}.wal")):
+        p.unlink(missing_ok=True)
+    load_import = _load()
+    with Store.open(db) as store:
+        t0 = time.perf_counter()
+        summary = services.run_import(store, "deaths", files)
+        seconds = time.perf_counter() - t0
+    assert summary.ok, summary.as_dict()
+    db.unlink(missing_ok=True)
+    return {
+        "bare_group_by_s": round(bare, 2),
+        "bare_load": load,
+        "import_s": round(seconds, 2),
+        "import_load": load_import,
+        "threads": os.cpu_count(),
+    }
+
+
+def spark_runs(folder: Path, master: str) -> dict[str, Any]:
+    from salamat.store.spark import spark_session
+
+    t0 = time.perf_counter()
+    spark = spark_session(master, {"spark.driver.memory": "6g"})
+    spark.sparkContext.setLogLevel("ERROR")
+    start = time.perf_counter() - t0
+    load = _load()
+    t0 = time.perf_counter()
+    spark.sql(
+        f"""SELECT region, year(death_date), sex, floor(months_between(death_date, birth_date)
+        / 12), icd10, count(*) FROM parquet.`{folder}` GROUP BY 1, 2, 3, 4, 5"""
+    ).collect()
+    bare = time.perf_counter() - t0
+    db = WORK / "scale_spark.duckdb"
+    for p in (db, Path(f"{db}.wal")):
+        p.unlink(missing_ok=True)
+    load_import = _load()
+    with Store.open(db) as store:
+        t0 = time.perf_counter()
+        summary = import_deaths_spark(store, [str(folder)], spark=spark)
+        seconds = time.perf_counter() - t0
+    assert summary.ok, summary.as_dict()
+    db.unlink(missing_ok=True)
+    cores = spark.sparkContext.defaultParallelism
+    spark.stop()
+    return {
+        "master": master,
+        "cores": cores,
+        "jvm_start_s": round(start, 2),
+        "bare_group_by_s": round(bare, 2),
+        "bare_load": load,
+        "import_s": round(seconds, 2),
+        "import_load": load_import,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=10_000_000)
+    ap.add_argument("--parts", type=int, default=10)
+    ap.add_argument("--with-100m", action="store_true", help="also 100M records (1.5 GB)")
+    ap.add_argument("--spark-master", default="local[2]")
+    ap.add_argument("--engines", default="duckdb,spark")
+    args = ap.parse_args()
+    gen = _sibling()
+    sizes = [args.records] + ([100_000_000] if args.with_100m else [])
+    for n in sizes:
+        folder = make_parts(n, args.parts if n == args.records else 100)
+        result: dict[str, Any] = {
+            "date": datetime.now().isoformat(timespec="seconds"),
+            "bench": "scale",
+            "machine": gen.machine(),
+            "records": n,
+            "files": len(list(folder.glob("*.parquet"))),
+            "mb": round(sum(f.stat().st_size for f in folder.glob("*.parquet")) / 1e6, 1),
+        }
+        if "duckdb" in args.engines:
+            result["duckdb"] = duckdb_runs(folder)
+        if "spark" in args.engines:
+            result["spark"] = spark_runs(folder, args.spark_master)
+            s = result["spark"]
+            s["records_per_s_per_core"] = round(n / s["import_s"] / s["cores"])
+        with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(result) + "\n")
+        print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
