@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from conftest import DATA
 from salamat.cli.app import app
+from salamat.errors import InputError
 from salamat.ingest.records_spark import import_deaths_spark
 from salamat.ingest.summary import ImportSummary
 from salamat.services import imports as services
@@ -246,6 +247,13 @@ def test_again_is_unchanged_and_cells_are_held_one_way(
         assert services.run_import(store, "deaths", [f]).ok
         s = import_deaths_spark(store, [str(f)], spark=spark)
         assert s.status == "ERROR" and "as unit records" in s.problems[0].message
+    # a server's store (accounts: imports wait for approval) refuses aggregates
+    from salamat.services.accounts import add_user
+
+    with Store.open(tmp_path / "server.duckdb") as store:
+        add_user(store, "ana", "admin", "a long password 1")
+        with pytest.raises(InputError, match="without accounts"):
+            import_deaths_spark(store, [str(f)], spark=spark)
 
 
 def test_cli_engine_spark_and_a_folder(spark: Any, demo: pd.DataFrame, tmp_path: Path) -> None:

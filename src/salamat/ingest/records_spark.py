@@ -33,6 +33,7 @@ from salamat.ingest.records import (
     report_cross_file,
 )
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
+from salamat.store.approval import has_accounts
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.death_aggregates import (
@@ -101,6 +102,13 @@ def import_deaths_spark(
     URL; ``spark``: a running SparkSession to use instead)."""
     from salamat.store.spark import check_deaths, open_sources, register_reference
 
+    if has_accounts(store):
+        raise InputError(
+            "--engine spark imports into a store without accounts (local mode) only: the "
+            "aggregates it writes replace the deaths they cover and cannot wait as a draft "
+            "for approval; import the records with the default engine, or aggregate on Spark "
+            "into a local store"
+        )
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
     started = datetime.now()
