@@ -351,7 +351,12 @@ def test_scenarios_on_small_cause_cells_are_not_drawn_for_anonymous_readers(
     anon = client.get("/", params=params).text
     card = anon[anon.index(f'data-code="{code}"') :]
     card = card[: card.index("</article>")]
-    assert "No scenario: not shown: computed from cells with fewer than 10 deaths" in card
+    assert (
+        "No scenario: the chosen causes rest on cells of the unit records with fewer than 10"
+        in card
+    )
+    kk = client.get("/", params={**params, "lang": "kk"}).text
+    assert "Сценарий жоқ: таңдалған себептер" in kk
     assert 'data-role="scenario-result"' not in card
     mine = client.get("/", params=params, headers=_bearer(client, "ana")).text
     assert "No scenario" not in mine and 'data-role="scenario-result"' in mine
@@ -363,7 +368,9 @@ def test_forecasts_fitted_on_hidden_values_are_not_drawn(client: TestClient) -> 
     mine = client.get(url, headers=_bearer(client, "ana")).text
     assert "Forecast (lee-carter) from SYNTHETIC unit records" in mine
     anon = client.get(url).text
-    assert "No forecast: not shown: computed from cells with fewer than 10 deaths" in anon
+    assert "No forecast: it is fitted on cells of the unit records with fewer than 10" in anon
+    ru = client.get(url.replace("lang=en", "lang=ru")).text
+    assert "Прогноза нет: он построен по ячейкам" in ru
     assert "Forecast (lee-carter)" not in anon
     # the country's bands are all large: its forecast is drawn for everyone
     whole = client.get(url.replace("KZ-31", "KAZ")).text

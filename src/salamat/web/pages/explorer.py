@@ -147,7 +147,16 @@ def _forecast(
             limit,
         )
         if why is not None:
-            return [], str(_("No forecast: %(reason)s") % {"reason": why}), horizon
+            return (
+                [],
+                str(
+                    _(
+                        "No forecast: it is fitted on cells of the unit records with fewer than %(n)s deaths, which are not shown to this reader (PHE's rule: no statistic on fewer than %(n)s events)."
+                    )
+                    % {"n": limit}
+                ),
+                horizon,
+            )
     note = str(
         _("Forecast (%(method)s) from %(source)s, fitted %(first)s-%(last)s, %(level)s interval")
         % {

@@ -130,9 +130,9 @@ def _scenario(
                 if too_few(data.deaths_all[k], limit) or too_few(data.deaths_cause[k], limit)
             ]
             if small:
-                panel["error"] = _("No scenario: %(reason)s") % {
-                    "reason": disclosure.cells_reason(limit, (str(y) for y in small))
-                }
+                panel["error"] = _(
+                    "No scenario: the chosen causes rest on cells of the unit records with fewer than %(n)s deaths (%(years)s), which are not shown to this reader (PHE's rule: no statistic on fewer than %(n)s events)."
+                ) % {"n": limit, "years": ", ".join(str(y) for y in small)}
                 return panel
         panel["start"] = data.start_value
         # the value the card's own chart shows for the base year (its chosen series)
