@@ -271,14 +271,25 @@ def test_cli_engine_spark_and_a_folder(spark: Any, demo: pd.DataFrame, tmp_path:
     )
     assert r.exit_code == 0, r.output
     assert f'"created": {len(demo)}' in r.output
-    r = CliRunner().invoke(app, ["import", "population", str(folder), "--engine", "spark"])
+    r = CliRunner().invoke(
+        app, ["import", "population", str(folder), "--engine", "spark", "--db", str(db)]
+    )
     assert r.exit_code == 2 and "deaths only" in r.output
+    # a corrupt file in the folder: Spark fails while reading it, a clear error (exit 2)
+    (folder / "part-2.parquet").write_bytes(b"PAR1" + bytes(range(200)) + b"PAR1")
+    r = CliRunner().invoke(
+        app, ["import", "deaths", str(folder), "--engine", "spark", "--db", str(db)]
+    )
+    assert r.exit_code == 2 and "Spark could not read the records" in r.output
+    assert "Traceback" not in r.output
     missing = str(tmp_path / "nowhere")
     r = CliRunner().invoke(
         app, ["import", "deaths", missing, "--engine", "spark", "--db", str(db), "--format", "json"]
     )
     assert r.exit_code == 1 and "cannot be read as Parquet" in r.output
-    r = CliRunner().invoke(app, ["import", "deaths", missing, "--spark-master", "local[2]"])
+    r = CliRunner().invoke(
+        app, ["import", "deaths", missing, "--spark-master", "local[2]", "--db", str(db)]
+    )
     assert r.exit_code == 2 and "--spark-master is for --engine spark" in r.output
 
 

@@ -246,6 +246,8 @@ def import_cmd(
     with errors():
         path = resolve_store_path(db)
         if engine == Engine.spark:
+            if kind != "deaths":  # refused before the store is opened (or created)
+                services.check_spark_kind(kind)
             with Store.open(path) as store, _progress(4, store) as tick:
                 summary = services.run_spark_import(
                     store,

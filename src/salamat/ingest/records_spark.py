@@ -74,6 +74,20 @@ def start_spark(master: str | None) -> Any:
         ) from exc
 
 
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error; of a JVM error, its root cause's (Spark's messages carry a
+    Java stack trace, whose first line names only the call that failed)."""
+    text = str(exc).strip()
+    java = getattr(exc, "java_exception", None)
+    try:
+        while java is not None:
+            text = str(java.toString())
+            java = java.getCause()
+    except Exception:  # the JVM is gone: keep what was read
+        pass
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _digest(files: list[str]) -> str:
     """SHA-256 over the files' bytes in order when they are local (the DuckDB import's digest
     of the same files); for files elsewhere, over their URIs (Salamat does not copy them)."""
@@ -146,14 +160,19 @@ def import_deaths_spark(
     check = None
     if sources:
         tick("checking and aggregating the records")
-        check = check_deaths(
-            session,
-            sources,
-            date.today(),
-            default_region=region,
-            limit=MAX_PROBLEMS_KEPT,
-            skip_invalid=skip_invalid,
-        )
+        try:
+            check = check_deaths(
+                session,
+                sources,
+                date.today(),
+                default_region=region,
+                limit=MAX_PROBLEMS_KEPT,
+                skip_invalid=skip_invalid,
+            )
+        except Exception as exc:  # a file Spark fails on while reading it (corrupt, unlike)
+            raise InputError(
+                f"Spark could not read the records of {', '.join(paths)}: {_first_line(exc)}"
+            ) from exc
         summary.total += check.total
         summary.rejected += check.rejected
         summary.add_problem_counts(check.reasons)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from salamat.ingest.pipeline import Progress
 
 __all__ = [
+    "check_spark_kind",
     "import_kinds",
     "info",
     "missing_files",
@@ -131,6 +132,15 @@ def run_import(
     )
 
 
+def check_spark_kind(kind: str) -> None:
+    """``--engine spark`` is for death records: any other kind is refused (exit 2)."""
+    if kind != "deaths":
+        raise InputError(
+            f"--engine spark imports deaths only (not {kind}): population estimates, a few "
+            "thousand cells a region, are imported with the default engine"
+        )
+
+
 def run_spark_import(
     store: Store,
     kind: str,
@@ -146,11 +156,7 @@ def run_spark_import(
     """``salamat import deaths PATH... --engine spark``: the records checked and aggregated by
     Spark where they are (:mod:`salamat.ingest.records_spark`); ``paths`` as given (a file, a
     folder or a glob, ``hdfs://`` or ``s3a://`` URIs included)."""
-    if kind != "deaths":
-        raise InputError(
-            f"--engine spark imports deaths only (not {kind}): population estimates, a few "
-            "thousand cells a region, are imported with the default engine"
-        )
+    check_spark_kind(kind)
     if not paths:
         raise InputError("give at least one file to import")
     from salamat.ingest.records_spark import import_deaths_spark
