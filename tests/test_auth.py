@@ -138,6 +138,10 @@ def test_revoked_token_and_disabled_user_are_refused_at_once(client: TestClient)
     assert client.get("/api/v1/me", headers=mine).status_code == 200
     _, admin = _token(client, "ana")
     as_admin = {"Authorization": f"Bearer {admin}"}
+    for part in (token_id[:1], token_id[:11]):  # over the API only the whole id revokes
+        r = client.post(f"/api/v1/tokens/{part}/revoke", headers=as_admin)
+        assert r.status_code == 422 and "12 hex digits" in r.json()["error"], part
+    assert client.get("/api/v1/me", headers=mine).status_code == 200
     assert client.post(f"/api/v1/tokens/{token_id}/revoke", headers=as_admin).status_code == 200
     assert client.get("/api/v1/me", headers=mine).status_code == 401
     _, again = _token(client, "gone")
@@ -236,6 +240,9 @@ def test_sign_ins_are_audited_with_the_address(client: TestClient) -> None:
         "/api/v1/audit?since=2999-01-01", headers={"Authorization": f"Bearer {admin}"}
     )
     assert since.json() == []
+    for bad in ("1700000000", "2024-02-30", "01.12.2026"):  # a day, not seconds or local forms
+        r = client.get(f"/api/v1/audit?since={bad}", headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 422, bad
 
 
 def test_unit_records_outside_the_scope_are_answered_under_disclosure_control(

@@ -86,6 +86,9 @@ def test_users_and_tokens(tmp_path: Path) -> None:
     assert r.exit_code == 0
     token = r.stdout.strip().splitlines()[0]
     assert token.startswith("slm_") and len(token) == 4 + 12 + 1 + 43
+    for short in ("", "slm_", token[:7], "0"):  # fewer than 6 hex digits never revoke anything
+        r = run(app, ["tokens", "revoke", short, "--db", db])
+        assert r.exit_code == 2 and "at least its first 6 hex digits" in r.output, short
     r = run(app, ["tokens", "revoke", token[:10], "--db", db])  # a prefix of the printed token
     assert r.exit_code == 0 and token[4:16] in r.output
     r = run(app, ["tokens", "revoke", "ffffffffffff", "--db", db])

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from salamat.api.auth import client_ip, current_user, require_admin
 from salamat.api.deps import StoreProvider, get_store
-from salamat.errors import AccessError
+from salamat.errors import AccessError, InputError, Problem
 from salamat.services import accounts as acc
 from salamat.store import accounts as db
 from salamat.store import audit
@@ -73,20 +73,38 @@ def revoke(token_id: str, request: Request, store: StoreDep, admin: AdminDep) ->
     """Revoke the token with this id (the 12 hex digits after ``slm_``), at once."""
     _writable(request)
     with audit.acting_as(admin.name, client_ip(request)):
-        done = acc.revoke_token(store, token_id)
+        done = acc.revoke_token(store, token_id, whole_id=True)
     return {"token_id": done, "status": "revoked"}
+
+
+def _day(text: str) -> datetime:
+    try:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time())
+    except ValueError:
+        raise InputError(
+            "not a calendar date",
+            [Problem("since", None, "since", "expected a date as YYYY-MM-DD", text)],
+        ) from None
 
 
 @router.get("/audit", summary="The audit log (admins)")
 def audit_log(
     store: StoreDep,
     _admin: AdminDep,
-    since: Annotated[date | None, Query(description="Rows from this day on (UTC).")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            description="Rows from this day on (UTC), as YYYY-MM-DD.",
+            pattern=r"^\d{4}-\d{2}-\d{2}$",
+        ),
+    ] = None,
     user: Annotated[str | None, Query(description="Rows of this user only.")] = None,
 ) -> list[dict[str, Any]]:
     """Every write, sign-in and account change: who, when (UTC), from where, what, with the
     hash chain (``prev_hash``, ``hash``; see ``salamat audit --verify``)."""
-    start = datetime(since.year, since.month, since.day) if since else None
+    # a plain string with a pattern, not ``date``: pydantic would also take a number of seconds
+    # since 1970 (``since=1700000000``) for a date, which the fuzz test caught
+    start = _day(since) if since else None
     df = audit.audit_rows(store, since=start, user=user)
     records: list[dict[str, Any]] = []
     for row in df.astype(object).where(df.notna(), None).to_dict(orient="records"):

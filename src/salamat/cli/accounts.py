@@ -148,7 +148,9 @@ def tokens_list(db: DbOption = None) -> None:
 
 @tokens_app.command("revoke")
 def tokens_revoke(
-    token: Annotated[str, typer.Argument(help="The token's id, or the token (or its start).")],
+    token: Annotated[
+        str, typer.Argument(help="The token id (at least its first 6 hex digits) or the token.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Revoke a token: refused from the next request on."""

@@ -55,6 +55,7 @@ Role = Literal["admin", "editor", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "editor", "viewer")
 SESSION_HOURS = 12
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+MIN_TOKEN_PREFIX = 6  # hex digits of a token id that `tokens revoke` needs at least
 TOKEN = re.compile(r"^slm_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 # the words for every refused sign-in: they do not say whether the user exists
 REFUSED = "wrong user name or password, or the account is locked or disabled"
@@ -204,17 +205,29 @@ def create_token(store: Store, name: str) -> tuple[str, str]:
     return token_id, token
 
 
-def revoke_token(store: Store, ref: str) -> str:
+def revoke_token(store: Store, ref: str, *, whole_id: bool = False) -> str:
     """Revoke the token whose id is ``ref`` or starts with it (``slm_`` and anything after the
     id may be included: a pasted token or its printed prefix). Returns the token id.
+
+    A prefix must hold at least :data:`MIN_TOKEN_PREFIX` hex digits of the id, so that a
+    short or empty reference never revokes whichever token happens to start with it; with
+    ``whole_id`` (the API) only the whole 12-digit id is accepted.
 
     Raises
     ------
     InputError
-        No token, or several tokens, match.
+        ``ref`` is not (a long enough prefix of) a token id, or no token, or several, match.
     """
     stem = ref.strip().removeprefix("slm_").split("_", 1)[0]
-    found = db.tokens(store, stem) if stem else []
+    wanted = 12 if whole_id else MIN_TOKEN_PREFIX
+    if not re.fullmatch(rf"[0-9a-f]{{{wanted},12}}", stem):
+        what = (
+            "expected the token id: the 12 hex digits after slm_"
+            if whole_id
+            else f"expected the token id, or at least its first {MIN_TOKEN_PREFIX} hex digits"
+        )
+        raise InputError(what, [Problem("tokens revoke", None, "TOKEN", what, ref[:16])])
+    found = db.tokens(store, stem)
     if len(found) != 1:
         what = "no token has this id" if not found else "several tokens start with this"
         raise InputError(what, [Problem("tokens revoke", None, "TOKEN", what, ref[:16])])
