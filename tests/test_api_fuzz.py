@@ -12,6 +12,7 @@ run rather than by chance."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,8 @@ from salamat.api.app import create_app
 from salamat.services import accounts as acc
 from salamat.store.connection import Store
 
-EXAMPLES = 15  # generated requests per operation (module docstring)
+# generated requests per operation (module docstring); SALAMAT_FUZZ_EXAMPLES=150 for a long run
+EXAMPLES = int(os.environ.get("SALAMAT_FUZZ_EXAMPLES", "15"))
 # A request the document allows may still name an area, indicator or year the store does not
 # hold (codes are data, not an enum in the document): the answer is then 404 or 422 with the
 # reason, which schemathesis's positive-data check counts as a failure. Every other check runs.
