@@ -441,7 +441,8 @@ DECISIONS = {
     "/api/v1/indicators/{code}": "metadata: definitions and numbers of stored values",
     "/api/v1/flags": "suppressed: death-record counts under N",
     "/api/v1/series/{indicator}": "suppressed: values computed from records",
-    "/api/v1/imports": "suppressed: deaths-import counts under N",
+    "/api/v1/imports": "suppressed: deaths-import counts under N (POST: editors and admins)",
+    "/api/v1/imports/{import_ref}": "suppressed: the log's counts; a job: its sender and admins",
     "/api/v1/lifetables/{area}/{year}": "suppressed: tables on small cells",
     "/api/v1/decompositions/{area}": "suppressed: decompositions on small cells",
     "/api/v1/targets": "suppressed: values computed from records",
@@ -467,6 +468,7 @@ DECISIONS = {
     "/lifetable": "suppressed: tables and decompositions on small cells",
     "/imports": "editors and admins; suppressed: deaths-import counts under N",
     "/imports/{import_id}/approve": "a write (editors, admins): redirects to /imports",
+    "/imports/new": "no data: the upload form (editors and admins)",
 }
 
 

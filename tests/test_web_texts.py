@@ -75,6 +75,11 @@ ALLOWED = set(
         "COD",
         "UNHCR",
         "IGO",
+        # names of formats on the upload page's list of kinds
+        "OWID",
+        "DHIS",
+        "SDMX",
+        "HMD",
         # citations and area codes inside the death-record flags of the life tables' inputs
         "Bhalla",
         "Mathers",
@@ -188,6 +193,7 @@ def pages(client: TestClient) -> list[str]:
         ("le60", "rwd"),
     ):
         out.append(f"/explorer?indicator={indicator}&forecast={method}")
+    out += ["/imports/new"]
     return out
 
 

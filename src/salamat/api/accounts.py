@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from salamat.api.auth import client_ip, current_user, require_admin
-from salamat.api.deps import StoreProvider, get_store
+from salamat.api.deps import get_store
 from salamat.errors import AccessError, InputError, Problem
 from salamat.services import accounts as acc
 from salamat.store import accounts as db
@@ -38,8 +38,8 @@ def _user(user: Account) -> dict[str, Any]:
 
 
 def _writable(request: Request) -> None:
-    provider: StoreProvider = request.app.state.stores
-    if provider.read_only:
+    # local mode: no accounts to change (a writable local server takes imports, not users)
+    if not request.app.state.accounts:
         raise AccessError(
             "the server is in local mode (no accounts): manage users with `salamat users`"
         )

@@ -29,6 +29,8 @@ from salamat.api.approval import router as approval_router
 from salamat.api.auth import WARM_EXTENSION, Authenticate
 from salamat.api.cache import DEFAULT_BYTES, Memo
 from salamat.api.deps import StoreProvider
+from salamat.api.imports import router as imports_router
+from salamat.api.jobs import ImportQueue
 from salamat.api.limits import BodyLimit, RequestTimeout
 from salamat.api.routes import router as api_router
 from salamat.errors import (
@@ -42,6 +44,7 @@ from salamat.errors import (
 from salamat.methods.disclosure import DEFAULT_MIN_COUNT, check_min_count
 from salamat.services.accounts import Lockout, local_mode
 from salamat.services.web import NotFoundError, SeriesQuery, warm_query, warm_series
+from salamat.store.stamp import data_changed
 
 __all__ = ["create_app"]
 
@@ -197,13 +200,18 @@ def create_app(
     request_timeout: float | None = 60.0,
     public: bool = False,
     min_count: int = DEFAULT_MIN_COUNT,
+    writable: bool | None = None,
 ) -> FastAPI:
     """The API and the dashboard over the store at ``db``.
 
-    With no user in the store (local mode) the store is opened read-only and every request is
-    answered as it comes. Once a user exists, every request signs in (:mod:`.auth`) and the
-    store is opened for writing: sign-ins, sessions and account changes are written to it
-    (never data). ``lockout``: failed sign-ins that lock a name, and for how long.
+    With no user in the store (local mode) every request is answered as it comes. Once a user
+    exists, every request signs in (:mod:`.auth`): sign-ins, sessions and account changes are
+    written to the store. ``lockout``: failed sign-ins that lock a name, and for how long.
+
+    ``writable``: hold the store open for writing, and take imports (``POST /api/v1/imports``,
+    run one at a time by :class:`.jobs.ImportQueue`, the store's one writer). None: only with
+    accounts (``salamat serve`` passes True unless ``--read-only``). A read-only server answers
+    imports with 503, and other processes may read the store beside it.
 
     ``cache_size`` and ``cache_bytes`` bound the memo of computed answers (:mod:`.cache`): at
     most that many answers, at most that many bytes together.
@@ -236,7 +244,9 @@ def create_app(
         accounts = not local_mode(probe)
     finally:
         probe.close()
-    if accounts:
+    if writable is None:
+        writable = accounts
+    if writable:
         provider.close()
         provider = StoreProvider(db, read_only=False)
 
@@ -265,14 +275,16 @@ def create_app(
             gc.collect()
             gc.freeze()
         yield
+        app.state.imports.close()
         provider.close()
 
     app = FastAPI(
         title="Salamat API",
         version=__version__,
         description=(
-            "Read-only access to a Salamat store: org units, indicators, series with intervals "
-            "and sources, life tables, decompositions, targets. Imports stay on the command line."
+            "A Salamat store: org units, indicators, series with intervals and sources, life "
+            "tables, decompositions, targets; and imports (POST /api/v1/imports), which the "
+            "server writes one at a time."
         ),
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # FastAPI's pages load Swagger UI from a CDN: /api/docs serves it locally
@@ -286,6 +298,15 @@ def create_app(
     app.state.public = public and accounts
     app.state.min_count = check_min_count(min_count)
     app.state.memo = Memo(str(provider.path), cache_size, cache_bytes)
+
+    def committed() -> None:
+        # an import wrote: every cached answer and scope is stale (services.web.common)
+        data_changed(str(provider.path))
+        app.state.memo.clear()
+        app.state.scopes.clear()
+
+    app.state.imports = ImportQueue(provider, committed)
+    app.state.request_timeout = request_timeout
 
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, exc: NotFoundError) -> Response:
@@ -343,6 +364,7 @@ def create_app(
 
     from salamat.web.pages import router as web_router
 
+    app.include_router(imports_router)
     app.include_router(api_router)
     app.include_router(accounts_router)
     app.include_router(approval_router)

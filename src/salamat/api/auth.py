@@ -11,7 +11,9 @@ user on ``request.state.user`` and answers:
 * 403 on an unsafe method (POST, PUT, PATCH, DELETE) signed in by cookie whose CSRF token
   (header ``X-CSRF-Token`` or form field ``csrf_token``) is not the session's (synchronizer
   token, OWASP CSRF Prevention Cheat Sheet). A bearer token is not sent by a browser on its own,
-  so token requests need none.
+  so token requests need none. A multipart upload (``POST /api/v1/imports``) without the header
+  is not read here (it may be large): the route checks its ``csrf_token`` field
+  (:func:`check_form_csrf`) before anything else.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from salamat.api.deps import StoreProvider
 from salamat.errors import AccessError
+from salamat.ingest.registry import WriteScope
 from salamat.services import accounts as acc
 from salamat.store.accounts import Account
 from salamat.store.connection import Store
@@ -42,6 +45,7 @@ __all__ = [
     "SESSION_COOKIE",
     "WARM_EXTENSION",
     "Authenticate",
+    "check_form_csrf",
     "client_ip",
     "current_user",
     "hidden_areas",
@@ -49,6 +53,8 @@ __all__ = [
     "min_count",
     "require_admin",
     "require_area",
+    "require_editor",
+    "write_scope",
 ]
 
 SESSION_COOKIE = "salamat_session"
@@ -61,6 +67,8 @@ LOCAL_USER = Account("local", "admin", (), False)
 # a reader without credentials on a server run with ``salamat serve --public``: reads only, and
 # sees small cells suppressed everywhere (services.disclosure)
 ANONYMOUS = Account("anonymous", "public", (), False)
+# multipart uploads whose CSRF field the route checks (check_form_csrf), not the middleware
+MULTIPART_CSRF_PATHS = frozenset({"/api/v1/imports"})
 # the server's own warm-up requests at start (api/app.py) carry this ASGI extension; a request
 # from outside cannot: the server builds the scope
 WARM_EXTENSION = "salamat.warm"
@@ -158,14 +166,17 @@ class Authenticate:
                 response = RedirectResponse(f"/login?next={quote(target, safe='')}", 303)
             await response(scope, receive, send)
             return
+        state: dict[str, Any] = scope.setdefault("state", {})
         if token is None and scope["method"] not in SAFE_METHODS:
             receive, sent = await _csrf_from(scope, receive)
-            if csrf is None or sent is None or not hmac.compare_digest(sent, csrf):
+            kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            if sent is None and kind == "multipart/form-data" and path in MULTIPART_CSRF_PATHS:
+                state["csrf_in_form"] = True  # the route checks the form's field
+            elif csrf is None or sent is None or not hmac.compare_digest(sent, csrf):
                 await _problem(
                     403, "the form's CSRF token is missing or wrong: reload the page and try again"
                 )(scope, receive, send)
                 return
-        state: dict[str, Any] = scope.setdefault("state", {})
         state["user"] = user
         state["csrf"] = csrf
         if path.startswith("/static/"):
@@ -231,6 +242,62 @@ def require_admin(request: Request) -> Account:
     if user.role != "admin":
         raise AccessError(f"only an admin may do this ({user.name} is a {user.role})")
     return user
+
+
+def require_editor(request: Request) -> Account:
+    """FastAPI dependency for the routes that write data: 403 unless the user is an editor or
+    an admin. In local mode (no accounts, this computer only) the local user is an admin, as
+    on the command line."""
+    user = current_user(request)
+    if user.role not in ("admin", "editor"):
+        raise AccessError(
+            f"only an editor or an admin may import data ({user.name} is a {user.role})"
+        )
+    return user
+
+
+def check_form_csrf(request: Request, sent: str | None) -> None:
+    """The CSRF check of a multipart form signed in by cookie (the middleware left it to the
+    route: module docstring): 403 unless ``sent`` is the session's token.
+
+    In local mode there is no session, but a page of another site open in the same browser
+    could still post a form to this computer's server: the request is refused when the
+    browser says it comes from another origin (``Origin`` other than this server, or
+    ``Sec-Fetch-Site`` cross-site or same-site; OWASP CSRF Prevention Cheat Sheet, "Verifying
+    origin with standard headers"). The command line and scripts send neither header."""
+    if getattr(request.state, "user", None) is None:
+        origin = request.headers.get("origin")
+        site = (request.headers.get("sec-fetch-site") or "").lower()
+        host = request.headers.get("host", "")
+        if site in ("cross-site", "same-site") or (
+            origin is not None and origin.split("://", 1)[-1] != host
+        ):
+            raise AccessError(
+                "refused: this request comes from a page of another site "
+                f"({origin or site}); imports are sent from this server's own pages, the "
+                "command line or a script"
+            )
+        return
+    if not getattr(request.state, "csrf_in_form", False):
+        return
+    expected: str | None = getattr(request.state, "csrf", None)
+    if expected is None or sent is None or not hmac.compare_digest(sent, expected):
+        raise AccessError(
+            "the form's CSRF token is missing or wrong: reload the page and try again"
+        )
+
+
+def write_scope(request: Request, store: Store) -> WriteScope | None:
+    """The org units the user may write to: None (every unit) for an admin or a user without
+    org units, else their scope (:func:`salamat.store.scope.scope_units`: their units, all
+    below, and the ended units wholly inside them)."""
+    user = current_user(request)
+    if user.role == "admin" or not user.orgunits:
+        return None
+    scopes: dict[tuple[str, ...], frozenset[str]] = request.app.state.scopes
+    if user.orgunits not in scopes:
+        scopes[user.orgunits] = scope_units(store, user.orgunits)
+    return WriteScope(scopes[user.orgunits], f"{', '.join(user.orgunits)} and below")
 
 
 def client_ip(request: Request) -> str:

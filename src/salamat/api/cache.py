@@ -12,12 +12,13 @@ the bound is served but not kept.
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
+
+from salamat.store.stamp import data_version
 
 __all__ = ["DEFAULT_BYTES", "AudienceMemo", "Memo", "size_of"]
 
@@ -64,12 +65,9 @@ class Memo:
         self.hits = 0
         self.misses = 0
 
-    def _version(self) -> tuple[int, int]:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return (0, 0)
-        return (st.st_mtime_ns, st.st_size)
+    def _version(self) -> tuple[int, int, int]:
+        # the store file's time and size, and the imports this server committed to it
+        return data_version(self.path) or (0, 0, 0)
 
     def holds(self, key: Hashable) -> bool:
         """Whether :meth:`get` would answer ``key`` from the memo (as the store is now)."""

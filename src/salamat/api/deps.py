@@ -1,9 +1,11 @@
-"""The store behind the API and the pages: one read-only connection, a cursor per request.
+"""The store behind the API and the pages: one connection, a cursor per request.
 
 DuckDB connections are not to be shared between threads; a cursor is a new connection to the
 same open database, cheap to make, so each request (each worker thread) gets its own. The
-database stays open read-only for the server's lifetime: reference data can be cached, and a
-writer (``salamat import``) is told the store is busy until the server stops.
+database stays open for the server's lifetime, for writing unless the server was started
+read-only: the server is then the store's one writer (its imports run on
+:meth:`StoreProvider.writer`, one at a time: :mod:`salamat.api.jobs`), and another process
+(``salamat import``) is told the store is busy, and to send the import to the server.
 """
 
 from __future__ import annotations
@@ -35,9 +37,32 @@ class StoreProvider:
             if self._base is None:
                 self._base = Store.connect(self.path, read_only=self.read_only)
             con = self._base.con.cursor()
-        # labelled read-only either way: the server writes accounts and audit rows only, never
-        # data, so what the services cache of the data stays valid (services.web.common)
+        # labelled read-only either way: requests write accounts and audit rows only, never
+        # data; the imports that do write data say so when they commit
+        # (services.web.common.data_changed), and the caches of the data follow
         return Store(con, str(self.path), True)
+
+    def writer(self) -> Store:
+        """A cursor for an import (labelled writable: the services cache nothing from it).
+
+        Raises
+        ------
+        StoreError
+            The server holds the store read-only.
+        """
+        if self.read_only:
+            from salamat.errors import StoreError
+
+            raise StoreError(
+                "this server holds the store read-only (salamat serve --read-only): "
+                "it takes no imports; stop it and import with `salamat import`, or start it "
+                "without --read-only"
+            )
+        with self._lock:
+            if self._base is None:
+                self._base = Store.connect(self.path, read_only=False)
+            con = self._base.con.cursor()
+        return Store(con, str(self.path), False)
 
     def close(self) -> None:
         with self._lock:

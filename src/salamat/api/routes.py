@@ -1,7 +1,7 @@
-"""The REST API, version 1: read-only routes over :mod:`salamat.services.web`.
+"""The REST API, version 1: the read routes over :mod:`salamat.services.web`.
 
 Unknown codes answer 404, bad parameters 422, both as JSON ``{"status", "error", "problems"}``.
-Imports are not here: they stay on the command line.
+Imports (``POST /api/v1/imports``) are in :mod:`salamat.api.imports`.
 """
 
 from __future__ import annotations
@@ -334,7 +334,8 @@ def _disclosed_series(
 @router.get("/imports", response_model=list[ImportEntry], summary="The import log")
 def imports(request: Request, store: StoreDep) -> Any:
     """Every import, newest first: id, time, kind, files, digest, counts, status and source.
-    Read-only: imports and undo stay on the command line (``salamat imports undo ID``).
+    Send one with ``POST /api/v1/imports``; undo stays on the command line
+    (``salamat imports undo ID``).
     For a reader who may not see small cells, a deaths import's counts under the threshold
     are null (``suppressed`` says why)."""
     log = svc.import_log(store)

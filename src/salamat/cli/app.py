@@ -238,16 +238,31 @@ def import_cmd(
             help="--engine spark: the Spark master (local[4], spark://host:7077, yarn).",
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="SALAMAT_SERVER",
+            metavar="URL",
+            help="Send the import to a running `salamat serve` (http://HOST:PORT), the store's "
+            "one writer while it runs; its token from $SALAMAT_TOKEN.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import files into the store: all rows are validated first; all or nothing is written."""
+    import os
+
     from salamat.services import imports as services
     from salamat.store.connection import Store, resolve_store_path
 
     with errors():
-        path = resolve_store_path(db)
+        if server and engine == Engine.spark:
+            raise InputError("--server and --engine spark: the server imports with DuckDB")
         if engine == Engine.spark:
             if kind != "deaths":  # refused before the store is opened (or created)
                 services.check_spark_kind(kind)
+            path = resolve_store_path(db)
             with Store.open(path) as store, _progress(4, store) as tick:
                 summary = services.run_spark_import(
                     store,
@@ -268,7 +283,32 @@ def import_cmd(
         missing = services.missing_files(kind, paths)
         if missing is not None:  # refused before the store is opened (or created)
             _report(missing, fmt, problems_out)
-        with Store.open(path) as store, _progress(2 * len(files) + 2, store) as tick:
+        if server:
+            if db is not None:
+                raise InputError("--db and --server: give one (the server writes to its own store)")
+            from salamat.cli.remote import send_import
+
+            summary = send_import(
+                server,
+                os.environ.get("SALAMAT_TOKEN") or None,
+                kind,
+                paths,
+                options={
+                    "dry_run": dry_run,
+                    "source": source,
+                    "new_indicators": new_indicators,
+                    "skip_invalid": skip_invalid,
+                    "area": area,
+                    "new_areas": new_areas,
+                },
+                map_file=map_file,
+                metadata=metadata,
+                progress=err.is_terminal,
+            )
+            _report(summary, fmt, problems_out)
+            return
+        path = resolve_store_path(db)
+        with Store.open(path) as store, _progress(2 * len(paths) + 2, store) as tick:
             summary = services.run_import(
                 store,
                 kind,

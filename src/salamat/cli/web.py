@@ -102,12 +102,23 @@ def serve(
             "and for users outside their org units (PHE's rule: 10).",
         ),
     ] = DEFAULT_MIN_COUNT,
+    read_only: Annotated[
+        bool,
+        typer.Option(
+            "--read-only",
+            help="Take no imports; other processes may then read the store beside the server.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the dashboard (targets, indicators, map, comparison, life tables) and the REST API
     (/api/v1) on the store. With no user (local mode) only on this computer; once a user
     exists, every request signs in (with --public, reads need not). Anonymous readers and users
-    outside their org units see small cells suppressed (--min-count). Stop with Ctrl+C; imports
-    wait until it stops."""
+    outside their org units see small cells suppressed (--min-count). The server is the store's
+    one writer: imports go to it (salamat import ... --server URL, the upload page,
+    POST /api/v1/imports). Stop with Ctrl+C."""
+    import json
+    import os
+
     import uvicorn
 
     bad = [o for o in cors_origin or () if not _ORIGIN.fullmatch(o)]
@@ -121,7 +132,7 @@ def serve(
 
     from salamat.api.app import create_app
     from salamat.services.accounts import Lockout, local_mode, serve_refusal
-    from salamat.store.connection import Store, resolve_store_path
+    from salamat.store.connection import Store, resolve_store_path, server_file
 
     path = resolve_store_path(db)
     if not path.exists():
@@ -159,29 +170,43 @@ def serve(
             request_timeout=request_timeout,
             public=public,
             min_count=min_count,
+            writable=not read_only,
         )
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         raise typer.Exit(3) from None
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}"
+    mode = "read-only" if read_only else "imports: --server " + url
     if local:
         err.print(
             "local mode: no accounts (this computer only, nothing suppressed; "
             "`salamat users add` to add some)"
         )
-        err.print(f"Salamat on http://{host}:{port}/  (store {path}, read-only; Ctrl+C to stop)")
+        err.print(f"Salamat on {url}/  (store {path}, {mode}; Ctrl+C to stop)", markup=False)
     else:
         who = (
             f"anyone may read, with cells under {min_count} deaths suppressed; writes sign in"
             if public
             else "every request signs in"
         )
-        err.print(f"Salamat on http://{host}:{port}/  (store {path}; {who}; Ctrl+C to stop)")
+        err.print(f"Salamat on {url}/  (store {path}; {who}; {mode}; Ctrl+C to stop)", markup=False)
         err.print(
             f"disclosure control: cells under {min_count} deaths suppressed for "
             + ("anonymous readers and " if public else "")
             + "users outside their org units"
         )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    beacon: Path | None = server_file(path)
+    try:
+        # where this server listens, for a command that meets its lock (store.connection)
+        server_file(path).write_text(json.dumps({"pid": os.getpid(), "url": url}), encoding="utf-8")
+    except OSError:
+        beacon = None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        if beacon is not None:
+            beacon.unlink(missing_ok=True)
 
 
 def backup(

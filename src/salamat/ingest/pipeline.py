@@ -26,11 +26,13 @@ from salamat.ingest.registry import (
     NewArea,
     NewIndicator,
     ParseContext,
+    WriteScope,
     get_parser,
     parser_kinds,
 )
 from salamat.ingest.summary import ImportSummary
 from salamat.ingest.tables import refused_count
+from salamat.store import audit
 from salamat.store.approval import import_approval
 from salamat.store.completeness import COMPLETENESS_INDICATORS, recompute_completeness
 from salamat.store.connection import Store
@@ -47,6 +49,7 @@ __all__ = [
     "file_digest",
     "hold_point",
     "import_observations",
+    "outside_scope",
     "write_once",
 ]
 
@@ -112,6 +115,7 @@ def import_observations(
     area: str | None = None,
     skip_invalid: bool = False,
     new_areas: str | None = None,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
     """Run an observation-type import (``observations``, ``wpp`` and the exchange formats).
 
@@ -119,6 +123,8 @@ def import_observations(
     ``skip_invalid`` (``--skip-invalid``) writes the valid rows and lists every other row with
     its reason (status WARNING); a file refused as a whole still refuses the import.
     ``new_areas`` (``--new-areas PARENT``) creates, under PARENT, the units a parser proposes.
+    ``scope`` (a scoped editor's units, on the server): a row for a known unit outside it is
+    rejected with that reason (:func:`outside_scope`).
     """
     tick = progress or (lambda _stage: None)
     parser = get_parser(kind)
@@ -193,6 +199,10 @@ def import_observations(
         if p.row is not None and p.file not in refused and p.file not in counted
     }
     summary.total = len(raw) + len(parse_rows) + sum(counted.values()) + sum(refused.values())
+    scope_problems: list[Problem] = []
+    if scope is not None and len(raw):
+        raw, scope_problems = outside_scope(raw, catalog, scope)
+        problems.extend(scope_problems)
     checked = canonical.validate(
         raw,
         catalog,
@@ -216,6 +226,7 @@ def import_observations(
             + len(parse_rows - {(p.file, p.row) for p in checked.problems})
             + sum(counted.values())
             + sum(refused.values())
+            + len(scope_problems)
         )
         summary.add_problems(problems)
         if not skip_invalid or refused or checked.frame.empty:
@@ -297,6 +308,7 @@ def write_once(
     ``write`` returns the (created, updated, unchanged) counts. Any error, or the process being
     killed, before the commit leaves the store exactly as it was.
     """
+    held = False
     try:
         with store.transaction():
             import_id = next_import_id(store)
@@ -304,6 +316,10 @@ def write_once(
             summary.created, summary.updated, summary.unchanged = created, updated, unchanged
             if dry_run:
                 raise _DryRun
+            # from the import's audit row to its commit, no other thread appends one (a
+            # server signs users in meanwhile: two rows with one number fail the commit)
+            audit.APPEND_LOCK.acquire()
+            held = True
             summary.approval = finish_import(
                 store,
                 import_id=import_id,
@@ -326,6 +342,28 @@ def write_once(
     except _DryRun:
         summary.status = "DRY_RUN"
         summary.notes.append("dry run: nothing was written")
+    finally:
+        if held:
+            audit.APPEND_LOCK.release()
+
+
+def outside_scope(
+    raw: pd.DataFrame, catalog: Catalog, scope: WriteScope
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """The rows of ``raw`` (canonical columns, ``_file``, ``_row``) whose area, a code or an
+    alias of a known unit, lies outside ``scope``, as problems, and ``raw`` without them. An
+    unknown or blank area is left to validation, which names it."""
+    areas = raw["area"].astype("string").fillna("").str.strip()
+    codes = {a: catalog.resolve(a) or a for a in areas.unique()}
+    outside = {a for a, c in codes.items() if c in catalog.orgunits and c not in scope.units}
+    if not outside:
+        return raw, []
+    mask = areas.isin(list(outside)).to_numpy()
+    problems = [
+        Problem(str(f), int(r), "area", scope.message(codes[a]), a)
+        for f, r, a in zip(raw["_file"][mask], raw["_row"][mask], areas[mask], strict=True)
+    ]
+    return raw.loc[~mask].reset_index(drop=True), problems
 
 
 def apply_mapping(raw: pd.DataFrame, mapping: dict[str, dict[str, str]]) -> pd.DataFrame:

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, check_area_option, write_once
-from salamat.ingest.registry import register_runner
+from salamat.ingest.registry import WriteScope, register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
 from salamat.store.completeness import recompute_completeness
@@ -58,6 +58,7 @@ from salamat.store.records import (
     open_parquet,
     rename_table,
     stage_deaths,
+    staged_outside_scope,
 )
 from salamat.store.reference import load_catalog
 
@@ -150,6 +151,7 @@ def _run(
     progress: Progress | None,
     area: str | None = None,
     skip_invalid: bool = False,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
@@ -166,7 +168,7 @@ def _run(
     )
     try:
         refused = _validate_files(
-            store, kind, paths, summary, staged, tick, label, region, skip_invalid
+            store, kind, paths, summary, staged, tick, label, region, skip_invalid, scope
         )
         if kind == "deaths" and len(staged) > 1:
             _cross_file_duplicates(store, staged, summary, skip_invalid)
@@ -248,10 +250,12 @@ def _validate_files(
     label: str,
     region: str | None,
     skip_invalid: bool,
+    scope: WriteScope | None = None,
 ) -> int:
     """Stage and check every file: problems go to ``summary``, staged tables to ``staged``.
-    With ``skip_invalid`` the rows with problems are removed from the staged tables. Returns
-    the number of files refused as a whole."""
+    With ``skip_invalid`` the rows with problems are removed from the staged tables. With
+    ``scope``, a valid row for a region outside it is a problem too. Returns the number of
+    files refused as a whole."""
     refused = 0
     for i, path in enumerate(paths):
         tick(f"reading {path.name}")
@@ -299,6 +303,25 @@ def _validate_files(
                 keep_valid_population(store)
             rename_table(store, "_pop", table)
         summary.total += count_rows(store, table) + (bad if skip_invalid else 0)
+        if scope is not None:
+            outside = staged_outside_scope(store, table, kind, sorted(scope.units))
+            if outside:
+                reason = f"region: area {{}} is outside your scope ({scope.label})"
+                for code, k in Counter(code for _row, code in outside).items():
+                    reasons[reason.format(code)] += k
+                problems = sorted(
+                    [
+                        *problems,
+                        *(
+                            Problem(str(path), row, "region", scope.message(code), code)
+                            for row, code in outside
+                        ),
+                    ],
+                    key=lambda p: p.row or 0,
+                )
+                bad += len(outside)
+                if skip_invalid:
+                    drop_staged_rows(store, table, [row for row, _code in outside])
         summary.rejected += bad
         summary.add_problem_counts(reasons)
         summary.problem_count += sum(reasons.values())
@@ -414,6 +437,7 @@ def import_deaths(
     progress: Progress | None = None,
     area: str | None = None,
     skip_invalid: bool = False,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
     """Validate death records, aggregate them and write them in one transaction (``area``:
     the region of records without one; ``skip_invalid``: write the valid records only)."""
@@ -426,6 +450,7 @@ def import_deaths(
         progress=progress,
         area=area,
         skip_invalid=skip_invalid,
+        scope=scope,
     )
 
 
@@ -438,6 +463,7 @@ def import_population(
     progress: Progress | None = None,
     area: str | None = None,
     skip_invalid: bool = False,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
     """Validate population estimates and upsert them in one transaction (options as for
     :func:`import_deaths`)."""
@@ -450,6 +476,7 @@ def import_population(
         progress=progress,
         area=area,
         skip_invalid=skip_invalid,
+        scope=scope,
     )
 
 
@@ -463,6 +490,7 @@ register_runner(
         progress=o.progress,
         area=o.area,
         skip_invalid=o.skip_invalid,
+        scope=o.scope,
     ),
     "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10",
 )
@@ -476,6 +504,7 @@ register_runner(
         progress=o.progress,
         area=o.area,
         skip_invalid=o.skip_invalid,
+        scope=o.scope,
     ),
     "population estimates (CSV/Parquet): region, year, sex, age, population",
 )

@@ -30,6 +30,7 @@ __all__ = [
     "Parsed",
     "Parser",
     "Runner",
+    "WriteScope",
     "get_parser",
     "get_runner",
     "kinds",
@@ -100,6 +101,20 @@ class Parsed:
 
 
 @dataclass(frozen=True)
+class WriteScope:
+    """The org units a scoped editor may write to (issue 13, item 3): ``units`` from
+    :func:`salamat.store.scope.scope_units` (their units, everything below, and the ended units
+    wholly inside them), ``label`` how the problem names them (``KZ-75 and below``). A row for
+    a known unit outside ``units`` is rejected with the reason, like any other invalid row."""
+
+    units: frozenset[str]
+    label: str
+
+    def message(self, code: str) -> str:
+        return f"area {code} is outside your scope ({self.label})"
+
+
+@dataclass(frozen=True)
 class ImportOptions:
     """What the user asked of one import (the ``salamat import`` options)."""
 
@@ -112,6 +127,7 @@ class ImportOptions:
     area: str | None = None  # --area: the area of rows that name none (never a default)
     skip_invalid: bool = False  # --skip-invalid: import the valid rows, list the others
     new_areas: str | None = None  # --new-areas PARENT: create units the file names under PARENT
+    scope: WriteScope | None = None  # a scoped editor's units (the server's imports); None: all
 
 
 Parser = Callable[[Path, ParseContext], Parsed]

@@ -12,7 +12,7 @@ from typing import Literal
 
 from salamat.errors import Problem
 
-__all__ = ["ImportSummary", "Status"]
+__all__ = ["ImportSummary", "Status", "summary_from_dict"]
 
 # WARNING: written with rows skipped (--skip-invalid), DHIS2's status for imports with conflicts.
 Status = Literal["SUCCESS", "WARNING", "DRY_RUN", "ERROR"]
@@ -99,6 +99,50 @@ class ImportSummary:
             "notes": self.notes,
             "seconds": round(self.seconds, 3),
         }
+
+
+def summary_from_dict(doc: dict[str, object]) -> ImportSummary:
+    """An :class:`ImportSummary` back from :meth:`ImportSummary.as_dict` (a server's answer to
+    ``salamat import --server``), so that it prints as a local import's does."""
+    counts = doc.get("import_count")
+    counts = counts if isinstance(counts, dict) else {}
+    status = str(doc.get("status") or "ERROR")
+    summary = ImportSummary(
+        kind=str(doc.get("kind") or ""),
+        files=[str(f) for f in _list(doc.get("files"))],
+        status=status if status in ("SUCCESS", "WARNING", "DRY_RUN", "ERROR") else "ERROR",  # type: ignore[arg-type]
+        import_id=_int(doc.get("import_id")),
+        seconds=float(doc.get("seconds") or 0.0),  # type: ignore[arg-type]
+        notes=[str(n) for n in _list(doc.get("notes"))],
+        flags=_int(doc.get("flags")),
+        flags_raised=_int(doc.get("flags_raised")),
+        problem_count=_int(doc.get("problem_count")) or 0,
+    )
+    for key in ("created", "updated", "unchanged", "rejected", "total", "skipped_missing"):
+        setattr(summary, key, _int(counts.get(key)) or 0)
+    reasons = doc.get("reasons")
+    if isinstance(reasons, dict):
+        summary.reasons = Counter({str(k): int(v) for k, v in reasons.items()})
+    for c in _list(doc.get("conflicts")):
+        if isinstance(c, dict):
+            summary.problems.append(
+                Problem(
+                    str(c.get("file") or ""),
+                    _int(c.get("row")),
+                    None if c.get("field") is None else str(c.get("field")),
+                    str(c.get("message") or ""),
+                    None if c.get("value") is None else str(c.get("value")),
+                )
+            )
+    return summary
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float | str) and str(value).strip() else None
 
 
 def _reason(p: Problem) -> str:

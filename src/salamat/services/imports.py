@@ -19,6 +19,7 @@ from salamat.store.reference import has_data_element, load_catalog, resolve_area
 
 if TYPE_CHECKING:
     from salamat.ingest.pipeline import Progress
+    from salamat.ingest.registry import WriteScope
 
 __all__ = [
     "check_spark_kind",
@@ -89,9 +90,12 @@ def run_import(
     area: str | None = None,
     skip_invalid: bool = False,
     new_areas: str | None = None,
+    scope: WriteScope | None = None,
 ) -> ImportSummary:
     """Run one import of ``kind`` (see :func:`import_kinds`); the options are those of
-    ``salamat import`` (:class:`~salamat.ingest.registry.ImportOptions`)."""
+    ``salamat import`` (:class:`~salamat.ingest.registry.ImportOptions`), and ``scope``: the
+    org units a scoped editor may write to (rows for other units are rejected with that
+    reason; None: every unit, as on the command line)."""
     from salamat.ingest.pipeline import import_observations
     from salamat.ingest.registry import ImportOptions, get_runner, parser_kinds
 
@@ -108,6 +112,7 @@ def run_import(
         area=area,
         skip_invalid=skip_invalid,
         new_areas=new_areas,
+        scope=scope,
     )
     runner = get_runner(kind)
     if runner is not None:
@@ -129,6 +134,7 @@ def run_import(
         area=options.area,
         skip_invalid=options.skip_invalid,
         new_areas=options.new_areas,
+        scope=options.scope,
     )
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 from salamat.store.connection import Store
 
 __all__ = [
+    "APPEND_LOCK",
     "GENESIS",
     "ChainReport",
     "acting_as",
@@ -45,8 +46,12 @@ __all__ = [
 GENESIS = "0" * 64
 _COLUMNS = ("seq", "at_utc", "actor", "origin", "action", "object", "sha256", "counts", "details")
 # one writer per process appends at a time (the store's lock keeps other processes out), so
-# two rows never claim the same predecessor
-_APPEND = threading.Lock()
+# two rows never claim the same predecessor. Re-entrant: a transaction that appends a row holds
+# it from its row until its commit (APPEND_LOCK, ingest.pipeline.write_once), so that no other
+# thread of the server (a sign-in) appends a row with the same number meanwhile, which would
+# make the later commit fail
+_APPEND = threading.RLock()
+APPEND_LOCK = _APPEND
 
 
 def _os_user() -> str:

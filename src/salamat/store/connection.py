@@ -24,7 +24,7 @@ import pandas as pd
 from salamat.errors import StoreBusyError, StoreError
 from salamat.store.schema import DDL, REFERENCE_TABLES, SCHEMA_VERSION, UPGRADES
 
-__all__ = ["Store", "default_store_path", "resolve_store_path"]
+__all__ = ["Store", "default_store_path", "resolve_store_path", "server_file"]
 
 _BUNDLED_FILES = {
     "orgunit": "orgunits/orgunits.csv",
@@ -82,8 +82,37 @@ def _bundled_hash() -> str:
     return digest.hexdigest()
 
 
-def _busy_advice(pid: str | None) -> str:
+def server_file(path: str | Path) -> Path:
+    """Where a running ``salamat serve`` says where it listens: beside the store,
+    ``STORE.server`` (JSON ``{"pid": ..., "url": ...}``), written when it starts and removed
+    when it stops, so that a command meeting its lock can name the URL to send imports to."""
+    p = Path(path)
+    return p.with_name(p.name + ".server")
+
+
+def _server_url(path: str, pid: str | None) -> str | None:
+    """The URL of the server holding ``path``, when its file names the process ``pid``."""
+    import json
+
+    try:
+        info = json.loads(server_file(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or str(info.get("pid")) != str(pid) or not info.get("url"):
+        return None
+    return str(info["url"])
+
+
+def _busy_advice(pid: str | None, path: str = "") -> str:
     """What to do about the process holding the store: a server never finishes on its own."""
+    url = _server_url(path, pid) if path and pid else None
+    if url is not None:
+        return (
+            f"it is a `salamat serve` (process {pid}) at {url}, the store's one writer while it "
+            f"runs: send the import to it with `salamat import KIND FILE... --server {url}` "
+            "(and SALAMAT_TOKEN=... when it has accounts), or stop it (Ctrl+C in its "
+            "terminal) to work on the store directly."
+        )
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if pid else []
     except OSError:
@@ -146,7 +175,7 @@ class Store:
                 who = f"process {pid[1]}" if pid else "another process"
                 raise StoreBusyError(
                     f"store is busy: {spath} is held open by {who}. Nothing was changed; "
-                    + _busy_advice(pid[1] if pid else None)
+                    + _busy_advice(pid[1] if pid else None, spath)
                 ) from exc
             raise StoreError(f"cannot open the store {spath}: {text}") from exc
         except duckdb.Error as exc:

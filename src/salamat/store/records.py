@@ -49,6 +49,7 @@ __all__ = [
     "region_expr",
     "rename_table",
     "stage_deaths",
+    "staged_outside_scope",
 ]
 
 _ERR_COLUMNS = ERR_COLUMNS
@@ -168,6 +169,26 @@ def drop_staged_rows(store: Store, table: str, rows: list[int]) -> None:
     """Remove the records of these file rows from a staged table (``--skip-invalid``)."""
     if rows:
         store.con.execute(f"DELETE FROM {table} WHERE list_contains(?, _row)", [rows])
+
+
+def staged_outside_scope(
+    store: Store, table: str, kind: str, units: list[str]
+) -> list[tuple[int, str]]:
+    """``(row, region)`` of the staged records (``kind`` deaths or population) whose region is
+    valid but not one of ``units`` (a scoped editor's), by row. Records without a valid region
+    are problems already and are not listed again."""
+    if kind == "deaths":
+        sql = f"""SELECT t._row, r.region FROM {table} t JOIN (
+                SELECT rid, region FROM death_region
+                UNION ALL SELECT rid, region FROM _new_region) r ON r.rid = t.rid
+            WHERE NOT t.bad AND NOT list_contains(?, r.region) ORDER BY t._row"""
+    else:
+        valid = " AND ".join(
+            f"e_{f} IS NULL" for f in ("region", "year", "sex", "age", "population")
+        )
+        sql = f"""SELECT _row, region FROM {table}
+            WHERE {valid} AND NOT list_contains(?, region) ORDER BY _row"""
+    return [(int(row), str(code)) for row, code in store.con.execute(sql, [units]).fetchall()]
 
 
 def keep_valid_deaths(store: Store) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from salamat.methods.lifetable import Sex
 from salamat.services.suggest import area_hint, indicator_hint
 from salamat.store.connection import Store
 from salamat.store.indicators import load_definition_rows
+from salamat.store.stamp import data_version
 from salamat.store.web import all_group_members, group_members, orgunit_aliases, orgunit_frame
 
 __all__ = [
@@ -53,9 +53,9 @@ class NotFoundError(InputError):
 
 T = TypeVar("T")
 
-_CACHE: dict[tuple[str, str, int, int], Any] = {}
+_CACHE: dict[tuple[str, str, int, int, int], Any] = {}
 _CACHE_LOCK = threading.Lock()
-_BUILDING: dict[tuple[str, str, int, int], threading.RLock] = {}
+_BUILDING: dict[tuple[str, str, int, int, int], threading.RLock] = {}
 _MISSING = object()
 
 
@@ -69,11 +69,10 @@ def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
     """
     if store.path == ":memory:" or not store.read_only:
         return build()
-    try:
-        st = os.stat(store.path)
-    except OSError:
+    version = data_version(store.path)
+    if version is None:
         return build()
-    key = (f"{name}@{store.audience}", store.path, st.st_mtime_ns, st.st_size)
+    key = (f"{name}@{store.audience}", store.path, *version)
     found = _CACHE.get(key, _MISSING)
     if found is not _MISSING:
         return found  # type: ignore[no-any-return]
@@ -239,11 +238,8 @@ def _is_cached(store: Store, name: str) -> bool:
     """Whether :func:`_cached` holds ``name`` for this store (it would not read the store)."""
     if store.path == ":memory:" or not store.read_only:
         return False
-    try:
-        st = os.stat(store.path)
-    except OSError:
-        return False
-    return (f"{name}@{store.audience}", store.path, st.st_mtime_ns, st.st_size) in _CACHE
+    version = data_version(store.path)
+    return version is not None and (f"{name}@{store.audience}", store.path, *version) in _CACHE
 
 
 def forget_cached() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from salamat.services.web.common import (
 from salamat.store.connection import Store
 from salamat.store.queries import series_frame
 from salamat.store.revisions import vintage_options
+from salamat.store.stamp import data_version
 from salamat.store.web import indicator_coverage, series_json, series_slab
 
 __all__ = [
@@ -146,9 +146,9 @@ class _Slab:
     year_end: np.ndarray
 
 
-_SLABS: OrderedDict[tuple[str, int, int, str], _Slab] = OrderedDict()
+_SLABS: OrderedDict[tuple[str, int, int, int, str], _Slab] = OrderedDict()
 _SLAB_LOCK = threading.Lock()
-_BUILDING: dict[tuple[str, int, int, str], threading.Lock] = {}
+_BUILDING: dict[tuple[str, int, int, int, str], threading.Lock] = {}
 
 
 def _build_slab(store: Store, indicator: str) -> _Slab:
@@ -271,15 +271,14 @@ def _slab_csv(slab: _Slab, rows: np.ndarray) -> bytes:
     return csv.header + b"\n".join(lines.tolist()) + b"\n"
 
 
-def _slab_key(store: Store, indicator: str) -> tuple[str, int, int, str] | None:
+def _slab_key(store: Store, indicator: str) -> tuple[str, int, int, int, str] | None:
     if store.path == ":memory:" or not store.read_only:
         return None
-    try:
-        st = os.stat(store.path)
-    except OSError:
+    version = data_version(store.path)
+    if version is None:
         return None
     # the audience (drafts included, or approved values only) reads other values
-    return (f"{store.path}#{store.audience}", st.st_mtime_ns, st.st_size, indicator)
+    return (f"{store.path}#{store.audience}", *version, indicator)
 
 
 def forget_slabs() -> None:
@@ -388,7 +387,7 @@ def warm_query(store: Store) -> SeriesQuery | None:
     if key is None:
         return None
     with _SLAB_LOCK:
-        held = [(k[3], s) for k, s in _SLABS.items() if k[:3] == key[:3] and s.rows_of_area]
+        held = [(k[4], s) for k, s in _SLABS.items() if k[:4] == key[:4] and s.rows_of_area]
     if not held:
         return None
     indicator, slab = held[0]

@@ -8,10 +8,19 @@ One module per page; they register their routes on the shared ``router`` of
 
 from __future__ import annotations
 
-from salamat.web.pages import compare, explorer, imports, lifetable, login, maps, targets
+from salamat.web.pages import (
+    compare,
+    explorer,
+    imports,
+    lifetable,
+    login,
+    maps,
+    targets,
+    upload,
+)
 from salamat.web.pages.common import error_page, router
 
 __all__ = ["error_page", "router"]
 
 # imported for their routes
-_PAGES = (targets, explorer, maps, compare, lifetable, imports, login)
+_PAGES = (targets, explorer, maps, compare, lifetable, imports, upload, login)

@@ -219,6 +219,9 @@ def _render(request: Request, template: str, page: str, status: int = 200, **ctx
     if signed_in is not None and signed_in.role in ("admin", "editor"):
         # the import log with its drafts and the approve button (pages/imports.py)
         nav.append(("imports", "/imports", _("Imports")))
+    elif signed_in is None:
+        # local mode (no accounts): the local user, an admin, imports through the upload page
+        nav.append(("upload", "/imports/new", _("Import data")))
     html = _env.get_template(template).render(
         request=request,
         page=page,
