@@ -230,6 +230,12 @@ def test_the_command_line_sends_imports_to_the_server(
     said = " ".join(local.output.split())
     assert f"salamat serve` (process {proc.pid}) at {url}" in said
     assert f"--server {url}" in said
+    # a command that only reads is told to read through the server, or to serve read-only
+    read = runner.invoke(cli, ["series", "le0", "--area", "KZ-75", "--db", str(db)])
+    assert read.exit_code == 3
+    said = " ".join(read.output.split())
+    assert f"read through it (the dashboard, or {url}/api/v1/)" in said
+    assert "salamat serve --read-only" in said and "--server" not in said
     # no token, a viewer's token: refused with the reason, exit 2
     no_token = runner.invoke(
         cli, ["import", "observations", str(f), "--server", url], env={"SALAMAT_TOKEN": ""}

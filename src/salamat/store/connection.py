@@ -103,9 +103,18 @@ def _server_url(path: str, pid: str | None) -> str | None:
     return str(info["url"])
 
 
-def _busy_advice(pid: str | None, path: str = "") -> str:
-    """What to do about the process holding the store: a server never finishes on its own."""
+def _busy_advice(pid: str | None, path: str = "", *, reading: bool = False) -> str:
+    """What to do about the process holding the store: a server never finishes on its own.
+    ``reading``: the command meeting the lock only reads (a server that takes imports holds
+    the store for writing, which shuts out readers too)."""
     url = _server_url(path, pid) if path and pid else None
+    if url is not None and reading:
+        return (
+            f"it is a `salamat serve` (process {pid}) at {url}, which holds the store for "
+            "writing while it runs (it takes imports): read through it (the dashboard, or "
+            f"{url}/api/v1/), or start it as `salamat serve --read-only` so that other "
+            "commands can read the store beside it (imports then wait until it stops)."
+        )
     if url is not None:
         return (
             f"it is a `salamat serve` (process {pid}) at {url}, the store's one writer while it "
@@ -175,7 +184,7 @@ class Store:
                 who = f"process {pid[1]}" if pid else "another process"
                 raise StoreBusyError(
                     f"store is busy: {spath} is held open by {who}. Nothing was changed; "
-                    + _busy_advice(pid[1] if pid else None, spath)
+                    + _busy_advice(pid[1] if pid else None, spath, reading=read_only)
                 ) from exc
             raise StoreError(f"cannot open the store {spath}: {text}") from exc
         except duckdb.Error as exc:
