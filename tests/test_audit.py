@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from pathlib import Path
 
 import duckdb
@@ -98,3 +99,47 @@ def test_no_code_path_updates_or_deletes_audit_rows() -> None:
     statement = re.compile(r"(UPDATE|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\s+audit_log", re.I)
     hits = [str(p) for p in SRC.rglob("*.py") if statement.search(p.read_text(encoding="utf-8"))]
     assert not hits
+
+
+@pytest.mark.parametrize("ends", ["commit", "rollback"])
+def test_a_row_appended_in_a_transaction_holds_the_chain_until_it_ends(
+    tmp_path: Path, ends: str
+) -> None:
+    """Any audited write in a transaction (an approval, an undo, a token revoked), not only an
+    import: a sign-in on another thread of the server waits until the transaction ends, instead
+    of taking the same row number and making the commit fail (found for imports; an approval
+    had the same gap)."""
+    import threading
+
+    path = tmp_path / "store.duckdb"
+    base = Store.connect(path)
+    writer = Store(base.con.cursor(), str(path), False)
+    other = Store(base.con.cursor(), str(path), False)
+    signed_in = threading.Event()
+
+    def sign_in() -> None:
+        audit.append(other, "login", "ana", who=("ana", "10.0.0.7"))
+        signed_in.set()
+
+    t = threading.Thread(target=sign_in)
+    try:
+        failing = pytest.raises(RuntimeError) if ends == "rollback" else nullcontext()
+        with failing, writer.transaction():
+            audit.append(writer, "approve", "import 1", who=("ana", "10.0.0.7"))
+            t.start()
+            assert not signed_in.wait(0.3)  # waits for this transaction to end
+            if ends == "rollback":
+                raise RuntimeError("the approval fails after its row")
+        t.join(10)
+        assert signed_in.is_set()
+        rows = audit.audit_rows(other)
+        expected = ["approve", "login"] if ends == "commit" else ["login"]
+        assert list(rows["action"]) == expected
+        assert list(rows["seq"]) == list(range(1, len(expected) + 1))
+        assert audit.verify_chain(other).ok
+        # nothing is left held: an append on this thread outside a transaction goes through
+        audit.append(writer, "logout", "ana", who=("ana", "10.0.0.7"))
+    finally:
+        writer.close()
+        other.close()
+        base.close()

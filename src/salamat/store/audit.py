@@ -47,7 +47,8 @@ GENESIS = "0" * 64
 _COLUMNS = ("seq", "at_utc", "actor", "origin", "action", "object", "sha256", "counts", "details")
 # one writer per process appends at a time (the store's lock keeps other processes out), so
 # two rows never claim the same predecessor. Re-entrant: a transaction that appends a row holds
-# it from its row until its commit (APPEND_LOCK, ingest.pipeline.write_once), so that no other
+# it from its row until its commit (Store.hold_until_end, for every transaction; imports also
+# take APPEND_LOCK in ingest.pipeline.write_once), so that no other
 # thread of the server (a sign-in) appends a row with the same number meanwhile, which would
 # make the later commit fail
 _APPEND = threading.RLock()
@@ -142,6 +143,9 @@ def append(
             "details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [*(row[c] for c in _COLUMNS), prev, digest],
         )
+        # in a transaction (an approval, an undo, a token revoked...): no other thread appends
+        # until this row is committed (module notes above _APPEND)
+        store.hold_until_end(_APPEND)
     return seq
 
 

@@ -153,6 +153,9 @@ class Store:
         # what this connection reads: "all" (drafts included) or "approved"
         # (salamat.store.approval.set_audience)
         self.audience = "all"
+        # locks taken inside the open transaction, released when it ends (hold_until_end)
+        self._in_transaction = False
+        self._held: list[Any] = []
 
     @classmethod
     @contextmanager
@@ -306,6 +309,7 @@ class Store:
     def transaction(self) -> Iterator[None]:
         """One transaction: committed on success, rolled back on any error (or kill)."""
         self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
@@ -313,6 +317,19 @@ class Store:
             raise
         else:
             self.con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+            while self._held:
+                self._held.pop().release()
+
+    def hold_until_end(self, lock: Any) -> None:
+        """Inside :meth:`transaction`, take the re-entrant ``lock`` once more and keep it until
+        the transaction commits or rolls back (outside one, do nothing). The audit chain uses it:
+        a row appended inside a transaction keeps other threads from appending until the row is
+        committed, or a second row would take the same number and make one commit fail."""
+        if self._in_transaction:
+            lock.acquire()
+            self._held.append(lock)
 
     def report_progress(self) -> None:
         """Let DuckDB measure the progress of long queries (read with ``query_progress()``)
