@@ -22,6 +22,7 @@ __all__ = [
     "FloatArray",
     "age_start_from_label",
     "ages_in_bands",
+    "band_labels",
     "band_widths",
     "is_abridged",
     "is_single_year",
@@ -200,3 +201,17 @@ def ages_in_bands(age: npt.ArrayLike, bands: Sequence[str]) -> npt.NDArray[np.bo
             )
         inside |= (starts >= low) & (ends <= high)
     return inside
+
+
+def band_labels(starts: Sequence[float] | FloatArray) -> list[str]:
+    """Labels of the age bands that begin at ``starts``: ``0``, ``1-4``, ..., ``85+`` (a band of
+    one year by its age, the last open)."""
+    out = []
+    for k, a in enumerate(starts):
+        if k == len(starts) - 1:
+            out.append(f"{int(a)}+")
+        elif starts[k + 1] - a == 1:
+            out.append(f"{int(a)}")
+        else:
+            out.append(f"{int(a)}-{int(starts[k + 1]) - 1}")
+    return out

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from salamat.methods.ages import band_labels
 from salamat.methods.computed import ABRIDGED_TO_85, FIVE_YEAR_TO_85, regroup
 from salamat.methods.disclosure import small_counts, too_few
 from salamat.methods.ncd import NCD_AGES
@@ -135,18 +136,6 @@ def life_table(out: dict[str, Any], n: int) -> dict[str, Any]:
     }
 
 
-def _band_labels(starts: np.ndarray) -> list[str]:
-    out = []
-    for k, a in enumerate(starts):
-        if k == len(starts) - 1:
-            out.append(f"{int(a)}+")
-        elif starts[k + 1] - a == 1:
-            out.append(f"{int(a)}")
-        else:
-            out.append(f"{int(a)}-{int(starts[k + 1]) - 1}")
-    return out
-
-
 def _decomposition_counts(
     store: Store, area: str, years: tuple[int, int], sex: str, by: str
 ) -> tuple[list[tuple[int, str, str]], np.ndarray]:
@@ -158,7 +147,7 @@ def _decomposition_counts(
 
     regions = leaf_regions(store, area)
     lo, hi = min(years), max(years)
-    labels = _band_labels(ABRIDGED_TO_85)
+    labels = band_labels(ABRIDGED_TO_85)
 
     def bands(cause: str) -> np.ndarray:
         agg = aggregates(store, regions=regions, sex=sex, cause=cause, start=lo, end=hi)
@@ -363,7 +352,7 @@ def _value_cells(
     age = np.asarray(agg.age, dtype=float)
     keep = (age >= lo) & (age < hi)
     cells = regroup(age[keep], np.asarray(agg.deaths, dtype=float)[..., keep], starts)
-    labels = [f"age {b}" for b in _band_labels(starts)]
+    labels = [f"age {b}" for b in band_labels(starts)]
     return {
         str(int(year)): list(zip(labels, cells[k].tolist(), strict=True))
         for k, year in enumerate(agg.year)

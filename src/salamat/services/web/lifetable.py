@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from salamat.errors import InputError, Problem
+from salamat.methods.ages import band_labels
 from salamat.methods.computed import ABRIDGED_TO_85, regroup
 from salamat.methods.lifetable import life_table
 from salamat.services import carried
@@ -96,18 +97,6 @@ def _no_table(store: Store, code: str, year: int) -> NotFoundError:
     )
 
 
-def _band_labels(starts: np.ndarray) -> list[str]:
-    out = []
-    for k, a in enumerate(starts):
-        if k == len(starts) - 1:
-            out.append(f"{int(a)}+")
-        elif starts[k + 1] - a == 1:
-            out.append(f"{int(a)}")
-        else:
-            out.append(f"{int(a)}-{int(starts[k + 1]) - 1}")
-    return out
-
-
 def life_table_for(
     store: Store, area: str, year: int, sex: str = "total", *, level: float = 0.95
 ) -> dict[str, Any]:
@@ -141,7 +130,7 @@ def life_table_for(
     source = f"{agg.deaths_source}; exposures: {agg.population_source}"
     rows = pd.DataFrame(
         {
-            "age": _band_labels(ABRIDGED_TO_85),
+            "age": band_labels(ABRIDGED_TO_85),
             "age_start": ABRIDGED_TO_85,
             "width": table.width,
             "deaths": d,
