@@ -22,7 +22,7 @@ from rich.table import Table
 
 from salamat import __version__
 from salamat.cli.accounts import register as register_accounts
-from salamat.cli.common import DbOption, Fmt, err, errors, escape, out
+from salamat.cli.common import DbOption, Fmt, err, errors, escape, out, percent_bar
 from salamat.cli.events import register as register_events
 from salamat.cli.forecast import register as register_forecast
 from salamat.cli.imports import approval_text
@@ -56,17 +56,8 @@ def _progress(total: int, store: Store | None = None) -> Iterator[Callable[[str]
     """A progress display: the overall bar advances per stage; a second bar follows the
     running DuckDB query (validation and aggregation of large files) when a store is given."""
     import duckdb
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with percent_bar() as bar:
         task = bar.add_task("starting", total=total)
         query = bar.add_task("  query", total=100, visible=False)
         done = threading.Event()

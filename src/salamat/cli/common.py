@@ -6,14 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from salamat.errors import SalamatError, StoreError
 
-__all__ = ["DbOption", "Fmt", "err", "errors", "escape", "out"]
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+__all__ = ["DbOption", "Fmt", "err", "errors", "escape", "out", "percent_bar"]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -26,6 +29,22 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def percent_bar() -> Progress:
+    """The bar long work shows on stderr (spinner, what it is doing, bar, percent, time), gone
+    when it ends; rich.progress is imported here, not at start-up."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
 
 
 class Fmt(StrEnum):

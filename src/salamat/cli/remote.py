@@ -88,22 +88,12 @@ def _failed(body: dict[str, Any], server: str) -> Exception:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from salamat.cli.common import err
+    from salamat.cli.common import percent_bar
 
     if not enabled:
         yield None
         return
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    ) as bar:
+    with percent_bar() as bar:
         yield bar
 
 
