@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,19 +42,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server(demo_db: Path) -> Iterator[str]:
-    """The app under uvicorn in a thread, on a free loopback port."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` under uvicorn in a thread, on a free loopback port: its base URL."""
     import uvicorn
-
-    from salamat.api.app import create_app
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(demo_db), log_level="warning", access_log=False, ws="none", http="h11"
-    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False, ws="none", http="h11")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -62,10 +59,21 @@ def server(demo_db: Path) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Path) -> Iterator[str]:
+    """The demo store's app under uvicorn (:func:`serving`)."""
+    from salamat.api.app import create_app
+
+    with serving(create_app(demo_db)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

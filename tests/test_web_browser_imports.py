@@ -4,9 +4,6 @@ and nothing is fetched from elsewhere (skipped without /usr/bin/chromium)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +11,7 @@ from typing import Any
 import pytest
 
 from salamat.store.connection import Store
-from test_web_browser import Watch, browser, page  # noqa: F401 - the shared fixtures
+from test_web_browser import Watch, browser, page, serving  # noqa: F401 - the shared fixtures
 from test_web_browser import pytestmark as browser_marks
 
 pytestmark = browser_marks
@@ -25,34 +22,12 @@ DEATHS = "id,sex,birth_date,age,death_date,region,icd10\n"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A writable server in local mode on a small store, under uvicorn in a thread."""
-    import uvicorn
-
     from salamat.api.app import create_app
 
     db = tmp_path_factory.mktemp("upload") / "store.duckdb"
     Store.open(db).__enter__().close()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(db, warm=False, writable=True),
-        log_level="warning",
-        access_log=False,
-        ws="none",
-        http="h11",
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with serving(create_app(db, warm=False, writable=True)) as url:
+        yield url
 
 
 def _deaths(path: Path, n: int, region: str = "KZ-75") -> Path:
