@@ -214,3 +214,110 @@ def test_new_indicators_registers_each_unknown_column(store: Store) -> None:
         store, "owid", [SUICIDE], metadata=[SUICIDE_META], new_indicators=True
     )
     assert again.ok and again.created == 0
+
+
+# Grapher downloads of 2024-2026 (provenance: tests/data/real/owid/PROVENANCE.md)
+LE_FILTERED = OWID / "life-expectancy_filtered-download_2022_trimmed.csv"
+CHE_PC_FILTERED = (
+    OWID / "annual-healthcare-expenditure-per-capita_filtered-download_2022_trimmed.csv"
+)
+LE_HMD_WPP = OWID / "life-expectancy-hmd-unwpp_trimmed.csv"
+GINI_ANNOTATED = OWID / "economic-inequality-gini-index_annotations_trimmed.csv"
+
+
+def test_life_expectancy_downloads_are_le0(store: Store) -> None:
+    s = services.run_import(store, "owid", [LE_FILTERED])
+    assert s.ok, s.as_dict()
+    assert s.created == 9  # the 'time' column is not a value column
+    assert value(store, "le0", "KAZ", "2022")[:2] == (73.5028, "years")
+    s = services.run_import(store, "owid", [LE_HMD_WPP])
+    assert s.ok, s.as_dict()
+    assert value(store, "le0", "KGZ", "2019")[0] == 70.8907  # the file's row
+    # "Asia (UN)" has no unit: named in the notes, not imported
+    assert any("1 OWID regions or groups" in n and "Asia (UN)" in n for n in s.notes)
+    # KAZ and KGZ 2022: the same values from the same source as the first file: unchanged
+    assert (s.created, s.unchanged) == (46, 2)
+    codes = {
+        r[0] for r in store.con.execute("SELECT DISTINCT indicator FROM observation").fetchall()
+    }
+    assert codes == {"le0"}
+
+
+def test_the_time_column_dates_each_value(store: Store) -> None:
+    # Tonga's and Ukraine's values are from 2021, shown by the chart at 2022: their Year and Code
+    # are empty and 'time' says 2021; they are stored at 2021, the others at 2022
+    s = services.run_import(store, "owid", [CHE_PC_FILTERED], new_indicators=True)
+    assert s.ok, s.as_dict()
+    code = "owid_current_health_expenditure_per_capita_ppp_current_international"
+    assert value(store, code, "TON", "2021")[0] == 520.0485
+    assert value(store, code, "UKR", "2021")[0] == 1094.8129
+    assert value(store, code, "KAZ", "2022")[0] > 0
+    assert any("2 value(s)" in n and "stored at their own year" in n for n in s.notes)
+    made = {r[0] for r in store.con.execute("SELECT code FROM data_element").fetchall()}
+    assert "owid_time" not in made
+    n = store.con.execute("SELECT count(*) FROM observation WHERE indicator = ?", [code])
+    assert n.fetchone() == (11,)
+
+
+def test_time_columns_pair_with_value_columns_in_order(store: Store, tmp_path: Path) -> None:
+    # the layout of owid/owid-grapher issue 5645: one 'time' column per value column, in order
+    f = tmp_path / "two.csv"
+    f.write_text(
+        "Entity,Code,Year,Child mortality rate,Period life expectancy at birth,time,time\n"
+        "Kazakhstan,KAZ,2022,1.0,73.5,2021,2022\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.ok, s.as_dict()
+    assert value(store, "u5mr", "KAZ", "2021")[0] == 10.0
+    assert value(store, "le0", "KAZ", "2022")[0] == 73.5
+    # a count that cannot be paired is refused, naming what to download instead
+    g = tmp_path / "odd.csv"
+    g.write_text(
+        "Entity,Code,Year,Child mortality rate,Period life expectancy at birth,time\n"
+        "Kazakhstan,KAZ,2022,1.0,73.5,2021\n"
+    )
+    s = services.run_import(store, "owid", [g])
+    assert s.status == "ERROR"
+    assert "which value each dates cannot be told" in s.problems[0].message
+
+
+def test_original_year_columns_of_the_2026_downloads(store: Store, tmp_path: Path) -> None:
+    # owid/owid-grapher pull request 5894: '<column> (Original Year)', filled where it differs
+    f = tmp_path / "new.csv"
+    f.write_text(
+        "Entity,Code,Year,Period life expectancy at birth,"
+        "Period life expectancy at birth (Original Year),Child mortality rate\n"
+        "Kazakhstan,KAZ,2022,73.1,2021,1.0\n"
+        "Kyrgyzstan,KGZ,2022,71.5,,1.6\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.ok, s.as_dict()
+    assert value(store, "le0", "KAZ", "2021")[0] == 73.1
+    assert value(store, "le0", "KGZ", "2022")[0] == 71.5
+    assert value(store, "u5mr", "KAZ", "2022")[0] == 10.0  # its own column has no original year
+
+
+def test_sex_specific_life_expectancy_columns(store: Store, tmp_path: Path) -> None:
+    f = tmp_path / "sex.csv"
+    f.write_text(
+        "Entity,Code,Year,Period life expectancy at birth - Sex: female - Age: 0,"
+        "Period life expectancy at birth - Sex: male - Age: 0\n"
+        "Kazakhstan,KAZ,2022,77.9,68.9\n"
+    )
+    s = services.run_import(store, "owid", [f])
+    assert s.ok, s.as_dict()
+    got = dict(
+        store.con.execute(
+            "SELECT sex, value FROM observation WHERE indicator = 'le0' AND area = 'KAZ'"
+        ).fetchall()
+    )
+    assert got == {"female": 77.9, "male": 68.9}
+
+
+def test_annotation_columns_are_not_values(store: Store) -> None:
+    s = services.run_import(store, "owid", [GINI_ANNOTATED], new_indicators=True)
+    assert s.ok, s.as_dict()
+    assert any("'990179-annotations'" in n and "not imported" in n for n in s.notes)
+    made = {r[0] for r in store.con.execute("SELECT code FROM data_element").fetchall()}
+    assert "owid_gini_coefficient" in made
+    assert not any("annotation" in c for c in made)

@@ -10,6 +10,12 @@ which registers each as ``owid_`` and the column name in lower case (``Suicide r
 with the metadata's unit (none when there is no metadata: nothing assumed). Empty cells are missing
 values: skipped and counted in the notes, never an error.
 
+Years: a value's year is ``Year``, unless the download says the value is from another year (a
+``time`` column per value column, or ``<column> (Original Year)``): a chart shows the nearest
+year's value where a country has none, and its filtered download keeps the value's own year
+there (with ``Year`` and ``Code`` sometimes empty). The value is stored at its own year, with a
+note. Annotation columns (``<id>-annotations``, ``(Annotations)``) are text and left out.
+
 Areas: the ``Code`` (ISO 3166-1 alpha-3, ``OWID_WRL`` = the world) when there is one, else the
 entity's name, resolved to an org unit by :func:`resolve_names`. OWID's own regions ("World",
 "Europe (WHO)", "High-income countries", "Africa" ...) go to a group unit when Salamat has one
@@ -71,7 +77,31 @@ KNOWN_COLUMNS = {
     ),
     # the long-run series (Gapminder; UN IGME) is published as deaths per 100 live births
     "child mortality rate": ("u5mr", "deaths per 100 live births"),
+    # life expectancy at birth, period (UN WPP; HMD; Zijdeman et al. and Riley before 1950), as
+    # the column has been named in the grapher downloads of the "life-expectancy" charts
+    "life expectancy at birth (historical)": ("le0", "years"),
+    "period life expectancy at birth": ("le0", "years"),
+    "period life expectancy at birth - sex: all - age: 0": ("le0", "years"),
+    "period life expectancy at birth - sex: female - age: 0": ("le0", "years"),
+    "period life expectancy at birth - sex: male - age: 0": ("le0", "years"),
+    "life expectancy - sex: total - age: 0 - type: period": ("le0", "years"),
+    "life expectancy - sex: female - age: 0 - type: period": ("le0", "years"),
+    "life expectancy - sex: male - age: 0 - type: period": ("le0", "years"),
 }
+# The sex a known column is about, when OWID's column name says it ("Sex: female"); else total.
+_COLUMN_SEX = re.compile(r"\bsex: (female|male)\b")
+
+# Columns of a grapher download that are not values:
+# - ``time`` (repeated: ``time``, ``time.1`` ... once read) in the chart-filtered downloads of
+#   2024-2025, one per value column in the same order: the year each value is from, which differs
+#   from ``Year`` where the chart shows the nearest year's value (OWID's "tolerance"); in such
+#   rows ``Year`` and ``Code`` may even be empty (owid/owid-grapher issues 4595 and 5645);
+# - ``<value column> (Original Year)`` (``Day``, ``time``): the same, by name, in the downloads
+#   cleaned up in 2026 (owid/owid-grapher pull request 5894), listed only where they differ;
+# - ``<variable id>-annotations`` and ``<value column> (Annotations)``: text shown beside a line.
+_TIME_COLUMN = re.compile(r"^time(?:\.\d+)?$")
+_ORIGINAL_TIME = re.compile(r"^(?P<base>.+?)\s*\(original (?:year|day|time)\)$")
+_ANNOTATIONS = re.compile(r"^\d+-annotations$|\(annotations\)$")
 
 # OWID's own regions -> our group units (where Salamat has one; others are noted, not imported).
 OWID_REGIONS = {
@@ -239,7 +269,13 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         )
         raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
     keys = {"entity", "code", "year"}
-    values = [c for c in df.columns if c not in keys and not c.startswith("_")]
+    columns = [c for c in df.columns if c not in keys and not c.startswith("_")]
+    annotations = [c for c in columns if _ANNOTATIONS.search(c)]
+    times = [c for c in columns if _TIME_COLUMN.match(c)]
+    original = {m.group("base"): c for c in columns if (m := _ORIGINAL_TIME.match(c)) is not None}
+    values = [
+        c for c in columns if c not in annotations and c not in times and c not in original.values()
+    ]
     if not values:
         message = "no value column after Entity, Code, Year"
         raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
@@ -247,6 +283,12 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
     mapped = {k.strip().lower(): v for k, v in ctx.mapping.get("indicator", {}).items()}
     notes: list[str] = []
     problems: list[Problem] = []
+    if annotations:
+        notes.append(
+            f"{path.name}: {', '.join(repr(c) for c in annotations)}: OWID's text annotations, "
+            "not values: not imported"
+        )
+    dated_by = _time_columns(path, values, times, original, problems)
 
     # areas: the Code when there is one, else the entity's name
     new_areas: list[NewArea] = []
@@ -307,7 +349,7 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
 
     frames = []
     new_indicators: list[NewIndicator] = []
-    original = {str(c).strip().lower(): str(c).strip() for c in _header(path)}
+    published = {str(c).strip().lower(): str(c).strip() for c in _header(path)}
     source = SOURCE  # the first column's citation, when the metadata has one (--source wins)
     for column in values:
         known = KNOWN_COLUMNS.get(column)
@@ -320,9 +362,9 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
             # --new-indicators: the column becomes owid_<its name>, the same at every import
             made = NewIndicator(
                 code=derived_code("owid", [column]),
-                name=info.title or original.get(column, column),
+                name=info.title or published.get(column, column),
                 unit=info.unit,
-                source_code=original.get(column, column),
+                source_code=published.get(column, column),
                 source=SOURCE,
             )
             new_indicators.append(made)
@@ -348,11 +390,26 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
                 f"{path.name}: {int(missing.sum())} empty value(s) of {column!r} skipped as missing"
             )
         keep = live & ~missing
+        period = df["year"].astype(str).str.strip()
+        when = dated_by.get(column)
+        if when is not None:
+            # the year the value is from; Year is the chart's year (it may even be empty)
+            own = df[when].astype(str).str.strip()
+            moved = keep & (own != "") & (own != period)
+            if moved.any():
+                notes.append(
+                    f"{path.name}: {int(moved.sum())} value(s) of {column!r} are from another "
+                    f"year than their row's Year (OWID's {when!r} column gives the year of the "
+                    "value, which a chart shows at the nearest year): stored at their own year"
+                )
+            period = own.where(own != "", period)
         note = f"OWID: {info.title}" if info.title else ""
+        sex = _COLUMN_SEX.search(column) if known and known[0] == indicator else None
         frame = df.loc[keep, ["_file", "_row"]].assign(
             indicator=indicator,
             area=area[keep],
-            period=df.loc[keep, "year"],
+            period=period[keep],
+            sex=sex.group(1) if sex else "",
             value=cell[keep],
             unit=unit,
             note=note,
@@ -381,6 +438,48 @@ def parse_owid(path: Path, ctx: ParseContext) -> Parsed:
         new_areas=new_areas,
         new_indicators=new_indicators,
     )
+
+
+def _time_columns(
+    path: Path,
+    values: list[str],
+    times: list[str],
+    original: dict[str, str],
+    problems: list[Problem],
+) -> dict[str, str]:
+    """Value column -> the column giving the year each of its values is from.
+
+    ``<column> (Original Year)`` pairs by name. Bare ``time`` columns pair with the value columns
+    in order, one each (as OWID writes them); any other count cannot be paired and is a problem
+    (the chart's full-data download has no such column)."""
+    out = {base: col for base, col in original.items() if base in values}
+    for base, col in original.items():
+        if base not in values:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    col,
+                    f"names no value column of the file (expected one called {base!r})",
+                    col,
+                )
+            )
+    if times:
+        if len(times) == len(values):
+            out.update(zip(values, times, strict=True))
+        else:
+            problems.append(
+                Problem(
+                    str(path),
+                    1,
+                    times[0],
+                    f"{len(times)} 'time' column(s) for {len(values)} value column(s): which "
+                    "value each dates cannot be told; download the chart's full data instead "
+                    "(Download, then 'Full data')",
+                    ", ".join(times),
+                )
+            )
+    return out
 
 
 register_parser(
