@@ -110,6 +110,22 @@ def events_effect(
     keep_shocks: Annotated[
         bool, typer.Option("--keep-shocks", help="Keep the shock years (2020-2021) in the fit.")
     ] = False,
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model",
+            help="ols: segmented regression on the values; poisson: for counts (deaths), "
+            "the population as the offset, rate ratios (quasi-Poisson).",
+        ),
+    ] = "ols",
+    exposure: Annotated[
+        str | None,
+        typer.Option(
+            "--exposure",
+            help="--model poisson: the population indicator (default population, "
+            "then population_jan1).",
+        ),
+    ] = None,
     fmt: Annotated[Fmt, typer.Option("--format", help="table or json.")] = Fmt.table,
 ) -> None:
     """Interrupted time series: the change in an indicator's level and trend after an event
@@ -121,6 +137,10 @@ def events_effect(
     with errors():
         if not 50 <= level < 100:
             raise InputError(f"--level {level}: expected a percentage such as 95")
+        if model not in ("ols", "poisson"):
+            raise InputError(f"--model {model}: expected ols or poisson")
+        if exposure is not None and model != "poisson":
+            raise InputError("--exposure goes with --model poisson")
         with Store.open(resolve_store_path(db), read_only=True) as store:
             result = svc.event_effect(
                 store,
@@ -133,6 +153,8 @@ def events_effect(
                 to_year=to_year,
                 level=level / 100,
                 keep_shocks=keep_shocks,
+                model="poisson" if model == "poisson" else "ols",
+                exposure=exposure,
             )
     if fmt == Fmt.json:
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
@@ -152,19 +174,38 @@ def events_effect(
             else ""
         )
     )
-    for label, key in (
-        ("trend before (a year)", "trend_before"),
-        (f"change in level in {result['first_year_after']}", "level_change"),
-        ("change in trend (a year)", "trend_change"),
-    ):
+    if result["model"] == "poisson":
+        x = result["exposure"]
+        out.print(
+            f"Poisson segmented regression, offset {x['indicator']} ({escape(x['source'])}); "
+            f"rate ratios, dispersion {result['dispersion']:.2f}"
+        )
+        rows = (
+            ("trend before (rate ratio a year)", "trend_before", "{:.4f}"),
+            (f"change in level in {result['first_year_after']} (rate ratio)", "level_change",
+             "{:.3f}"),
+            ("change in trend (ratio a year)", "trend_change", "{:.4f}"),
+        )  # fmt: skip
+        last = "rate ratio to the earlier trend in {year}"
+        number = "{:.3f}"
+    else:
+        rows = (
+            ("trend before (a year)", "trend_before", "{:+.3f}"),
+            (f"change in level in {result['first_year_after']}", "level_change", "{:+.3f}"),
+            ("change in trend (a year)", "trend_change", "{:+.3f}"),
+        )
+        last = "difference from the earlier trend in {year}"
+        number = "{:+.3f}"
+    for label, key, form in rows:
         r = result[key]
         out.print(
-            f"  {label}: {r['estimate']:+.3f} ({pct} interval {r['lower']:+.3f} to {r['upper']:+.3f})"
+            f"  {label}: {form.format(r['estimate'])} ({pct} interval "
+            f"{form.format(r['lower'])} to {form.format(r['upper'])})"
         )
     r = result["effect_at_last_year"]
     out.print(
-        f"  difference from the earlier trend in {r['year']}: {r['estimate']:+.3f} "
-        f"({pct} interval {r['lower']:+.3f} to {r['upper']:+.3f})"
+        f"  {last.format(year=r['year'])}: {number.format(r['estimate'])} "
+        f"({pct} interval {number.format(r['lower'])} to {number.format(r['upper'])})"
     )
     err.print(f"note: {result['caveat']}", markup=False)
 
