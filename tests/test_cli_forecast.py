@@ -311,6 +311,8 @@ def test_scenario_at_some_ages_and_its_published_starting_point(demo_db: Path) -
     assert "not from the published 75.09" in str(first["start_note"])
     text = " ".join(run(*args, "--change", "-3", "--per-year", "--ages", "30-69", *db[:4]).split())
     assert "circulatory at ages 30-69 -3.00% a year" in text
+    table = " ".join(run(*args, "--change", "-3", "--per-year", *db[:4]).split())
+    assert "circulatory at all ages -3.00% a year" in table  # the title names the ages always
     assert "start: the scenario starts from 72.41, the le0 of the life table of SYNTHETIC" in text
     assert "not from the published 75.09 (BNS Kazakhstan" in text
     solved = json.loads(

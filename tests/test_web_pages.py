@@ -553,7 +553,10 @@ def test_scenario_query_draws_the_path_and_states_the_year(client: TestClient) -
     values = line["data"]["values"]
     assert area["mark"]["type"] == "area" and area["data"]["values"] == values
     assert values[0]["year"] == 2024 and values[-1]["year"] == 2029
-    assert line["mark"]["strokeDash"] and label["data"]["values"][0]["label"] == "Scenario"
+    assert (
+        line["mark"]["strokeDash"] and label["data"]["values"][0]["label"] == "Scenario, all ages"
+    )
+    assert "The decline applies at every age." in card
     assert all(v["lower"] <= v["value"] <= v["upper"] for v in values)
     assert "SYNTHETIC data" in card and 'data-role="scenario-synthetic"' in card
     assert "Under the scenario the target is not reached by 2029." in card
@@ -578,6 +581,26 @@ def test_scenario_with_no_decline_is_the_services_baseline(
     for shown, row in zip(line["data"]["values"], rows, strict=True):
         assert shown["value"] == row["baseline"]
         assert (shown["lower"], shown["upper"]) == (row["baseline_lower"], row["baseline_upper"])
+
+
+def test_scenario_names_its_ages_on_the_chart_and_under_it(client: TestClient) -> None:
+    """The chart's label and the line under it say at which ages the decline applies (issue
+    15: a scenario at 30-69 read like one at every age), in each language."""
+    params = {"scenario": LE77, "cause": "circulatory", "decline": "3", "ages": "30-69"}
+    expected = {
+        "en": ("Scenario, ages 30-69", "The decline applies at ages 30-69 only"),
+        "ru": ("Сценарий, возраст 30-69", "Снижение применяется только в возрасте 30-69"),
+        "kk": ("Сценарий, жасы 30-69", "Төмендеу тек 30-69 жаста қолданылады"),
+    }
+    for lang, (label_text, line_text) in expected.items():
+        card = _card(client.get("/", params={**params, "lang": lang}).text, LE77)
+        _area, line, label = _scenario_layers(card)
+        assert label["data"]["values"][0]["label"] == label_text
+        assert line["encoding"]["tooltip"][1]["title"] == label_text
+        ages = card[card.index('data-role="scenario-ages"') :]
+        assert line_text in ages[: ages.index("</span>")]
+    both = _card(client.get("/", params={**params, "ages": "30-69, 85+", "lang": "en"}).text, LE77)
+    assert _scenario_layers(both)[2]["data"]["values"][0]["label"] == "Scenario, ages 30-69, 85+"
 
 
 def test_scenario_solve_reaches_the_target_in_its_year(client: TestClient) -> None:

@@ -230,7 +230,7 @@ def scenario_command(
         if data.synthetic:
             out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
         pct = answer["change_per_year"] * 100.0
-        at_ages = "" if answer["ages"] == "all" else f" at ages {answer['ages']}"
+        at_ages = " at all ages" if answer["ages"] == "all" else f" at ages {answer['ages']}"
         out.print(
             f"{indicator} {answer['area']} ({answer['sex']}): to reach {target:g} in {until}, "
             f"the death rates of {escape(answer['cause'])}{at_ages} must change by {pct:+.2f}% "
@@ -252,7 +252,7 @@ def scenario_command(
         return
     if data.synthetic:
         out.print(f"[bold yellow]{SYNTHETIC_LINE}[/]")
-    at_ages = f" at ages {', '.join(result.ages)}" if result.ages else ""
+    at_ages = f" at ages {', '.join(result.ages)}" if result.ages else " at all ages"
     title = (
         f"{indicator} - {data.area} ({data.sex}): {'+'.join(data.causes)}{at_ages} {rate:+.2%} "
         f"a year from {result.base_year}"

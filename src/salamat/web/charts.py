@@ -250,8 +250,12 @@ def target_chart(
 
 
 def _scenario_layers(rows: list[dict[str, Any]], x: Spec, _: Gettext) -> list[Spec]:
-    """A scenario's interval (a light band), its path (dashed) and a "scenario" label at its end."""
-    label = _("Scenario")
+    """A scenario's interval (a light band), its path (dashed) and a label at its end that
+    names the ages the decline applies at (the rows' ``ages``: ``30-69`` or ``all``)."""
+    ages = str(rows[-1].get("ages") or "all")
+    label = (
+        _("Scenario, all ages") if ages == "all" else _("Scenario, ages %(ages)s") % {"ages": ages}
+    )
     values = [
         {"year": r["year"], "value": r["value"], "lower": r["lower"], "upper": r["upper"]}
         for r in rows
