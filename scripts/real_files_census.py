@@ -104,6 +104,24 @@ CASES: tuple[Case, ...] = (
         (c("le0", "NGA", None, None),),
     ),
     Case(
+        "real:who_data_portal/90E2E48_ALL_LATEST_life-expectancy_trimmed.csv",
+        "gho",
+        (
+            c("le0", "KAZ", "2019", 73.95099, sex="total"),
+            c("le0", "WHO-EUR", "2019", 78.24261, sex="total"),
+        ),
+    ),
+    Case(
+        "real:who_data_portal/BEFA58B_ALL_LATEST_obesity_trimmed.csv",
+        "gho",
+        (),
+        ("--new-indicators",),
+        (
+            c("gho_ncd_bmi_30a", "KAZ", "2022", 18.376419, sex="total", age="18+"),
+            c("gho_ncd_bmi_30a", "PRI", "2003", 31.008548, sex="female"),
+        ),
+    ),
+    Case(
         "shared:series/who_gho/NCDMORT3070_GHO_export_2024-12-18_OTS.csv",
         "gho",
         (c("ncd30q70", "KAZ", "2019", 23.8, sex="total"),),

@@ -167,6 +167,12 @@ def test_all_countries_file_is_read_compressed(tmp_path: Path, store: Store) -> 
         ("AGEGROUP_MONTHS12-23", "1"),
         ("AGEGROUP_MONTHS1-59", None),  # starts a month after birth: no band of whole years
         ("AGEGROUP_MONTHS0-5", None),
+        # the SDMX codes of WHO's data portal (DIM_AGE)
+        ("Y_GE18", "18+"),
+        ("Y30T69", "30-69"),
+        ("Y_LT5", "0-4"),
+        ("Y_LT1", "0"),
+        ("Y5", "5"),
     ],
 )
 def test_gho_age_codes(code: str, band: str | None) -> None:
@@ -371,3 +377,77 @@ def test_display_value(text: str, parsed: tuple[str, str, str] | None) -> None:
 )
 def test_unit_from_name(name: str, unit: str) -> None:
     assert unit_from_name(name) == unit
+
+
+# WHO's data portal (data.who.int) downloads: provenance in tests/data/real/who_data_portal/
+PORTAL = Path(__file__).parent / "data" / "real" / "who_data_portal"
+PORTAL_LE = PORTAL / "90E2E48_ALL_LATEST_life-expectancy_trimmed.csv"
+PORTAL_BMI = PORTAL / "BEFA58B_ALL_LATEST_obesity_trimmed.csv"
+
+
+def test_data_portal_life_expectancy_is_le0_by_m49_area(store: Store) -> None:
+    s = services.run_import(store, "gho", [PORTAL_LE])
+    assert s.ok, s.as_dict()
+    # 97 rows: 4 of the World Bank's high-income group (not a Salamat unit) noted, not stored
+    assert s.created == 93
+    assert any("WORLDBANKINCOMEGROUP 910" in n for n in s.notes)
+    row = obs(store, "indicator = 'le0' AND area = 'KAZ' AND period = '2019' AND sex = 'total'")
+    assert row[0][4] == 73.95099  # M49 398 is Kazakhstan
+    assert row[0][8] == "WHO Global Health Observatory"
+    assert (
+        obs(store, "indicator = 'le0' AND area = 'WHO-EUR' AND period = '2019' AND sex = 'total'")[
+            0
+        ][4]
+        == 78.24261
+    )  # 956, WHO's number for its European Region
+    assert (
+        obs(store, "indicator = 'le0' AND area = 'WORLD' AND period = '2019' AND sex = 'total'")[0][
+            4
+        ]
+        == 73.31331
+    )
+    areas = {r[0] for r in store.con.execute("SELECT DISTINCT area FROM observation").fetchall()}
+    assert areas == {"KAZ", "KGZ", "UZB", "TKM", "PRI", "WHO-EUR", "WORLD"}
+    again = services.run_import(store, "gho", [PORTAL_LE])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 93)
+
+
+def test_data_portal_age_bounds_territories_and_wrapped_lines(store: Store) -> None:
+    s = services.run_import(store, "gho", [PORTAL_BMI], new_indicators=True)
+    assert s.ok, s.as_dict()
+    # the file's lines with a quoted field were quoted again as a whole: read as the line inside
+    assert any("9 row(s) written as one quoted field" in n for n in s.notes)
+    code = "gho_ncd_bmi_30a"
+    where = f"indicator = '{code}' AND area = '%s' AND period = '%s' AND sex = '%s'"
+    kaz = obs(store, where % ("KAZ", "2022", "total"))[0]
+    assert kaz[3:7] == ("18+", 18.376419, 15.83578, 21.239918)  # DIM_AGE Y_GE18, _NL, _NU
+    assert obs(store, where % ("PRI", "2003", "female"))[0][4] == 31.008548  # a wrapped line
+    assert obs(store, where % ("GRL", "2022", "female"))[0][4] == 30.632398  # AUTONOMOUS TERRITORY
+    assert obs(store, where % ("WHO-EUR", "2022", "male"))[0][4] == 22.342072
+    assert not obs(store, "area = 'LMC'")  # WORLDBANKINCOMEGROUP 912: noted, not imported
+
+
+def test_data_portal_broken_copies(store: Store, tmp_path: Path) -> None:
+    before = table_snapshot(store)
+    lines = PORTAL_LE.read_text().splitlines()
+    kaz = next(
+        line for line in lines if ",398,COUNTRY," in line and ",2019," in line and ",TOTAL," in line
+    )
+    bad = [
+        lines[0],
+        kaz,  # row 2: fine
+        kaz.replace(",398,", ",999,").replace(",2019,", ",2015,"),  # row 3: no such country
+        kaz.replace("73.95099", "n/a").replace(",2019,", ",2000,"),  # row 4: not a number
+        kaz.replace(",TOTAL,", ",BOTH,"),  # row 5: unknown sex code
+    ]
+    f = tmp_path / "90E2E48_ALL_LATEST.csv"
+    f.write_text("\n".join(bad) + "\n")
+    s = services.run_import(store, "gho", [f])
+    assert not s.ok
+    assert {(p.row, p.field) for p in s.problems} == {(3, "area"), (4, "value"), (5, "sex")}
+    assert table_snapshot(store) == before
+    # two measures: which is the value cannot be told
+    two = tmp_path / "two.csv"
+    two.write_text(lines[0] + ",COUNT_N\n" + kaz + ",12\n")
+    s = services.run_import(store, "gho", [two])
+    assert not s.ok and "AMOUNT_N, COUNT_N" in s.problems[0].message

@@ -7,7 +7,16 @@ Three shapes of the same data are read:
   "Dim1", ..., "Value", "NumericValue", "Low", "High", "Comments", "Date"}, ...]}``;
 * the same records as CSV (the API's CSV export, one column per field);
 * the older "athena" CSV export (``GHO, PUBLISHSTATE, YEAR, REGION, COUNTRY, SEX, Display
-  Value, Numeric, Low, High, Comments``).
+  Value, Numeric, Low, High, Comments``);
+* the download of WHO's data portal (``https://data.who.int/indicators/i/<id>``, "Download" ->
+  ``<id>_ALL_LATEST.csv``, 2024-): ``IND_ID, IND_CODE, IND_UUID, IND_PER_CODE, DIM_TIME,
+  DIM_TIME_TYPE, DIM_GEO_CODE_M49, DIM_GEO_CODE_TYPE, DIM_PUBLISH_STATE_CODE, IND_NAME,
+  GEO_NAME_SHORT``, ``DIM_SEX`` (``TOTAL``/``FEMALE``/``MALE``), other ``DIM_*`` columns (``DIM_AGE``
+  in SDMX codes: ``Y_GE18`` -> 18+, ``Y30T69`` -> 30-69), and one measure ``<MEASURE>_N`` with
+  its bounds ``<MEASURE>_NL``, ``<MEASURE>_NU`` (``AMOUNT_N``, ``RATE_PER_1000_N``, ``INDEX_N``
+  ...). ``IND_CODE`` is the GHO code. Areas are UN M49 numbers: countries and territories by
+  ISO 3166 (398 -> KAZ), the WHO regions by WHO's numbers (953 AFR, 954 AMR, 955 SEAR, 956 EUR,
+  957 EMR, 958 WPR), ``001`` the world; a ``DIM_*`` value ``TOTAL`` is no disaggregation.
 
 ``NumericValue`` (``Numeric``) is the value; ``Low`` and ``High`` are kept as the bounds.
 ``Value`` is WHO's display text: a record whose numeric value is empty is a problem, never
@@ -24,12 +33,14 @@ The GHO's data are CC BY-NC-SA 3.0 IGO: fine for non-commercial use, with attrib
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pycountry
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.interop import (
@@ -59,6 +70,34 @@ _AGE_BAND = re.compile(r"^AGEGROUP_YEARS(\d+)-(\d+)$")
 _AGE_OPEN = re.compile(r"^AGEGROUP_YEARS(\d+)PLUS$")
 _AGE_UNDER = re.compile(r"^AGEGROUP_YEARSUNDER(\d+)$")
 _AGE_MONTHS = re.compile(r"^AGEGROUP_MONTHS(\d+)-(\d+)$")
+# SDMX age codes, as WHO's data portal writes them in DIM_AGE
+_SDMX_BAND = re.compile(r"^Y(\d+)T(\d+)$")
+_SDMX_OPEN = re.compile(r"^Y_GE(\d+)$")
+_SDMX_UNDER = re.compile(r"^Y_LT(\d+)$")
+_SDMX_ONE = re.compile(r"^Y(\d+)$")
+# data.who.int: WHO's regions by WHO's M49-style numbers, and the sex codes
+_WHO_REGION_M49 = {
+    "953": "AFR",
+    "954": "AMR",
+    "955": "SEAR",
+    "956": "EUR",
+    "957": "EMR",
+    "958": "WPR",
+}
+_PORTAL_SEX = {"TOTAL": "SEX_BTSX", "BTSX": "SEX_BTSX", "FEMALE": "SEX_FMLE", "FMLE": "SEX_FMLE"}
+_PORTAL_SEX |= {"MALE": "SEX_MLE", "MLE": "SEX_MLE"}
+# DIM_GEO_CODE_TYPE values that are one country or territory (an ISO 3166 code)
+_PORTAL_COUNTRY = frozenset(
+    {
+        "COUNTRY",
+        "TERRITORY",
+        "AREA",
+        "NATIONAL LIBERATION MOVEMENT",
+        "ORGANIZED, UNINCORPORATED TERRITORY",
+    }
+)
+_PORTAL_AGGREGATE = frozenset({"WHOREGION", "GLOBAL", "WORLDBANKINCOMEGROUP", "UNREGION"})
+_PORTAL_MEASURE = re.compile(r"^(?P<m>.+)_n$")
 
 # The columns of the normalised frame every shape is read into.
 _FIELDS = (
@@ -94,10 +133,20 @@ def gho_age(code: str) -> str | None:
     """GHO age group code -> our band: ``AGEGROUP_YEARS30-69`` -> ``30-69``, ``...85PLUS`` ->
     ``85+``, ``...UNDER5`` -> ``0-4``, ``AGEGROUP_YEARSALL`` -> ``all``; a band in months that is
     a band of whole years (it starts at a birthday and ends the day before one):
-    ``AGEGROUP_MONTHS0-11`` -> ``0``, ``AGEGROUP_MONTHS12-59`` -> ``1-4``; else None (``1-59``
-    months starts one month after birth: no band of whole years, see :func:`months_reason`)."""
-    if code in ("AGEGROUP_YEARSALL", "AGEGROUP_ALL"):
+    ``AGEGROUP_MONTHS0-11`` -> ``0``, ``AGEGROUP_MONTHS12-59`` -> ``1-4``; the SDMX codes of WHO's
+    data portal: ``Y30T69`` -> ``30-69``, ``Y_GE18`` -> ``18+``, ``Y_LT5`` -> ``0-4``, ``Y5`` ->
+    ``5``; else None (``1-59`` months starts one month after birth: no band of whole years, see
+    :func:`months_reason`)."""
+    if code in ("AGEGROUP_YEARSALL", "AGEGROUP_ALL", "_T", "ALL", "Y_ALL"):
         return "all"
+    if m := _SDMX_BAND.match(code):
+        return f"{int(m[1])}-{int(m[2])}"
+    if m := _SDMX_OPEN.match(code):
+        return f"{int(m[1])}+"
+    if m := _SDMX_UNDER.match(code):
+        return f"0-{int(m[1]) - 1}" if int(m[1]) > 1 else "0"
+    if m := _SDMX_ONE.match(code):
+        return str(int(m[1]))
     if m := _AGE_BAND.match(code):
         return f"{int(m[1])}-{int(m[2])}"
     if m := _AGE_OPEN.match(code):
@@ -132,6 +181,8 @@ LAYOUTS = (
     "with or without the row of HXL # tags)",
     "the OData API columns (IndicatorCode, SpatialDim, TimeDim, NumericValue ...)",
     "the athena export (GHO, YEAR, COUNTRY, Display Value, Numeric ...)",
+    "the data portal's download (IND_CODE, DIM_TIME, DIM_GEO_CODE_M49, DIM_GEO_CODE_TYPE, "
+    "a measure such as RATE_PER_1000_N ...)",
 )
 
 
@@ -147,6 +198,8 @@ def read_gho(path: Path) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
         return _from_odata_columns(df)
     if {"gho", "year"} <= set(df.columns):
         return _from_athena(df)
+    if {"dim_time", "dim_geo_code_m49"} <= set(df.columns):
+        return _from_portal(path, df)
     found = ", ".join(c for c in df.columns if not c.startswith("_"))[:300]
     message = (
         f"not a GHO layout Salamat knows: the header has {found}; known layouts are "
@@ -321,10 +374,130 @@ def _from_athena(df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]
     return out, pairs
 
 
+def _from_portal(path: Path, df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """WHO's data portal download (data.who.int, ``<id>_ALL_LATEST.csv``): see the module
+    docstring. The measure is the one ``<MEASURE>_N`` column; its bounds ``_NL`` and ``_NU``."""
+    columns = [c for c in df.columns if not c.startswith("_")]
+    df = _unwrap_quoted_lines(df, columns)
+    measures = [
+        m.group("m") for c in columns if (m := _PORTAL_MEASURE.match(c)) and c != "dim_time_n"
+    ]
+    if len(measures) != 1:
+        found = ", ".join(f"{m.upper()}_N" for m in measures) or "none"
+        message = (
+            "a data.who.int download names its value in one column ending in _N (such as "
+            f"RATE_PER_1000_N, with _NL and _NU its bounds); this file has {found}"
+        )
+        raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
+    measure = measures[0]
+
+    def col(name: str) -> pd.Series:
+        return (
+            df[name].astype(object)
+            if name in df.columns
+            else pd.Series("", index=df.index, dtype=object)
+        )
+
+    code = col("ind_code").astype(str).str.strip()
+    code = code.where(code != "", col("ind_uuid").astype(str).str.strip())
+    kind = col("dim_geo_code_type").astype(str).str.strip().str.upper()
+    m49 = col("dim_geo_code_m49").astype(str).str.strip()
+    number = m49.where(~m49.str.fullmatch(r"\d{1,3}"), m49.str.zfill(3))
+    iso3 = {n: _m49_alpha3(n) for n in set(number)}
+    # a country, or a territory of any of the kinds WHO names (autonomous, dependent, overseas
+    # ...) that has an ISO 3166 code; regions, income groups and the world are aggregates
+    country = kind.isin(list(_PORTAL_COUNTRY)) | (
+        ~kind.isin(list(_PORTAL_AGGREGATE)) & number.map(lambda n: iso3[n] is not None)
+    )
+    region = kind == "WHOREGION"
+    spatial_type = kind.where(~country, "COUNTRY").where(~region, "REGION")
+    spatial = number.map(lambda n: iso3[n] or n).where(country, number)
+    spatial = spatial.where(~region, number.map(lambda n: _WHO_REGION_M49.get(n, n)))
+    name = col("ind_name").astype(str)
+    out = pd.DataFrame(
+        {
+            "code": code,
+            "spatial_type": spatial_type,
+            "spatial": spatial,
+            "time": col("dim_time").astype(str).str.strip(),
+            "value_text": col(f"{measure}_n"),
+            "numeric": col(f"{measure}_n"),
+            "unit": name.map(unit_from_name),
+            "name": name,
+            "low": col(f"{measure}_nl"),
+            "high": col(f"{measure}_nu"),
+            "comments": "",
+            "date": "",
+            "publish_state": col("dim_publish_state_code").astype(str).str.strip(),
+            "_file": df["_file"],
+            "_row": df["_row"],
+        }
+    )
+    pairs = []
+    skip = {"dim_time", "dim_time_type", "dim_geo_code_m49", "dim_geo_code_type"}
+    skip |= {"dim_publish_state_code"}
+    for c in [c for c in columns if c.startswith("dim_") and c not in skip]:
+        dimension = c[len("dim_") :].upper()
+        value = df[c].astype(str).str.strip()
+        if dimension == "SEX":
+            value = value.map(lambda v: _PORTAL_SEX.get(v.upper(), v))
+        elif dimension == "AGE":
+            dimension = "AGEGROUP"
+        else:
+            # a total is no disaggregation: the key stays the indicator's own code
+            value = value.where(~value.str.upper().isin(["TOTAL", "_T", "ALL"]), "")
+        out[f"{c}__type"] = pd.Series(dimension, index=df.index, dtype=object).where(
+            value != "", ""
+        )
+        out[f"{c}__value"] = value
+        pairs.append((f"{c}__type", f"{c}__value"))
+    out.attrs["display_only"] = False
+    out.attrs["unwrapped"] = df.attrs.get("unwrapped", 0)
+    return out, pairs
+
+
+def _unwrap_quoted_lines(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows written as one quoted field holding the whole line, read as that line.
+
+    Some saved copies of the portal's downloads quote every line that contains a quoted field
+    as a whole (``"BEFA58B...,630,""ORGANIZED, UNINCORPORATED TERRITORY"",...,35.19"``): CSV
+    reads the line into the first column and leaves the others empty. The text inside is the
+    row, unambiguous, and is read when it has exactly the header's number of fields; the count
+    goes into ``attrs["unwrapped"]`` for a note."""
+    first, rest = columns[0], columns[1:]
+    text = df[first].astype(str)
+    wrapped = text.str.contains(",", regex=False) & (df[rest].astype(str) == "").all(axis=1)
+    if not wrapped.any():
+        return df
+    df = df.copy()
+    count = 0
+    for i in df.index[wrapped]:
+        fields = next(csv.reader([text[i]]), [])
+        if len(fields) == len(columns):
+            df.loc[i, columns] = fields
+            count += 1
+    df.attrs["unwrapped"] = count
+    return df
+
+
+def _m49_alpha3(number: str) -> str | None:
+    """UN M49 number of a country or territory -> its ISO 3166 alpha-3 code (398 -> KAZ)."""
+    try:
+        found = pycountry.countries.get(numeric=number)
+    except (KeyError, LookupError):
+        return None
+    return str(found.alpha_3) if found is not None else None
+
+
 def parse_gho(path: Path, ctx: ParseContext) -> Parsed:
     raw, pairs = read_gho(path)
     problems: list[Problem] = []
     notes: list[str] = []
+    if raw.attrs.get("unwrapped"):
+        notes.append(
+            f"{path.name}: {raw.attrs['unwrapped']} row(s) written as one quoted field holding "
+            "the whole line were read as that line"
+        )
     empty = pd.Series("", index=raw.index, dtype=object)
     sex, age, residence = empty.copy(), empty.copy(), empty.copy()
     key = raw["code"].astype(str)
