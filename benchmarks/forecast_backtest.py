@@ -292,16 +292,94 @@ def run(small: bool, horizon: int, paths: int, level: float) -> dict[str, dict[s
     return results
 
 
-def scorecard_calibration(
-    series: pd.DataFrame, *, window: int, horizon: int, origins: range, last_truth: int
-) -> dict[str, object]:
-    """PIT of the scorecard's trend forecasts (rows: series, columns: years): the share of
-    truths inside the central 80% and 95%, below the 2.5% and above the 97.5% tails, the mean
-    PIT (0.5 if unbiased), and the 95% coverage at horizons 1, 5 and 10."""
-    from salamat.methods.trends import fit_drift, probability_of_reaching
+KZ_E0 = ROOT / "src" / "salamat" / "data" / "demo" / "kz"
+OWID = ROOT / "src" / "salamat" / "data" / "demo" / "owid"
+GHO = ROOT / "tests" / "data" / "who_gho"
+SPLIT_SALT = "salamat-calibration"
 
-    pit: list[float] = []
-    ahead: list[int] = []
+
+def fitting_half(code: object) -> bool:
+    """The seeded split of the WPP countries: ``True`` for the half the calibration is fitted
+    on (the first hex digit of ``sha256("salamat-calibration:<country code>")`` is even)."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{SPLIT_SALT}:{code}".encode()).hexdigest()
+    return int(digest, 16) % 2 == 0
+
+
+def wpp_e0_by_code() -> pd.DataFrame:
+    """WPP 2024 annual e0 (both sexes) of every country, indexed by the UN country code."""
+    loc = pd.read_csv(WPP / "wpp2024_UNlocations.txt", sep="\t")
+    countries = set(loc.loc[loc["location_type"] == 4, "country_code"])
+    e0 = pd.read_csv(WPP / "wpp2024_e0B.txt.gz", sep="\t")
+    e0 = e0[e0["country_code"].isin(countries)].set_index("country_code")
+    years = [c for c in e0.columns if str(c).isdigit()]
+    out = e0[years].astype(float)
+    out.columns = [int(c) for c in years]
+    return out
+
+
+def kz_regional_e0() -> pd.DataFrame:
+    """BNS Kazakhstan registration e0 1999-2022: rows region x sex (total settlement)."""
+    df = pd.read_csv(KZ_E0 / "kz_life_expectancy_by_region_sex_settlement_1999-2022_tidy.csv")
+    df = df[df["settlement"] == "total"]
+    key = df["iso_3166_2"].astype(str) + ":" + df["sex"].astype(str)
+    return df.assign(key=key).pivot_table(
+        index="key", columns="year", values="life_expectancy_at_birth_years"
+    )
+
+
+def hmd_gbr_e0() -> pd.DataFrame:
+    """HMD United Kingdom e0 1950-2016 (registration), females and males, from the rates."""
+    rows = {}
+    for sex in ("Female", "Male"):
+        years, age, d, e = hmd_gbr(sex)
+        rows[sex] = pd.Series(fm.e0_from_mx(age, d / e, _sex(sex)), index=years.astype(int))
+    return pd.DataFrame(rows).T
+
+
+def _owid(name: str) -> pd.DataFrame:
+    df = pd.read_csv(OWID / name)
+    df = df[df["Code"].notna() & ~df["Code"].astype(str).str.startswith("OWID")]
+    return df.pivot(index="Code", columns="Year", values=df.columns[3])
+
+
+def who_30q70() -> pd.DataFrame:
+    """WHO GHE 2021 30q70 (percent), both sexes, every country, 2000-2021."""
+    df = pd.read_csv(GHO / "NCDMORT3070_GHO_export_2024-12-18_all_countries.csv.gz")
+    df = df[(df["Dim1"] == "SEX_BTSX") & (df["SpatialDimType"] == "COUNTRY")]
+    return df.pivot(index="SpatialDim", columns="TimeDim", values="NumericValue")
+
+
+@dataclass
+class TrendForecasts:
+    """The scorecard trend's forecasts of a set of series: one row per (series, origin,
+    horizon), with the fit (for the package's own probability) and the truth."""
+
+    fits: list[object] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    truths: list[float] = field(default_factory=list)
+    horizons: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+def trend_forecasts(
+    series: pd.DataFrame,
+    *,
+    window: int,
+    horizon: int,
+    origins: Iterable[int],
+    last_truth: int,
+    model: str = "linear",
+    limits: tuple[float, float] | None = None,
+) -> TrendForecasts:
+    """Fit the scorecard's trend (:func:`salamat.methods.trends.fit_drift`) on the ``window``
+    years up to each origin of each row of ``series`` (columns: years) and pair it with the
+    values of the ``horizon`` years after it (up to ``last_truth``)."""
+    from salamat.methods.trends import fit_drift
+
+    out = TrendForecasts()
+    origins = list(origins)
     for _, row in series.iterrows():
         s = row.dropna()
         for origin in origins:
@@ -309,16 +387,66 @@ def scorecard_calibration(
             if not set(fitted.tolist()) <= set(s.index):
                 continue
             try:
-                fit = fit_drift(fitted, s.loc[fitted].to_numpy(dtype=float), "linear")
+                fit = fit_drift(
+                    fitted,
+                    s.loc[fitted].to_numpy(dtype=float),
+                    model,  # type: ignore[arg-type]
+                    limits=limits,
+                )
             except SalamatError:
+                continue
+            if fit.sigma == 0.0:
                 continue
             for h in range(1, horizon + 1):
                 year = origin + h
                 if year > last_truth or year not in s.index:
                     continue
-                pit.append(probability_of_reaching(fit, year, float(s.loc[year]), "decrease"))
-                ahead.append(h)
-    p, hs = np.asarray(pit), np.asarray(ahead)
+                truth = float(s.loc[year])
+                if (model == "log_linear" and truth <= 0) or (
+                    limits is not None and not limits[0] < truth < limits[1]
+                ):
+                    out.skipped += 1  # outside the model's support (a TB incidence of 0)
+                    continue
+                out.fits.append(fit)
+                out.years.append(year)
+                out.truths.append(truth)
+                out.horizons.append(h)
+    return out
+
+
+def pit_values(f: TrendForecasts, drift_change: float) -> np.ndarray:
+    """``P(Y <= truth)`` of each forecast under the scorecard's distribution with the
+    drift-change ratio ``drift_change``, by :func:`salamat.methods.trends.probability_of_reaching`
+    itself (the code the cards use)."""
+    from dataclasses import replace
+
+    from salamat.methods.trends import probability_of_reaching
+
+    out = np.empty(len(f.fits))
+    for i, (fit, year, truth) in enumerate(zip(f.fits, f.years, f.truths, strict=True)):
+        widened = replace(fit, drift_change=drift_change)  # type: ignore[type-var]
+        out[i] = probability_of_reaching(widened, year, truth, "decrease")
+    return out
+
+
+def pit_fast(f: TrendForecasts, drift_change: float) -> np.ndarray:
+    """The same PIT vectorised (for root finding): ``t_df((g(truth) - centre) / se_h)``."""
+    from scipy import stats
+
+    centre = np.array([fit.centre(y) for fit, y in zip(f.fits, f.years, strict=True)])  # type: ignore[attr-defined]
+    g = np.array([fit._g(v) for fit, v in zip(f.fits, f.truths, strict=True)])  # type: ignore[attr-defined]
+    sigma = np.array([fit.sigma for fit in f.fits])  # type: ignore[attr-defined]
+    span = np.array([fit.span for fit in f.fits], dtype=float)  # type: ignore[attr-defined]
+    df = np.array([fit.df for fit in f.fits], dtype=float)  # type: ignore[attr-defined]
+    h = np.array(f.horizons, dtype=float)
+    se = sigma * np.sqrt(h + h * h / span + drift_change**2 * h * (h + 1) * (2 * h + 1) / 6)
+    return np.asarray(stats.t.cdf((g - centre) / se, df))
+
+
+def pit_summary(p: np.ndarray, horizons: Iterable[int]) -> dict[str, object]:
+    """Coverage of the central 80% and 95% (share of PIT strictly inside), the tails, the mean
+    PIT (0.5 if unbiased) and the 95% coverage at horizons 1, 5 and 10."""
+    hs = np.asarray(list(horizons))
 
     def inside(mask: np.ndarray, level: float) -> float | None:
         tail = (1.0 - level) / 2.0
@@ -335,6 +463,197 @@ def scorecard_calibration(
         "mean_pit": round(float(p.mean()), 3) if p.size else None,
         **{f"coverage95_h{h}": inside(hs == h, 0.95) for h in (1, 5, 10)},
     }
+
+
+def synthetic_targets(f: TrendForecasts, drift_change: float) -> dict[str, dict[str, float]]:
+    """Brier score and reliability of ``P(meet)`` for two synthetic targets per forecast: a
+    value one plain standard error below the projected centre ("likely": the plain model
+    gives about 0.83) and one above it ("unlikely": about 0.17), to be met or exceeded in the
+    forecast year. Returns, for each, the mean ``P``, the share of truths that met it and the
+    Brier score ``mean((P - met)^2)`` (lower is better)."""
+    from scipy import stats
+
+    centre = np.array([fit.centre(y) for fit, y in zip(f.fits, f.years, strict=True)])  # type: ignore[attr-defined]
+    g = np.array([fit._g(v) for fit, v in zip(f.fits, f.truths, strict=True)])  # type: ignore[attr-defined]
+    sigma = np.array([fit.sigma for fit in f.fits])  # type: ignore[attr-defined]
+    span = np.array([fit.span for fit in f.fits], dtype=float)  # type: ignore[attr-defined]
+    df = np.array([fit.df for fit in f.fits], dtype=float)  # type: ignore[attr-defined]
+    h = np.array(f.horizons, dtype=float)
+    plain = sigma * np.sqrt(h + h * h / span)
+    se = sigma * np.sqrt(h + h * h / span + drift_change**2 * h * (h + 1) * (2 * h + 1) / 6)
+    out: dict[str, dict[str, float]] = {}
+    for name, sign in (("likely", -1.0), ("unlikely", 1.0)):
+        threshold = centre + sign * plain
+        p = 1.0 - stats.t.cdf((threshold - centre) / se, df)  # P(Y >= threshold)
+        met = (g >= threshold).astype(float)
+        out[name] = {
+            "mean_p": round(float(p.mean()), 3),
+            "met": round(float(met.mean()), 3),
+            "brier": round(float(np.mean((p - met) ** 2)), 4),
+        }
+    return out
+
+
+def scorecard_calibration(
+    series: pd.DataFrame,
+    *,
+    window: int,
+    horizon: int,
+    origins: Iterable[int],
+    last_truth: int,
+    drift_change: float = 0.0,
+    model: str = "linear",
+    limits: tuple[float, float] | None = None,
+) -> dict[str, object]:
+    """PIT of the scorecard's trend forecasts (rows: series, columns: years), with the
+    drift-change ratio ``drift_change`` (0: the plain random walk with drift): see
+    :func:`pit_summary`."""
+    f = trend_forecasts(
+        series,
+        window=window,
+        horizon=horizon,
+        origins=origins,
+        last_truth=last_truth,
+        model=model,
+        limits=limits,
+    )
+    return pit_summary(pit_values(f, drift_change), f.horizons)
+
+
+def fit_drift_change(f: TrendForecasts, level: float = 0.95) -> float:
+    """The ``lambda`` at which the central ``level`` interval covers ``level`` of ``f``
+    (coverage rises with ``lambda``; bisection by :func:`scipy.optimize.brentq`)."""
+    from scipy import optimize
+
+    tail = (1.0 - level) / 2.0
+
+    def gap(lam: float) -> float:
+        p = pit_fast(f, lam)
+        return float(np.mean((p > tail) & (p < 1.0 - tail))) - level
+
+    if gap(0.0) >= 0.0:
+        return 0.0
+    return float(optimize.brentq(gap, 0.0, 5.0, xtol=1e-4))
+
+
+CalibrationSet = tuple[str, pd.DataFrame, str, dict[str, object], str]
+
+
+def _halves(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    mask = np.array([fitting_half(c) for c in frame.index])
+    return frame[mask], frame[~mask]
+
+
+def calibration_sets(small: bool) -> list[CalibrationSet]:
+    """(name, series, role, trend options, calibration family) of every data set the
+    calibration is fitted or checked on; the family names the ``lambda`` shown as "widened"
+    (for the registration sets: what the WPP e0 widening would do to them)."""
+    wpp = {"origins": range(1985, 2010), "last_truth": 2019}
+    late = {"origins": range(2008, 2019), "last_truth": 2019}
+    e0 = wpp_e0_by_code()
+    e0_fit, e0_check = _halves(e0)
+    if small:
+        return [
+            ("WPP 2024 e0, fitting half", e0_fit.iloc[:6], "fitted", wpp, "wpp_e0"),
+            ("WPP 2024 e0, held-out half", e0_check.iloc[:6], "held out", wpp, "wpp_e0"),
+        ]
+    q_fit, q_check = _halves(who_30q70())
+    tb_fit, tb_check = _halves(_owid("incidence-of-tuberculosis-sdgs.csv"))
+    logit = {**late, "model": "logit", "limits": (0.0, 100.0)}
+    log = {**late, "model": "log_linear"}
+    return [
+        ("WPP 2024 e0, fitting half", e0_fit, "fitted", wpp, "wpp_e0"),
+        ("WPP 2024 e0, held-out half", e0_check, "held out", wpp, "wpp_e0"),
+        ("WPP 2024 e0, all, origins 2008-2018", e0, "partly fitted", late, "wpp_e0"),
+        ("WHO TB incidence estimates (log), fitting half", tb_fit, "fitted", log, "who_tb"),
+        ("WHO TB incidence estimates (log), held-out half", tb_check, "held out", log, "who_tb"),
+        ("WHO GHE 30q70 (logit), fitting half", q_fit, "fitted", logit, "who_ghe"),
+        ("WHO GHE 30q70 (logit), held-out half", q_check, "held out", logit, "who_ghe"),
+        (
+            "BNS Kazakhstan e0, 21 areas x 3 sexes (registration)",
+            kz_regional_e0(),
+            "check",
+            late,
+            "wpp_e0",
+        ),
+        (
+            "HMD United Kingdom e0, 2 sexes (registration)",
+            hmd_gbr_e0(),
+            "check",
+            {"origins": range(1975, 2016), "last_truth": 2016},
+            "wpp_e0",
+        ),
+        (
+            "WHO GHED health expenditure % GDP (reported)",
+            _owid("total-healthcare-expenditure-gdp.csv"),
+            "check",
+            late,
+            "wpp_e0",
+        ),
+    ]
+
+
+def run_scorecard(small: bool, fit_calibration: bool) -> dict[str, object]:
+    """``--scorecard``: the plain and the widened distributions (each set's family's
+    ``lambda`` from :data:`salamat.methods.trend_calibration.CALIBRATIONS`) on every set; with
+    ``fit_calibration``, each family's ``lambda`` fitted again on its fitting half."""
+    from salamat.methods.trend_calibration import CALIBRATIONS
+
+    lam = {c.family: c.drift_change for c in CALIBRATIONS}
+    sets = calibration_sets(small)
+    forecasts = {
+        name: trend_forecasts(frame, window=10, horizon=10, **opts)  # type: ignore[arg-type]
+        for name, frame, _, opts, _ in sets
+    }
+    out: dict[str, object] = {"drift_change": lam}
+    if fit_calibration:
+        fitted: dict[str, float] = {}
+        for name, _, role, _, family in sets:
+            if role == "fitted":
+                f = forecasts[name]
+                fitted[family] = round(fit_drift_change(f), 4)
+                print(f"lambda fitted on {name} ({len(f.fits)} forecasts): {fitted[family]}")
+        out["fitted_drift_change"] = fitted
+    print(
+        "| data set | role | n | distribution | 95% covers | 80% covers "
+        "| below 2.5% / above 97.5% | mean PIT | 95% at h=1 / 5 / 10 |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    by_set: dict[str, dict[str, object]] = {}
+    for name, _, role, _, family in sets:
+        f = forecasts[name]
+        row: dict[str, object] = {}
+        for label, value in (("plain", 0.0), (f"widened, lambda {lam[family]:g}", lam[family])):
+            c = pit_summary(pit_values(f, value), f.horizons)
+            row["plain" if value == 0.0 else "widened"] = c
+            print(
+                f"| {name} | {role} | {c['n']} | {label} | {c['coverage95']} | {c['coverage80']} "
+                f"| {c['below']} / {c['above']} | {c['mean_pit']} "
+                f"| {c['coverage95_h1']} / {c['coverage95_h5']} / {c['coverage95_h10']} |"
+            )
+        row["synthetic"] = {
+            label: synthetic_targets(f, value)
+            for label, value in (("plain", 0.0), ("widened", lam[family]))
+        }
+        by_set[name] = row
+    print(
+        "\nSynthetic targets (a value one plain standard error below / above the projected "
+        "centre, to be met or exceeded): mean P, share met, Brier score"
+    )
+    print(
+        "| data set | distribution | likely: mean P / met / Brier | unlikely: mean P / met / Brier |"
+    )
+    print("|---|---|---|---|")
+    for name, row in by_set.items():
+        for label in ("plain", "widened"):
+            syn = row["synthetic"][label]  # type: ignore[index]
+            cells = [
+                f"{syn[k]['mean_p']} / {syn[k]['met']} / {syn[k]['brier']}"
+                for k in ("likely", "unlikely")
+            ]
+            print(f"| {name} | {label} | {cells[0]} | {cells[1]} |")
+    out["sets"] = by_set
+    return out
 
 
 def print_results(results: dict[str, dict[str, object]], level: float) -> None:
@@ -369,17 +688,16 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, object]]:
     parser.add_argument(
         "--scorecard", action="store_true", help="only the scorecard probabilities' calibration"
     )
+    parser.add_argument(
+        "--fit-calibration",
+        action="store_true",
+        help="with --scorecard: fit the drift-change ratio again on the WPP fitting half",
+    )
     args = parser.parse_args(argv)
-    if args.scorecard:
-        e0 = wpp_e0(8 if args.small else None)
-        cal = {
-            f"window {w}": scorecard_calibration(
-                e0, window=w, horizon=10, origins=range(1985, 2010), last_truth=2019
-            )
-            for w in (10, 20)
-        }
-        for name, c in cal.items():
-            print(f"scorecard trend, {name}: {c}")
+    if args.scorecard or args.fit_calibration:
+        started = time.perf_counter()
+        cal = run_scorecard(args.small, args.fit_calibration)
+        print(f"\n{time.perf_counter() - started:.1f} s")
         return {"scorecard": cal}
     horizon = min(args.horizon, 5) if args.small else args.horizon
     paths = min(args.paths, 200) if args.small else args.paths

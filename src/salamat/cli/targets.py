@@ -110,7 +110,9 @@ def _print_scorecard(records: list[dict[str, Any]], title: str) -> None:
         "(Eurostat SDG monitoring; Open SDG): on track R >= 0.95, needs acceleration 0.60-0.95, "
         "off track 0-0.60, moving away R < 0. Trend: random walk with drift from the latest value "
         "over the last 10 years, shock years (2020-2021, COVID-19) left out, 95% prediction "
-        "interval (Hyndman & Athanasopoulos, FPP 3rd ed., 5.2, 5.5); P(meet) = probability that "
+        "interval (Hyndman & Athanasopoulos, FPP 3rd ed., 5.2, 5.5), widened for changes of trend "
+        "where the series is a modelled estimate (UN WPP, WHO estimates: as measured on many "
+        "countries' series, see salamat.methods.trend_calibration); P(meet) = probability that "
         "the target-year value meets the target. Where pace and trend disagree the status is "
         "'needs acceleration' and the line below says why. An achieved target needs no change.[/]"
     )

@@ -19,7 +19,10 @@ both sources): ``R >= 0.95`` on track; ``0.60 <= R < 0.95`` needs acceleration; 
 
 Trend: one model (:mod:`salamat.methods.trends`, a random walk with drift from the latest value,
 shock years left out) gives the projection, its prediction interval and the probability ``P`` that
-the target-year value meets the target. Pace and trend are combined so that they never contradict
+the target-year value meets the target. For modelled estimates its forecast distribution is
+widened for changes of trend (``drift_change``; :mod:`salamat.methods.trend_calibration` says
+where and why): the interval, the path and ``P`` widen together, and the centre does not move,
+so ``P >= 0.5`` exactly when the projected value meets the target, with or without widening. Pace and trend are combined so that they never contradict
 (:func:`combine`): "on track" only with ``P >= 0.5``, "off track" and "moving away" only with
 ``P <= 0.5``; where the two disagree the status is "needs acceleration" and ``status_detail`` says
 which said what (e.g. "on track by pace, unlikely by trend"). An achieved target needs no further
@@ -91,7 +94,8 @@ STATUS_METHOD = (
     "value meets the target; on track R >= 0.95; needs acceleration 0.60 <= R < 0.95; off track "
     "0 <= R < 0.60; moving away R < 0. Trend: P = probability that the target-year value meets "
     "the target under a random walk with drift from the latest value (Hyndman & Athanasopoulos, "
-    "FPP 3rd ed., 5.2 and 5.5). Where pace and trend disagree (on track with P < 0.5, off track "
+    "FPP 3rd ed., 5.2 and 5.5), its interval widened for changes of trend on modelled estimates "
+    "(local linear trend; salamat.methods.trend_calibration, see calibration). Where pace and trend disagree (on track with P < 0.5, off track "
     "or moving away with P > 0.5) the status is needs acceleration and status_detail says so"
 )
 
@@ -536,6 +540,7 @@ def assess(
     level: float = 0.95,
     shock_years: tuple[int, ...] = (),
     limits: tuple[float, float] | None = None,
+    drift_change: float = 0.0,
 ) -> Assessment:
     """Status, projection, probability and required pace of one target on one series.
 
@@ -557,6 +562,11 @@ def assess(
     limits
         The indicator's hard bounds ``(lower, upper)``, the limits of a logit trend (30q70 in
         percent: 0 and 100); unused by the other models.
+    drift_change
+        ``lambda``, the drift-change ratio that widens the trend's forecast distribution
+        (:mod:`salamat.methods.trend_calibration`; 0 for the plain random walk with drift). The
+        projection's interval, the path and ``P`` all come from this one distribution; the
+        centre, and so whether ``P >= 0.5``, does not depend on it.
 
     Returns
     -------
@@ -652,7 +662,14 @@ def assess(
     window_from = int(years[recent].min())
     if latest_year < target.target_year:
         try:
-            fit = fit_drift(years[recent], values[recent], trend, exclude=shocks, limits=limits)
+            fit = fit_drift(
+                years[recent],
+                values[recent],
+                trend,
+                exclude=shocks,
+                limits=limits,
+                drift_change=drift_change,
+            )
             projection = project(fit, target.target_year, level)
             probability = probability_of_reaching(
                 fit, target.target_year, target_value, target.direction

@@ -357,6 +357,9 @@ def _methods(_: Gettext) -> list[str]:
             "Projection: a random walk with drift from the latest value, drift and its standard error estimated over the trend window with the shock years left out; Student t prediction interval with variance sigma^2 (h + h^2/K) (Hyndman & Athanasopoulos, Forecasting: Principles and Practice, 3rd ed., 5.2 and 5.5). Probabilities and percentages are projected on the logit scale between their bounds."
         ),
         _(
+            "Widening for changes of trend: for modelled estimates the variance gains sigma^2 lambda^2 h(h+1)(2h+1)/6, a drift that itself wanders (local linear trend, Harvey 1989), with lambda fitted on half of the countries and checked on the other half: 0.995 for UN WPP (life expectancy), 0.756 for WHO TB incidence estimates, 0.461 for WHO Global Health Estimates (30q70); registration and reported series keep the plain interval, which was found calibrated on them (benchmarks/README.md)."
+        ),
+        _(
             "Probability of meeting the target: the share of the prediction distribution for the target year that meets the target. Where pace and trend disagree the status is needs acceleration."
         ),
         _(

@@ -33,6 +33,7 @@ from salamat.methods.targets import (
     target_from_row,
     trend_verdict,
 )
+from salamat.methods.trend_calibration import Calibration, calibration_for
 from salamat.services.quality import bound_rows, indicator_bounds
 from salamat.store.connection import Store
 from salamat.store.imports import finish_import, next_import_id
@@ -502,6 +503,18 @@ def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
     }
 
 
+def calibration_record(c: Calibration) -> dict[str, Any]:
+    """The card's ``calibration`` field: which forecast distribution gave its interval and
+    ``P`` (:mod:`salamat.methods.trend_calibration`)."""
+    return {
+        "family": c.family,
+        "series_kind": c.series_kind,
+        "drift_change": c.drift_change,
+        "method": c.method,
+        "evidence": c.evidence,
+    }
+
+
 def scorecard(
     store: Store,
     area: str | None = None,
@@ -544,11 +557,23 @@ def scorecard(
         lo, hi, _ = hard.get(t.indicator, (None, None, False))
         # a logit trend runs between the indicator's hard bounds (30q70: 0 and 100)
         limits = None if lo is None or hi is None else (lo, hi)
+        calibration = calibration_for(str(series["source"].iloc[-1]) if len(series) else None)
         judge = functools.partial(
-            assess, trend=trend, window=window, level=level, shock_years=years, limits=limits
+            assess,
+            trend=trend,
+            window=window,
+            level=level,
+            shock_years=years,
+            limits=limits,
+            drift_change=calibration.drift_change,
         )
         assessment = judge(t, series)
         record = assessment_record(assessment, a)
+        fitted = assessment.trend_fit is not None
+        record["calibration"] = calibration_record(calibration) if fitted else None
+        record["probability_method"] = (
+            f"random walk with drift, last {window} years, {calibration.method}" if fitted else None
+        )
         _cap_to_bounds(record)
         excluded = set(record["trend_fit"]["excluded"]) if record["trend_fit"] else set()
         record["shock_years"] = [d for d in shocks if d["year"] in excluded]
@@ -613,6 +638,7 @@ def flat_record(rec: dict[str, Any]) -> dict[str, Any]:
         "projection_lower": p.get("lower"),
         "projection_upper": p.get("upper"),
         "probability": rec["probability"],
+        "probability_method": rec.get("probability_method"),
         "required_annual_change": rec["required_annual_change"],
         "reason": rec["reason"],
         "document": rec["document"],

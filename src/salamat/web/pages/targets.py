@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -49,6 +50,26 @@ SCENARIO_CAUSES = (
 )
 SCENARIO_LEVEL = 0.95
 SCENARIO_HORIZON = 50  # years after the base year, as the explorer's forecasts
+
+
+@cache
+def _calibration_words(_: Gettext) -> dict[str, str]:
+    """How each card's interval and probability were calibrated, by the record's
+    ``calibration.family`` (:mod:`salamat.methods.trend_calibration`)."""
+    return {
+        "wpp_e0": _(
+            "interval and probability widened for changes of trend, as measured on the life expectancy of 236 countries (UN WPP 2024): this series is a modelled estimate"
+        ),
+        "who_tb": _(
+            "interval and probability widened for changes of trend, as measured on the TB incidence of 215 countries (WHO estimates): this series is a modelled estimate"
+        ),
+        "who_ghe": _(
+            "interval and probability widened for changes of trend, as measured on the 30q70 of 185 countries (WHO Global Health Estimates): this series is a modelled estimate"
+        ),
+        "plain": _(
+            "interval and probability not widened: on registration data the plain trend was found calibrated"
+        ),
+    }
 
 
 def _scenario_card(rec: dict[str, Any]) -> bool:
@@ -316,6 +337,9 @@ def targets_page(
                 "pace_word": words[pace][0] if pace in words else None,
                 "trend_word": trend_word,
                 "probability_text": _probability(prob, lang),
+                "calibration_text": _calibration_words(_).get(
+                    (rec.get("calibration") or {}).get("family", "")
+                ),
                 "disagree": pace is not None and pace != rec["status"],
                 "without_word": words[without][0] if without in words else None,
                 "document_short": _short(texts.data_text(str(rec["document"]), lang)),
