@@ -285,6 +285,13 @@ def test_targets_have_status_projection_and_fan(client: TestClient) -> None:
     assert fan[-1]["lower"] == pytest.approx(le0["projection"]["lower"], abs=1e-3)
     one = client.get("/api/v1/targets/end_tb_incidence").json()
     assert [t["area"] for t in one] == ["KAZ"]
+    # which distribution gave the interval and P: BNS registration data plain, WHO's TB
+    # burden estimates widened for changes of trend (salamat.methods.trend_calibration)
+    assert le0["calibration"]["family"] == "plain" and le0["calibration"]["drift_change"] == 0
+    assert le0["probability_method"].startswith("random walk with drift, last 10 years")
+    assert one[0]["calibration"]["family"] == "who_tb"
+    assert one[0]["calibration"]["drift_change"] > 0
+    assert "widened" in one[0]["probability_method"]
 
 
 def test_target_errors(client: TestClient) -> None:

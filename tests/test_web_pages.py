@@ -98,6 +98,25 @@ def test_target_cards_say_what_pace_and_trend_each_say(client: TestClient) -> No
     client.get("/", params={"lang": "en"})  # the cookie back to English for the other tests
 
 
+def test_target_cards_say_how_their_interval_was_calibrated(client: TestClient) -> None:
+    """Each card with a trend names its distribution: BNS registration series plain, WHO's TB
+    estimates widened for changes of trend (salamat.methods.trend_calibration), in kk/ru/en."""
+    board = client.get("/api/v1/targets").json()
+    with_trend = [t for t in board if t["calibration"] is not None]
+    for lang, widened, plain in (
+        ("en", "widened for changes of trend", "not widened"),
+        ("ru", "расширены с учётом смены тренда", "не расширены"),
+        ("kk", "тренд өзгерістерін ескере отырып кеңейтілген", "кеңейтілмеген"),
+    ):
+        html = client.get("/", params={"lang": lang}).text
+        kinds = re.findall(r'data-role="calibration" data-kind="([a-z]+)">([^<]+)<', html)
+        assert len(kinds) == len(with_trend)
+        assert {k for k, _ in kinds} == {"modelled", "reported"}
+        for kind, text in kinds:
+            assert (widened if kind == "modelled" else plain) in text, (lang, text)
+    client.get("/", params={"lang": "en"})
+
+
 @pytest.mark.parametrize(
     ("lang", "words"),
     [

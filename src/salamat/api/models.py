@@ -333,6 +333,18 @@ class Target(BaseModel):
     reason: str
     projection: dict[str, Any] | None
     probability: float | None
+    probability_method: str | None = Field(
+        None,
+        description="The forecast distribution behind the projection's interval and the "
+        "probability, in words (random walk with drift, its window, widened or not); null "
+        "without a trend.",
+    )
+    calibration: dict[str, Any] | None = Field(
+        None,
+        description="{family, series_kind, drift_change, method, evidence}: whether the trend's "
+        "distribution is widened for changes of trend (modelled estimates: UN WPP, WHO) and "
+        "the out-of-sample evidence (salamat.methods.trend_calibration); null without a trend.",
+    )
     required_annual_change: float | None
     required_annual_growth: float | None
     method: str

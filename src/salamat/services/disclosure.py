@@ -499,6 +499,8 @@ _TARGET_VALUES = (
     "required_annual_change",
     "required_annual_growth",
     "trend_fit",
+    "calibration",
+    "probability_method",
 )
 
 
