@@ -11,8 +11,8 @@ calibrated?"). Two findings decide what the scorecard does:
    the shortfall is the model's. A smoothed series has a small year-to-year ``sigma`` (median
    0.15 years for WPP e0) while its drift still changes course, which the plain model ignores.
 2. On **registration series** the plain model is already calibrated or cautious: the 63 BNS
-   Kazakhstan e0 series (21 regions x 3 sexes, 1999-2019; origins 2008-2018) cover 0.948 (95%) and
-   0.796 (80%); HMD United Kingdom e0 (1975-2006 origins) 0.989; WHO GHED health expenditure in
+   Kazakhstan e0 series (the country and its 20 regions x 3 sexes, 1999-2019; origins 2008-2018)
+   cover 0.948 (95%) and 0.796 (80%); HMD United Kingdom e0 (1975-2006 origins) 0.989; WHO GHED health expenditure in
    % of GDP (a reported series) 0.944. Their ``sigma`` is larger (median 0.60 years for the
    Kazakh e0), and widening them would make every probability too timid (0.995 at 95%).
 

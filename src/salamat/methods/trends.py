@@ -41,8 +41,9 @@ transform keeps quantiles).
 years allows: on every WPP 2024 country's e0 the plain model's 95% interval covered only 0.71
 (benchmarks/README.md). A fit may therefore carry a drift-change ratio ``lambda`` (``drift_change``):
 the drift itself is taken to wander as a random walk, ``c_t = c_{t-1} + eta_t``,
-``eta_t ~ N(0, tau^2)``, ``tau = lambda sigma`` (the local linear trend model, Harvey 1989,
-section 2.3.2, with signal-to-noise ratio ``q = tau^2 / sigma^2 = lambda^2``). The value ``h``
+``eta_t ~ N(0, tau^2)``, ``tau = lambda sigma`` (Harvey's local linear trend without an
+observation error, Harvey 1989, ch. 2; ``lambda^2`` is the ratio of the slope's to the level's
+disturbance variance). The value ``h``
 years on then carries ``sum_{j=1..h} (h - j + 1) eta_{T+j}`` on top, of variance
 ``tau^2 sum_{k=1..h} k^2 = tau^2 h (h + 1) (2h + 1) / 6``, so
 
@@ -64,7 +65,7 @@ Melbourne: OTexts. Section 5.2 (simple forecasting methods: drift method) and se
 (distributional forecasts and prediction intervals, Table 5.2), section 13.3 (ensuring
 forecasts stay within limits: the scaled logit transformation). https://otexts.com/fpp3/
 Harvey A.C. (1989). *Forecasting, Structural Time Series Models and the Kalman Filter*.
-Cambridge University Press, section 2.3.2 (the local linear trend) and 4.2.
+Cambridge University Press, ch. 2 (the local linear trend model).
 Box G.E.P., Jenkins G.M., Reinsel G.C., Ljung G.M. (2015). *Time Series Analysis: Forecasting
 and Control*, 5th ed. Hoboken: Wiley, ch. 5 (forecasting an ARIMA(0,1,0) process with a
 constant).
