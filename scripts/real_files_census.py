@@ -122,6 +122,13 @@ CASES: tuple[Case, ...] = (
         ),
     ),
     Case(
+        "real:who_data_portal/9A706FD_ALL_LATEST_uhc-index_trimmed.csv",
+        "gho",
+        (),
+        ("--new-indicators",),
+        (c("gho_uhc_index_reported", "KAZ", "2021", 80.328),),
+    ),
+    Case(
         "shared:series/who_gho/NCDMORT3070_GHO_export_2024-12-18_OTS.csv",
         "gho",
         (c("ncd30q70", "KAZ", "2019", 23.8, sex="total"),),

@@ -451,3 +451,21 @@ def test_data_portal_broken_copies(store: Store, tmp_path: Path) -> None:
     two.write_text(lines[0] + ",COUNT_N\n" + kaz + ",12\n")
     s = services.run_import(store, "gho", [two])
     assert not s.ok and "AMOUNT_N, COUNT_N" in s.problems[0].message
+
+
+PORTAL_UHC = PORTAL / "9A706FD_ALL_LATEST_uhc-index_trimmed.csv"
+
+
+def test_data_portal_download_without_geo_type_and_with_value_numeric(store: Store) -> None:
+    # WHO's own copy (GTB-TME/gtbreport2024): VALUE_NUMERIC, no DIM_GEO_CODE_TYPE, unpadded M49
+    s = services.run_import(store, "gho", [PORTAL_UHC], new_indicators=True)
+    assert s.ok, s.as_dict()
+    code = "gho_uhc_index_reported"
+    where = f"indicator = '{code}' AND area = '%s' AND period = '2021'"
+    assert obs(store, where % "KAZ")[0][4] == 80.328
+    assert obs(store, where % "TUR")[0][4] == 75.58542  # 792, "Türkiye"
+    assert obs(store, where % "WORLD")[0][4] == 67.51741  # M49 "1"
+    assert obs(store, where % "WHO-EUR")[0][4] == 81.06379
+    # the UN's Asia (142) and the high-income group (910) are aggregates: noted, not stored
+    assert any("M49 REGION 142" in n and "910" in n for n in s.notes)
+    assert s.created == 5 * 7

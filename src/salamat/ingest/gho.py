@@ -16,7 +16,9 @@ Three shapes of the same data are read:
   its bounds ``<MEASURE>_NL``, ``<MEASURE>_NU`` (``AMOUNT_N``, ``RATE_PER_1000_N``, ``INDEX_N``
   ...). ``IND_CODE`` is the GHO code. Areas are UN M49 numbers: countries and territories by
   ISO 3166 (398 -> KAZ), the WHO regions by WHO's numbers (953 AFR, 954 AMR, 955 SEAR, 956 EUR,
-  957 EMR, 958 WPR), ``001`` the world; a ``DIM_*`` value ``TOTAL`` is no disaggregation.
+  957 EMR, 958 WPR), ``001`` the world; a ``DIM_*`` value ``TOTAL`` is no disaggregation. Older
+  downloads have ``VALUE_NUMERIC`` for the value and no ``DIM_GEO_CODE_TYPE`` (the number then
+  says what the area is).
 
 ``NumericValue`` (``Numeric``) is the value; ``Low`` and ``High`` are kept as the bounds.
 ``Value`` is WHO's display text: a record whose numeric value is empty is a problem, never
@@ -380,16 +382,23 @@ def _from_portal(path: Path, df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple
     columns = [c for c in df.columns if not c.startswith("_")]
     df = _unwrap_quoted_lines(df, columns)
     measures = [
-        m.group("m") for c in columns if (m := _PORTAL_MEASURE.match(c)) and c != "dim_time_n"
+        found.group("m")
+        for c in columns
+        if (found := _PORTAL_MEASURE.match(c)) and c != "dim_time_n"
     ]
-    if len(measures) != 1:
-        found = ", ".join(f"{m.upper()}_N" for m in measures) or "none"
+    if not measures and "value_numeric" in columns:
+        value_col, low_col, high_col = "value_numeric", "value_numeric_lower", "value_numeric_upper"
+    elif len(measures) == 1:
+        one = measures[0]
+        value_col, low_col, high_col = f"{one}_n", f"{one}_nl", f"{one}_nu"
+    else:
+        names = ", ".join(f"{m.upper()}_N" for m in measures) or "none"
         message = (
             "a data.who.int download names its value in one column ending in _N (such as "
-            f"RATE_PER_1000_N, with _NL and _NU its bounds); this file has {found}"
+            "RATE_PER_1000_N, with _NL and _NU its bounds) or VALUE_NUMERIC; this file has "
+            f"{names}"
         )
         raise InputError(f"{path}: {message}", [Problem(str(path), 1, None, message)])
-    measure = measures[0]
 
     def col(name: str) -> pd.Series:
         return (
@@ -400,10 +409,24 @@ def _from_portal(path: Path, df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple
 
     code = col("ind_code").astype(str).str.strip()
     code = code.where(code != "", col("ind_uuid").astype(str).str.strip())
-    kind = col("dim_geo_code_type").astype(str).str.strip().str.upper()
     m49 = col("dim_geo_code_m49").astype(str).str.strip()
     number = m49.where(~m49.str.fullmatch(r"\d{1,3}"), m49.str.zfill(3))
     iso3 = {n: _m49_alpha3(n) for n in set(number)}
+    kind = col("dim_geo_code_type").astype(str).str.strip().str.upper()
+    if "dim_geo_code_type" not in df.columns:
+        # older downloads name no type: the number says it (UN M49 regions such as 142 Asia
+        # are aggregates Salamat has no unit for)
+        kind = number.map(
+            lambda n: (
+                "GLOBAL"
+                if n == "001"
+                else "WHOREGION"
+                if n in _WHO_REGION_M49
+                else "COUNTRY"
+                if iso3[n]
+                else "M49 REGION"
+            )
+        )
     # a country, or a territory of any of the kinds WHO names (autonomous, dependent, overseas
     # ...) that has an ISO 3166 code; regions, income groups and the world are aggregates
     country = kind.isin(list(_PORTAL_COUNTRY)) | (
@@ -420,12 +443,12 @@ def _from_portal(path: Path, df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple
             "spatial_type": spatial_type,
             "spatial": spatial,
             "time": col("dim_time").astype(str).str.strip(),
-            "value_text": col(f"{measure}_n"),
-            "numeric": col(f"{measure}_n"),
+            "value_text": col(value_col),
+            "numeric": col(value_col),
             "unit": name.map(unit_from_name),
             "name": name,
-            "low": col(f"{measure}_nl"),
-            "high": col(f"{measure}_nu"),
+            "low": col(low_col),
+            "high": col(high_col),
             "comments": "",
             "date": "",
             "publish_state": col("dim_publish_state_code").astype(str).str.strip(),
@@ -435,7 +458,7 @@ def _from_portal(path: Path, df: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple
     )
     pairs = []
     skip = {"dim_time", "dim_time_type", "dim_geo_code_m49", "dim_geo_code_type"}
-    skip |= {"dim_publish_state_code"}
+    skip |= {"dim_publish_state_code", "dim_value_type"}  # the measure's kind (INDEX, RATE)
     for c in [c for c in columns if c.startswith("dim_") and c not in skip]:
         dimension = c[len("dim_") :].upper()
         value = df[c].astype(str).str.strip()
