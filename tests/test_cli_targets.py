@@ -524,6 +524,40 @@ def test_a_judgement_on_a_flagged_value_says_so(demo_db: Path) -> None:
     assert le75["status_without_flagged"] is None
 
 
+def test_a_source_the_series_does_not_use_makes_no_break(demo_db: Path, tmp_path: Path) -> None:
+    # OWID's one-year map download (KAZ le0 2022 = WPP's 73.5028) beside the BNS series: the
+    # break rule also flags "Our World in Data until 2022, BNS from 2023", but the scorecard's
+    # series reads BNS in 2022, so that flag is not about it and the break year is listed once
+    import shutil
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(demo_db, db)
+    owid = Path(__file__).parent / "data" / "real" / "owid"
+    run(
+        "import",
+        "owid",
+        str(owid / "life-expectancy_filtered-download_2022_trimmed.csv"),
+        "--db",
+        str(db),
+    )
+    with Store.open(db, read_only=True) as store:
+        breaks = store.con.execute(
+            "SELECT count(*) FROM quality_flag WHERE rule = 'source_break' AND indicator = 'le0' "
+            "AND area = 'KAZ' AND sex = 'total' AND period = '2023'"
+        ).fetchone()
+    assert breaks == (2,)  # the rule's two flags are both stored and listed by `salamat flags`
+    cards = {
+        r["code"]: r
+        for r in json.loads(run("targets", "--area", "KAZ", "--db", str(db), "--format", "json"))
+    }
+    le75 = cards["kz_le0_75_2025_healthy_nation"]
+    assert le75["pace_across_source_break"] == [2023]
+    messages = [f["message"] for f in le75["flags"] if f["code"] == "source_break"]
+    assert (
+        len(messages) == 1 and "BNS Kazakhstan: life expectancy at birth by region" in messages[0]
+    )
+
+
 def test_an_interval_never_leaves_the_indicators_range(scorecard) -> None:  # type: ignore[no-untyped-def]
     # 30q70 (a probability in percent) is projected on the logit scale between its hard
     # bounds 0 and 100: the interval stays strictly inside with no cap (a log-linear trend put

@@ -40,7 +40,7 @@ def _series(indicator: str, area: str, values: dict[int, float], source: str = "
 def test_the_2023_national_30q70_is_flagged_by_a_rule(demo_db: Path) -> None:
     with Store.open(demo_db, read_only=True) as s:
         f = flags_for(s, "ncd30q70", "KAZ")
-    assert list(f.columns) == ["rule", "period", "year", "source", "severity", "message"]
+    assert list(f.columns) == ["rule", "period", "year", "source", "severity", "message", "details"]
     assert f[["rule", "year"]].values.tolist() == [["yoy_outlier", 2023]]
     assert f["severity"].iloc[0] == "warning"
     assert f["message"].iloc[0].startswith("24.81 in 2023 after 16.63 in 2022 (+49.2%)")

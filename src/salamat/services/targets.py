@@ -11,6 +11,7 @@ import csv
 import functools
 import importlib
 import io
+import json
 import math
 from collections.abc import Callable
 from datetime import datetime
@@ -406,6 +407,7 @@ def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> lis
     start = a.window_from if a.window_from is not None else a.latest_year
     used = series[(series["year"] >= start) | (series["year"] == a.baseline_year)]
     source_by_year = dict(zip(used["year"].astype(int), used["source"].astype(str), strict=True))
+    every_year = dict(zip(series["year"].astype(int), series["source"].astype(str), strict=True))
     out: list[dict[str, Any]] = []
     for f in flags.to_dict(orient="records"):
         year = f.get("year")
@@ -415,6 +417,8 @@ def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> lis
             continue
         src = f.get("source")
         if src is not None and not pd.isna(src) and str(src) != source_by_year[int(year)]:
+            continue
+        if not _break_in_series(f, every_year):
             continue
         out.append(
             {
@@ -426,6 +430,27 @@ def _flags_used(flags: pd.DataFrame, series: pd.DataFrame, a: Assessment) -> lis
             }
         )
     return sorted(out, key=lambda d: (d["year"], d["code"]))
+
+
+def _break_in_series(flag: dict[Any, Any], source_by_year: dict[int, str]) -> bool:
+    """Whether a source-break flag describes the series the judgement reads.
+
+    The rule flags every source whose values end the year before another's begin. Where several
+    sources overlap, the one ending there may not be the one the series used that year (a
+    one-year download from another publisher beside the national series): then the series does
+    not change source there and the flag is not about it. Other flags, and a break whose earlier
+    year the series does not hold, are kept."""
+    if str(flag.get("rule")) != "source_break":
+        return True
+    raw = flag.get("details")
+    try:
+        details = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except json.JSONDecodeError:
+        return True
+    before, last = details.get("previous_source"), details.get("previous_last_year")
+    if before is None or last is None or int(last) not in source_by_year:
+        return True
+    return source_by_year[int(last)] == str(before)
 
 
 def assessment_record(a: Assessment, area: str) -> dict[str, Any]:
@@ -583,12 +608,14 @@ def scorecard(
         base_year = record["baseline"]["year"]
         latest_year = record["latest"]["year"]
         record["pace_across_source_break"] = sorted(
-            f["year"]
-            for f in used
-            if f["on"] == "series"
-            and base_year is not None
-            and latest_year is not None
-            and base_year < f["year"] <= latest_year
+            {
+                f["year"]
+                for f in used
+                if f["on"] == "series"
+                and base_year is not None
+                and latest_year is not None
+                and base_year < f["year"] <= latest_year
+            }
         )
         flagged = {f["year"] for f in used if f["on"] == "value"}
         if flagged:

@@ -102,9 +102,9 @@ def flags_for(
 ) -> pd.DataFrame:
     """The flags on one indicator's series for one area and sex (optionally one source).
 
-    Returns a DataFrame with columns ``rule, period, year, source, severity, message``
-    (``year`` is the first calendar year of the period), ordered by period and rule; empty
-    (with those columns) when no value is flagged.
+    Returns a DataFrame with columns ``rule, period, year, source, severity, message,
+    details`` (``year`` is the first calendar year of the period; ``details`` the rule's JSON),
+    ordered by period and rule; empty (with those columns) when no value is flagged.
     """
     where = "indicator = ? AND area = ? AND sex = ?"
     params: list[Any] = [indicator, area, sex]
@@ -114,7 +114,7 @@ def flags_for(
     frame = store.con.execute(
         f"""
         SELECT rule, period, TRY_CAST(substr(period, 1, 4) AS INTEGER) AS year, source,
-               severity, message
+               severity, message, details
         FROM quality_flag WHERE {where}
         ORDER BY year, period, rule, source""",
         params,
