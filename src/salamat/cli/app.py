@@ -149,7 +149,7 @@ class Engine(StrEnum):
 # Written out so that ``--help`` needs no import of the readers (a test checks it names them all).
 KINDS_HELP = (
     "What the files hold: observations, deaths, population, orgunits, wpp, owid, worldbank, gho, "
-    "dhis2, sdmx, opensdg or hmd (each with where to download it: docs/importing.md)."
+    "dhis2, sdmx, opensdg, hmd or unsdg (each with where to download it: docs/importing.md)."
 )
 
 

@@ -7,7 +7,7 @@ import importlib.util
 
 __all__ = ["BUILTIN", "load_parsers"]
 
-BUILTIN = ("observations", "wpp", "owid", "worldbank", "records", "orgunits", "hmd")
+BUILTIN = ("observations", "wpp", "owid", "worldbank", "records", "orgunits", "hmd", "unsdg")
 # The exchange formats (DHIS2, SDMX, GHO, Open SDG) live in salamat.ingest.formats.
 EXCHANGE = "salamat.ingest.formats"
 

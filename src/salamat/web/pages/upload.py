@@ -33,6 +33,7 @@ def _kind_labels(_: Gettext) -> dict[str, str]:
         "sdmx": "SDMX",
         "opensdg": "Open SDG",
         "hmd": "HMD",
+        "unsdg": "UN SDG",
     }
 
 
