@@ -1,7 +1,7 @@
 """A census of real files users download: each imported into a fresh store with the plain command.
 
 For every real file of ``tests/data/real/`` and the relevant ones of the project's shared data
-folder (WHO GHO, OWID, UN WPP, SDMX, DHIS2, Open SDG, HMD, Eurostat, OECD), this script runs
+folder (WHO GHO, OWID, UN WPP, SDMX, DHIS2, Open SDG, HMD, Eurostat, OECD, UN SDG), this script runs
 
     salamat import KIND FILE --db <a fresh store> --format json
 
@@ -240,6 +240,21 @@ CASES: tuple[Case, ...] = (
         "real:worldbank/wdi_fr_SP.DYN.LE00.FE.IN_trimmed.csv",
         "worldbank",
         (c("le0", "AZE", "2019", 75.832, sex="female"),),
+    ),
+    # -- UN SDG Global Database --
+    Case(
+        "real:unsdg/Goal14_dataportal_2021_trimmed.xlsx",
+        "unsdg",
+        (c("*", "KAZ", None, None),),
+        ("--new-indicators",),
+        (
+            c("unsdg_en_mar_bealitsq", "KAZ", "2015", 11449.0),
+            c("unsdg_en_mar_bealitsq", "WORLD", "2015", 19618.0),
+            c("unsdg_er_mrn_marin", "KAZ", "2020", 1.05),
+            c("unsdg_er_oaw_mnacd_sampling_stations_nrsmai", "AUS", "2010", 8.094),
+            c("unsdg_er_h2o_fwtl", "KAZ", "2018", None),
+            c("*", "GBR", None, None),
+        ),
     ),
     # -- UN WPP --
     Case(

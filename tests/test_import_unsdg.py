@@ -178,6 +178,13 @@ def test_national_and_global_reporting_are_both_kept(store: Store, tmp_path: Pat
     assert [(r[6], r[10]) for r in both] == [(39.1, SOURCE), (40.2, NATIONAL_SOURCE)]
 
 
+def test_source_option_names_the_rows_of_a_global_file(store: Store) -> None:
+    s = services.run_import(store, "unsdg", [API_CSV], source="UN SDG database, 2019.Q1.G.03")
+    assert s.ok
+    sources = store.con.execute("SELECT DISTINCT source FROM observation").fetchall()
+    assert sources == [("UN SDG database, 2019.Q1.G.03",)]
+
+
 def test_age_of_the_indicator_is_not_stored_twice(store: Store, tmp_path: Path) -> None:
     f = broken(tmp_path, '"30-70"', '"15-49"')
     s = services.run_import(store, "unsdg", [f])

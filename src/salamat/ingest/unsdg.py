@@ -43,7 +43,8 @@ counted in the notes with their rows. Any other text is a problem.
 **Source.** "UN SDG Global Database"; its ``Reporting Type`` N rows (data a country reported
 itself, published beside the global series G of the custodian agency for the same country,
 year and disaggregation) are stored under "UN SDG Global Database (national data)", so that
-neither overwrites the other. Each value's note keeps the series, ``Nature`` (C country data,
+neither overwrites the other (in a file with such rows ``--source`` does not apply: it would
+merge the two). Without national rows the source is the import's, ``--source`` or SOURCE. Each value's note keeps the series, ``Nature`` (C country data,
 CA country adjusted, E estimated, M modelled, G global monitoring, N not relevant),
 ``Time_Detail``, the original ``Source`` and ``FootNote``. The vintage is the release
 (``ReleaseName`` of the bulk download) when the file names one.
@@ -491,6 +492,9 @@ def parse_unsdg(path: Path, ctx: ParseContext) -> Parsed:
         }
     )
     frame["age"] = definitional_age(frame["indicator"], frame["age"])
+    if not (frame["source"] == NATIONAL_SOURCE).any():
+        # no national rows: the source is the import's (--source, else SOURCE), as for any kind
+        frame = frame.drop(columns="source")
     return Parsed(
         frame.reset_index(drop=True),
         problems,
