@@ -256,6 +256,17 @@ CASES: tuple[Case, ...] = (
             c("*", "GBR", None, None),
         ),
     ),
+    Case(
+        "real:unsdg/t421_SE_DEV_ONTRK_portal-csv_resaved_trimmed.csv",
+        "unsdg",
+        (),
+        ("--new-indicators",),
+        (
+            c("unsdg_se_dev_ontrk", "KAZ", "2015", 86.3, sex="female", age="3-4"),
+            c("unsdg_se_dev_ontrk", "WORLD", "2020", 71.5, sex="total"),
+            c("unsdg_se_dev_ontrk", "M49-035", "2020", 88.0),
+        ),
+    ),
     # -- UN WPP --
     Case(
         "real:un_wpp/WPP2019_Period_Indicators_Medium_KAZ.csv",

@@ -16,6 +16,7 @@ from salamat.services import imports as services
 from salamat.store.connection import Store
 
 PORTAL = DATA / "real" / "unsdg" / "Goal14_dataportal_2021_trimmed.xlsx"
+RESAVED = DATA / "real" / "unsdg" / "t421_SE_DEV_ONTRK_portal-csv_resaved_trimmed.csv"
 API_CSV = DATA / "unsdg" / "SH_DTH_NCOM_KAZ_WORLD_api_layout.csv"
 API_JSON = DATA / "unsdg" / "SH_DTH_NCOM_KAZ_api_layout.json"
 
@@ -117,6 +118,26 @@ def test_real_portal_download_with_new_indicators(store: Store) -> None:
         "SELECT name_en FROM data_element WHERE code = 'unsdg_en_mar_bealitsq'"
     ).fetchone()
     assert name == ("Beach litter per square kilometer (Number)",)
+
+
+def test_real_portal_csv_resaved_by_pandas(store: Store) -> None:
+    s = services.run_import(store, "unsdg", [RESAVED], new_indicators=True)
+    assert s.ok, s.as_dict()
+    assert s.created == 16  # every row: pandas' index column is not a dimension
+    kaz = rows(store, "area = 'KAZ'")
+    assert [(r[3], r[4], r[6], r[9]) for r in kaz] == [
+        ("female", "3-4", 86.3, "%"),  # M36T59: months 36-59, ages 3-4
+        ("male", "3-4", 84.8, "%"),
+        ("total", "3-4", 85.5, "%"),
+    ]
+    assert rows(store, "area = 'M49-035'")[0][6] == 88.0
+    assert rows(store, "area = 'WORLD' AND sex = 'total'")[0][2:7] == (
+        "2020", "total", "3-4", "total", 71.5
+    )  # fmt: skip
+    note = store.con.execute(
+        "SELECT note FROM observation WHERE area = 'WORLD' AND sex = 'total'"
+    ).fetchone()
+    assert note is not None and "time detail 2012-2020" in note[0]
 
 
 def test_kosovo_code_is_a_problem_naming_the_map_line(store: Store, tmp_path: Path) -> None:
