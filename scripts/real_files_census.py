@@ -243,20 +243,6 @@ CASES: tuple[Case, ...] = (
     ),
     # -- UN SDG Global Database --
     Case(
-        "real:unsdg/Goal14_dataportal_2021_trimmed.xlsx",
-        "unsdg",
-        (c("*", "KAZ", None, None),),
-        ("--new-indicators",),
-        (
-            c("unsdg_en_mar_bealitsq", "KAZ", "2015", 11449.0),
-            c("unsdg_en_mar_bealitsq", "WORLD", "2015", 19618.0),
-            c("unsdg_er_mrn_marin", "KAZ", "2020", 1.05),
-            c("unsdg_er_oaw_mnacd_sampling_stations_nrsmai", "AUS", "2010", 8.094),
-            c("unsdg_er_h2o_fwtl", "KAZ", "2018", None),
-            c("*", "GBR", None, None),
-        ),
-    ),
-    Case(
         "real:unsdg/t421_SE_DEV_ONTRK_portal-csv_resaved_trimmed.csv",
         "unsdg",
         (),

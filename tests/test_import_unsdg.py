@@ -1,10 +1,12 @@
-"""``salamat import unsdg``: the UN SDG Global Database, on a real data portal download (Goal 14,
-Excel, tests/data/real/unsdg/PROVENANCE.md) and on the API's CSV and JSON layouts holding the
-published SH_DTH_NCOM (SDG 3.4.1) values of Kazakhstan and the world (tests/data/unsdg/SOURCES.md),
-with broken copies. Values are checked by hand against the files."""
+"""``salamat import unsdg``: the UN SDG Global Database, on real rows of a data portal download
+(Goal 4, re-saved as CSV: tests/data/real/unsdg/PROVENANCE.md) and on the API's CSV and JSON
+layouts and the portal's Excel layout holding the published SH_DTH_NCOM (SDG 3.4.1) values of
+Kazakhstan and the world (tests/data/unsdg/SOURCES.md), with broken copies. Values are checked by
+hand against the files."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -15,7 +17,6 @@ from salamat.ingest.unsdg import NATIONAL_SOURCE, SOURCE, sdg_age
 from salamat.services import imports as services
 from salamat.store.connection import Store
 
-PORTAL = DATA / "real" / "unsdg" / "Goal14_dataportal_2021_trimmed.xlsx"
 RESAVED = DATA / "real" / "unsdg" / "t421_SE_DEV_ONTRK_portal-csv_resaved_trimmed.csv"
 API_CSV = DATA / "unsdg" / "SH_DTH_NCOM_KAZ_WORLD_api_layout.csv"
 API_JSON = DATA / "unsdg" / "SH_DTH_NCOM_KAZ_api_layout.json"
@@ -83,41 +84,93 @@ def test_a_page_of_the_api_answer_is_said_to_be_one_page(store: Store, tmp_path:
     assert any("page 1 of 3" in n and "45 records" in n for n in s.notes)
 
 
-def test_real_portal_download_needs_new_indicators(store: Store) -> None:
-    s = services.run_import(store, "unsdg", [PORTAL])
-    assert not s.ok
-    assert count(store) == 0
-    messages = " ".join(p.message for p in s.problems)
-    assert "EN_MAR_BEALITSQ" in messages and "--new-indicators" in messages
-    first = next(p for p in s.problems if p.value == "EN_MAR_BEALITSQ")
-    assert (first.row, first.field) == (2, "SeriesCode")  # the spreadsheet's row of the World
+def portal_workbook(tmp_path: Path, lines: list[str]) -> Path:
+    """The CSV's rows as the data portal's Excel download lays them out (a sheet ``data``;
+    Goal, GeoAreaCode and TimePeriod stored as numbers, Value as text; dimension columns
+    without brackets; empty columns after the last one), observed in a real 2021 download."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "data"
+    for i, row in enumerate(csv.reader(lines)):
+        if i == 0:
+            sheet.append([c.strip("[]") for c in row] + [None] * 3)
+            continue
+        cells: list[object] = list(row)
+        for k in (0, 5, 7):  # Goal, GeoAreaCode, TimePeriod
+            cells[k] = int(row[k])
+        sheet.append(cells)
+    f = tmp_path / "Goal3.xlsx"
+    book.save(f)
+    return f
 
 
-def test_real_portal_download_with_new_indicators(store: Store) -> None:
-    s = services.run_import(store, "unsdg", [PORTAL], new_indicators=True)
+def test_portal_excel_layout(store: Store, tmp_path: Path) -> None:
+    lines = API_CSV.read_text(encoding="utf-8").splitlines()
+    s = services.run_import(store, "unsdg", [portal_workbook(tmp_path, lines)])
     assert s.ok, s.as_dict()
-    litter = rows(store, "indicator = 'unsdg_en_mar_bealitsq'")
-    assert [(r[1], r[2], r[6], r[9]) for r in litter] == [
-        ("KAZ", "2015", 11449.0, "number"),
-        ("M49-143", "2015", 11449.0, "number"),  # Central Asia, an M49 region unit
-        ("WORLD", "2015", 19618.0, "number"),
-    ]
-    assert rows(store, "indicator = 'unsdg_er_mrn_marin'")[0][1:10] == (
-        "KAZ", "2020", "total", "all", "total", 1.05, None, None, "%"
+    assert s.created == 30
+    assert rows(store, "area = 'KAZ' AND period = '2015' AND sex = 'male'")[0][4:7] == (
+        "30-69", "total", 38.9
     )  # fmt: skip
-    # a dimension without a Salamat column is part of the series; bounds are kept
-    ph = rows(store, "indicator = 'unsdg_er_oaw_mnacd_sampling_stations_nrsmai'")
-    assert [(r[1], r[6], r[7], r[8], r[9]) for r in ph] == [("AUS", 8.094, 8.058, 8.155, "PH")]
-    # regions without a unit are noted, never stored; 'NaN' and 'N' are missing values
-    assert any("830 Channel Islands" in n and "514 Developed regions" in n for n in s.notes)
+    # the same values as the API's CSV: nothing to change
+    again = services.run_import(store, "unsdg", [API_CSV])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 30)
+
+
+def test_excel_row_numbers_are_the_sheets(store: Store, tmp_path: Path) -> None:
+    lines = API_CSV.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace('"398","Kazakhstan"', '"999","Nowhere"')
+    s = services.run_import(store, "unsdg", [portal_workbook(tmp_path, lines)])
+    assert not s.ok and count(store) == 0
+    p = next(p for p in s.problems if p.field == "GeoAreaCode")
+    assert (p.row, p.value) == (4, "999")
+
+
+def test_regions_missing_values_and_extra_dimensions(store: Store, tmp_path: Path) -> None:
+    lines = API_CSV.read_text(encoding="utf-8").splitlines()
+    first = lines[1]
+    extra = [
+        first.replace('"398","Kazakhstan"', '"143","Central Asia"'),  # an M49 region unit
+        first.replace('"398","Kazakhstan"', '"514","Developed regions"'),  # no unit: noted
+        first.replace('"398","Kazakhstan"', '"830","Channel Islands"'),  # no unit: noted
+        first.replace('"2000","39.1","2000"', '"2001","NaN","2001"'),
+        first.replace('"2000","39.1","2000"', '"2002","N","2002"').replace('"E","G"', '"N","G"'),
+        first.replace('"2000","39.1","2000"', '"2003","40.0","2001-2003"'),
+    ]
+    f = tmp_path / "more.csv"
+    f.write_text("\r\n".join([*lines, *extra]) + "\r\n", encoding="utf-8")
+    s = services.run_import(store, "unsdg", [f])
+    assert s.ok, s.as_dict()
+    assert rows(store, "area = 'M49-143'")[0][1:7] == (
+        "M49-143", "2000", "total", "30-69", "total", 39.1
+    )  # fmt: skip
+    assert any("514 Developed regions" in n and "830 Channel Islands" in n for n in s.notes)
     assert any("'N' (not relevant" in n for n in s.notes)
-    assert s.skipped_missing == 25
-    assert rows(store, "area = 'KAZ' AND indicator LIKE 'unsdg_er_h2o%'") == []
-    assert {r[1] for r in rows(store)} == {"KAZ", "M49-143", "WORLD", "AUS"}
-    name = store.con.execute(
-        "SELECT name_en FROM data_element WHERE code = 'unsdg_en_mar_bealitsq'"
+    assert s.skipped_missing == 2  # NaN and N: missing, never zero
+    assert rows(store, "area = 'KAZ' AND period IN ('2001', '2002')") == []
+    note = store.con.execute(
+        "SELECT note FROM observation WHERE area = 'KAZ' AND period = '2003'"
     ).fetchone()
-    assert name == ("Beach litter per square kilometer (Number)",)
+    assert note is not None and "time detail 2001-2003" in note[0]
+    # a dimension without a Salamat column is part of the series
+    header = lines[0] + ',"[Sampling Stations]"'
+    body = [ln + ',"NRSMAI"' for ln in lines[1:3]]
+    g = tmp_path / "stations.csv"
+    g.write_text("\n".join([header, *body]) + "\n", encoding="utf-8")
+    s = services.run_import(store, "unsdg", [g])
+    assert not s.ok
+    p = next(p for p in s.problems if p.field == "SeriesCode")
+    assert p.value == "SH_DTH_NCOM/Sampling Stations=NRSMAI" and "mapped as a whole" in p.message
+    s = services.run_import(store, "unsdg", [g], new_indicators=True)
+    assert s.ok, s.as_dict()
+    name = store.con.execute(
+        "SELECT name_en, unit FROM data_element "
+        "WHERE code = 'unsdg_sh_dth_ncom_sampling_stations_nrsmai'"
+    ).fetchone()
+    assert name is not None and name[0].endswith("(Sampling Stations=NRSMAI)") and name[1] == "%"
 
 
 def test_real_portal_csv_resaved_by_pandas(store: Store) -> None:
