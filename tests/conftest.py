@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -25,6 +27,24 @@ def store() -> Iterator[Store]:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "store.duckdb"
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """Apache Spark in local mode (``local[2]``), one session for a test module (``-m spark``)."""
+    from salamat.store.spark import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is not None:  # the JVM and its sockets go with the module
+        SparkContext._gateway.shutdown()
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+    gc.collect()
 
 
 def table_snapshot(store: Store) -> dict[str, list[tuple[object, ...]]]:

@@ -8,7 +8,6 @@ value) and the ``deaths`` table, all exactly equal.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -34,23 +33,6 @@ from salamat.store.deaths_sql import DUCKDB, SPARK, detail_sql, dv_region_sql
 pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::ResourceWarning")]
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from salamat.store.spark import spark_session
-
-    session = spark_session("local[2]")
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-    from pyspark import SparkContext
-
-    if SparkContext._gateway is not None:  # the JVM and its sockets go with the module
-        SparkContext._gateway.shutdown()
-        SparkContext._gateway = None
-        SparkContext._jvm = None
-    gc.collect()
 
 
 @pytest.fixture(scope="module")
@@ -272,9 +254,9 @@ def test_cli_engine_spark_and_a_folder(spark: Any, demo: pd.DataFrame, tmp_path:
     assert r.exit_code == 0, r.output
     assert f'"created": {len(demo)}' in r.output
     r = CliRunner().invoke(
-        app, ["import", "population", str(folder), "--engine", "spark", "--db", str(db)]
+        app, ["import", "orgunits", str(folder), "--engine", "spark", "--db", str(db)]
     )
-    assert r.exit_code == 2 and "deaths only" in r.output
+    assert r.exit_code == 2 and "deaths and population only" in r.output
     # a corrupt file in the folder: Spark fails while reading it, a clear error (exit 2)
     (folder / "part-2.parquet").write_bytes(b"PAR1" + bytes(range(200)) + b"PAR1")
     r = CliRunner().invoke(

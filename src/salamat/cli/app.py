@@ -140,7 +140,7 @@ def print_summary(summary: ImportSummary, console: Console = out) -> None:
 
 
 class Engine(StrEnum):
-    """Who checks and aggregates death records (``import deaths --engine``)."""
+    """Who checks and aggregates death records and population (``import --engine``)."""
 
     duckdb = "duckdb"
     spark = "spark"
@@ -217,8 +217,10 @@ def import_cmd(
         Engine,
         typer.Option(
             "--engine",
-            help="deaths: who checks and aggregates the records: duckdb (here, the records "
-            "are stored) or spark (where they are; only the aggregates are stored).",
+            help="deaths, population: who checks and aggregates the records: duckdb (here; "
+            "death records are stored) or spark (where they are; only the aggregates are "
+            "stored). population: cells (region, year, sex, age, population) or a register, "
+            "one row per person on 1 July (id, sex, birth_date, region, ref_date).",
         ),
     ] = Engine.duckdb,
     spark_master: Annotated[
@@ -251,7 +253,7 @@ def import_cmd(
         if server and engine == Engine.spark:
             raise InputError("--server and --engine spark: the server imports with DuckDB")
         if engine == Engine.spark:
-            if kind != "deaths":  # refused before the store is opened (or created)
+            if kind not in ("deaths", "population"):  # refused before the store is opened
                 services.check_spark_kind(kind)
             path = resolve_store_path(db)
             with Store.open(path) as store, _progress(4, store) as tick:

@@ -466,7 +466,22 @@ def import_population(
     scope: WriteScope | None = None,
 ) -> ImportSummary:
     """Validate population estimates and upsert them in one transaction (options as for
-    :func:`import_deaths`)."""
+    :func:`import_deaths`). Files with a register's columns (``id, sex, birth_date, region,
+    ref_date``: one row per person) are counted into the cells first
+    (:mod:`salamat.ingest.population_register`)."""
+    from salamat.ingest.population_register import header, import_register, is_register
+
+    if paths and any(is_register(header(p)) for p in paths if p.is_file()):
+        return import_register(
+            store,
+            paths,
+            dry_run=dry_run,
+            source=source,
+            progress=progress,
+            area=area,
+            skip_invalid=skip_invalid,
+            scope=scope,
+        )
     return _run(
         store,
         "population",
@@ -506,5 +521,6 @@ register_runner(
         skip_invalid=o.skip_invalid,
         scope=o.scope,
     ),
-    "population estimates (CSV/Parquet): region, year, sex, age, population",
+    "population estimates (CSV/Parquet): region, year, sex, age, population; or a population "
+    "register, one row per person: id, sex, birth_date, region, ref_date (1 July)",
 )

@@ -139,11 +139,12 @@ def run_import(
 
 
 def check_spark_kind(kind: str) -> None:
-    """``--engine spark`` is for death records: any other kind is refused (exit 2)."""
-    if kind != "deaths":
+    """``--engine spark`` is for death records and population (cells or a register): any
+    other kind is refused (exit 2)."""
+    if kind not in ("deaths", "population"):
         raise InputError(
-            f"--engine spark imports deaths only (not {kind}): population estimates, a few "
-            "thousand cells a region, are imported with the default engine"
+            f"--engine spark imports deaths and population only (not {kind}): other kinds are "
+            "imported with the default engine"
         )
 
 
@@ -159,15 +160,18 @@ def run_spark_import(
     area: str | None = None,
     skip_invalid: bool = False,
 ) -> ImportSummary:
-    """``salamat import deaths PATH... --engine spark``: the records checked and aggregated by
-    Spark where they are (:mod:`salamat.ingest.records_spark`); ``paths`` as given (a file, a
+    """``salamat import deaths|population PATH... --engine spark``: the records checked and
+    aggregated by Spark where they are (:mod:`salamat.ingest.records_spark`,
+    :mod:`salamat.ingest.population_spark`); ``paths`` as given (a file, a
     folder or a glob, ``hdfs://`` or ``s3a://`` URIs included)."""
     check_spark_kind(kind)
     if not paths:
         raise InputError("give at least one file to import")
+    from salamat.ingest.population_spark import import_population_spark
     from salamat.ingest.records_spark import import_deaths_spark
 
-    return import_deaths_spark(
+    run = import_deaths_spark if kind == "deaths" else import_population_spark
+    return run(
         store,
         paths,
         master=master,

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from salamat.errors import Problem
 from salamat.store.connection import Store
-from salamat.store.records import RecordCounts, create_region_lookup, region_expr
+from salamat.store.deaths_sql import DUCKDB
+from salamat.store.population_sql import cell_extra_sql, cells_sql
+from salamat.store.records import RecordCounts, create_region_lookup
 
-__all__ = ["keep_valid_population", "merge_population", "population_problems", "stage_population"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "keep_valid_population",
+    "merge_population",
+    "population_problems",
+    "stage_cells_frame",
+    "stage_population",
+]
 
 POPULATION_FIELDS = ("region", "year", "sex", "age", "population")
 _ERRS = ("e_region", "e_year", "e_sex", "e_age", "e_population")
@@ -35,49 +47,29 @@ def stage_population(
     """Normalise and check every row into the temp table ``_pop`` (``e_<field>``: the reason)."""
     create_region_lookup(store)
     store.con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _pop AS
-        WITH s AS (
-            SELECT _row,
-                   {region_expr(default_region)} AS region_raw,
-                   trim(CAST(year AS VARCHAR)) AS year_raw,
-                   trim(CAST(sex AS VARCHAR)) AS sex_raw,
-                   replace(trim(CAST(age AS VARCHAR)), ' ', '') AS age_raw,
-                   trim(CAST(population AS VARCHAR)) AS pop_raw
-            FROM {source_sql}
-        ), c AS (
-            SELECT s.*, r.code AS region, r.valid_from, r.valid_to,
-                   try_cast(year_raw AS INTEGER) AS year,
-                   CASE lower(sex_raw) WHEN 'female' THEN 'female' WHEN 'f' THEN 'female'
-                        WHEN '2' THEN 'female' WHEN 'male' THEN 'male' WHEN 'm' THEN 'male'
-                        WHEN '1' THEN 'male' WHEN 'total' THEN 'total' WHEN 'both' THEN 'total'
-                        WHEN 't' THEN 'total' END AS sex,
-                   try_cast(rtrim(age_raw, '+') AS INTEGER) AS age,
-                   ends_with(age_raw, '+') AS open_age,
-                   try_cast(pop_raw AS DOUBLE) AS population
-            FROM s LEFT JOIN _region_lookup r ON r.key = s.region_raw
-        )
-        SELECT *, ? AS source,
-            CASE WHEN region_raw IS NULL THEN 'a region is required'
-                 WHEN region IS NULL THEN 'unknown org unit: expected a code such as KZ-75'
-                 WHEN year IS NOT NULL AND (make_date(year, 1, 1) < valid_from
-                                            OR make_date(year, 12, 31) > valid_to)
-                 THEN 'the region did not exist for the whole year (valid '
-                      || coalesce(CAST(valid_from AS VARCHAR), '...') || ' to '
-                      || coalesce(CAST(valid_to AS VARCHAR), 'today') || ')' END AS e_region,
-            CASE WHEN year IS NULL OR year < 1000 OR year > 2200
-                 THEN 'expected a calendar year such as 2023' END AS e_year,
-            CASE WHEN sex IS NULL THEN 'expected female, male or total' END AS e_sex,
-            CASE WHEN age IS NULL OR age < 0 OR age > 130 OR age_raw LIKE '%+%+'
-                 THEN 'expected a single year of age 0 to 130, or an open band such as 85+'
-                 END AS e_age,
-            CASE WHEN population IS NULL OR NOT isfinite(population)
-                 THEN 'expected a number of persons'
-                 WHEN population < 0 THEN 'a population cannot be negative' END AS e_population
-        FROM c
-    """,
+        "CREATE OR REPLACE TEMP TABLE _pop AS SELECT *, ? AS source FROM ("
+        + cells_sql(DUCKDB, source_sql, default_region=default_region)
+        + ")",
         [source],
     )
+
+
+def stage_cells_frame(store: Store, cells: pd.DataFrame, source: str) -> None:
+    """The temp table ``_pop`` that :func:`merge_population` writes, from cells counted
+    elsewhere (``--engine spark``: region, year, sex, age, open_age, population)."""
+    store.con.register("_pop_frame", cells)
+    try:
+        store.con.execute(
+            """CREATE OR REPLACE TEMP TABLE _pop AS
+            SELECT CAST(region AS VARCHAR) AS region, CAST(year AS INTEGER) AS year,
+                   CAST(sex AS VARCHAR) AS sex, CAST(age AS INTEGER) AS age,
+                   CAST(open_age AS BOOLEAN) AS open_age,
+                   CAST(population AS DOUBLE) AS population, ? AS source
+            FROM _pop_frame""",
+            [source],
+        )
+    finally:
+        store.con.unregister("_pop_frame")
 
 
 def population_problems(
@@ -85,26 +77,7 @@ def population_problems(
 ) -> tuple[Counter[str], list[Problem], int]:
     """Every problem in ``_pop``: field errors, duplicated cells, misplaced open bands."""
     con = store.con
-    con.execute("""CREATE OR REPLACE TEMP TABLE _pop_extra AS
-        WITH ok AS (SELECT * FROM _pop WHERE e_region IS NULL AND e_year IS NULL
-                    AND e_sex IS NULL AND e_age IS NULL),
-        dup AS (SELECT _row, 'age' AS field,
-                   'the same region, year, sex and age as row ' || first_value(_row) OVER w
-                   AS message, age_raw AS value,
-                   row_number() OVER w AS k
-                FROM ok WINDOW w AS (PARTITION BY region, year, sex, age ORDER BY _row)),
-        opened AS (SELECT region, year, sex, min(age) FILTER (WHERE open_age) AS open_at,
-                          count(*) FILTER (WHERE open_age) AS n_open
-                   FROM ok GROUP BY ALL)
-        SELECT _row, field, message, value FROM dup WHERE k > 1
-        UNION ALL
-        SELECT o._row, 'age', 'an age above the open band ' || p.open_at || '+', o.age_raw
-        FROM ok o JOIN opened p USING (region, year, sex)
-        WHERE p.open_at IS NOT NULL AND o.age > p.open_at
-        UNION ALL
-        SELECT o._row, 'age', 'more than one open age band for this region, year and sex',
-               o.age_raw
-        FROM ok o JOIN opened p USING (region, year, sex) WHERE o.open_age AND p.n_open > 1""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _pop_extra AS " + cell_extra_sql(DUCKDB, "_pop"))
     parts = [
         f"SELECT _row, '{f}' AS field, {e} AS message, "
         f"{'region_raw' if f == 'region' else f + '_raw' if f != 'population' else 'pop_raw'}"
@@ -122,7 +95,7 @@ def population_problems(
     problems = [
         Problem(file, int(r), f, m, v)
         for r, f, m, v in con.execute(
-            f"SELECT * FROM ({union}) ORDER BY 1, 2 LIMIT ?", [limit]
+            f"SELECT * FROM ({union}) ORDER BY 1, 2, 3 LIMIT ?", [limit]
         ).fetchall()
     ]
     bad = con.execute(f"SELECT count(DISTINCT _row) FROM ({union})").fetchall()[0]

@@ -41,6 +41,7 @@ __all__ = [
     "SparkSource",
     "check_deaths",
     "open_sources",
+    "partition_base",
     "spark_session",
 ]
 
@@ -98,16 +99,35 @@ def _uri_to_name(uri: str, given: str) -> str:
     return uri
 
 
-def open_sources(spark: Any, paths: list[str]) -> list[SparkSource | Exception]:
+def partition_base(path: str) -> str | None:
+    """The folder above the first ``key=value`` folder of ``path`` (a Hive-partitioned lake:
+    ``lake/year=2023/region=KZ-75``, globs allowed), or None when it names none."""
+    parts = path.rstrip("/").split("/")
+    for i, part in enumerate(parts):
+        if "=" in part and not any(c in part.split("=", 1)[0] for c in "*?[{"):
+            return ("/".join(parts[:i]) or "/") if i else "."
+    return None
+
+
+def open_sources(
+    spark: Any, paths: list[str], *, partitions: bool = False
+) -> list[SparkSource | Exception]:
     """Each PATH as a Spark view ``_ssrc<i>``: its columns (lower case, with their types),
-    ``_row`` (1-based record number in its file) and ``_file``; or the error reading it."""
+    ``_row`` (1-based record number in its file) and ``_file``; or the error reading it.
+
+    With ``partitions``, a PATH inside a Hive-partitioned lake (``lake/year=2023``, or a glob
+    such as ``lake/year=202[0-3]/region=KZ-7*``) keeps the columns its folders name (``year``,
+    ``region``) as the lake read whole would give them: Spark reads only the files below the
+    PATH (partition pruning by the PATH given)."""
     from pyspark.errors import PySparkException
     from pyspark.sql import functions as fn
 
     out: list[SparkSource | Exception] = []
     for i, path in enumerate(paths):
         try:
-            df = spark.read.parquet(path)
+            base = partition_base(path) if partitions else None
+            reader = spark.read.option("basePath", base) if base else spark.read
+            df = reader.parquet(path)
             df = df.select(
                 *[fn.col(f"`{c}`").alias(c.lower()) for c in df.columns],
                 (fn.col("_metadata.row_index") + 1).alias("_row"),
