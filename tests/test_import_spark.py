@@ -183,6 +183,39 @@ def test_typed_columns_and_two_files_with_a_shared_id(
         _same(s_duck, s_spark, a, b)
 
 
+def test_record_level_quality_rules_give_the_same_flags(
+    spark: Any, demo: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Spark counts the deaths by ICD-10 code with the aggregates: the four record-level rules
+    flag the same region-years, with the same messages, as on the stored records."""
+    d = demo.astype(str).reset_index(drop=True)
+    d.loc[d.index % 5 == 0, "icd10"] = "R99"  # ill-defined, and a level-1 garbage code
+    d.loc[d.index % 7 == 0, "icd10"] = "X59"  # unspecified injury
+    d.loc[d.index % 9 == 0, "icd10"] = "A41.9"  # septicaemia: a major garbage code
+    d.loc[d.index % 11 == 0, ["sex", "age", "birth_date"]] = ["U", "unknown", ""]
+    f = tmp_path / "quality.parquet"
+    d.to_parquet(f)
+    s_duck, s_spark, a, b = _both(tmp_path, spark, [f], source="MoH registry")
+    _same(s_duck, s_spark, a, b)
+    sql = """SELECT rule, severity, area, period, source, message, details FROM quality_flag
+        WHERE rule IN ('ill_defined_share', 'garbage_share', 'injury_unspecified_share',
+                       'unknown_age_sex') ORDER BY ALL"""
+    flags = b.con.execute(sql).fetchall()
+    assert flags == a.con.execute(sql).fetchall()
+    assert {f[0] for f in flags} == {
+        "ill_defined_share",
+        "garbage_share",
+        "injury_unspecified_share",
+        "unknown_age_sex",
+    }
+    assert {f[4] for f in flags} == {"MoH registry"}
+    assert s_spark.flags_raised == s_duck.flags_raised > 0
+    # imported again: the cells and their counts by code are unchanged, and so are the flags
+    again = import_deaths_spark(b, [str(f)], spark=spark, source="MoH registry")
+    assert (again.created, again.updated) == (0, 0)
+    assert b.con.execute(sql).fetchall() == flags
+
+
 def test_a_file_without_a_required_column_is_refused_alike(
     spark: Any, demo: pd.DataFrame, tmp_path: Path
 ) -> None:

@@ -7,9 +7,10 @@ year x sex x age x cause group, the import summary with its problems (file and r
 and the files' digests, in one transaction. Importing the same files again changes nothing.
 
 What a Spark import does not give, because the records are not in the store: record-level
-corrections and their versions, the undo of the import, the record-level quality rules
-(ill-defined causes, garbage codes, unknown age or sex) and re-aggregation (new cause groups)
-for its region-years. A region and year is held either as records (DuckDB import) or as
+corrections and their versions, the undo of the import and re-aggregation (new cause groups)
+for its region-years. The record-level quality rules (ill-defined causes, garbage codes,
+unspecified injuries, unknown age or sex) run on the deaths by ICD-10 code that Spark counts
+with the aggregates (``death_aggregate_code``), as on stored records. A region and year is held either as records (DuckDB import) or as
 aggregates (Spark import): each import refuses a region and year the other holds.
 """
 
@@ -51,8 +52,8 @@ __all__ = ["import_deaths_spark", "start_spark"]
 
 NOT_KEPT = (
     "engine spark: the records stayed where they are; the store holds their deaths by region, "
-    "year, sex, age and cause group. Not available for these regions and years: record "
-    "corrections, undo of the import, the record-level quality rules and re-aggregation"
+    "year, sex, age and cause group, and by ICD-10 code for the quality rules. Not available "
+    "for these regions and years: record corrections, undo of the import and re-aggregation"
 )
 
 
@@ -187,6 +188,7 @@ def import_deaths_spark(
         summary.seconds = time.perf_counter() - t0
         return summary
     assert check.aggregates is not None and check.records is not None
+    assert check.codes is not None
     if refuse_held_cells(
         summary,
         ", ".join(paths),
@@ -197,11 +199,12 @@ def import_deaths_spark(
         return summary
     tick("writing")
     files = [f for src in sources for f in src.files]
-    aggregates, cells = check.aggregates, check.records
+    aggregates, cells, codes = check.aggregates, check.records, check.codes
+    label = source or "unit records (no --source given)"
 
     def write(import_id: int) -> tuple[int, int, int]:
         c: RecordCounts = merge_death_aggregates(
-            store, import_id, aggregates, cells, write=not dry_run
+            store, import_id, aggregates, cells, write=not dry_run, codes=codes, source=label
         )
         if not dry_run:
             summary.flags = recompute_death_flags(store, import_id=import_id)

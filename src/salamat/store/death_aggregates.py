@@ -84,17 +84,27 @@ def is_aggregate_import(store: Store, import_id: int) -> bool:
 
 
 def merge_death_aggregates(
-    store: Store, import_id: int, aggregates: pd.DataFrame, cells: pd.DataFrame, *, write: bool
+    store: Store,
+    import_id: int,
+    aggregates: pd.DataFrame,
+    cells: pd.DataFrame,
+    *,
+    write: bool,
+    codes: pd.DataFrame,
+    source: str,
 ) -> RecordCounts:
     """Replace the ``deaths`` of every region x year in ``cells`` (region, year, records,
-    unknown) by ``aggregates`` (region, year, sex, age, cause, deaths).
+    unknown) by ``aggregates`` (region, year, sex, age, cause, deaths), and the counts the
+    record-level quality rules read by ``codes`` (region, year, icd10, no_age, no_sex, n).
 
     Counts are of records, by cell: a cell not held before counts its records as created; one
-    held with the same deaths and the same record counts, as unchanged; else as updated.
+    held with the same deaths, the same counts by code and the same record counts, as
+    unchanged; else as updated.
     """
     con = store.con
     con.register("_agg_new", aggregates[["region", "year", "sex", "age", "cause", "deaths"]])
     con.register("_agg_cells", cells[["region", "year", "records", "unknown"]])
+    con.register("_agg_codes", codes[["region", "year", "icd10", "no_age", "no_sex", "n"]])
     try:
         con.execute("""CREATE OR REPLACE TEMP TABLE _agg_cmp AS
             SELECT c.region, CAST(c.year AS INTEGER) AS year, c.records, c.unknown,
@@ -109,6 +119,16 @@ def merge_death_aggregates(
                        (SELECT sex, age, cause, deaths FROM deaths d
                         WHERE d.region = c.region AND d.year = c.year
                         EXCEPT SELECT sex, age, cause, deaths FROM _agg_new n
+                        WHERE n.region = c.region AND n.year = c.year)
+                       UNION ALL
+                       (SELECT icd10, no_age, no_sex, n FROM _agg_codes n
+                        WHERE n.region = c.region AND n.year = c.year
+                        EXCEPT SELECT icd10, no_age, no_sex, n FROM death_aggregate_code d
+                        WHERE d.region = c.region AND d.year = c.year)
+                       UNION ALL
+                       (SELECT icd10, no_age, no_sex, n FROM death_aggregate_code d
+                        WHERE d.region = c.region AND d.year = c.year
+                        EXCEPT SELECT icd10, no_age, no_sex, n FROM _agg_codes n
                         WHERE n.region = c.region AND n.year = c.year)) AS same
             FROM _agg_cells c LEFT JOIN death_aggregate_cell o
               ON o.region = c.region AND o.year = c.year""")
@@ -118,7 +138,11 @@ def merge_death_aggregates(
                 coalesce(sum(records) FILTER (WHERE same), 0) FROM _agg_cmp""").fetchall()[0]
         counts = RecordCounts(int(row[0]), int(row[1]), int(row[2]))
         if write:
-            con.execute("INSERT INTO death_aggregate_import VALUES (?, 'spark')", [import_id])
+            con.execute(
+                "INSERT INTO death_aggregate_import (import_id, engine, source) "
+                "VALUES (?, 'spark', ?)",
+                [import_id, source],
+            )
         if write and counts.created + counts.updated:
             con.execute("""DELETE FROM deaths WHERE EXISTS (SELECT 1 FROM _agg_cmp c
                 WHERE NOT c.same AND c.region = deaths.region AND c.year = deaths.year)""")
@@ -126,6 +150,16 @@ def merge_death_aggregates(
                     n.deaths FROM _agg_new n
                 WHERE EXISTS (SELECT 1 FROM _agg_cmp c
                     WHERE NOT c.same AND c.region = n.region AND c.year = n.year)""")
+            con.execute("""DELETE FROM death_aggregate_code WHERE EXISTS (SELECT 1 FROM _agg_cmp c
+                WHERE NOT c.same AND c.region = death_aggregate_code.region
+                  AND c.year = death_aggregate_code.year)""")
+            con.execute(
+                """INSERT INTO death_aggregate_code SELECT n.region, n.year, n.icd10, n.no_age,
+                    n.no_sex, n.n, ? FROM _agg_codes n
+                WHERE EXISTS (SELECT 1 FROM _agg_cmp c
+                    WHERE NOT c.same AND c.region = n.region AND c.year = n.year)""",
+                [import_id],
+            )
             con.execute(
                 """INSERT OR REPLACE INTO death_aggregate_cell
                 SELECT region, year, records, unknown, ? FROM _agg_cmp WHERE NOT same""",
@@ -136,3 +170,4 @@ def merge_death_aggregates(
         con.execute("DROP TABLE IF EXISTS _agg_cmp")
         con.unregister("_agg_new")
         con.unregister("_agg_cells")
+        con.unregister("_agg_codes")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from salamat.store.approved_views import APPROVED_VIEWS
 
-SCHEMA_VERSION = 15  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
+SCHEMA_VERSION = 16  # 2: indicator definitions on data_element; the target table; 3: orgunit_name
 # 4: every version of a value kept (*_version tables); imports undoable (import ids on rows)
 # 5: plausible bounds per indicator (indicator_bound); quality flags (quality_flag)
 # 6: a death record may state its age as unknown (age NULL; sex 'unknown')
@@ -29,6 +29,8 @@ SCHEMA_VERSION = 15  # 2: indicator definitions on data_element; the target tabl
 #     logged before are approved); the schema ``approved`` of views giving the values of
 #     approved imports only (salamat.store.approval)
 # 15: death aggregates imported without their records (--engine spark: death_aggregate_cell)
+# 16: the death counts the record-level quality rules need, by region x year x ICD-10 code,
+#     for cells imported as aggregates (death_aggregate_code), and such an import's source
 
 # A death record as stored (schema 11): the id uncompressed (unique text that DuckDB's
 # dictionary/FSST compression cannot shrink much but analyses at length on every insert), the
@@ -273,6 +275,16 @@ DDL: tuple[str, ...] = (
     # it replaced were not kept)
     """CREATE TABLE IF NOT EXISTS death_aggregate_import (
         import_id INTEGER PRIMARY KEY, engine VARCHAR NOT NULL)""",
+    # version 16: the deaths of such a cell by ICD-10 code (without the dot) and whether age or
+    # sex is unknown, counted where the records are: what the record-level quality rules
+    # (ill-defined causes, garbage codes, unspecified injuries, unknown age or sex) read of the
+    # records (salamat.store.quality.deaths); replaced with the cell. The import's source
+    # (--source, else the label of records without one) names the flags.
+    """CREATE TABLE IF NOT EXISTS death_aggregate_code (
+        region VARCHAR NOT NULL, year INTEGER NOT NULL, icd10 VARCHAR NOT NULL,
+        no_age BOOLEAN NOT NULL, no_sex BOOLEAN NOT NULL, n BIGINT NOT NULL,
+        import_id INTEGER NOT NULL, PRIMARY KEY (region, year, icd10, no_age, no_sex))""",
+    "ALTER TABLE death_aggregate_import ADD COLUMN IF NOT EXISTS source VARCHAR",
 )
 
 # Changes DDL alone cannot make idempotently: (table, column, statements). The statements run,

@@ -159,6 +159,7 @@ class SparkCheck:
     cross: list[tuple[str, int, str]] = field(default_factory=list)  # (file, row, id)
     aggregates: pd.DataFrame | None = None
     records: pd.DataFrame | None = None  # region, year, records (kept records)
+    codes: pd.DataFrame | None = None  # region, year, icd10, no_age, no_sex, n (kept records)
 
 
 def register_reference(
@@ -302,6 +303,13 @@ def _collect(
         sql("""SELECT region, year(death_date) AS year, count(*) AS records,
             count(*) FILTER (WHERE age IS NULL OR sex NOT IN ('female', 'male')) AS unknown
         FROM _swrite GROUP BY region, year(death_date)""")
+    )
+    # what the record-level quality rules read of the records (salamat.store.quality.deaths)
+    out.codes = _frame(
+        sql("""SELECT region, year(death_date) AS year, icd10, age IS NULL AS no_age,
+            sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
+        FROM _swrite GROUP BY region, year(death_date), icd10, age IS NULL,
+            sex NOT IN ('female', 'male')""")
     )
     return out
 

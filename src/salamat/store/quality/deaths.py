@@ -1,7 +1,9 @@
 """Death-record rules: ill-defined causes, garbage codes, unspecified injuries, unknown age or sex.
 
 Computed in DuckDB SQL from the stored unit records, per region, nation and year, on indicator
-``deaths``; thresholds from ``data/quality/rules.csv`` (sources in ``docs/quality.md``).
+``deaths`` (for region-years imported as aggregates with ``--engine spark``, from the deaths by
+ICD-10 code that Spark counted with them, ``death_aggregate_code``: the same counts);
+thresholds from ``data/quality/rules.csv`` (sources in ``docs/quality.md``).
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ WITH own AS (
     SELECT region AS area, year, icd10, import_id, age IS NULL AS no_age,
            sex NOT IN ('female', 'male') AS no_sex, count(*) AS n
     FROM death_record GROUP BY ALL
+    UNION ALL
+    -- region-years imported as aggregates (--engine spark): the same counts, made by Spark
+    SELECT region, year, icd10, import_id, no_age, no_sex, n FROM death_aggregate_code
 ),
 codes AS (SELECT DISTINCT icd10 FROM own),
 lv AS (
@@ -120,7 +125,9 @@ SELECT c.area, c.year, string_agg(DISTINCT s.source, '; ' ORDER BY s.source) AS 
        coalesce(sum(c.n) FILTER (WHERE c.no_age), 0) AS no_age,
        coalesce(sum(c.n) FILTER (WHERE c.no_sex), 0) AS no_sex
 FROM cells c LEFT JOIN lv ON lv.icd10 = c.icd10
-LEFT JOIN death_record_source s ON s.import_id = c.import_id
+LEFT JOIN (SELECT import_id, source FROM death_record_source
+           UNION ALL SELECT import_id, source FROM death_aggregate_import) s
+       ON s.import_id = c.import_id
 GROUP BY c.area, c.year
 """
 
