@@ -280,3 +280,40 @@ def test_an_import_killed_mid_transaction_leaves_the_store_as_it_was(
         assert table_snapshot(s) == before
         # and the store is still writable
         assert services.run_import(s, kind, [new]).created == 1
+
+
+def test_first_records_keep_the_cells_held_as_aggregates(store: Store, tmp_path: Path) -> None:
+    """A store holding deaths imported as aggregates without records (``--engine spark``) for
+    one region and year: the first import of unit records, for another cell, re-aggregates the
+    cells of records only and leaves that one as it was (it cannot be recomputed here)."""
+    from salamat.store.death_aggregates import merge_death_aggregates
+
+    aggregates = pd.DataFrame(
+        {
+            "region": ["KZ-10", "KZ-10"],
+            "year": [2019, 2019],
+            "sex": ["female", "female"],
+            "age": [70, 70],
+            "cause": ["all", "circulatory"],
+            "deaths": [3, 2],
+        }
+    )
+    cells = pd.DataFrame({"region": ["KZ-10"], "year": [2019], "records": [3], "unknown": [0]})
+    codes = pd.DataFrame(
+        {
+            "region": ["KZ-10", "KZ-10"],
+            "year": [2019, 2019],
+            "icd10": ["I219", "C349"],
+            "no_age": [0, 0],
+            "no_sex": [0, 0],
+            "n": [2, 1],
+        }
+    )
+    with store.transaction():
+        merge_death_aggregates(
+            store, 999, aggregates, cells, write=True, codes=codes, source="aggregates"
+        )
+    s = services.run_import(store, "deaths", [SAMPLE])
+    assert (s.status, s.created) == ("SUCCESS", 14)
+    assert deaths(store, region="KZ-10", year=2019) == {"all": 3, "circulatory": 2}
+    assert deaths(store, region="KZ-75", year=2023)["all"] == 5

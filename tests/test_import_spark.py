@@ -27,7 +27,7 @@ from salamat.ingest.summary import ImportSummary
 from salamat.services import imports as services
 from salamat.services.revisions import undo_import
 from salamat.store.connection import Store
-from salamat.store.deaths_sql import DUCKDB, SPARK, detail_sql, dv_region_sql
+from salamat.store.deaths_sql import DUCKDB, SPARK, aggregate_sql, detail_sql, dv_region_sql
 
 # py4j's sockets to the JVM are closed by the JVM's shutdown, not by Python's collector
 pytestmark = [pytest.mark.spark, pytest.mark.filterwarnings("ignore::ResourceWarning")]
@@ -335,6 +335,13 @@ def test_generated_sql_snapshot(dialect: Any) -> None:
         dv_region_sql(dialect, "_src0", "KZ-75")
         + "\n;\n"
         + detail_sql(dialect, "_src0", columns, date(2026, 1, 1), keys=keys)
+        + "\n;\n"
+        # the one aggregation: over the store's dictionary ids (DuckDB), over texts (Spark)
+        + aggregate_sql(
+            "_records",
+            keys=keys,
+            dictionaries=("death_region", "death_code") if dialect is DUCKDB else None,
+        )
     )
     path = SNAPSHOTS / f"deaths_sql_{dialect.name}.sql"
     if os.environ.get("SALAMAT_UPDATE_SNAPSHOTS"):

@@ -10,7 +10,7 @@ SELECT v.region AS raw, v.region_raw, r.code, r.valid_from, r.valid_to
                    CAST(sex AS STRING) AS sex_raw, CAST(region AS STRING) AS region_text,
                    CAST(icd10 AS STRING) AS icd_text,
                    CAST(death_date AS DATE) AS death_date, NULL AS e_death_fmt,
-                   death_date IS NULL OR trim(CAST(death_date AS STRING)) = '' AS death_missing,
+                   death_date IS NULL AS death_missing,
                    CASE WHEN (trim(CAST(birth_date AS STRING)) RLIKE '^\\d{4}-\\d{2}-\\d{2}$') THEN CAST(trim(CAST(birth_date AS STRING)) AS DATE) END AS birth_date, CASE WHEN birth_date IS NULL OR trim(CAST(birth_date AS STRING)) = '' THEN NULL WHEN NOT (trim(CAST(birth_date AS STRING)) RLIKE '^\\d{4}-\\d{2}-\\d{2}$') THEN 'expected an ISO date YYYY-MM-DD' WHEN CAST(trim(CAST(birth_date AS STRING)) AS DATE) IS NULL THEN 'no such date on the calendar' END AS e_birth_date,
                    CASE WHEN (trim(CAST(age AS STRING)) RLIKE '^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$') THEN CAST(round(CAST(trim(CAST(age AS STRING)) AS DOUBLE)) AS INT) END AS age_given, CASE WHEN age IS NULL OR trim(CAST(age AS STRING)) = '' OR lower(trim(CAST(age AS STRING))) IN ('unknown', 'u') THEN NULL WHEN CASE WHEN (trim(CAST(age AS STRING)) RLIKE '^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$') THEN CAST(round(CAST(trim(CAST(age AS STRING)) AS DOUBLE)) AS INT) END IS NULL THEN 'expected completed years as a whole number' WHEN CASE WHEN (trim(CAST(age AS STRING)) RLIKE '^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$') THEN CAST(round(CAST(trim(CAST(age AS STRING)) AS DOUBLE)) AS INT) END < 0 OR CASE WHEN (trim(CAST(age AS STRING)) RLIKE '^[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?$') THEN CAST(round(CAST(trim(CAST(age AS STRING)) AS DOUBLE)) AS INT) END > 130 THEN 'expected an age from 0 to 130' END AS e_age_fmt,
                    coalesce(lower(trim(CAST(age AS STRING))) IN ('unknown', 'u'), false) AS age_unknown
@@ -60,4 +60,21 @@ SELECT v.region AS raw, v.region_raw, r.code, r.valid_from, r.valid_to
                          || coalesce(CAST(valid_to AS STRING), 'today') || ')' END AS e_region,
                e_icd10
         FROM c
+    
+;
+
+        WITH code AS (
+            SELECT region, year(death_date) AS year, sex, age, icd10, count(*) AS n
+            FROM _records
+            WHERE age IS NOT NULL AND sex IN ('female', 'male')
+            GROUP BY region, year(death_date), sex, age, icd10
+        ), cat AS (
+            SELECT c.region AS region, c.year, c.sex, c.age, left(c.icd10, 3) AS icd3,
+                   sum(c.n) AS n
+            FROM code c 
+            GROUP BY c.region, c.year, c.sex, c.age, left(c.icd10, 3)
+        )
+        SELECT c.region, c.year, c.sex, c.age, g.cause, CAST(sum(c.n) AS BIGINT) AS deaths
+        FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3
+        GROUP BY c.region, c.year, c.sex, c.age, g.cause
     

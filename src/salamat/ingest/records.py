@@ -44,6 +44,7 @@ from salamat.store.population import (
 from salamat.store.quality import recompute_death_flags
 from salamat.store.records import (
     STAGING_TABLES,
+    DeathCheck,
     RecordCounts,
     count_rows,
     cross_file_duplicate_ids,
@@ -159,6 +160,7 @@ def _run(
     summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
     region = check_area_option(load_catalog(store), area)
     staged: list[tuple[Path, str]] = []
+    checks: dict[str, DeathCheck] = {}
     # the source is the publisher's (--source), never the file's name: the same records
     # under another name are the same records
     label = source or (
@@ -168,10 +170,10 @@ def _run(
     )
     try:
         refused = _validate_files(
-            store, kind, paths, summary, staged, tick, label, region, skip_invalid, scope
+            store, kind, paths, summary, staged, tick, label, region, skip_invalid, scope, checks
         )
         if kind == "deaths" and len(staged) > 1:
-            _cross_file_duplicates(store, staged, summary, skip_invalid)
+            _cross_file_duplicates(store, staged, summary, skip_invalid, checks)
         if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused):
             summary.seconds = time.perf_counter() - t0
             return summary
@@ -189,12 +191,17 @@ def _run(
         # 2. one transaction for all files
         tick("writing")
 
+        # every file clean and whole (no row dropped): every staged record is written, so
+        # neither the records nor the dictionary entries they use are counted again
+        all_clean = all(t in checks and checks[t].clean for _p, t in staged)
+
         def write(import_id: int) -> tuple[int, int, int]:
             total = RecordCounts(0, 0, 0)
             for _path, table in staged:
                 if kind == "deaths":
+                    clean = checks[table].records if all_clean else None
                     rename_table(store, table, "_dr")
-                    c = merge_deaths(store, import_id, label, write=not dry_run)
+                    c = merge_deaths(store, import_id, label, write=not dry_run, clean=clean)
                 else:
                     rename_table(store, table, "_pop")
                     c = merge_population(
@@ -236,7 +243,8 @@ def _cross_file(summary: ImportSummary) -> bool:
 
 def _drop(store: Store, paths: Sequence[Path], staged: list[tuple[Path, str]]) -> None:
     """Drop every staged table and source view: nothing of a source file stays in the store."""
-    drop_tables(store, [t for _p, t in staged] + list(STAGING_TABLES))
+    per_file = [f"_dv{i}_{c}" for i in range(len(paths)) for c in ("sex", "icd10", "region")]
+    drop_tables(store, [t for _p, t in staged] + list(STAGING_TABLES) + per_file)
     drop_sources(store, [f"_src{i}" for i in range(len(paths))])
 
 
@@ -251,8 +259,10 @@ def _validate_files(
     region: str | None,
     skip_invalid: bool,
     scope: WriteScope | None = None,
+    checks: dict[str, DeathCheck] | None = None,
 ) -> int:
-    """Stage and check every file: problems go to ``summary``, staged tables to ``staged``.
+    """Stage and check every file: problems go to ``summary``, staged tables to ``staged``
+    (deaths: what the check of each found to ``checks``, by staged table).
     With ``skip_invalid`` the rows with problems are removed from the staged tables. With
     ``scope``, a valid row for a region outside it is a problem too. Returns the number of
     files refused as a whole."""
@@ -289,20 +299,24 @@ def _validate_files(
         table = f"_staged{i}"
         if kind == "deaths":
             today = date.today()
-            stage_deaths(store, rel, columns, today, default_region=region)
+            dv = f"_dv{i}"  # the file's own distinct values: its view reads them
+            check = stage_deaths(store, rel, columns, today, default_region=region, dv=dv)
             reasons, problems, bad = death_problems(
-                store, str(path), MAX_PROBLEMS_KEPT, rel, columns, today
+                store, str(path), MAX_PROBLEMS_KEPT, rel, columns, today, check, dv
             )
             if skip_invalid and bad:
                 keep_valid_deaths(store)
             rename_table(store, "_dr", table)
+            if checks is not None:
+                checks[table] = check
+            summary.total += check.records
         else:
             stage_population(store, rel, label, default_region=region)
             reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
             if skip_invalid and bad:
                 keep_valid_population(store)
             rename_table(store, "_pop", table)
-        summary.total += count_rows(store, table) + (bad if skip_invalid else 0)
+            summary.total += count_rows(store, table) + (bad if skip_invalid else 0)
         if scope is not None:
             outside = staged_outside_scope(store, table, kind, sorted(scope.units))
             if outside:
@@ -322,6 +336,8 @@ def _validate_files(
                 bad += len(outside)
                 if skip_invalid:
                     drop_staged_rows(store, table, [row for row, _code in outside])
+                    if checks is not None:
+                        checks.pop(table, None)
         summary.rejected += bad
         summary.add_problem_counts(reasons)
         summary.problem_count += sum(reasons.values())
@@ -331,14 +347,21 @@ def _validate_files(
 
 
 def _cross_file_duplicates(
-    store: Store, staged: list[tuple[Path, str]], summary: ImportSummary, skip_invalid: bool
+    store: Store,
+    staged: list[tuple[Path, str]],
+    summary: ImportSummary,
+    skip_invalid: bool,
+    checks: dict[str, DeathCheck],
 ) -> None:
     """A record id may appear in only one of the files imported together (see
     :func:`report_cross_file`); with ``skip_invalid`` the later files' rows are dropped."""
     rows = cross_file_duplicate_ids(store, [(str(p), t) for p, t in staged])
     later = report_cross_file(rows, summary, skip_invalid)
     for _path, table in staged:
-        drop_staged_rows(store, table, [r for f, r, _i in later if f == str(_path)])
+        dropped = [r for f, r, _i in later if f == str(_path)]
+        drop_staged_rows(store, table, dropped)
+        if dropped:
+            checks.pop(table, None)
 
 
 def report_cross_file(

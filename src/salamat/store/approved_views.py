@@ -15,7 +15,7 @@ machinery of :mod:`salamat.store.revisions` keeps every version with its import)
   these readers);
 * the ``deaths`` aggregates of a region and year touched by a draft import's records (the
   records it wrote and those it replaced) are recounted from the approved records, with the
-  same SQL as :func:`salamat.store.records.reaggregate`; every other cell is the stored one;
+  same SQL as :func:`salamat.store.records.reaggregate` (:func:`salamat.store.deaths_sql.aggregate_sql`); every other cell is the stored one;
 * a quality flag raised by a draft import is left out and a flag it replaced comes back.
 
 An undone draft is no longer waiting (its values are gone with it). With no draft in the
@@ -25,6 +25,8 @@ find the view itself.
 """
 
 from __future__ import annotations
+
+from salamat.store.deaths_sql import aggregate_sql
 
 __all__ = ["APPROVED_SCHEMA", "APPROVED_VIEWS"]
 
@@ -101,29 +103,23 @@ APPROVED_VIEWS: tuple[str, ...] = (
                d.age, c.icd10, d.import_id
         FROM {APPROVED_SCHEMA}.death_record_data d JOIN main.death_region r ON r.rid = d.rid
         JOIN main.death_code c ON c.cid = d.cid""",
-    # the same counting as salamat.store.records.reaggregate, over the approved records of the
-    # region-years a draft touched
+    # the same counting as salamat.store.records.reaggregate (deaths_sql.aggregate_sql), over
+    # the approved records of the region-years a draft touched
     f"""CREATE OR REPLACE VIEW {APPROVED_SCHEMA}.deaths AS
         WITH touched AS ({_TOUCHED})
         SELECT d.* FROM main.deaths d
         WHERE NOT EXISTS (SELECT 1 FROM touched t WHERE t.region = d.region AND t.year = d.year)
-        UNION ALL (
-        WITH code AS (
-            SELECT r.rid, year(r.death_date) AS year, r.sex, r.age, r.cid, count(*) AS n
-            FROM {APPROVED_SCHEMA}.death_record_data r SEMI JOIN (
+        UNION ALL ("""
+    + aggregate_sql(
+        f"""(SELECT r.* FROM {APPROVED_SCHEMA}.death_record_data r SEMI JOIN (
                 SELECT g.rid, t.year FROM touched t JOIN main.death_region g
                 ON g.region = t.region) a ON a.rid = r.rid AND a.year = year(r.death_date)
-            WHERE r.age IS NOT NULL AND r.sex IN ('female', 'male')
-            GROUP BY ALL
-        ), cat AS (
-            SELECT g.region, c.year, c.sex, c.age, left(k.icd10, 3) AS icd3, sum(c.n) AS n
-            FROM code c JOIN main.death_region g ON g.rid = c.rid
-            JOIN main.death_code k ON k.cid = c.cid
-            GROUP BY ALL
-        )
-        SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT AS deaths
-        FROM cat c JOIN main.cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3
-        GROUP BY ALL)""",
+            ) AS r""",
+        keys=("rid", "cid"),
+        dictionaries=("main.death_region", "main.death_code"),
+        ranges="main.cause_group_range",
+    )
+    + ")",
     f"""CREATE OR REPLACE VIEW {APPROVED_SCHEMA}.quality_flag AS
         SELECT {_FLAG_COLUMNS} FROM main.quality_flag
         WHERE coalesce(import_id, 0) NOT IN {_DRAFTS}

@@ -12,20 +12,19 @@ regex match         ``regexp_matches(x, 're')`` (RE2)           ``x RLIKE 're'``
 control character   ``[[:cntrl:]]``                             ``\\p{Cntrl}`` (both [\\x00-\\x1F\\x7F])
 text to integer     ``try_cast(x AS INTEGER)``                  number pattern, then
                                                                 ``CAST(round(CAST(x AS DOUBLE)) AS INT)``
-completed years     ``date_sub('year', b, d)``                  year difference less one before the
-                                                                birthday (the last day of a month
-                                                                counts as the anniversary of a later
-                                                                day: 29 Feb -> 28 Feb is a year)
 string literal      ``'...'`` (quote doubled)                   backslash and quote escaped
-today               parameter ``?::DATE``                       ``DATE 'YYYY-MM-DD'``
+today               ``DATE 'YYYY-MM-DD'``                       ``DATE 'YYYY-MM-DD'``
 ==================  ==========================================  ===================================
 
 DuckDB's ``try_cast`` of a text to an integer accepts a decimal and rounds it (``'5.5'`` gives 6,
 ``'1e2'`` gives 100); the Spark form does the same for decimal and exponent notation. DuckDB also
 accepts ``'1_000'`` and ``'0x10'``, the Spark form does not (such an age text is rejected on
-both engines, with a different message). The completed-years rule was checked against DuckDB's
-``date_sub`` on every pair of birth dates 1999-06-01..2001-06-04 and death dates
-2003-01-20..2005-04-09 (596,085 pairs, no difference).
+both engines, with a different message). Completed years are one text on both engines
+(:meth:`Dialect.years`: year difference less one before the birthday, the last day of a month
+counting as the anniversary of a later day: 29 Feb -> 28 Feb is a year), checked against
+DuckDB's ``date_sub('year', b, d)`` on every pair of birth dates 1999-06-01..2001-06-04 and
+death dates 2003-01-20..2005-04-09 (596,085 pairs, no difference) and on the 10 million pairs
+of ``benchmarks/bench_import_deaths.py`` (no difference).
 
 Reading the files, the dictionary ids of the DuckDB store and the temporary tables are each
 engine's own (:mod:`salamat.store.records`, :mod:`salamat.store.spark`); the checks, the
@@ -111,20 +110,20 @@ class Dialect:
         return f"try_cast({expr} AS DATE)"
 
     def years(self, birth: str, death: str) -> str:
-        """Completed years from ``birth`` to ``death`` (birth <= death)."""
-        if self.name == "spark":
-            return (
-                f"(year({death}) - year({birth}) - CASE WHEN month({death}) < month({birth}) "
-                f"OR (month({death}) = month({birth}) AND day({death}) < day({birth}) "
-                f"AND {death} <> last_day({death})) THEN 1 ELSE 0 END)"
-            )
-        return f"date_sub('year', {birth}, {death})"
+        """Completed years from ``birth`` to ``death`` (birth <= death): the year difference,
+        less one before the birthday, the last day of a month counting as the anniversary of a
+        later day (29 Feb -> 28 Feb is a year). DuckDB's ``date_sub('year', b, d)`` gives the
+        same (checked on 596,085 pairs of dates), at about twice the cost; one text for both
+        engines."""
+        return (
+            f"(year({death}) - year({birth}) - CASE WHEN month({death}) < month({birth}) "
+            f"OR (month({death}) = month({birth}) AND day({death}) < day({birth}) "
+            f"AND {death} <> last_day({death})) THEN 1 ELSE 0 END)"
+        )
 
     def today(self, today: date) -> str:
-        """Today's date (DuckDB: one ``?`` parameter, given by the caller)."""
-        if self.name == "spark":
-            return f"DATE '{today.isoformat()}'"
-        return "?::DATE"
+        """Today's date, as a literal (a view cannot take parameters)."""
+        return f"DATE '{today.isoformat()}'"
 
 
 DUCKDB = Dialect("duckdb", "VARCHAR", "[[:cntrl:]]")
@@ -139,9 +138,13 @@ def region_expr(d: Dialect, default_region: str | None, column: str = "region") 
     return f"coalesce({raw}, {d.lit(default_region)})"
 
 
+def _is_date(typ: str) -> bool:
+    return typ.upper().startswith(("DATE", "TIMESTAMP"))
+
+
 def date_expr(d: Dialect, col: str, typ: str) -> tuple[str, str]:
     """(value, error) SQL for a date column that may be typed DATE or text."""
-    if typ.upper().startswith(("DATE", "TIMESTAMP")):
+    if _is_date(typ):
         return f"CAST({col} AS DATE)", "NULL"
     txt = f"trim(CAST({col} AS {d.text}))"
     iso = d.matches(txt, _ISO_DATE)
@@ -189,13 +192,15 @@ def detail_sql(
     id_chars: bool = True,
     keys: tuple[str, str] = ("rid", "cid"),
     carry: dict[str, str] | None = None,
+    dv: str = "_dv",
 ) -> str:
     """Every record of ``source_sql`` normalised, with ``e_<field>``: the reason that field is
     wrong, or NULL. Reads the distinct-value relations ``_dv_sex``, ``_dv_region`` and
-    ``_dv_icd10`` (:func:`dv_sex_sql` ...). Without ``id_chars`` a control character in the id
+    ``_dv_icd10`` (:func:`dv_sex_sql` ...; ``dv``: another prefix than ``_dv``, so that each
+    file's view reads its own). Without ``id_chars`` a control character in the id
     is not looked for (DuckDB looks for it in blocks of ids at once). ``keys``: the region's and
     the cause's columns returned: the DuckDB store's dictionary ids ``rid``, ``cid`` or the
-    texts ``region``, ``icd10``. DuckDB: one parameter, today's date.
+    texts ``region``, ``icd10``.
 
     The age of a record is ``floor`` of the completed years from birth_date to death_date
     when both are given (an age given as well must equal it), else the age given.
@@ -203,6 +208,12 @@ def detail_sql(
     has_birth = "birth_date" in columns
     has_age = "age" in columns
     death_value, death_error = date_expr(d, "death_date", columns["death_date"])
+    # a typed date is never blank: no per-record text of it
+    death_missing = (
+        "death_date IS NULL"
+        if _is_date(columns["death_date"])
+        else f"death_date IS NULL OR trim(CAST(death_date AS {d.text})) = ''"
+    )
     if has_birth:
         birth_value, birth_error = date_expr(d, "birth_date", columns["birth_date"])
     else:
@@ -230,7 +241,7 @@ def detail_sql(
                    CAST(sex AS {t}) AS sex_raw, CAST(region AS {t}) AS region_text,
                    CAST(icd10 AS {t}) AS icd_text,
                    {death_value} AS death_date, {death_error} AS e_death_fmt,
-                   death_date IS NULL OR trim(CAST(death_date AS {t})) = '' AS death_missing,
+                   {death_missing} AS death_missing,
                    {birth_value} AS birth_date, {birth_error} AS e_birth_date,
                    {age_given} AS age_given, {age_bad} AS e_age_fmt,
                    coalesce({age_unknown}, false) AS age_unknown
@@ -242,9 +253,9 @@ def detail_sql(
                              AND s.birth_date <= s.death_date
                         THEN {d.years("s.birth_date", "s.death_date")} END AS age_from_dates
             FROM s
-            LEFT JOIN _dv_sex vs ON vs.raw IS NOT DISTINCT FROM s.sex_raw
-            LEFT JOIN _dv_region vr ON vr.raw IS NOT DISTINCT FROM s.region_text
-            LEFT JOIN _dv_icd10 vi ON vi.raw IS NOT DISTINCT FROM s.icd_text
+            LEFT JOIN {dv}_sex vs ON vs.raw IS NOT DISTINCT FROM s.sex_raw
+            LEFT JOIN {dv}_region vr ON vr.raw IS NOT DISTINCT FROM s.region_text
+            LEFT JOIN {dv}_icd10 vi ON vi.raw IS NOT DISTINCT FROM s.icd_text
         )
         SELECT _row, {names}id, sex, death_date, coalesce(age_from_dates, age_given) AS age,
                {region_key}, {code_key},
@@ -283,25 +294,54 @@ def detail_sql(
     """
 
 
-def aggregate_sql(records_sql: str) -> str:
-    """Deaths by region x year x sex x age x cause group of ``records_sql`` (columns
-    ``region``, ``death_date``, ``sex``, ``age``, ``icd10``: texts), joined to the cause
-    groups' ICD-10 ranges ``cause_group_range`` (``cause``, ``start3``, ``end3``).
+def aggregate_sql(
+    records_sql: str,
+    *,
+    keys: tuple[str, str] = ("region", "icd10"),
+    dictionaries: tuple[str, str] | None = None,
+    ranges: str = "cause_group_range",
+) -> str:
+    """Deaths by region x year x sex x age x cause group of the records ``records_sql``
+    (columns ``death_date``, ``sex``, ``age`` and the region's and cause's ``keys``), joined to
+    the cause groups' ICD-10 ranges ``ranges`` (``cause``, ``start3``, ``end3``).
+
+    ``keys`` are texts (``region``, ``icd10``: Spark's records) or, with ``dictionaries``, ids
+    into the tables named (``(rid, region)`` and ``(cid, icd10)``: the DuckDB store's
+    ``death_region`` and ``death_code``), turned into texts on the counts, not on every record.
 
     Records without age, or with sex unknown, are left out (the ``unknown_age_sex`` rule counts
-    them). The records are counted by category (3 characters of the code) first, so the range
-    join sees a few thousand counts, not the records; a death counts once in every group whose
-    ranges contain its category. The same text on both engines.
+    them). The records are counted by region, year, sex, age and code first, the counts summed
+    by category (3 characters of the code), and only these few thousand counts meet the range
+    join; a death counts once in every group whose ranges contain its category:
+    deaths(r, y, s, a, g) = #{records i: region_i = r, year(death_date_i) = y, sex_i = s,
+    age_i = a, left(icd10_i, 3) within a range of g}.
+
+    The one definition of the aggregation (issue 16): the DuckDB store's re-aggregation
+    (:func:`salamat.store.records.reaggregate`), its approved view and the Spark engine all run
+    this text.
     """
+    region_key, code_key = keys
+    if dictionaries:
+        regions, codes = dictionaries
+        joins = (
+            f"JOIN {regions} dr ON dr.rid = c.{region_key} JOIN {codes} dc ON dc.cid = c.{code_key}"
+        )
+        region, icd10 = "dr.region", "dc.icd10"
+    else:
+        joins, region, icd10 = "", f"c.{region_key}", f"c.{code_key}"
     return f"""
-        WITH cat AS (
-            SELECT region, year(death_date) AS year, sex, age, left(icd10, 3) AS icd3,
-                   count(*) AS n
+        WITH code AS (
+            SELECT {region_key}, year(death_date) AS year, sex, age, {code_key}, count(*) AS n
             FROM {records_sql}
             WHERE age IS NOT NULL AND sex IN ('female', 'male')
-            GROUP BY region, year(death_date), sex, age, left(icd10, 3)
+            GROUP BY {region_key}, year(death_date), sex, age, {code_key}
+        ), cat AS (
+            SELECT {region} AS region, c.year, c.sex, c.age, left({icd10}, 3) AS icd3,
+                   sum(c.n) AS n
+            FROM code c {joins}
+            GROUP BY {region}, c.year, c.sex, c.age, left({icd10}, 3)
         )
         SELECT c.region, c.year, c.sex, c.age, g.cause, CAST(sum(c.n) AS BIGINT) AS deaths
-        FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3
+        FROM cat c JOIN {ranges} g ON c.icd3 BETWEEN g.start3 AND g.end3
         GROUP BY c.region, c.year, c.sex, c.age, g.cause
     """

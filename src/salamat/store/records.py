@@ -23,6 +23,7 @@ from salamat.store.deaths_sql import (
     DEATH_FIELDS,
     DUCKDB,
     ERR_COLUMNS,
+    aggregate_sql,
     detail_sql,
     dv_icd10_sql,
     dv_region_sql,
@@ -33,6 +34,7 @@ from salamat.store.deaths_sql import region_expr as portable_region_expr
 __all__ = [
     "DEATH_FIELDS",
     "STAGING_TABLES",
+    "DeathCheck",
     "RecordCounts",
     "count_rows",
     "create_region_lookup",
@@ -42,7 +44,9 @@ __all__ = [
     "drop_staged_rows",
     "drop_tables",
     "drop_unused_dictionary_entries",
+    "is_view",
     "keep_valid_deaths",
+    "materialise",
     "merge_deaths",
     "open_arrow",
     "open_parquet",
@@ -53,6 +57,9 @@ __all__ = [
 ]
 
 _ERR_COLUMNS = ERR_COLUMNS
+# A control character (NUL, tab, ...) in a record id; ids are checked in blocks of rows.
+_CNTRL = DUCKDB.cntrl
+_ID_BLOCK = 65536
 # The temp tables of a deaths or population import, dropped when it ends, whatever the outcome.
 STAGING_TABLES = (
     "_dr",
@@ -71,9 +78,6 @@ STAGING_TABLES = (
     "_pop_extra",
     "_pop_cmp",
 )
-# A control character (NUL, tab, ...) in a record id; ids are checked in blocks of rows.
-_CNTRL = DUCKDB.cntrl
-_ID_BLOCK = 65536
 
 
 @dataclass(frozen=True)
@@ -95,16 +99,12 @@ def create_region_lookup(store: Store) -> None:
 
 
 def open_parquet(store: Store, path: object, name: str) -> None:
-    """Temp views ``<name>_raw`` (the Parquet file) and ``<name>`` (its columns and ``_row``,
-    the 1-based record number). Temporary: nothing naming the file is kept in the store."""
+    """Temp view ``<name>``: the Parquet file's columns and ``_row``, the 1-based record number.
+    Temporary: nothing naming the file is kept in the store."""
     literal = str(path).replace("'", "''")
     store.con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name}_raw AS "
-        f"SELECT * FROM read_parquet('{literal}', file_row_number = true)"
-    )
-    store.con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE "
-        f"(file_row_number), file_row_number + 1 AS _row FROM {name}_raw"
+        f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * EXCLUDE (file_row_number), "
+        f"file_row_number + 1 AS _row FROM read_parquet('{literal}', file_row_number = true)"
     )
 
 
@@ -115,16 +115,37 @@ def open_arrow(store: Store, table: object, name: str) -> None:
     store.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM {name}_arrow")
 
 
+def is_view(store: Store, name: str) -> bool:
+    """Whether the temp relation ``name`` is a view (the records of a clean file, read from the
+    file each time) rather than a table."""
+    row = store.con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE temporary AND view_name = ?", [name]
+    ).fetchall()[0]
+    return bool(row[0])
+
+
+def _drop(store: Store, name: str) -> None:
+    store.con.execute(f"DROP {'VIEW' if is_view(store, name) else 'TABLE'} IF EXISTS {name}")
+
+
 def rename_table(store: Store, old: str, new: str) -> None:
-    """Rename the staged temp table ``old`` to ``new``, replacing any table ``new``."""
-    store.con.execute(f"DROP TABLE IF EXISTS {new}")
-    store.con.execute(f"ALTER TABLE {old} RENAME TO {new}")
+    """Rename the staged temp table or view ``old`` to ``new``, replacing any relation ``new``."""
+    _drop(store, new)
+    store.con.execute(f"ALTER {'VIEW' if is_view(store, old) else 'TABLE'} {old} RENAME TO {new}")
+
+
+def materialise(store: Store, name: str) -> None:
+    """Make the staged relation ``name`` a table, if it is a view (before rows are removed)."""
+    if is_view(store, name):
+        store.con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_m AS SELECT * FROM {name}")
+        store.con.execute(f"DROP VIEW {name}")
+        store.con.execute(f"ALTER TABLE {name}_m RENAME TO {name}")
 
 
 def drop_tables(store: Store, names: list[str]) -> None:
-    """Drop these (staging) tables, whichever exist."""
+    """Drop these (staging) tables or views, whichever exist."""
     for name in names:
-        store.con.execute(f"DROP TABLE IF EXISTS {name}")
+        _drop(store, name)
 
 
 def count_rows(store: Store, table: str) -> int:
@@ -138,7 +159,6 @@ def drop_sources(store: Store, names: list[str]) -> None:
     con = store.con
     for name in names:
         con.execute(f"DROP VIEW IF EXISTS {name}")
-        con.execute(f"DROP VIEW IF EXISTS {name}_raw")
         with contextlib.suppress(duckdb.Error):
             con.unregister(f"{name}_arrow")
 
@@ -168,6 +188,7 @@ def cross_file_duplicate_ids(
 def drop_staged_rows(store: Store, table: str, rows: list[int]) -> None:
     """Remove the records of these file rows from a staged table (``--skip-invalid``)."""
     if rows:
+        materialise(store, table)
         store.con.execute(f"DELETE FROM {table} WHERE list_contains(?, _row)", [rows])
 
 
@@ -198,8 +219,10 @@ def keep_valid_deaths(store: Store) -> None:
         SELECT r._row FROM _dr r JOIN _dr_dup d USING (id) WHERE r._row <> d.first_row)""")
 
 
-def _distinct_values(store: Store, source_sql: str, default_region: str | None) -> None:
-    """Temp tables ``_dv_sex``, ``_dv_icd10`` and ``_dv_region``: each distinct text of the
+def _distinct_values(
+    store: Store, source_sql: str, default_region: str | None, dv: str = "_dv"
+) -> None:
+    """Temp tables ``<dv>_sex``, ``<dv>_icd10`` and ``<dv>_region``: each distinct text of the
     file's sex, cause and region (a few dozen to a few thousand, NULL included), normalised and
     checked once; the records join them (``raw``), so no per-record string work is done on
     these columns. A valid region or code also gets its dictionary id (``rid``, ``cid``): the
@@ -208,17 +231,17 @@ def _distinct_values(store: Store, source_sql: str, default_region: str | None) 
     con = store.con
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_region (rid INTEGER, region VARCHAR)")
     con.execute("CREATE TEMP TABLE IF NOT EXISTS _new_code (cid INTEGER, icd10 VARCHAR)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dv_sex AS {dv_sex_sql(DUCKDB, source_sql)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _dv_icd10 AS {dv_icd10_sql(DUCKDB, source_sql)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {dv}_sex AS {dv_sex_sql(DUCKDB, source_sql)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {dv}_icd10 AS {dv_icd10_sql(DUCKDB, source_sql)}")
     _dictionary_ids(
-        store, "_dv_icd10", "icd10", "e_icd10 IS NULL", "death_code", "_new_code", "cid"
+        store, f"{dv}_icd10", "icd10", "e_icd10 IS NULL", "death_code", "_new_code", "cid"
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _dv_region AS "
+        f"CREATE OR REPLACE TEMP TABLE {dv}_region AS "
         + dv_region_sql(DUCKDB, source_sql, default_region)
     )
     _dictionary_ids(
-        store, "_dv_region", "code", "code IS NOT NULL", "death_region", "_new_region", "rid"
+        store, f"{dv}_region", "code", "code IS NOT NULL", "death_region", "_new_region", "rid"
     )
 
 
@@ -243,10 +266,30 @@ def _dictionary_ids(
 
 
 def _detail_sql(
-    source_sql: str, columns: dict[str, str], today: date, *, id_chars: bool = True
+    source_sql: str, columns: dict[str, str], today: date, dv: str, *, id_chars: bool = True
 ) -> str:
     """:func:`salamat.store.deaths_sql.detail_sql` for DuckDB, with the dictionary ids."""
-    return detail_sql(DUCKDB, source_sql, columns, today, id_chars=id_chars)
+    return detail_sql(DUCKDB, source_sql, columns, today, id_chars=id_chars, dv=dv)
+
+
+@dataclass(frozen=True)
+class DeathCheck:
+    """What the check of a file's staged records found (:func:`stage_deaths`).
+
+    ``hashes``: the number of distinct 64-bit hashes of the ids. As many distinct hashes as ids
+    proves the ids distinct (equal ids have equal hashes); fewer may be a duplicate or a
+    collision, and the ids are then compared as texts (:func:`death_problems`).
+    """
+
+    records: int
+    bad: int
+    ids: int
+    hashes: int
+
+    @property
+    def clean(self) -> bool:
+        """No record with a problem and every id distinct: every record is to be written."""
+        return self.bad == 0 and self.hashes == self.ids == self.records
 
 
 def stage_deaths(
@@ -256,27 +299,27 @@ def stage_deaths(
     today: date,
     *,
     default_region: str | None = None,
-) -> None:
+    dv: str = "_dv",
+) -> DeathCheck:
     """Normalise and check every record of ``source_sql`` into the temp table ``_dr``.
 
     ``source_sql`` is a relation with the file's columns and ``_row``; ``columns`` maps each
-    column name to its DuckDB type. ``bad`` is true when any field is wrong; the reasons are
-    worked out again, for those records only, by :func:`death_problems` (the same SQL), so a
-    clean file never materialises a message.
+    column name to its DuckDB type; ``dv`` names the file's distinct-value tables. ``bad`` is
+    true when any field is wrong; the reasons are worked out again, for those records only, by
+    :func:`death_problems` (the same SQL), so a clean file never materialises a message.
     """
     create_region_lookup(store)
-    _distinct_values(store, source_sql, default_region)
+    _distinct_values(store, source_sql, default_region, dv)
     bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
-    store.con.execute(
+    con = store.con
+    con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dr AS
         SELECT _row, id, sex, death_date, age, rid, cid, ({bad}) AS bad
-        FROM ({_detail_sql(source_sql, columns, today, id_chars=False)})""",
-        [today],
+        FROM ({_detail_sql(source_sql, columns, today, dv, id_chars=False)})"""
     )
     # A control character in an id: looked for in the ids joined into one text per block of
     # rows (one regular-expression scan of each block, not one call per record; joining texts
     # cannot make a control character), and only when a block has one are its records marked.
-    con = store.con
     blocks = con.execute(f"""SELECT list(b ORDER BY b) FROM (
         SELECT _row // {_ID_BLOCK} AS b, string_agg(id, '') AS ids FROM _dr GROUP BY b)
         WHERE regexp_matches(ids, '{_CNTRL}')""").fetchall()[0][0]
@@ -286,21 +329,34 @@ def stage_deaths(
             f"AND regexp_matches(id, '{_CNTRL}')",
             [blocks],
         )
+    # one pass: the bad records, and the ids' distinct hashes (cheaper than the texts')
+    row = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE bad), count(id), count(DISTINCT hash(id)) FROM _dr"
+    ).fetchall()[0]
+    return DeathCheck(*(int(x) for x in row))
 
 
 def death_problems(
-    store: Store, file: str, limit: int, source_sql: str, columns: dict[str, str], today: date
+    store: Store,
+    file: str,
+    limit: int,
+    source_sql: str,
+    columns: dict[str, str],
+    today: date,
+    check: DeathCheck,
+    dv: str = "_dv",
 ) -> tuple[Counter[str], list[Problem], int]:
     """Count every problem of the records staged by :func:`stage_deaths` by reason; return the
     first ``limit`` in full and the number of records with at least one problem. Duplicate ids
-    within the file are problems. ``source_sql``, ``columns`` and ``today`` as staged."""
+    within the file are problems. ``source_sql``, ``columns``, ``today`` and ``dv`` as staged;
+    ``check``: what staging found (a clean file has no problem to look for)."""
     con = store.con
     reasons: Counter[str] = Counter()
-    # One pass for the clean case: records with a problem and the number of distinct ids.
-    head = con.execute(
-        "SELECT count(id), count(DISTINCT id), count(*) FILTER (WHERE bad) FROM _dr"
-    ).fetchall()[0]
-    n_ids, n_distinct, n_bad = int(head[0]), int(head[1]), int(head[2])
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
+        SELECT NULL::VARCHAR AS id, NULL::BIGINT AS first_row WHERE false""")
+    if check.clean:
+        return reasons, [], 0
+    n_bad = check.bad
     # the reasons, for the records with a problem only
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _dr_err AS
@@ -311,9 +367,9 @@ def death_problems(
                 else f"(SELECT * FROM {source_sql} WHERE false)",
                 columns,
                 today,
+                dv,
             )
-        }) WHERE {" OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)}""",
-        [today],
+        }) WHERE {" OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)}"""
     )
     for field, err in zip(DEATH_FIELDS, _ERR_COLUMNS, strict=True):
         if not n_bad:
@@ -323,13 +379,14 @@ def death_problems(
             f"FROM _dr_err WHERE {err} IS NOT NULL GROUP BY 1"
         ).fetchall():
             reasons[f"{field}: {msg}"] += int(k)
-    con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
-        SELECT id, _row AS first_row FROM _dr WHERE false""")
-    if n_distinct < n_ids:
+    # fewer distinct hashes than ids: a duplicate, or two ids with one hash; the texts decide
+    if check.hashes < check.ids:
         con.execute("""CREATE OR REPLACE TEMP TABLE _dr_dup AS
-            SELECT id, min(_row) AS first_row FROM _dr WHERE id IS NOT NULL
+            SELECT id, min(_row) AS first_row, count(*) AS n FROM _dr WHERE id IS NOT NULL
             GROUP BY id HAVING count(*) > 1""")
-        reasons["id: the record id appears more than once in the file"] += n_ids - n_distinct
+        extra = con.execute("SELECT coalesce(sum(n - 1), 0) FROM _dr_dup").fetchall()[0][0]
+        if extra:
+            reasons["id: the record id appears more than once in the file"] += int(extra)
     if not reasons:
         return reasons, [], 0
     bad_rows = con.execute("""
@@ -354,8 +411,13 @@ def death_problems(
     return reasons, problems, int(bad_rows[0])
 
 
-def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> RecordCounts:
+def merge_deaths(
+    store: Store, import_id: int, source: str, *, write: bool, clean: int | None = None
+) -> RecordCounts:
     """Merge the clean ``_dr`` records into ``death_record_data`` and re-aggregate what changed.
+
+    ``clean``: the number of records when ``_dr`` is a clean file's view (every record to be
+    written, :attr:`DeathCheck.clean`), so that they are not counted again.
 
     ``source`` is the records' source, kept once for the import in ``death_record_source``
     (a record keeps the import, hence the source, that last wrote its content). The regions
@@ -376,9 +438,9 @@ def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> R
             "CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
             "NULL::INTEGER AS rid, NULL::INTEGER AS year WHERE false"
         )
-        counts = con.execute("SELECT count(*) FROM _dr").fetchall()[0]
-        assert counts is not None
-        created, updated, unchanged = int(counts[0]), 0, 0
+        if clean is None:
+            clean = int(con.execute("SELECT count(*) FROM _dr").fetchall()[0][0])
+        created, updated, unchanged = clean, 0, 0
         new_sql = "SELECT * FROM _dr"
     else:
         # the dictionaries are one-to-one: equal ids are equal texts
@@ -401,14 +463,18 @@ def merge_deaths(store: Store, import_id: int, source: str, *, write: bool) -> R
         return RecordCounts(created, updated, unchanged)
     # only the entries the written records use: a dictionary holds no text of a record that was
     # not written (and undo removes what no record uses any longer)
+    # (every new entry of a clean file is used: a record with a region or code the store
+    # does not hold is new or corrected, hence written)
     for table, new, key in (
         ("death_region", "_new_region", "rid"),
         ("death_code", "_new_code", "cid"),
     ):
+        used = (
+            "" if clean is not None else f"n.{key} IN (SELECT DISTINCT {key} FROM ({new_sql})) AND "
+        )
         con.execute(
-            f"INSERT INTO {table} SELECT * FROM {new} n "
-            f"WHERE n.{key} IN (SELECT DISTINCT {key} FROM ({new_sql})) "
-            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = n.{key})"
+            f"INSERT INTO {table} SELECT * FROM {new} n WHERE {used}"
+            f"NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = n.{key})"
         )
     if not first:
         con.execute(
@@ -453,9 +519,8 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
     """Recompute ``deaths`` for the region x year cells (``region``, ``year``) in table
     ``affected`` (all if None).
 
-    Records are first counted by region id, year, sex, age and code id, the counts summed by
-    category (3 characters of the code), then the few thousand category counts are joined to
-    the cause-group ranges: the range join never sees the millions of records.
+    The counting is :func:`salamat.store.deaths_sql.aggregate_sql`, the one the Spark engine
+    runs, over the stored records' dictionary ids.
     """
     con = store.con
     # DuckDB compares row values as structs; keep the filter in a semi-join instead.
@@ -470,27 +535,18 @@ def reaggregate(store: Store, affected: str | None = None) -> None:
             "ON a.rid = r.rid AND a.year = year(r.death_date)"
         )
     else:
-        con.execute("DELETE FROM deaths")
+        # every cell but those held as aggregates without records (--engine spark)
+        con.execute("""DELETE FROM deaths WHERE NOT EXISTS (SELECT 1 FROM death_aggregate_cell c
+            WHERE c.region = deaths.region AND c.year = deaths.year)""")
         scope = "FROM death_record_data r"
-    con.execute(f"""
-        INSERT INTO deaths
-        WITH code AS (
-            SELECT r.rid, year(r.death_date) AS year, r.sex, r.age, r.cid, count(*) AS n
-            {scope}
-            -- records without age or sex are left out of the age-sex cells (the
-            -- unknown_age_sex rule counts them and says so)
-            WHERE r.age IS NOT NULL AND r.sex IN ('female', 'male')
-            GROUP BY ALL
-        ), cat AS (
-            -- ids to texts and codes to categories on the counts, not on every record
-            SELECT g.region, c.year, c.sex, c.age, left(k.icd10, 3) AS icd3, sum(c.n) AS n
-            FROM code c JOIN death_region g ON g.rid = c.rid JOIN death_code k ON k.cid = c.cid
-            GROUP BY ALL
+    con.execute(
+        "INSERT INTO deaths "
+        + aggregate_sql(
+            f"(SELECT r.* {scope}) AS r",
+            keys=("rid", "cid"),
+            dictionaries=("death_region", "death_code"),
         )
-        SELECT c.region, c.year, c.sex, c.age, g.cause, sum(c.n)::BIGINT
-        FROM cat c JOIN cause_group_range g ON c.icd3 BETWEEN g.start3 AND g.end3
-        GROUP BY ALL
-    """)
+    )
 
 
 def describe(store: Store, source_sql: str) -> dict[str, str]:
