@@ -317,3 +317,25 @@ def test_first_records_keep_the_cells_held_as_aggregates(store: Store, tmp_path:
     assert (s.status, s.created) == ("SUCCESS", 14)
     assert deaths(store, region="KZ-10", year=2019) == {"all": 3, "circulatory": 2}
     assert deaths(store, region="KZ-75", year=2023)["all"] == 5
+
+
+def test_fewer_distinct_hashes_than_ids_compares_the_texts(store: Store) -> None:
+    """Two ids with one 64-bit hash (a collision, as rare as 1 in 10^7 for a file of 10^6
+    records) are not duplicates: when the hashes say "maybe", the ids are compared as texts."""
+    from datetime import date
+
+    from salamat.ingest.records import _open_source
+    from salamat.store.records import DeathCheck, death_problems, describe, stage_deaths
+
+    try:
+        rel = _open_source(store, SAMPLE, "_src0")
+        columns = describe(store, rel)
+        check = stage_deaths(store, rel, columns, date.today())
+        assert check.clean and check.records == 14
+        collided = DeathCheck(check.records, 0, check.ids, check.ids - 1)
+        reasons, problems, bad = death_problems(
+            store, str(SAMPLE), 10, rel, columns, date.today(), collided
+        )
+        assert (dict(reasons), problems, bad) == ({}, [], 0)
+    finally:
+        store.con.execute("DROP TABLE IF EXISTS _dr")

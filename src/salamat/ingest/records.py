@@ -53,6 +53,7 @@ from salamat.store.records import (
     drop_sources,
     drop_staged_rows,
     drop_tables,
+    holds_no_deaths,
     keep_valid_deaths,
     merge_deaths,
     open_arrow,
@@ -60,6 +61,7 @@ from salamat.store.records import (
     rename_table,
     stage_deaths,
     staged_outside_scope,
+    write_first_file,
 )
 from salamat.store.reference import load_catalog
 
@@ -168,6 +170,15 @@ def _run(
         if kind == "deaths"
         else "population estimates (no --source given)"
     )
+    if (
+        kind == "deaths"
+        and len(paths) == 1
+        and scope is None
+        and not dry_run
+        and _first_import(store, paths[0], summary, tick, label, region, source, started)
+    ):
+        summary.seconds = time.perf_counter() - t0
+        return summary
     try:
         refused = _validate_files(
             store, kind, paths, summary, staged, tick, label, region, skip_invalid, scope, checks
@@ -212,14 +223,8 @@ def _run(
                     total.updated + c.updated,
                     total.unchanged + c.unchanged,
                 )
-            if kind == "deaths" and not dry_run:
-                summary.flags = recompute_death_flags(store, import_id=import_id)
             if not dry_run:
-                # registered deaths against population x reference rates: both kinds change it
-                n, notes = recompute_completeness(store, import_id=import_id)
-                summary.flags = (summary.flags or 0) + n
-                summary.notes.extend(notes)
-                summary.flags_raised = flags_raised_by(store, import_id)
+                _recompute_flags(store, kind, import_id, summary)
             return total.created, total.updated, total.unchanged
 
         write_once(
@@ -235,6 +240,76 @@ def _run(
         _drop(store, paths, staged)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _recompute_flags(store: Store, kind: str, import_id: int, summary: ImportSummary) -> None:
+    """The quality flags an import changes, in its transaction."""
+    if kind == "deaths":
+        summary.flags = recompute_death_flags(store, import_id=import_id)
+    # registered deaths against population x reference rates: both kinds change it
+    n, notes = recompute_completeness(store, import_id=import_id)
+    summary.flags = (summary.flags or 0) + n
+    summary.notes.extend(notes)
+    summary.flags_raised = flags_raised_by(store, import_id)
+
+
+class _NotClean(Exception):
+    """Raised inside the transaction of :func:`_first_import` to roll it back."""
+
+
+def _first_import(
+    store: Store,
+    path: Path,
+    summary: ImportSummary,
+    tick: Progress,
+    label: str,
+    region: str | None,
+    source: str | None,
+    started: datetime,
+) -> bool:
+    """Import one death-record file into a store that holds no deaths in one pass over it
+    (:func:`salamat.store.records.write_first_file`); False, with nothing written and
+    ``summary`` as it was, when that is not possible (the store holds deaths, the file cannot be
+    read, or it has a problem): the caller then checks it record by record and names every
+    problem. A clean file is written with the same records, counts and flags either way."""
+    if not holds_no_deaths(store):
+        return False
+    try:
+        tick(f"reading {path.name}")
+        rel = _open_source(store, path, "_src0")
+        columns = describe(store, rel)
+        _check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
+        if "birth_date" not in columns and "age" not in columns:
+            return False
+        tick(f"validating {path.name}")
+
+        def write(import_id: int) -> tuple[int, int, int]:
+            n = write_first_file(
+                store,
+                rel,
+                columns,
+                date.today(),
+                default_region=region,
+                import_id=import_id,
+                source=label,
+            )
+            if n is None:
+                raise _NotClean
+            tick("writing")
+            summary.total = n
+            _recompute_flags(store, "deaths", import_id, summary)
+            return n, 0, 0
+
+        write_once(
+            store, summary, paths=[path], source=source, started=started, dry_run=False, write=write
+        )
+    except (InputError, OSError, _NotClean):
+        summary.total, summary.flags, summary.flags_raised = 0, None, None
+        summary.notes.clear()
+        return False
+    finally:
+        _drop(store, [path], [])
+    return True
 
 
 def _cross_file(summary: ImportSummary) -> bool:

@@ -44,6 +44,7 @@ __all__ = [
     "drop_staged_rows",
     "drop_tables",
     "drop_unused_dictionary_entries",
+    "holds_no_deaths",
     "is_view",
     "keep_valid_deaths",
     "materialise",
@@ -54,6 +55,7 @@ __all__ = [
     "rename_table",
     "stage_deaths",
     "staged_outside_scope",
+    "write_first_file",
 ]
 
 _ERR_COLUMNS = ERR_COLUMNS
@@ -334,6 +336,60 @@ def stage_deaths(
         "SELECT count(*), count(*) FILTER (WHERE bad), count(id), count(DISTINCT hash(id)) FROM _dr"
     ).fetchall()[0]
     return DeathCheck(*(int(x) for x in row))
+
+
+def holds_no_deaths(store: Store) -> bool:
+    """Whether the store holds no death record and no death aggregate imported without its
+    records: a file imported into it writes every one of its records as new."""
+    row = store.con.execute(
+        "SELECT (SELECT count(*) FROM death_record_data) + "
+        "(SELECT count(*) FROM death_aggregate_cell)"
+    ).fetchall()[0]
+    return int(row[0]) == 0
+
+
+def write_first_file(
+    store: Store,
+    source_sql: str,
+    columns: dict[str, str],
+    today: date,
+    *,
+    default_region: str | None,
+    import_id: int,
+    source: str,
+) -> int | None:
+    """Check and write every record of one file into a store that holds none
+    (:func:`holds_no_deaths`), in the import's transaction; the number of records written, or
+    None when the file has a problem (the caller rolls back and checks it record by record).
+
+    One pass reads the file, normalises and checks every record with the SQL of
+    :func:`stage_deaths` and writes the clean ones straight into ``death_record_data``: no
+    staging copy of the records. The file is clean when every record was written and the ids
+    written have as many distinct 64-bit hashes as records (equal ids have equal hashes, so
+    this proves them distinct; fewer is a duplicate or a collision, and the long way decides).
+    Then the dictionaries, the source and the aggregates, as :func:`merge_deaths` writes them.
+    """
+    con = store.con
+    create_region_lookup(store)
+    _distinct_values(store, source_sql, default_region)
+    total = int(con.execute(f"SELECT count(*) FROM {source_sql}").fetchall()[0][0])
+    bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
+    written = con.execute(
+        f"""INSERT INTO death_record_data
+        SELECT id, rid, death_date, sex, age, cid, {int(import_id)}
+        FROM ({_detail_sql(source_sql, columns, today, "_dv")}) WHERE NOT ({bad})"""
+    ).fetchall()[0][0]
+    if int(written) != total:
+        return None
+    hashes = con.execute("SELECT count(DISTINCT hash(id)) FROM death_record_data").fetchall()
+    if int(hashes[0][0]) != total:
+        return None
+    # every record written: every new region and code is used by one
+    con.execute("INSERT INTO death_region SELECT * FROM _new_region")
+    con.execute("INSERT INTO death_code SELECT * FROM _new_code")
+    con.execute("INSERT INTO death_record_source VALUES (?, ?)", [import_id, source])
+    reaggregate(store)
+    return total
 
 
 def death_problems(
