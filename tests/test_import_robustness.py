@@ -168,6 +168,27 @@ def test_no_import_leaves_a_view_or_table_naming_its_file(tmp_path: Path) -> Non
         assert con.execute("SELECT count(*) FROM death_record").fetchall() == [(len(good),)]
     finally:
         con.close()
+    # into a store without deaths (one pass over the file, rolled back when it has a problem)
+    for ext in ("csv", "parquet"):
+        with Store.open(tmp_path / f"first_{ext}.duckdb") as store:
+            for name, status in ((f"deaths_bad.{ext}", "ERROR"), (f"deaths_ok.{ext}", "SUCCESS")):
+                s = services.run_import(store, "deaths", [tmp_path / name])
+                assert s.status == status
+                assert _leftovers(store.con, names) == [], (name, s.status)
+
+
+def test_views_on_a_source_file_left_by_old_imports_are_removed(tmp_path: Path) -> None:
+    """Imports before the source views were temporary left ``_src0`` and ``_src0_raw`` in the
+    store, naming the file: opening the store removes them."""
+    f = tmp_path / "deaths.parquet"
+    pd.read_csv(DEATHS, dtype=str, keep_default_na=False).to_parquet(f)
+    db = tmp_path / "old.duckdb"
+    with Store.open(db) as store:
+        store.con.execute(f"CREATE VIEW _src0_raw AS SELECT * FROM read_parquet('{f}')")
+        store.con.execute("CREATE VIEW _src0 AS SELECT * FROM _src0_raw")
+        store.con.execute("CREATE VIEW _src1_raw AS SELECT 1 AS x")
+    with Store.open(db) as store:
+        assert _leftovers(store.con, [f.name]) == []
 
 
 def test_a_missing_file_creates_no_store(tmp_path: Path) -> None:

@@ -242,6 +242,14 @@ class Store:
         with self.transaction():
             for stmt in DDL:
                 self.con.execute(stmt)
+            # imports before the source views were temporary left views on a source file in
+            # the store (``_src0``, ``_src0_raw``): nothing naming a source file is kept
+            for (name,) in self.con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal "
+                "AND schema_name = 'main' AND regexp_matches(view_name, '^_src[0-9]+(_raw)?$') "
+                "ORDER BY view_name"
+            ).fetchall():
+                self.con.execute(f'DROP VIEW IF EXISTS main."{name}"')
             row = self._first("SELECT value FROM meta WHERE key = 'schema_version'")
             if row is not None and int(row[0]) > SCHEMA_VERSION:
                 raise StoreError(
