@@ -19,6 +19,7 @@ folder (WHO GHO, OWID, UN WPP, SDMX, DHIS2, Open SDG, HMD, Eurostat, OECD, UN SD
 Usage (from the repository, with Salamat installed)::
 
     python scripts/real_files_census.py [--shared /work/shared/data] [--markdown OUT.md]
+                                        [--only TEXT]
 
 It prints a Markdown table (the one in docs/importing.md, "Census of real files") and exits 1
 if any file is WRONG. Files of the shared folder that are not there are listed as not found.
@@ -640,6 +641,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=Path("/work/shared/data"))
     parser.add_argument("--markdown", type=Path, default=None)
+    parser.add_argument(
+        "--only", default=None, help="only the files whose path contains this text (a new row)"
+    )
     args = parser.parse_args()
     lines = [
         f"Run on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.system()} "
@@ -652,6 +656,8 @@ def main() -> int:
     tally: dict[str, int] = {}
     wrong = 0
     for case in CASES:
+        if args.only is not None and args.only not in case.path:
+            continue
         where, rel = case.path.split(":", 1)
         base = REAL if where == "real" else args.shared
         path = base / rel
