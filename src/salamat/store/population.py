@@ -72,6 +72,18 @@ def stage_cells_frame(store: Store, cells: pd.DataFrame, source: str) -> None:
         store.con.unregister("_pop_frame")
 
 
+def reason_counts(store: Store, problems_sql: str) -> Counter[str]:
+    """Problems by reason (``field: message`` with every number written N) from a query of
+    ``field, message`` rows: the summary's counts, one query over all the problems."""
+    reasons: Counter[str] = Counter()
+    for field, msg, n in store.con.execute(
+        f"SELECT field, regexp_replace(message, '\\d+', 'N', 'g'), count(*) FROM ({problems_sql}) "
+        "GROUP BY ALL"
+    ).fetchall():
+        reasons[f"{field}: {msg}"] += int(n)
+    return reasons
+
+
 def population_problems(
     store: Store, file: str, limit: int
 ) -> tuple[Counter[str], list[Problem], int]:
@@ -86,12 +98,7 @@ def population_problems(
     ]
     parts.append("SELECT _row, field, message, value FROM _pop_extra")
     union = " UNION ALL ".join(parts)
-    reasons: Counter[str] = Counter()
-    for field, msg, n in con.execute(
-        f"SELECT field, regexp_replace(message, '\\d+', 'N', 'g'), count(*) FROM ({union}) "
-        "GROUP BY ALL"
-    ).fetchall():
-        reasons[f"{field}: {msg}"] += int(n)
+    reasons = reason_counts(store, union)
     problems = [
         Problem(file, int(r), f, m, v)
         for r, f, m, v in con.execute(

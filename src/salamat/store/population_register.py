@@ -13,6 +13,7 @@ from collections import Counter
 from salamat.errors import Problem
 from salamat.store.connection import Store
 from salamat.store.deaths_sql import DUCKDB
+from salamat.store.population import reason_counts
 from salamat.store.population_sql import (
     REGISTER_ERRORS,
     REGISTER_FIELDS,
@@ -72,12 +73,7 @@ def register_problems(store: Store, limit: int) -> tuple[Counter[str], list[Prob
     ]
     parts.append("SELECT _file, _row, field, message, value FROM _popr_dup")
     union = " UNION ALL ".join(parts)
-    reasons: Counter[str] = Counter()
-    for field, msg, n in con.execute(
-        f"SELECT field, regexp_replace(message, '\\d+', 'N', 'g'), count(*) FROM ({union}) "
-        "GROUP BY ALL"
-    ).fetchall():
-        reasons[f"{field}: {msg}"] += int(n)
+    reasons = reason_counts(store, union)
     rows = con.execute(
         f"""SELECT p._file, p._row, p.field, p.message, p.value FROM ({union}) p
         JOIN (SELECT DISTINCT _file, _k FROM _popr) f ON f._file = p._file
