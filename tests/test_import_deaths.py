@@ -324,11 +324,11 @@ def test_fewer_distinct_hashes_than_ids_compares_the_texts(store: Store) -> None
     records) are not duplicates: when the hashes say "maybe", the ids are compared as texts."""
     from datetime import date
 
-    from salamat.ingest.records import _open_source
+    from salamat.ingest.record_files import open_source
     from salamat.store.records import DeathCheck, death_problems, describe, stage_deaths
 
     try:
-        rel = _open_source(store, SAMPLE, "_src0")
+        rel = open_source(store, SAMPLE, "_src0")
         columns = describe(store, rel)
         check = stage_deaths(store, rel, columns, date.today())
         assert check.clean and check.records == 14

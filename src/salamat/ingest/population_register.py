@@ -22,9 +22,16 @@ import pyarrow.parquet as pq
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, check_area_option, write_once
+from salamat.ingest.record_files import (
+    add_row_problems,
+    check_columns,
+    drop_staged,
+    open_source,
+    refuse_file,
+    source_view,
+)
 from salamat.ingest.registry import WriteScope
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
-from salamat.ingest.tables import count_data_rows
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.imports import flags_raised_by
@@ -37,7 +44,7 @@ from salamat.store.population_register import (
     stage_register,
 )
 from salamat.store.population_sql import REGISTER_FIELDS
-from salamat.store.records import count_rows, describe, drop_sources, drop_tables
+from salamat.store.records import count_rows, describe
 from salamat.store.reference import load_catalog
 
 __all__ = ["REGISTER_LABEL", "import_register", "is_register", "register_note"]
@@ -84,7 +91,7 @@ def import_register(
 ) -> ImportSummary:
     """Check a register's persons, count them into population cells and write the cells in
     one transaction (options as for :func:`salamat.ingest.records.import_population`)."""
-    from salamat.ingest.records import _check_columns, _open_source, refuse_if_problems
+    from salamat.ingest.records import refuse_if_problems
 
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
@@ -98,22 +105,12 @@ def import_register(
         for i, path in enumerate(paths):
             tick(f"reading {path.name}")
             try:
-                rel = _open_source(store, path, f"_src{i}")
+                rel = open_source(store, path, source_view(i))
                 columns = describe(store, rel)
-                _check_columns(path, columns, REGISTER_FIELDS, REGISTER_FIELDS)
+                check_columns(path, columns, REGISTER_FIELDS, REGISTER_FIELDS)
             except (InputError, OSError) as exc:
                 refused += 1
-                rows = count_data_rows(path)
-                summary.total += rows
-                summary.rejected += rows
-                if rows:
-                    summary.notes.append(
-                        f"{path.name}: the whole file was refused ({rows} data row(s))"
-                    )
-                problems = exc.problems if isinstance(exc, InputError) else []
-                summary.add_problems(
-                    problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
-                )
+                refuse_file(summary, path, exc)
                 continue
             sources.append((str(path), rel, columns))
         if sources:
@@ -135,10 +132,7 @@ def import_register(
                 )
                 bad += sum(outside.values())
             summary.total += count_rows(store, "_popr")
-            summary.rejected += bad
-            summary.add_problem_counts(reasons)
-            summary.problem_count += sum(reasons.values())
-            summary.problems.extend(problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
+            add_row_problems(summary, reasons, problems, bad)
         if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused) or not sources:
             if not sources and summary.status != "ERROR":
                 summary.status = "ERROR"
@@ -171,7 +165,6 @@ def import_register(
             write=write,
         )
     finally:
-        drop_tables(store, [*REGISTER_TABLES, "_pop", "_pop_cmp"])
-        drop_sources(store, [f"_src{i}" for i in range(len(paths))])
+        drop_staged(store, len(paths), [*REGISTER_TABLES, "_pop", "_pop_cmp"])
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -10,27 +10,30 @@ Population: ``region``, ``year``, ``sex``, ``age`` (single years; the last may b
 ``population`` (mid-year residents, used as person-years of exposure).
 
 The files are read by DuckDB (Parquet directly; CSV through an Arrow table of strings, so that
-nothing is inferred and row numbers are exact) and validated and aggregated in SQL.
+nothing is inferred and row numbers are exact: :mod:`salamat.ingest.record_files`) and validated
+and aggregated in SQL.
 """
 
 from __future__ import annotations
 
-import csv
 import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-import pyarrow as pa
-import pyarrow.csv as pacsv
-
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, check_area_option, write_once
+from salamat.ingest.record_files import (
+    add_row_problems,
+    check_columns,
+    drop_staged,
+    open_source,
+    refuse_file,
+    source_view,
+)
 from salamat.ingest.registry import WriteScope, register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
-from salamat.ingest.tables import count_data_rows, delimiter_hint, file_kind
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.death_aggregates import cells_held_by_aggregates
@@ -50,14 +53,10 @@ from salamat.store.records import (
     cross_file_duplicate_ids,
     death_problems,
     describe,
-    drop_sources,
     drop_staged_rows,
-    drop_tables,
     holds_no_deaths,
     keep_valid_deaths,
     merge_deaths,
-    open_arrow,
-    open_parquet,
     rename_table,
     stage_deaths,
     staged_outside_scope,
@@ -72,76 +71,8 @@ DEATH_COLUMNS = ("id", "sex", "birth_date", "age", "death_date", "region", "icd1
 POPULATION_REQUIRED = ("region", "year", "sex", "age", "population")
 
 
-def _open_source(store: Store, path: Path, name: str) -> str:
-    """Register the file as a relation with a ``_row`` column; return its SQL name."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    kind = file_kind(path)
-    if kind == "parquet":
-        try:
-            open_parquet(store, path, name)
-            describe(store, name)
-        except (OSError, duckdb.Error) as exc:
-            raise InputError(f"{path}: cannot be read as Parquet: {exc}") from exc
-        return name
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            header = fh.readline().rstrip("\r\n")
-        names = next(csv.reader([header])) if header else []
-        if not names:
-            raise InputError(f"{path}: the file is empty (expected a header row)")
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding="utf8", use_threads=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read as CSV: {exc}") from exc
-    table = table.rename_columns([c.lstrip("\ufeff").strip().lower() for c in table.column_names])
-    table = table.append_column("_row", pa.array(range(2, 2 + table.num_rows), pa.int64()))
-    open_arrow(store, table, name)
-    return name
-
-
-def _check_columns(
-    path: Path | str, columns: dict[str, str], required: Sequence[str], allowed: Sequence[str]
-) -> None:
-    """Required columns present, and no column the kind does not read (a misspelt ``regoin``
-    is never ignored): every one is named in its own problem."""
-    have = [c for c in columns if c != "_row"]
-    missing = [c for c in required if c not in columns]
-    unknown = [c for c in have if c not in allowed]
-    if not missing and not unknown:
-        return
-    hint = delimiter_hint(have)
-    problems = [
-        Problem(
-            str(path),
-            1,
-            c,
-            f"required column is missing (the header has: {', '.join(have)}){hint}",
-        )
-        for c in missing
-    ] + [
-        Problem(
-            str(path),
-            1,
-            c,
-            f"unknown column: expected only {', '.join(allowed)} (remove or rename it)",
-        )
-        for c in unknown
-        if not hint
-    ]
-    what = []
-    if missing:
-        what.append(f"missing column(s) {', '.join(missing)}")
-    if unknown and not hint:
-        what.append(f"unknown column(s) {', '.join(unknown)}")
-    raise InputError(f"{path}: {'; '.join(what)}{hint}", problems)
+# records_spark.py and population_spark.py import the column check from here
+_check_columns = check_columns
 
 
 def _run(
@@ -276,9 +207,9 @@ def _first_import(
         return False
     try:
         tick(f"reading {path.name}")
-        rel = _open_source(store, path, "_src0")
+        rel = open_source(store, path, source_view(0))
         columns = describe(store, rel)
-        _check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
+        check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
         if "birth_date" not in columns and "age" not in columns:
             return False
         tick(f"validating {path.name}")
@@ -319,8 +250,7 @@ def _cross_file(summary: ImportSummary) -> bool:
 def _drop(store: Store, paths: Sequence[Path], staged: list[tuple[Path, str]]) -> None:
     """Drop every staged table and source view: nothing of a source file stays in the store."""
     per_file = [f"_dv{i}_{c}" for i in range(len(paths)) for c in ("sex", "icd10", "region")]
-    drop_tables(store, [t for _p, t in staged] + list(STAGING_TABLES) + per_file)
-    drop_sources(store, [f"_src{i}" for i in range(len(paths))])
+    drop_staged(store, len(paths), [t for _p, t in staged] + list(STAGING_TABLES) + per_file)
 
 
 def _validate_files(
@@ -345,30 +275,20 @@ def _validate_files(
     for i, path in enumerate(paths):
         tick(f"reading {path.name}")
         try:
-            rel = _open_source(store, path, f"_src{i}")
+            rel = open_source(store, path, source_view(i))
             columns = describe(store, rel)
             if kind == "deaths":
-                _check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
+                check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
                 if "birth_date" not in columns and "age" not in columns:
                     raise InputError(
                         f"{path}: give a birth_date or an age column",
                         [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
                     )
             else:
-                _check_columns(path, columns, POPULATION_REQUIRED, POPULATION_REQUIRED)
+                check_columns(path, columns, POPULATION_REQUIRED, POPULATION_REQUIRED)
         except (InputError, OSError) as exc:
             refused += 1
-            rows = count_data_rows(path)
-            summary.total += rows
-            summary.rejected += rows
-            if rows:
-                summary.notes.append(
-                    f"{path.name}: the whole file was refused ({rows} data row(s))"
-                )
-            problems = exc.problems if isinstance(exc, InputError) else []
-            summary.add_problems(
-                problems or [Problem(str(path), None, None, str(exc).removeprefix(f"{path}: "))]
-            )
+            refuse_file(summary, path, exc)
             continue
         tick(f"validating {path.name}")
         table = f"_staged{i}"
@@ -413,10 +333,7 @@ def _validate_files(
                     drop_staged_rows(store, table, [row for row, _code in outside])
                     if checks is not None:
                         checks.pop(table, None)
-        summary.rejected += bad
-        summary.add_problem_counts(reasons)
-        summary.problem_count += sum(reasons.values())
-        summary.problems.extend(problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
+        add_row_problems(summary, reasons, problems, bad)
         staged.append((path, table))
     return refused
 
