@@ -32,9 +32,7 @@ from salamat.ingest.record_files import (
 )
 from salamat.ingest.registry import WriteScope
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
-from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
-from salamat.store.imports import flags_raised_by
 from salamat.store.population import merge_population
 from salamat.store.population_register import (
     REGISTER_TABLES,
@@ -91,7 +89,7 @@ def import_register(
 ) -> ImportSummary:
     """Check a register's persons, count them into population cells and write the cells in
     one transaction (options as for :func:`salamat.ingest.records.import_population`)."""
-    from salamat.ingest.records import refuse_if_problems
+    from salamat.ingest.records import recompute_record_flags, refuse_if_problems
 
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
@@ -148,10 +146,7 @@ def import_register(
                 store, import_id, started, write=not dry_run, keep_source=source is None
             )
             if not dry_run:
-                n, notes = recompute_completeness(store, import_id=import_id)
-                summary.flags = n
-                summary.notes.extend(notes)
-                summary.flags_raised = flags_raised_by(store, import_id)
+                recompute_record_flags(store, "population", import_id, summary)
             return c.created, c.updated, c.unchanged
 
         tick("writing")

@@ -155,7 +155,7 @@ def _run(
                     total.unchanged + c.unchanged,
                 )
             if not dry_run:
-                _recompute_flags(store, kind, import_id, summary)
+                recompute_record_flags(store, kind, import_id, summary)
             return total.created, total.updated, total.unchanged
 
         write_once(
@@ -173,8 +173,9 @@ def _run(
     return summary
 
 
-def _recompute_flags(store: Store, kind: str, import_id: int, summary: ImportSummary) -> None:
-    """The quality flags an import changes, in its transaction."""
+def recompute_record_flags(store: Store, kind: str, import_id: int, summary: ImportSummary) -> None:
+    """The quality flags an import of ``kind`` (deaths or population) changes, in its
+    transaction: their count, notes and the flags it raised go to ``summary``."""
     if kind == "deaths":
         summary.flags = recompute_death_flags(store, import_id=import_id)
     # registered deaths against population x reference rates: both kinds change it
@@ -228,7 +229,7 @@ def _first_import(
                 raise _NotClean
             tick("writing")
             summary.total = n
-            _recompute_flags(store, "deaths", import_id, summary)
+            recompute_record_flags(store, "deaths", import_id, summary)
             return n, 0, 0
 
         write_once(
