@@ -47,9 +47,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+from _common import HERE, RESULTS, WORK, append_result, load_average, machine
 
-HERE = Path(__file__).parent
-WORK = HERE / "_work"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -104,19 +103,6 @@ if len(sys.argv) > 5:  # --trace: a timing log of every request, written when th
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",
             access_log=False, ws="none")
 """
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GB, {platform.system()} {platform.release()}"
 
 
 def free_port() -> int:
@@ -396,7 +382,7 @@ def main() -> None:
         "machine": machine(),
         "python": platform.python_version(),
         "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "load_average_after": load_average(),
         "rate": args.rate,
         "seconds": args.seconds,
         "distinct_urls": DISTINCT,
@@ -416,10 +402,9 @@ def main() -> None:
         ),
     }
     WORK.mkdir(parents=True, exist_ok=True)
-    lines = [WORK / "results_api.jsonl"] + ([HERE / "results.jsonl"] if args.append_results else [])
+    lines = [WORK / "results_api.jsonl"] + ([RESULTS] if args.append_results else [])
     for path in lines:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(record) + "\n")
+        append_result(record, path)
     print(
         "ratios (Salamat / baseline, medians):",
         record["ratio_cold_p99"],

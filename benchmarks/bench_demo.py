@@ -21,21 +21,18 @@ are printed and appended to benchmarks/results.jsonl. The goal (issue
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import time
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-HERE = Path(__file__).parent
-WORK = HERE / "_work" / "demo"
+from _common import WORK as BENCH_WORK
+from _common import append_result, fresh, load_average, machine, run_timed
+
+WORK = BENCH_WORK / "demo"
 
 BASELINE = """
 import sys, duckdb
@@ -75,24 +72,6 @@ def _inputs() -> list[Path]:
     return [Path(str(f)) for f in files] + [pop_file, deaths_file]
 
 
-def _fresh(path: Path) -> None:
-    for p in (path, Path(f"{path}.wal")):
-        p.unlink(missing_ok=True)
-
-
-def _time(argv: list[str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system, every thread) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:4])} ... failed: {done.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return seconds, cpu
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -107,18 +86,17 @@ def main() -> None:
     base: list[tuple[float, float]] = []
     mine: list[tuple[float, float]] = []
     for _ in range(args.repeat):
-        _fresh(base_db)
-        base.append(_time([sys.executable, "-c", BASELINE, str(base_db), *files]))
-        _fresh(demo_db)
-        mine.append(_time([salamat, "demo", "--db", str(demo_db)]))
+        fresh(base_db)
+        base.append(run_timed([sys.executable, "-c", BASELINE, str(base_db), *files]))
+        fresh(demo_db)
+        mine.append(run_timed([salamat, "demo", "--db", str(demo_db)]))
     wall = statistics.median(t[0] for t in mine) / statistics.median(t[0] for t in base)
     cpu = statistics.median(t[1] for t in mine) / statistics.median(t[1] for t in base)
     record = {
         "date": datetime.now().isoformat(timespec="seconds"),
         "benchmark": "demo",
         "label": args.label,
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.system()} {platform.release()}",
+        "machine": machine(),
         "baseline": "bare DuckDB: every file the demo reads copied into its own table",
         "baseline_wall_s": [round(t[0], 3) for t in base],
         "baseline_cpu_s": [round(t[1], 3) for t in base],
@@ -127,7 +105,7 @@ def main() -> None:
         "ratio_wall_median": round(wall, 2),
         "ratio_cpu_median": round(cpu, 2),
         "goal_s": 10.0,
-        "load_average": [round(x, 2) for x in (*load_before, *os.getloadavg())],
+        "load_average": load_average(*load_before),
     }
     print(
         f"baseline median {statistics.median(t[0] for t in base):.2f} s "
@@ -137,8 +115,7 @@ def main() -> None:
         f"{cpu:.2f}x cpu (goal: under 10 s); load average {load_before[0]:.2f} -> "
         f"{os.getloadavg()[0]:.2f}"
     )
-    with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+    append_result(record)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import time
 from datetime import datetime
@@ -29,34 +28,13 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import REGIONS, machine
 
 from salamat.services import imports as services
 from salamat.store.connection import Store
 
 HERE = Path(__file__).parent
 WORK = HERE / "_work"
-REGIONS = [
-    "KZ-10",
-    "KZ-11",
-    "KZ-15",
-    "KZ-19",
-    "KZ-23",
-    "KZ-27",
-    "KZ-31",
-    "KZ-33",
-    "KZ-35",
-    "KZ-39",
-    "KZ-43",
-    "KZ-47",
-    "KZ-55",
-    "KZ-59",
-    "KZ-61",
-    "KZ-62",
-    "KZ-63",
-    "KZ-71",
-    "KZ-75",
-    "KZ-79",
-]
 CODES = [
     "I21.9",
     "I25.1",
@@ -162,18 +140,6 @@ def salamat_import(path: Path) -> tuple[float, float]:
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert summary.ok and summary.created > 0, summary.as_dict()
     return seconds, cpu
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
 def main() -> None:

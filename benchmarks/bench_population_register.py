@@ -21,10 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,35 +30,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import REGIONS, WORK, append_result, machine
+from _common import duckdb_runs as common_duckdb_runs
+from _common import spark_runs as common_spark_runs
 
 from salamat.ingest.population_spark import import_population_spark
-from salamat.services import imports as services
-from salamat.store.connection import Store
-
-HERE = Path(__file__).parent
-WORK = HERE / "_work"
-REGIONS = [
-    "KZ-10",
-    "KZ-11",
-    "KZ-15",
-    "KZ-19",
-    "KZ-23",
-    "KZ-27",
-    "KZ-31",
-    "KZ-33",
-    "KZ-35",
-    "KZ-39",
-    "KZ-43",
-    "KZ-47",
-    "KZ-55",
-    "KZ-59",
-    "KZ-61",
-    "KZ-62",
-    "KZ-63",
-    "KZ-71",
-    "KZ-75",
-    "KZ-79",
-]
 
 
 def make_parts(n: int, parts: int) -> Path:
@@ -89,71 +62,25 @@ def make_parts(n: int, parts: int) -> Path:
     return folder
 
 
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def _store(name: str) -> Path:
-    db = WORK / name
-    for p in (db, Path(f"{db}.wal")):
-        p.unlink(missing_ok=True)
-    return db
-
-
 def duckdb_runs(folder: Path) -> dict[str, Any]:
-    files = sorted(folder.glob("*.parquet"))
-    con = duckdb.connect()
-    load = _load()
-    t0 = time.perf_counter()
-    con.execute(
+    figures, summary = common_duckdb_runs(
+        sorted(folder.glob("*.parquet")),
         "SELECT region, sex, date_sub('year', CAST(birth_date AS DATE), "
         "CAST(ref_date AS DATE)) AS age, count(*) FROM read_parquet(?) GROUP BY ALL",
-        [[str(f) for f in files]],
-    ).fetchall()
-    bare = time.perf_counter() - t0
-    con.close()
-    db = _store("register.duckdb")
-    load_import = _load()
-    with Store.open(db) as store:
-        t0 = time.perf_counter()
-        summary = services.run_import(store, "population", files)
-        seconds = time.perf_counter() - t0
-    assert summary.ok, summary.as_dict()
-    db.unlink(missing_ok=True)
-    return {
-        "bare_group_by_s": round(bare, 2),
-        "bare_load": load,
-        "import_s": round(seconds, 2),
-        "import_load": load_import,
-        "cells": summary.created,
-    }
+        "population",
+        WORK / "register.duckdb",
+    )
+    return {**figures, "cells": summary.created}
 
 
 def spark_runs(folder: Path, master: str) -> dict[str, Any]:
-    from salamat.store.spark import spark_session
-
-    t0 = time.perf_counter()
-    spark = spark_session(master, {"spark.driver.memory": "4g"})
-    spark.sparkContext.setLogLevel("ERROR")
-    start = time.perf_counter() - t0
-    db = _store("register_spark.duckdb")
-    load_import = _load()
-    with Store.open(db) as store:
-        t0 = time.perf_counter()
-        summary = import_population_spark(store, [str(folder)], spark=spark)
-        seconds = time.perf_counter() - t0
-    assert summary.ok, summary.as_dict()
-    db.unlink(missing_ok=True)
-    cores = spark.sparkContext.defaultParallelism
-    spark.stop()
-    return {
-        "master": master,
-        "cores": cores,
-        "jvm_start_s": round(start, 2),
-        "import_s": round(seconds, 2),
-        "import_load": load_import,
-        "cells": summary.created,
-    }
+    figures, summary = common_spark_runs(
+        master,
+        "4g",
+        lambda store, spark: import_population_spark(store, [str(folder)], spark=spark),
+        WORK / "register_spark.duckdb",
+    )
+    return {**figures, "cells": summary.created}
 
 
 def main() -> None:
@@ -167,7 +94,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "date": datetime.now().isoformat(timespec="seconds"),
         "bench": "population_register",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "machine": machine(),
         "persons": args.persons,
         "files": args.parts,
         "mb": round(sum(f.stat().st_size for f in folder.glob("*.parquet")) / 1e6, 1),
@@ -177,8 +104,7 @@ def main() -> None:
         result["duckdb"] = duckdb_runs(folder)
     if "spark" in args.engines:
         result["spark"] = spark_runs(folder, args.spark_master)
-    with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(result) + "\n")
+    append_result(result)
     print(json.dumps(result, indent=1))
 
 

@@ -25,22 +25,20 @@ import json
 import os
 import shutil
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import WORK, append_result, machine
+from _common import duckdb_runs as common_duckdb_runs
+from _common import spark_runs as common_spark_runs
 
 from salamat.ingest.records_spark import import_deaths_spark
-from salamat.services import imports as services
-from salamat.store.connection import Store
 
 HERE = Path(__file__).parent
-WORK = HERE / "_work"
 
 
 def _sibling() -> Any:
@@ -73,76 +71,27 @@ def make_parts(n: int, parts: int) -> Path:
     return folder
 
 
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def duckdb_runs(folder: Path) -> dict[str, Any]:
-    files = sorted(folder.glob("*.parquet"))
-    con = duckdb.connect()
-    load = _load()
-    t0 = time.perf_counter()
-    con.execute(
+    figures, _summary = common_duckdb_runs(
+        sorted(folder.glob("*.parquet")),
         "SELECT region, year(death_date) AS year, sex, date_sub('year', birth_date, death_date) "
         "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL",
-        [[str(f) for f in files]],
-    ).fetchall()
-    bare = time.perf_counter() - t0
-    con.close()
-    db = WORK / "scale.duckdb"
-    for p in (db, Path(f"{db}.wal")):
-        p.unlink(missing_ok=True)
-    load_import = _load()
-    with Store.open(db) as store:
-        t0 = time.perf_counter()
-        summary = services.run_import(store, "deaths", files)
-        seconds = time.perf_counter() - t0
-    assert summary.ok, summary.as_dict()
-    db.unlink(missing_ok=True)
-    return {
-        "bare_group_by_s": round(bare, 2),
-        "bare_load": load,
-        "import_s": round(seconds, 2),
-        "import_load": load_import,
-        "threads": os.cpu_count(),
-    }
+        "deaths",
+        WORK / "scale.duckdb",
+    )
+    return {**figures, "threads": os.cpu_count()}
 
 
 def spark_runs(folder: Path, master: str) -> dict[str, Any]:
-    from salamat.store.spark import spark_session
-
-    t0 = time.perf_counter()
-    spark = spark_session(master, {"spark.driver.memory": "6g"})
-    spark.sparkContext.setLogLevel("ERROR")
-    start = time.perf_counter() - t0
-    load = _load()
-    t0 = time.perf_counter()
-    spark.sql(
+    figures, _summary = common_spark_runs(
+        master,
+        "6g",
+        lambda store, spark: import_deaths_spark(store, [str(folder)], spark=spark),
+        WORK / "scale_spark.duckdb",
         f"""SELECT region, year(death_date), sex, floor(months_between(death_date, birth_date)
-        / 12), icd10, count(*) FROM parquet.`{folder}` GROUP BY 1, 2, 3, 4, 5"""
-    ).collect()
-    bare = time.perf_counter() - t0
-    db = WORK / "scale_spark.duckdb"
-    for p in (db, Path(f"{db}.wal")):
-        p.unlink(missing_ok=True)
-    load_import = _load()
-    with Store.open(db) as store:
-        t0 = time.perf_counter()
-        summary = import_deaths_spark(store, [str(folder)], spark=spark)
-        seconds = time.perf_counter() - t0
-    assert summary.ok, summary.as_dict()
-    db.unlink(missing_ok=True)
-    cores = spark.sparkContext.defaultParallelism
-    spark.stop()
-    return {
-        "master": master,
-        "cores": cores,
-        "jvm_start_s": round(start, 2),
-        "bare_group_by_s": round(bare, 2),
-        "bare_load": load,
-        "import_s": round(seconds, 2),
-        "import_load": load_import,
-    }
+        / 12), icd10, count(*) FROM parquet.`{folder}` GROUP BY 1, 2, 3, 4, 5""",
+    )
+    return figures
 
 
 def main() -> None:
@@ -153,14 +102,13 @@ def main() -> None:
     ap.add_argument("--spark-master", default="local[2]")
     ap.add_argument("--engines", default="duckdb,spark")
     args = ap.parse_args()
-    gen = _sibling()
     sizes = [args.records] + ([100_000_000] if args.with_100m else [])
     for n in sizes:
         folder = make_parts(n, args.parts if n == args.records else 100)
         result: dict[str, Any] = {
             "date": datetime.now().isoformat(timespec="seconds"),
             "bench": "scale",
-            "machine": gen.machine(),
+            "machine": machine(),
             "records": n,
             "files": len(list(folder.glob("*.parquet"))),
             "mb": round(sum(f.stat().st_size for f in folder.glob("*.parquet")) / 1e6, 1),
@@ -171,8 +119,7 @@ def main() -> None:
             result["spark"] = spark_runs(folder, args.spark_master)
             s = result["spark"]
             s["records_per_s_per_core"] = round(n / s["import_s"] / s["cores"])
-        with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(result) + "\n")
+        append_result(result)
         print(json.dumps(result, indent=1))
 
 

@@ -26,33 +26,16 @@ no ``__pycache__`` yet: Python still reads a cache that is there).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-HERE = Path(__file__).parent
-WORK = HERE / "_work"
-
-
-def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall-clock and CPU seconds (user + system) of one fresh process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+from _common import WORK, append_result, load_average, machine, run_timed
 
 
 def _summary(times: list[tuple[float, float]]) -> dict[str, float]:
@@ -102,8 +85,7 @@ def main() -> None:
     record: dict[str, object] = {
         "date": datetime.now().isoformat(timespec="seconds"),
         "benchmark": "startup",
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"{platform.system()} {platform.release()}",
+        "machine": machine(),
         "python": platform.python_version(),
         "repeat": args.repeat,
         "label": args.label,
@@ -112,13 +94,13 @@ def main() -> None:
     }
     for name, (base_argv, argv, goal) in pairs.items():
         for _ in range(2):  # warm the file cache
-            _run(base_argv, env)
-            _run(argv, env)
+            run_timed(base_argv, env)
+            run_timed(argv, env)
         base: list[tuple[float, float]] = []
         mine: list[tuple[float, float]] = []
         for _ in range(args.repeat):
-            base.append(_run(base_argv, env))
-            mine.append(_run(argv, env))
+            base.append(run_timed(base_argv, env))
+            mine.append(run_timed(argv, env))
         b, m = _summary(base), _summary(mine)
         ratio = m["wall_median_s"] / b["wall_median_s"]
         ratio_cpu = m["cpu_median_s"] / b["cpu_median_s"]
@@ -136,10 +118,9 @@ def main() -> None:
             f"salamat {m['wall_median_s']:.3f} s (cpu {m['cpu_median_s']:.3f}): "
             f"{ratio:.2f}x wall, {ratio_cpu:.2f}x cpu (goal {goal}x)"
         )
-    record["load_average"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
+    record["load_average"] = load_average(*load_before)
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
-    with open(HERE / "results.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+    append_result(record)
 
 
 if __name__ == "__main__":
