@@ -254,6 +254,20 @@ CASES: tuple[Case, ...] = (
             c("unsdg_se_dev_ontrk", "M49-035", "2020", 88.0),
         ),
     ),
+    Case(
+        "real:unsdg/SH_OOP_XPD_EARNNET40_AFG_api-series-data_page1.json",
+        "unsdg",
+        (),
+        ("--new-indicators",),
+        (
+            c("unsdg_sh_oop_xpd_earnnet40", "AFG", "2016", 32.30, sex="total", age="all"),
+            c("unsdg_sh_oop_xpd_earnnet40_sex_of_head_of_household_female", "AFG", "2016", 38.04),
+            c("unsdg_sh_oop_xpd_earnnet40_age_of_head_of_household_60", "AFG", "2020", 37.64),
+            # the head of household's sex and age are never the value's own
+            c("*", "AFG", None, None, sex="female"),
+            c("*", "AFG", None, None, age="60+"),
+        ),
+    ),
     # -- UN WPP --
     Case(
         "real:un_wpp/WPP2019_Period_Indicators_Medium_KAZ.csv",

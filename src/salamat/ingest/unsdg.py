@@ -33,7 +33,12 @@ an ISO code (``412`` Kosovo, ``680`` Sark) and any unknown code are problems nam
 An age the indicator is defined on is not stored a second time: ``<5Y`` of the under-five
 mortality rate is the rate itself (age ``all``, as every other source stores it); the
 30-70 of SDG 3.4.1 (from exact age 30 to exact age 70) is ``ncd30q70``'s band ``30-69``.
-``UpperBound`` and ``LowerBound`` are the value's bounds.
+``UpperBound`` and ``LowerBound`` are the value's bounds. Where the series description says
+its disaggregations are "characteristics of the head of household" (SDG 3.8.2,
+``SH_OOP_XPD_EARNNET40``: the share of *people* in households with catastrophic spending, by
+the sex and age of the household's head), ``Sex`` and ``Age`` are the head's, not the
+people's: they are part of the series key (``SH_OOP_XPD_EARNNET40/Sex of head of
+household=FEMALE``), never stored as the sex or age of the value.
 
 **Values.** ``TimePeriod`` must be a year. ``NaN``, an empty cell and ``N`` (the database's
 "not relevant" value, with ``Nature`` N) are missing values: skipped and counted. A censored
@@ -74,6 +79,7 @@ __all__ = [
     "NATIONAL_SOURCE",
     "SOURCE",
     "UNITS",
+    "head_of_household",
     "parse_unsdg",
     "sdg_age",
 ]
@@ -177,6 +183,7 @@ _CENSORED = re.compile(r"^\s*[<>≤≥]=?\s*\d")
 _BAND_Y = re.compile(r"^Y(\d+)T(\d+)$")
 _OPEN_Y = re.compile(r"^(?:Y_GE|Y)(\d+)(?:\+|_PLUS|PLUS)?$")
 _UNDER = re.compile(r"^<(\d+)Y$")
+_HEAD = re.compile(r"(?i)\bhead of (?:the )?household")
 
 
 def sdg_age(code: str) -> str | None:
@@ -259,16 +266,34 @@ def _area_message(code: str, name: str) -> str:
     )
 
 
+def head_of_household(df: pd.DataFrame) -> pd.Series:
+    """Rows of a series whose description says its disaggregations are characteristics of the
+    head of household (SDG 3.8.2 ``SH_OOP_XPD_EARNNET40``: "... by location, quintile, type of
+    household and characteristics of the head of household (%)"): their ``Sex`` and ``Age``
+    describe the head, not the people the value counts."""
+    return df["SeriesDescription"].astype(str).str.contains(_HEAD, regex=True)
+
+
 def _series_keys(df: pd.DataFrame, extra: list[str]) -> pd.Series:
     """The series code plus every dimension without a Salamat column whose value is not a
-    total: ``SH_DTH_RNCOM/Name of non-communicable disease=CAR``."""
+    total: ``SH_DTH_RNCOM/Name of non-communicable disease=CAR``; for a series disaggregated by
+    the head of household, its ``Sex`` and ``Age`` too, named as the head's
+    (``SH_OOP_XPD_EARNNET40/Sex of head of household=FEMALE``)."""
     key = df["SeriesCode"].astype(str)
+    head = head_of_household(df)
     for col in extra:
         low = col.lower()
-        if low in _HANDLED or low in _ATTRIBUTES:
+        if low in _ATTRIBUTES:
             continue
         value = df[col].astype(str)
-        live = ~value.str.upper().isin(list(_TOTALS))
+        if low in ("sex", "age"):
+            value = value.str.strip()
+            col = f"{col} of head of household"
+            live = head & ~value.str.upper().isin(list(_TOTALS))
+        elif low in _HANDLED:
+            continue
+        else:
+            live = ~value.str.upper().isin(list(_TOTALS))
         key = key.where(~live, key + "/" + col + "=" + value)
     return key
 
@@ -379,7 +404,9 @@ def parse_unsdg(path: Path, ctx: ParseContext) -> Parsed:
     live = ~aggregate & ~left_out_area & ~skipped
 
     # disaggregations
-    sex_raw = _column(df, names, "sex").str.strip()
+    # the sex and age of a household's head are in the series key, not the value's
+    head = head_of_household(df)
+    sex_raw = _column(df, names, "sex").str.strip().where(~head, "")
     sex = sex_raw.map(lambda s: lookup(ctx, ("sex",), s) or _SEX.get(s.upper()) if s else "total")
     bad_sex = live & ~bad & sex.isna()
     problems += row_problems(
@@ -406,7 +433,7 @@ def parse_unsdg(path: Path, ctx: ParseContext) -> Parsed:
         ),
         "_v",
     )
-    age_raw = _column(df, names, "age").str.strip()
+    age_raw = _column(df, names, "age").str.strip().where(~head, "")
     age = pd.Series(
         [
             _age_of(ctx, str(i) if isinstance(i, str) else "", a)
