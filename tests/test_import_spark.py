@@ -255,7 +255,7 @@ def test_again_is_unchanged_and_cells_are_held_one_way(
         plan = undo_import(store, int(third.import_id or 0))
         assert plan.refusal is not None and "--engine spark" in plan.refusal
         s = services.run_import(store, "deaths", [f])
-        assert s.status == "ERROR" and "as aggregates imported with --engine spark" in (
+        assert s.status == "ERROR" and "as aggregates without their records" in (
             s.problems[0].message
         )
     with Store.open(tmp_path / "r.duckdb") as store:

@@ -223,6 +223,16 @@ def import_cmd(
             "one row per person on 1 July (id, sex, birth_date, region, ref_date).",
         ),
     ] = Engine.duckdb,
+    aggregates_only: Annotated[
+        bool,
+        typer.Option(
+            "--aggregates-only",
+            help="deaths: check every record, store the deaths by region, year, sex, age and "
+            "cause (and by ICD-10 code for the quality rules), not the records, as --engine "
+            "spark does; faster on large registers. The records stay in your files: no record "
+            "corrections, undo or re-aggregation for those regions and years.",
+        ),
+    ] = False,
     spark_master: Annotated[
         str | None,
         typer.Option(
@@ -252,6 +262,16 @@ def import_cmd(
     with errors():
         if server and engine == Engine.spark:
             raise InputError("--server and --engine spark: the server imports with DuckDB")
+        if server and aggregates_only:
+            raise InputError(
+                "--server and --aggregates-only: the server stores the records (its imports "
+                "wait for approval); import into a local store to keep only the aggregates"
+            )
+        if aggregates_only and kind != "deaths":
+            raise InputError(
+                f"--aggregates-only is for deaths (unit records), not {kind}: other kinds are "
+                "stored as they are"
+            )
         if engine == Engine.spark:
             if kind not in ("deaths", "population"):  # refused before the store is opened
                 services.check_spark_kind(kind)
@@ -315,6 +335,7 @@ def import_cmd(
                 area=area,
                 skip_invalid=skip_invalid,
                 new_areas=new_areas,
+                aggregates_only=aggregates_only,
             )
         _report(summary, fmt, problems_out)
 

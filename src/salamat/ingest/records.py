@@ -32,7 +32,7 @@ from salamat.ingest.record_files import (
     refuse_file,
     source_view,
 )
-from salamat.ingest.registry import WriteScope, register_runner
+from salamat.ingest.registry import ImportOptions, WriteScope, register_runner
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
@@ -124,7 +124,7 @@ def _run(
                 summary,
                 str(p),
                 cells_held_by_aggregates(store, t),
-                "as aggregates imported with --engine spark (without their records)",
+                "as aggregates without their records (imported with --aggregates-only or --engine spark)",
             )
             for p, t in staged
         ):
@@ -511,9 +511,26 @@ def import_population(
     )
 
 
-register_runner(
-    "deaths",
-    lambda store, files, o: import_deaths(
+def _run_deaths(store: Store, files: list[Path], o: ImportOptions) -> ImportSummary:
+    """``salamat import deaths``: the records stored, or with ``--aggregates-only`` their counts
+    (:mod:`salamat.ingest.death_aggregates`)."""
+    if o.aggregates_only:
+        from salamat.ingest.death_aggregates import import_deaths_aggregates
+
+        if o.scope is not None:
+            raise InputError(
+                "--aggregates-only imports into a store without accounts (local mode) only"
+            )
+        return import_deaths_aggregates(
+            store,
+            files,
+            dry_run=o.dry_run,
+            source=o.source,
+            progress=o.progress,
+            area=o.area,
+            skip_invalid=o.skip_invalid,
+        )
+    return import_deaths(
         store,
         files,
         dry_run=o.dry_run,
@@ -522,7 +539,12 @@ register_runner(
         area=o.area,
         skip_invalid=o.skip_invalid,
         scope=o.scope,
-    ),
+    )
+
+
+register_runner(
+    "deaths",
+    _run_deaths,
     "unit-record death registrations (CSV/Parquet): id, sex, birth_date/age, death_date, region, icd10",
 )
 register_runner(

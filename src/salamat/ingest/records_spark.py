@@ -10,8 +10,10 @@ What a Spark import does not give, because the records are not in the store: rec
 corrections and their versions, the undo of the import and re-aggregation (new cause groups)
 for its region-years. The record-level quality rules (ill-defined causes, garbage codes,
 unspecified injuries, unknown age or sex) run on the deaths by ICD-10 code that Spark counts
-with the aggregates (``death_aggregate_code``), as on stored records. A region and year is held either as records (DuckDB import) or as
-aggregates (Spark import): each import refuses a region and year the other holds.
+with the aggregates (``death_aggregate_code``), as on stored records. A region and year is held
+either as records or as aggregates (this import, or ``--aggregates-only``): each import refuses
+a region and year the other holds. The write is :func:`salamat.ingest.death_aggregates.
+write_aggregates`, shared with the DuckDB aggregates-only import.
 """
 
 from __future__ import annotations
@@ -24,37 +26,21 @@ from pathlib import Path
 from typing import Any
 
 from salamat.errors import InputError, Problem
-from salamat.ingest.pipeline import Progress, check_area_option, file_digest, write_once
+from salamat.ingest.death_aggregates import not_kept, refuse_accounts, write_aggregates
+from salamat.ingest.pipeline import Progress, check_area_option, file_digest
 from salamat.ingest.records import (
     DEATH_COLUMNS,
     DEATH_REQUIRED,
     _check_columns,
-    refuse_held_cells,
     refuse_if_problems,
     report_cross_file,
 )
 from salamat.ingest.summary import MAX_PROBLEMS_KEPT, ImportSummary
-from salamat.store.approval import has_accounts
-from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
-from salamat.store.death_aggregates import (
-    cause_ranges,
-    cells_held_by_records,
-    merge_death_aggregates,
-    region_lookup_rows,
-)
-from salamat.store.imports import flags_raised_by
-from salamat.store.quality import recompute_death_flags
-from salamat.store.records import RecordCounts
+from salamat.store.death_aggregates import cause_ranges, region_lookup_rows
 from salamat.store.reference import load_catalog
 
 __all__ = ["import_deaths_spark", "start_spark"]
-
-NOT_KEPT = (
-    "engine spark: the records stayed where they are; the store holds their deaths by region, "
-    "year, sex, age and cause group, and by ICD-10 code for the quality rules. Not available "
-    "for these regions and years: record corrections, undo of the import and re-aggregation"
-)
 
 
 def start_spark(master: str | None) -> Any:
@@ -117,13 +103,7 @@ def import_deaths_spark(
     URL; ``spark``: a running SparkSession to use instead)."""
     from salamat.store.spark import check_deaths, open_sources, register_reference
 
-    if has_accounts(store):
-        raise InputError(
-            "--engine spark imports into a store without accounts (local mode) only: the "
-            "aggregates it writes replace the deaths they cover and cannot wait as a draft "
-            "for approval; import the records with the default engine, or aggregate on Spark "
-            "into a local store"
-        )
+    refuse_accounts(store, "--engine spark")
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
     started = datetime.now()
@@ -180,7 +160,7 @@ def import_deaths_spark(
         summary.problem_count += sum(check.reasons.values())
         summary.problems.extend(check.problems[: max(0, MAX_PROBLEMS_KEPT - len(summary.problems))])
         report_cross_file(check.cross, summary, skip_invalid)
-    summary.notes.append(NOT_KEPT)
+    summary.notes.append(not_kept("spark"))
     if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused) or check is None:
         if check is None and summary.status != "ERROR":
             summary.status = "ERROR"
@@ -189,40 +169,18 @@ def import_deaths_spark(
         return summary
     assert check.aggregates is not None and check.records is not None
     assert check.codes is not None
-    if refuse_held_cells(
-        summary,
-        ", ".join(paths),
-        cells_held_by_records(store, check.records),
-        "as unit records (imported with the DuckDB engine)",
-    ):
-        summary.seconds = time.perf_counter() - t0
-        return summary
     tick("writing")
-    files = [f for src in sources for f in src.files]
-    aggregates, cells, codes = check.aggregates, check.records, check.codes
-    label = source or "unit records (no --source given)"
-
-    def write(import_id: int) -> tuple[int, int, int]:
-        c: RecordCounts = merge_death_aggregates(
-            store, import_id, aggregates, cells, write=not dry_run, codes=codes, source=label
-        )
-        if not dry_run:
-            summary.flags = recompute_death_flags(store, import_id=import_id)
-            n, notes = recompute_completeness(store, import_id=import_id)
-            summary.flags = (summary.flags or 0) + n
-            summary.notes.extend(notes)
-            summary.flags_raised = flags_raised_by(store, import_id)
-        return c.created, c.updated, c.unchanged
-
-    write_once(
+    write_aggregates(
         store,
         summary,
+        (check.aggregates, check.records, check.codes),
+        engine="spark",
+        file=", ".join(paths),
+        digest=_digest([f for src in sources for f in src.files]),
         paths=[],
-        digest=_digest(files),
         source=source,
         started=started,
         dry_run=dry_run,
-        write=write,
     )
     summary.seconds = time.perf_counter() - t0
     return summary

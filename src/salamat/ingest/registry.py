@@ -128,6 +128,7 @@ class ImportOptions:
     skip_invalid: bool = False  # --skip-invalid: import the valid rows, list the others
     new_areas: str | None = None  # --new-areas PARENT: create units the file names under PARENT
     scope: WriteScope | None = None  # a scoped editor's units (the server's imports); None: all
+    aggregates_only: bool = False  # deaths --aggregates-only: store the counts, not the records
 
 
 Parser = Callable[[Path, ParseContext], Parsed]

@@ -91,11 +91,12 @@ def run_import(
     skip_invalid: bool = False,
     new_areas: str | None = None,
     scope: WriteScope | None = None,
+    aggregates_only: bool = False,
 ) -> ImportSummary:
     """Run one import of ``kind`` (see :func:`import_kinds`); the options are those of
     ``salamat import`` (:class:`~salamat.ingest.registry.ImportOptions`), and ``scope``: the
     org units a scoped editor may write to (rows for other units are rejected with that
-    reason; None: every unit, as on the command line)."""
+    reason; None: every unit, as on the command line). ``aggregates_only``: deaths only."""
     from salamat.ingest.pipeline import import_observations
     from salamat.ingest.registry import ImportOptions, get_runner, parser_kinds
 
@@ -113,7 +114,13 @@ def run_import(
         skip_invalid=skip_invalid,
         new_areas=new_areas,
         scope=scope,
+        aggregates_only=aggregates_only,
     )
+    if aggregates_only and kind != "deaths":
+        raise InputError(
+            f"--aggregates-only is for deaths (unit records), not {kind}: other kinds are "
+            "stored as they are"
+        )
     runner = get_runner(kind)
     if runner is not None:
         return runner(store, files, options)

@@ -1,7 +1,9 @@
-"""Deaths written from aggregates whose unit records stay where they are (``--engine spark``).
+"""Deaths written from aggregates whose unit records stay where they are (``--engine spark``,
+``--aggregates-only``).
 
-The engine (:mod:`salamat.store.spark`) returns deaths by region x year x sex x age x cause
-group and the records counted per region x year; this module writes them into ``deaths`` and
+The engine (Spark, :mod:`salamat.store.spark`; or DuckDB, :func:`count_if_clean` and
+:func:`count_staged` here) returns deaths by region x year x sex x age x cause group and the
+records counted per region x year; this module writes them into ``deaths`` and
 ``death_aggregate_cell`` in the import's transaction. A region x year is held either by unit
 records (``death_record_data``, re-aggregated by :func:`salamat.store.records.reaggregate`) or by
 aggregates (``death_aggregate_cell``), never both: each kind of import refuses a cell the other
@@ -10,18 +12,25 @@ holds, so that no count is doubled and no re-aggregation drops a cell it cannot 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from salamat.store.connection import Store
-from salamat.store.records import RecordCounts
+from salamat.store.deaths_sql import DUCKDB, MAX_AGE, aggregate_sql
+from salamat.store.records import RecordCounts, create_region_lookup, distinct_values
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "COUNTS_TABLE",
     "cause_ranges",
     "cells_held_by_aggregates",
     "cells_held_by_records",
+    "count_if_clean",
+    "count_staged",
+    "counted_frames",
+    "counted_shape",
     "is_aggregate_import",
     "merge_death_aggregates",
     "region_lookup_rows",
@@ -92,10 +101,13 @@ def merge_death_aggregates(
     write: bool,
     codes: pd.DataFrame,
     source: str,
+    engine: str = "spark",
 ) -> RecordCounts:
     """Replace the ``deaths`` of every region x year in ``cells`` (region, year, records,
     unknown) by ``aggregates`` (region, year, sex, age, cause, deaths), and the counts the
     record-level quality rules read by ``codes`` (region, year, icd10, no_age, no_sex, n).
+    ``engine``: who counted them (``spark``, or ``duckdb`` for ``--aggregates-only``), logged
+    in ``death_aggregate_import``.
 
     Counts are of records, by cell: a cell not held before counts its records as created; one
     held with the same deaths, the same counts by code and the same record counts, as
@@ -139,9 +151,8 @@ def merge_death_aggregates(
         counts = RecordCounts(int(row[0]), int(row[1]), int(row[2]))
         if write:
             con.execute(
-                "INSERT INTO death_aggregate_import (import_id, engine, source) "
-                "VALUES (?, 'spark', ?)",
-                [import_id, source],
+                "INSERT INTO death_aggregate_import (import_id, engine, source) VALUES (?, ?, ?)",
+                [import_id, engine, source],
             )
         if write and counts.created + counts.updated:
             con.execute("""DELETE FROM deaths WHERE EXISTS (SELECT 1 FROM _agg_cmp c
@@ -171,3 +182,183 @@ def merge_death_aggregates(
         con.unregister("_agg_new")
         con.unregister("_agg_cells")
         con.unregister("_agg_codes")
+
+
+# --- the aggregates-only import with DuckDB (``import deaths --aggregates-only``) ----------------
+
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
+# the counts the aggregates-only import builds, whichever way it checked the records
+COUNTS_TABLE = "_afine_n"
+
+
+def _typed_date(typ: str) -> bool:
+    return typ.upper().startswith(("DATE", "TIMESTAMP"))
+
+
+def counted_shape(columns: dict[str, str]) -> str | None:
+    """Whether records with these columns (name -> DuckDB type) can be proved clean by
+    counting (:func:`count_if_clean`): ``"dates"`` (a typed death_date and birth_date, no
+    age), ``"age"`` (a typed death_date and an integer age, no birth_date), else None (text
+    dates, both age and birth_date: the records are checked one by one)."""
+    death = columns.get("death_date", "")
+    if not _typed_date(death):
+        return None
+    if "birth_date" in columns and "age" not in columns and _typed_date(columns["birth_date"]):
+        return "dates"
+    if "age" in columns and "birth_date" not in columns and columns["age"] in _INTEGER_TYPES:
+        return "age"
+    return None
+
+
+def count_if_clean(
+    store: Store, source_sql: str, shape: str, today: date, default_region: str | None
+) -> bool:
+    """Prove every record of ``source_sql`` (one file or the files of one import, read as one
+    relation) free of problems by counting, and if so count them into ``_afine_n`` (region,
+    year, sex, age, icd10, n); False, with nothing counted, when the proof fails: the records
+    are then checked one by one (:func:`salamat.store.records.stage_deaths`), which names every
+    problem. ``shape``: :func:`counted_shape` of the columns.
+
+    The records are first grouped by the texts of sex, region and cause, the year of death and
+    the age, keeping per group the first and last death_date, the least number of days from
+    birth to death and the counts of dates given. Each check of
+    :func:`salamat.store.deaths_sql.detail_sql` then holds for every record of a group exactly
+    when it holds for these: the sex, region and code texts are checked once each
+    (``_dva_*``), a region's validity against the first and last death_date, the future against
+    the last, the order of the dates against the least gap, and the age (completed years, the
+    same arithmetic) is a key of the group. The ids are proved present, without a control
+    character, without blanks that ``trim`` would remove and distinct
+    (:func:`_ids_clean`). Two passes over the file, and no record is written anywhere.
+    """
+    con = store.con
+    create_region_lookup(store)
+    distinct_values(store, source_sql, default_region, "_dva")
+    if shape == "dates":
+        age = DUCKDB.years("bd", "dd")
+        gap = "min(dd - bd) AS gap, count(bd) AS n_birth"
+        age_ok = "f.gap >= 0 AND f.n_birth = f.n"
+    else:
+        age = "CAST(age AS INTEGER)"
+        gap = "0 AS gap, count(*) AS n_birth"
+        age_ok = "true"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _afine AS
+        SELECT sex_raw, region_text, icd_text, year(dd) AS year, {age} AS age,
+               min(dd) AS d0, max(dd) AS d1, {gap}, count(*) AS n, count(dd) AS n_death
+        FROM (SELECT CAST(sex AS VARCHAR) AS sex_raw, CAST(region AS VARCHAR) AS region_text,
+                     CAST(icd10 AS VARCHAR) AS icd_text, CAST(death_date AS DATE) AS dd,
+                     {"CAST(birth_date AS DATE)" if shape == "dates" else "NULL::DATE"} AS bd,
+                     {"age" if shape == "age" else "NULL"} AS age
+              FROM {source_sql})
+        GROUP BY ALL""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTS_TABLE} AS
+        SELECT vr.code AS region, f.year, vs.sex, f.age, vi.icd10, f.n,
+               vs.sex IS NOT NULL AND vr.code IS NOT NULL AND vi.icd10 IS NOT NULL
+               AND vi.e_icd10 IS NULL AND f.n_death = f.n AND f.d1 <= DATE '{today.isoformat()}'
+               AND (vr.valid_from IS NULL OR f.d0 >= vr.valid_from)
+               AND (vr.valid_to IS NULL OR f.d1 <= vr.valid_to)
+               AND f.age IS NOT NULL AND f.age BETWEEN 0 AND {MAX_AGE} AND {age_ok} AS ok
+        FROM _afine f
+        LEFT JOIN _dva_sex vs ON vs.raw IS NOT DISTINCT FROM f.sex_raw
+        LEFT JOIN _dva_region vr ON vr.raw IS NOT DISTINCT FROM f.region_text
+        LEFT JOIN _dva_icd10 vi ON vi.raw IS NOT DISTINCT FROM f.icd_text""")
+    con.execute("DROP TABLE _afine")
+    groups_ok = con.execute(f"SELECT bool_and(ok) FROM {COUNTS_TABLE}").fetchall()[0][0]
+    if groups_ok is False or not _ids_clean(store, source_sql):
+        con.execute(f"DROP TABLE {COUNTS_TABLE}")
+        return False
+    return True
+
+
+def _ids_clean(store: Store, source_sql: str) -> bool:
+    """Every record has an id, no two the same, none blank, none with a control character
+    (NUL, tab ...) and none with blanks at either end (the check trims them; ids that differ
+    only so would be one id): what the per-record check of the id finds nothing wrong with.
+
+    Distinct: as many distinct 64-bit hashes as ids proves the ids distinct (equal ids have
+    equal hashes); fewer is reported as not proved, and the record-by-record check compares
+    the texts. The characters are checked on the ids' bytes as Arrow holds them, a block of
+    rows at a time (control characters are the bytes 0x00-0x1F and 0x7F of UTF-8, as
+    ``[[:cntrl:]]``); ids with other than ASCII characters are compared with their trimmed
+    text in SQL (``trim`` also removes Unicode spaces)."""
+    import numpy as np
+    import pyarrow as pa
+
+    con = store.con
+    n, n_id, n_hash = con.execute(
+        f"SELECT count(*), count(id), count(DISTINCT hash(id)) FROM {source_sql}"
+    ).fetchall()[0]
+    if not n == n_id == n_hash:
+        return False
+    typ = con.execute(f"SELECT typeof(id) FROM {source_sql} LIMIT 1").fetchall()
+    if not typ or typ[0][0] in _INTEGER_TYPES:
+        return True  # no record, or integer ids: never blank, no control character
+    if typ[0][0] != "VARCHAR":
+        return False
+    non_ascii = False
+    for batch in con.sql(f"SELECT id FROM {source_sql}").to_arrow_reader(1 << 20):
+        ids = batch.column(0)
+        if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+            ids = ids.cast(pa.large_string())
+        width = np.int32 if pa.types.is_string(ids.type) else np.int64
+        offsets = np.frombuffer(ids.buffers()[1], dtype=width)[
+            ids.offset : ids.offset + len(ids) + 1
+        ]
+        if not len(ids):
+            continue
+        if (offsets[1:] == offsets[:-1]).any():  # an empty id
+            return False
+        data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if (data < 0x20).any() or (data == 0x7F).any():
+            return False
+        starts = offsets[:-1] - offsets[0]
+        if (data[starts] == 0x20).any() or (data[offsets[1:] - 1 - offsets[0]] == 0x20).any():
+            return False
+        non_ascii = non_ascii or bool((data >= 0x80).any())
+    if non_ascii:
+        trimmed = con.execute(f"SELECT count(*) FROM {source_sql} WHERE id <> trim(id)").fetchall()[
+            0
+        ][0]
+        return not trimmed
+    return True
+
+
+def count_staged(store: Store, tables: list[str]) -> None:
+    """``_afine_n`` (region, year, sex, age, icd10, n) from death records checked one by one
+    and staged in ``tables`` (``rid``, ``cid``, ``death_date``, ``sex``, ``age``; the records
+    to write only, after ``--skip-invalid`` removed the others)."""
+    union = " UNION ALL ".join(
+        f"SELECT rid, cid, year(death_date) AS year, sex, age FROM {t}" for t in tables
+    )
+    store.con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTS_TABLE} AS
+        SELECT g.region, c.year, c.sex, c.age, k.icd10, c.n FROM (
+            SELECT rid, cid, year, sex, age, count(*) AS n FROM ({union}) GROUP BY ALL) c
+        JOIN (SELECT rid, region FROM death_region UNION ALL
+              SELECT rid, region FROM _new_region) g ON g.rid = c.rid
+        JOIN (SELECT cid, icd10 FROM death_code UNION ALL
+              SELECT cid, icd10 FROM _new_code) k ON k.cid = c.cid""")
+
+
+def counted_frames(store: Store) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """From ``_afine_n``: the deaths by region x year x sex x age x cause group
+    (:func:`salamat.store.deaths_sql.aggregate_sql`, the one definition), the records and
+    those without age or sex by region x year, and the deaths by ICD-10 code that the quality
+    rules read: what :func:`merge_death_aggregates` writes, as Spark returns them."""
+    con = store.con
+    aggregates = con.execute(aggregate_sql(COUNTS_TABLE, counted=True)).df()
+    cells = con.execute(f"""SELECT region, year, sum(n)::BIGINT AS records,
+            coalesce(sum(n) FILTER (WHERE age IS NULL OR sex NOT IN ('female', 'male')), 0)
+                ::BIGINT AS unknown
+        FROM {COUNTS_TABLE} GROUP BY region, year""").df()
+    codes = con.execute(f"""SELECT region, year, icd10, age IS NULL AS no_age,
+            sex NOT IN ('female', 'male') AS no_sex, sum(n)::BIGINT AS n
+        FROM {COUNTS_TABLE} GROUP BY ALL""").df()
+    return aggregates, cells, codes

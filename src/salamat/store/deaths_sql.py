@@ -300,6 +300,7 @@ def aggregate_sql(
     keys: tuple[str, str] = ("region", "icd10"),
     dictionaries: tuple[str, str] | None = None,
     ranges: str = "cause_group_range",
+    counted: bool = False,
 ) -> str:
     """Deaths by region x year x sex x age x cause group of the records ``records_sql``
     (columns ``death_date``, ``sex``, ``age`` and the region's and cause's ``keys``), joined to
@@ -308,6 +309,10 @@ def aggregate_sql(
     ``keys`` are texts (``region``, ``icd10``: Spark's records) or, with ``dictionaries``, ids
     into the tables named (``(rid, region)`` and ``(cid, icd10)``: the DuckDB store's
     ``death_region`` and ``death_code``), turned into texts on the counts, not on every record.
+
+    With ``counted``, ``records_sql`` holds counts, not records: columns ``year`` (not
+    ``death_date``) and ``n``, the records of that region, year, sex, age and cause (the
+    aggregates-only import counts the records so, :mod:`salamat.store.death_aggregates`).
 
     Records without age, or with sex unknown, are left out (the ``unknown_age_sex`` rule counts
     them). The records are counted by region, year, sex, age and code first, the counts summed
@@ -329,12 +334,13 @@ def aggregate_sql(
         region, icd10 = "dr.region", "dc.icd10"
     else:
         joins, region, icd10 = "", f"c.{region_key}", f"c.{code_key}"
+    year, n = ("year", "sum(n)") if counted else ("year(death_date)", "count(*)")
     return f"""
         WITH code AS (
-            SELECT {region_key}, year(death_date) AS year, sex, age, {code_key}, count(*) AS n
+            SELECT {region_key}, {year} AS year, sex, age, {code_key}, {n} AS n
             FROM {records_sql}
             WHERE age IS NOT NULL AND sex IN ('female', 'male')
-            GROUP BY {region_key}, year(death_date), sex, age, {code_key}
+            GROUP BY {region_key}, {year}, sex, age, {code_key}
         ), cat AS (
             SELECT {region} AS region, c.year, c.sex, c.age, left({icd10}, 3) AS icd3,
                    sum(c.n) AS n

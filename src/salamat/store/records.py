@@ -40,6 +40,7 @@ __all__ = [
     "create_region_lookup",
     "cross_file_duplicate_ids",
     "death_problems",
+    "distinct_values",
     "drop_sources",
     "drop_staged_rows",
     "drop_tables",
@@ -221,7 +222,7 @@ def keep_valid_deaths(store: Store) -> None:
         SELECT r._row FROM _dr r JOIN _dr_dup d USING (id) WHERE r._row <> d.first_row)""")
 
 
-def _distinct_values(
+def distinct_values(
     store: Store, source_sql: str, default_region: str | None, dv: str = "_dv"
 ) -> None:
     """Temp tables ``<dv>_sex``, ``<dv>_icd10`` and ``<dv>_region``: each distinct text of the
@@ -311,7 +312,7 @@ def stage_deaths(
     :func:`death_problems` (the same SQL), so a clean file never materialises a message.
     """
     create_region_lookup(store)
-    _distinct_values(store, source_sql, default_region, dv)
+    distinct_values(store, source_sql, default_region, dv)
     bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
     con = store.con
     con.execute(
@@ -371,7 +372,7 @@ def write_first_file(
     """
     con = store.con
     create_region_lookup(store)
-    _distinct_values(store, source_sql, default_region)
+    distinct_values(store, source_sql, default_region)
     total = int(con.execute(f"SELECT count(*) FROM {source_sql}").fetchall()[0][0])
     bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERR_COLUMNS)
     written = con.execute(

@@ -250,8 +250,9 @@ def plan_undo(store: Store, import_id: int) -> UndoPlan | None:
         return plan
     if is_aggregate_import(store, import_id):
         plan.refusal = (
-            f"import {import_id} wrote deaths aggregated by Spark (--engine spark): the records "
-            "stayed where they were and the deaths it replaced were not kept, so it cannot be "
+            f"import {import_id} wrote deaths as aggregates (--aggregates-only or --engine "
+            "spark): the records stayed where they were and the deaths it replaced were not "
+            "kept, so it cannot be "
             "undone; import the earlier records again to restore them"
         )
         return plan
