@@ -8,6 +8,8 @@ Usage: python benchmarks/bench_import_deaths.py [--records 10000000] [--repeat 3
 3. Salamat: ``salamat.services.imports.run_import(store, "deaths", [file])`` into a fresh on-disk store:
    every field validated, duplicate ids checked, records normalised and stored, and aggregated
    to region x year x sex x age x cause group, in one transaction.
+4. The same with ``aggregates_only=True`` (``salamat import deaths --aggregates-only``): every
+   check the same, the counts stored and not the records.
 With ``--floor``, also what any import that stores the records and checks their ids exactly
 pays before a field is checked (:func:`floor`). Each is run ``--repeat`` times; the best time of each is compared (wall clock, and the process's
 CPU time, which the other work on a shared machine disturbs less). Results are appended to
@@ -129,17 +131,21 @@ def floor(path: Path) -> tuple[float, float]:
     return seconds, cpu
 
 
-def salamat_import(path: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``salamat import deaths`` into a fresh store."""
+def salamat_import(path: Path, *, aggregates_only: bool = False) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``salamat import deaths [--aggregates-only]`` into a fresh store."""
     db = WORK / "bench.duckdb"
     for p in (db, Path(f"{db}.wal")):
         p.unlink(missing_ok=True)
     with Store.open(db) as store:
         t0, c0 = time.perf_counter(), time.process_time()
-        summary = services.run_import(store, "deaths", [path])
+        summary = services.run_import(store, "deaths", [path], aggregates_only=aggregates_only)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-    assert summary.ok and summary.created > 0, summary.as_dict()
+    assert summary.ok and summary.created == path_records(path), summary.as_dict()
     return seconds, cpu
+
+
+def path_records(path: Path) -> int:
+    return int(pq.ParquetFile(path).metadata.num_rows)
 
 
 def main() -> None:
@@ -158,12 +164,14 @@ def main() -> None:
     # alternated, so that a change in the machine's load hits both alike
     base: list[tuple[float, float]] = []
     ours: list[tuple[float, float]] = []
+    agg: list[tuple[float, float]] = []
     low: list[tuple[float, float]] = []
     for _ in range(args.repeat):
         base.append(baseline(path))
         if args.floor:
             low.append(floor(path))
         ours.append(salamat_import(path))
+        agg.append(salamat_import(path, aggregates_only=True))
     result = {
         "date": datetime.now().isoformat(timespec="seconds"),
         "label": args.label,
@@ -178,6 +186,13 @@ def main() -> None:
         "salamat_cpu_s": [round(c, 3) for _w, c in ours],
         "ratio_best": round(min(w for w, _c in ours) / min(w for w, _c in base), 2),
         "ratio_cpu_best": round(min(c for _w, c in ours) / min(c for _w, c in base), 2),
+        # import deaths --aggregates-only: the same checks, the counts stored, not the records
+        "aggregates_only_s": [round(w, 3) for w, _c in agg],
+        "aggregates_only_cpu_s": [round(c, 3) for _w, c in agg],
+        "aggregates_only_ratio_best": round(min(w for w, _c in agg) / min(w for w, _c in base), 2),
+        "aggregates_only_ratio_cpu_best": round(
+            min(c for _w, c in agg) / min(c for _w, c in base), 2
+        ),
     }
     if low:
         result["floor_s"] = [round(w, 3) for w, _c in low]

@@ -73,8 +73,8 @@ class _Path:
         self.proofs: list[bool] = []
         real = ingest_aggregates.count_if_clean
 
-        def spy(*args: Any) -> bool:
-            self.proofs.append(real(*args))
+        def spy(*args: Any, **kwargs: Any) -> bool:
+            self.proofs.append(real(*args, **kwargs))
             return self.proofs[-1]
 
         monkeypatch.setattr(ingest_aggregates, "count_if_clean", spy)
@@ -356,3 +356,34 @@ def test_cli(demo: pd.DataFrame, tmp_path: Path) -> None:
     )
     assert r.exit_code == 2 and "--server and --aggregates-only" in r.output
     assert "Traceback" not in r.output
+
+
+def test_integer_and_dictionary_ids(demo: pd.DataFrame, tmp_path: Path, path_taken: _Path) -> None:
+    """Ids as integers, and as texts Parquet keeps in a dictionary: proved distinct alike; a
+    repeated integer id is found and named as by the default import."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d = _shape(demo, "dates")
+    d["id"] = range(1000, 1000 + len(d))
+    f = tmp_path / "int.parquet"
+    d.to_parquet(f)
+    (tmp_path / "int").mkdir()
+    s_rec, s_agg, a, b = _pair(tmp_path / "int", [f])
+    assert path_taken.proofs == [True]
+    _same(s_rec, s_agg, a, b)
+    _OPEN.close()
+    d.loc[7, "id"] = 1003
+    d.to_parquet(f)
+    (tmp_path / "intdup").mkdir()
+    s_rec, s_agg, a, b = _pair(tmp_path / "intdup", [f])
+    assert path_taken.proofs[-1] is False and s_agg.status == "ERROR"
+    _same(s_rec, s_agg, a, b)
+    _OPEN.close()
+    table = pa.Table.from_pandas(_shape(demo, "dates"), preserve_index=False)
+    table = table.set_column(0, "id", table.column("id").dictionary_encode())
+    g = tmp_path / "dict.parquet"
+    pq.write_table(table, g)
+    s_rec, s_agg, a, b = _pair(tmp_path, [g])
+    assert path_taken.proofs[-1] is True
+    _same(s_rec, s_agg, a, b)

@@ -174,7 +174,7 @@ def _counted(store: Store, paths: Sequence[Path], region: str | None, tick: Prog
     union = " UNION ALL BY NAME ".join(f"SELECT {cols} FROM {v}" for v, _c in views)
     store.con.execute(f"CREATE OR REPLACE TEMP VIEW _srcall AS {union}")
     tick("checking and counting the records")
-    if not count_if_clean(store, "_srcall", shape, date.today(), region):
+    if not count_if_clean(store, "_srcall", shape, date.today(), region, files=paths):
         return None
     row = store.con.execute(f"SELECT sum(n) FROM {COUNTS_TABLE}").fetchall()[0]
     return int(row[0] or 0)

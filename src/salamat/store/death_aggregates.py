@@ -12,7 +12,9 @@ holds, so that no count is doubled and no re-aggregation drops a cell it cannot 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from salamat.store.connection import Store
@@ -21,6 +23,7 @@ from salamat.store.records import RecordCounts, create_region_lookup, distinct_v
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "COUNTS_TABLE",
@@ -220,13 +223,20 @@ def counted_shape(columns: dict[str, str]) -> str | None:
 
 
 def count_if_clean(
-    store: Store, source_sql: str, shape: str, today: date, default_region: str | None
+    store: Store,
+    source_sql: str,
+    shape: str,
+    today: date,
+    default_region: str | None,
+    files: Sequence[Path] = (),
 ) -> bool:
     """Prove every record of ``source_sql`` (one file or the files of one import, read as one
     relation) free of problems by counting, and if so count them into ``_afine_n`` (region,
     year, sex, age, icd10, n); False, with nothing counted, when the proof fails: the records
     are then checked one by one (:func:`salamat.store.records.stage_deaths`), which names every
-    problem. ``shape``: :func:`counted_shape` of the columns.
+    problem. ``shape``: :func:`counted_shape` of the columns; ``files``: the Parquet files
+    ``source_sql`` reads, if it reads only such files (their ids are then read for the
+    character check by pyarrow, without DuckDB making Arrow of them).
 
     The records are first grouped by the texts of sex, region and cause, the year of death and
     the age, keeping per group the first and last death_date, the least number of days from
@@ -240,8 +250,6 @@ def count_if_clean(
     (:func:`_ids_clean`). Two passes over the file, and no record is written anywhere.
     """
     con = store.con
-    create_region_lookup(store)
-    distinct_values(store, source_sql, default_region, "_dva")
     if shape == "dates":
         age = DUCKDB.years("bd", "dd")
         gap = "min(dd - bd) AS gap, count(bd) AS n_birth"
@@ -259,6 +267,14 @@ def count_if_clean(
                      {"age" if shape == "age" else "NULL"} AS age
               FROM {source_sql})
         GROUP BY ALL""")
+    # the distinct texts of sex, region and cause, from the groups: no other pass over the file
+    create_region_lookup(store)
+    distinct_values(
+        store,
+        "(SELECT sex_raw AS sex, region_text AS region, icd_text AS icd10 FROM _afine)",
+        default_region,
+        "_dva",
+    )
     con.execute(f"""CREATE OR REPLACE TEMP TABLE {COUNTS_TABLE} AS
         SELECT vr.code AS region, f.year, vs.sex, f.age, vi.icd10, f.n,
                vs.sex IS NOT NULL AND vr.code IS NOT NULL AND vi.icd10 IS NOT NULL
@@ -272,13 +288,14 @@ def count_if_clean(
         LEFT JOIN _dva_icd10 vi ON vi.raw IS NOT DISTINCT FROM f.icd_text""")
     con.execute("DROP TABLE _afine")
     groups_ok = con.execute(f"SELECT bool_and(ok) FROM {COUNTS_TABLE}").fetchall()[0][0]
-    if groups_ok is False or not _ids_clean(store, source_sql):
+    n = con.execute(f"SELECT coalesce(sum(n), 0) FROM {COUNTS_TABLE}").fetchall()[0][0]
+    if groups_ok is False or not _ids_clean(store, source_sql, files, int(n)):
         con.execute(f"DROP TABLE {COUNTS_TABLE}")
         return False
     return True
 
 
-def _ids_clean(store: Store, source_sql: str) -> bool:
+def _ids_clean(store: Store, source_sql: str, files: Sequence[Path], n: int) -> bool:
     """Every record has an id, no two the same, none blank, none with a control character
     (NUL, tab ...) and none with blanks at either end (the check trims them; ids that differ
     only so would be one id): what the per-record check of the id finds nothing wrong with.
@@ -293,19 +310,25 @@ def _ids_clean(store: Store, source_sql: str) -> bool:
     import pyarrow as pa
 
     con = store.con
-    n, n_id, n_hash = con.execute(
-        f"SELECT count(*), count(id), count(DISTINCT hash(id)) FROM {source_sql}"
-    ).fetchall()[0]
-    if not n == n_id == n_hash:
+    # ``n`` records (as counted): as many distinct hashes (a missing id has one hash too, and
+    # is looked for below)
+    hashes = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT hash(id) FROM {source_sql})"
+    ).fetchall()[0][0]
+    if hashes != n:
         return False
     typ = con.execute(f"SELECT typeof(id) FROM {source_sql} LIMIT 1").fetchall()
-    if not typ or typ[0][0] in _INTEGER_TYPES:
-        return True  # no record, or integer ids: never blank, no control character
+    if not typ:
+        return True  # no record
+    if typ[0][0] in _INTEGER_TYPES:  # never blank, no control character
+        missing = con.execute(f"SELECT count(*) FROM {source_sql} WHERE id IS NULL").fetchall()
+        return not missing[0][0]
     if typ[0][0] != "VARCHAR":
         return False
     non_ascii = False
-    for batch in con.sql(f"SELECT id FROM {source_sql}").to_arrow_reader(1 << 20):
-        ids = batch.column(0)
+    for ids in _id_batches(store, source_sql, files):
+        if ids.null_count:
+            return False
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
             ids = ids.cast(pa.large_string())
         width = np.int32 if pa.types.is_string(ids.type) else np.int64
@@ -329,6 +352,22 @@ def _ids_clean(store: Store, source_sql: str) -> bool:
         ][0]
         return not trimmed
     return True
+
+
+def _id_batches(store: Store, source_sql: str, files: Sequence[Path]) -> Iterator[pa.Array]:
+    """The ids of ``source_sql``, a block of rows at a time: read from ``files`` by pyarrow
+    when given (the column named ``id`` in any case), else as DuckDB gives them."""
+    import pyarrow.parquet as pq
+
+    if not files:
+        for batch in store.con.sql(f"SELECT id FROM {source_sql}").to_arrow_reader(1 << 20):
+            yield batch.column(0)
+        return
+    for path in files:
+        with pq.ParquetFile(path) as pf:
+            name = next(n for n in pf.schema_arrow.names if n.lower() == "id")
+            for batch in pf.iter_batches(batch_size=1 << 20, columns=[name]):
+                yield batch.column(0)
 
 
 def count_staged(store: Store, tables: list[str]) -> None:
