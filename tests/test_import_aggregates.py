@@ -73,9 +73,10 @@ class _Path:
         self.proofs: list[bool] = []
         real = ingest_aggregates.count_if_clean
 
-        def spy(*args: Any, **kwargs: Any) -> bool:
-            self.proofs.append(real(*args, **kwargs))
-            return self.proofs[-1]
+        def spy(*args: Any, **kwargs: Any) -> int | None:
+            counted = real(*args, **kwargs)
+            self.proofs.append(counted is not None)
+            return counted
 
         monkeypatch.setattr(ingest_aggregates, "count_if_clean", spy)
 

@@ -43,17 +43,17 @@ from salamat.store.approval import has_accounts
 from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.death_aggregates import (
-    COUNTS_TABLE,
     cells_held_by_records,
     count_if_clean,
     count_staged,
     counted_frames,
     counted_shape,
+    drop_counting,
     merge_death_aggregates,
 )
 from salamat.store.imports import flags_raised_by
 from salamat.store.quality import recompute_death_flags
-from salamat.store.records import DeathCheck, RecordCounts, describe, drop_tables
+from salamat.store.records import DeathCheck, RecordCounts, describe
 from salamat.store.reference import load_catalog
 
 if TYPE_CHECKING:
@@ -62,8 +62,6 @@ if TYPE_CHECKING:
 __all__ = ["Engine", "import_deaths_aggregates", "not_kept", "refuse_accounts", "write_aggregates"]
 
 Engine = Literal["duckdb", "spark"]
-
-_FAST_TABLES = (COUNTS_TABLE, "_afine", "_dva_sex", "_dva_icd10", "_dva_region")
 
 
 def not_kept(engine: Engine) -> str:
@@ -170,14 +168,10 @@ def _counted(store: Store, paths: Sequence[Path], region: str | None, tick: Prog
         return None
     shape = shapes.pop()
     assert shape is not None
-    cols = ", ".join(views[0][1])
-    union = " UNION ALL BY NAME ".join(f"SELECT {cols} FROM {v}" for v, _c in views)
-    store.con.execute(f"CREATE OR REPLACE TEMP VIEW _srcall AS {union}")
     tick("checking and counting the records")
-    if not count_if_clean(store, "_srcall", shape, date.today(), region, files=paths):
-        return None
-    row = store.con.execute(f"SELECT sum(n) FROM {COUNTS_TABLE}").fetchall()[0]
-    return int(row[0] or 0)
+    return count_if_clean(
+        store, [v for v, _c in views], views[0][1], shape, date.today(), region, files=paths
+    )
 
 
 def import_deaths_aggregates(
@@ -243,8 +237,7 @@ def import_deaths_aggregates(
             dry_run=dry_run,
         )
     finally:
-        drop_tables(store, list(_FAST_TABLES))
-        store.con.execute("DROP VIEW IF EXISTS _srcall")
+        drop_counting(store)
         _drop(store, paths, staged)
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -34,6 +34,7 @@ __all__ = [
     "count_staged",
     "counted_frames",
     "counted_shape",
+    "drop_counting",
     "is_aggregate_import",
     "merge_death_aggregates",
     "region_lookup_rows",
@@ -224,19 +225,21 @@ def counted_shape(columns: dict[str, str]) -> str | None:
 
 def count_if_clean(
     store: Store,
-    source_sql: str,
+    views: Sequence[str],
+    columns: Sequence[str],
     shape: str,
     today: date,
     default_region: str | None,
     files: Sequence[Path] = (),
-) -> bool:
-    """Prove every record of ``source_sql`` (one file or the files of one import, read as one
-    relation) free of problems by counting, and if so count them into ``_afine_n`` (region,
-    year, sex, age, icd10, n); False, with nothing counted, when the proof fails: the records
-    are then checked one by one (:func:`salamat.store.records.stage_deaths`), which names every
-    problem. ``shape``: :func:`counted_shape` of the columns; ``files``: the Parquet files
-    ``source_sql`` reads, if it reads only such files (their ids are then read for the
-    character check by pyarrow, without DuckDB making Arrow of them).
+) -> int | None:
+    """Prove every record of the ``views`` (the files of one import, with the death-record
+    ``columns``, read as one relation ``_srcall``) free of problems by counting, and if so
+    count them into ``_afine_n`` (region, year, sex, age, icd10, n) and return their number;
+    None, with nothing counted, when the proof fails: the records are then checked one by one
+    (:func:`salamat.store.records.stage_deaths`), which names every problem. ``shape``:
+    :func:`counted_shape` of the columns; ``files``: the Parquet files the views read, if they
+    read only such files (their ids are then read for the character check by pyarrow, without
+    DuckDB making Arrow of them). :func:`drop_counting` drops what this leaves.
 
     The records are first grouped by the texts of sex, region and cause, the year of death and
     the age, keeping per group the first and last death_date, the least number of days from
@@ -250,6 +253,10 @@ def count_if_clean(
     (:func:`_ids_clean`). Two passes over the file, and no record is written anywhere.
     """
     con = store.con
+    cols = ", ".join(columns)
+    union = " UNION ALL BY NAME ".join(f"SELECT {cols} FROM {v}" for v in views)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _srcall AS {union}")
+    source_sql = "_srcall"
     if shape == "dates":
         age = DUCKDB.years("bd", "dd")
         gap = "min(dd - bd) AS gap, count(bd) AS n_birth"
@@ -288,11 +295,18 @@ def count_if_clean(
         LEFT JOIN _dva_icd10 vi ON vi.raw IS NOT DISTINCT FROM f.icd_text""")
     con.execute("DROP TABLE _afine")
     groups_ok = con.execute(f"SELECT bool_and(ok) FROM {COUNTS_TABLE}").fetchall()[0][0]
-    n = con.execute(f"SELECT coalesce(sum(n), 0) FROM {COUNTS_TABLE}").fetchall()[0][0]
-    if groups_ok is False or not _ids_clean(store, source_sql, files, int(n)):
+    n = int(con.execute(f"SELECT coalesce(sum(n), 0) FROM {COUNTS_TABLE}").fetchall()[0][0])
+    if groups_ok is False or not _ids_clean(store, source_sql, files, n):
         con.execute(f"DROP TABLE {COUNTS_TABLE}")
-        return False
-    return True
+        return None
+    return n
+
+
+def drop_counting(store: Store) -> None:
+    """Drop the temp relations of :func:`count_if_clean` and :func:`count_staged`."""
+    for table in (COUNTS_TABLE, "_afine", "_dva_sex", "_dva_icd10", "_dva_region"):
+        store.con.execute(f"DROP TABLE IF EXISTS {table}")
+    store.con.execute("DROP VIEW IF EXISTS _srcall")
 
 
 def _ids_clean(store: Store, source_sql: str, files: Sequence[Path], n: int) -> bool:
