@@ -131,10 +131,10 @@ def fresh(db: Path) -> Path:
 
 
 def duckdb_runs(
-    files: list[Path], bare_sql: str, kind: str, db: Path
+    files: list[Path], bare_sql: str, kind: str, db: Path, **options: Any
 ) -> tuple[dict[str, Any], ImportSummary]:
     """A bare DuckDB query of ``files`` (``bare_sql``, whose one parameter is the list of files;
-    no checks, nothing written), then ``run_import(store, kind, files)`` into the fresh on-disk
+    no checks, nothing written), then ``run_import(store, kind, files, **options)`` into the fresh on-disk
     store ``db``, which is removed after. Each is timed (wall clock) once, with the load average
     at its start; the import must succeed. Returns the figures and the import's summary."""
     import duckdb
@@ -150,7 +150,7 @@ def duckdb_runs(
     fresh(db)
     load_import = load_average()
     with Store.open(db) as store, Timer() as timed:
-        summary = services.run_import(store, kind, files)
+        summary = services.run_import(store, kind, files, **options)
     assert summary.ok, summary.as_dict()
     db.unlink(missing_ok=True)
     figures = {

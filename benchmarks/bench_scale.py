@@ -1,7 +1,8 @@
 """Benchmark: ``import deaths`` at scale, DuckDB (default engine) against Spark local mode.
 
 Usage: python benchmarks/bench_scale.py [--records 10000000] [--parts 10] [--with-100m]
-                                         [--spark-master local[2]] [--engines duckdb,spark]
+                                         [--spark-master local[2]]
+                                         [--engines duckdb,duckdb-aggregates,spark]
 
 1. Writes N synthetic death records (seeded, vectorised; the generator of
    ``bench_import_deaths.py``) as ``--parts`` Parquet files under benchmarks/_work/scale_N/
@@ -9,6 +10,8 @@ Usage: python benchmarks/bench_scale.py [--records 10000000] [--parts 10] [--wit
    ``--with-100m``).
 2. DuckDB: ``run_import(store, "deaths", files)`` into a fresh on-disk store (records checked,
    stored and aggregated), and a bare DuckDB GROUP BY of the same files.
+   ``duckdb-aggregates``: the same with ``aggregates_only=True`` (``import deaths
+   --aggregates-only``: the same checks, the counts stored and not the records).
 3. Spark: ``import_deaths_spark(store, [folder])`` (records checked and aggregated where they
    are, aggregates stored), and a bare Spark SQL GROUP BY of the same folder, both on
    ``--spark-master`` (default local[2]); the JVM's start is not counted.
@@ -71,14 +74,16 @@ def make_parts(n: int, parts: int) -> Path:
     return folder
 
 
-def duckdb_runs(folder: Path) -> dict[str, Any]:
-    figures, _summary = common_duckdb_runs(
+def duckdb_runs(folder: Path, *, aggregates_only: bool = False) -> dict[str, Any]:
+    figures, summary = common_duckdb_runs(
         sorted(folder.glob("*.parquet")),
         "SELECT region, year(death_date) AS year, sex, date_sub('year', birth_date, death_date) "
         "AS age, icd10, count(*) FROM read_parquet(?) GROUP BY ALL",
         "deaths",
         WORK / "scale.duckdb",
+        aggregates_only=aggregates_only,
     )
+    assert summary.created == summary.total > 0, summary.as_dict()
     return {**figures, "threads": os.cpu_count()}
 
 
@@ -100,7 +105,7 @@ def main() -> None:
     ap.add_argument("--parts", type=int, default=10)
     ap.add_argument("--with-100m", action="store_true", help="also 100M records (1.5 GB)")
     ap.add_argument("--spark-master", default="local[2]")
-    ap.add_argument("--engines", default="duckdb,spark")
+    ap.add_argument("--engines", default="duckdb,duckdb-aggregates,spark")
     args = ap.parse_args()
     sizes = [args.records] + ([100_000_000] if args.with_100m else [])
     for n in sizes:
@@ -113,9 +118,12 @@ def main() -> None:
             "files": len(list(folder.glob("*.parquet"))),
             "mb": round(sum(f.stat().st_size for f in folder.glob("*.parquet")) / 1e6, 1),
         }
-        if "duckdb" in args.engines:
+        engines = args.engines.split(",")
+        if "duckdb" in engines:
             result["duckdb"] = duckdb_runs(folder)
-        if "spark" in args.engines:
+        if "duckdb-aggregates" in engines:
+            result["duckdb_aggregates_only"] = duckdb_runs(folder, aggregates_only=True)
+        if "spark" in engines:
             result["spark"] = spark_runs(folder, args.spark_master)
             s = result["spark"]
             s["records_per_s_per_core"] = round(n / s["import_s"] / s["cores"])
