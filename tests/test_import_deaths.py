@@ -85,6 +85,50 @@ def test_aggregates_equal_a_recount_of_the_records(store: Store, tmp_path: Path)
     assert deaths(store)["all"] == len(d)
 
 
+def test_files_imported_together_are_aggregated_once_and_alike(
+    store: Store, tmp_path: Path
+) -> None:
+    """Several files in one import re-aggregate once, after the last (issue 12): into an empty
+    store the deaths equal those of one file holding every record; into a store holding
+    records, with corrections that move records between region-years, they equal a recount of
+    every stored record."""
+    from salamat.demo.synthetic import synthetic_deaths, synthetic_population
+    from salamat.store.records import reaggregate
+
+    pop = synthetic_population()
+    pop = pop[pop["region"].isin(["KZ-75", "KZ-61"]) & pop["year"].isin([2022, 2023])]
+    d = synthetic_deaths(pop.reset_index(drop=True), seed=3).iloc[::3].reset_index(drop=True)
+    parts = [tmp_path / f"p{i}.parquet" for i in range(4)]
+    for i, part in enumerate(parts):
+        d.iloc[i::4].to_parquet(part)
+    whole = tmp_path / "whole.parquet"
+    d.to_parquet(whole)
+    sql = "SELECT region, year, sex, age, cause, deaths FROM deaths ORDER BY ALL"
+    with Store.open(tmp_path / "one.duckdb") as one:
+        assert services.run_import(one, "deaths", [whole]).ok
+        expected = one.con.execute(sql).fetchall()
+    s = services.run_import(store, "deaths", parts[:3])
+    assert s.ok and s.created == len(d) - len(d.iloc[3::4])
+    # the fourth part, with corrections of records of the first: another region, another year
+    fixed = d.iloc[0:40:4].copy()
+    fixed["region"] = fixed["region"].map({"KZ-75": "KZ-61", "KZ-61": "KZ-75"})
+    fixed["death_date"] = fixed["death_date"].astype(str).str.replace("2023-", "2022-")
+    fix = tmp_path / "fix.parquet"
+    fixed.to_parquet(fix)
+    s = services.run_import(store, "deaths", [parts[3], fix])
+    assert s.ok and (s.created, s.updated) == (len(d.iloc[3::4]), len(fixed))
+    got = store.con.execute(sql).fetchall()
+    reaggregate(store)
+    assert got == store.con.execute(sql).fetchall()
+    assert got != expected  # the corrections moved deaths
+    # the corrections undone: the deaths of the four parts, as of the whole file
+    from salamat.services.revisions import undo_import
+
+    assert undo_import(store, int(s.import_id or 0)).refusal is None
+    assert services.run_import(store, "deaths", [parts[3]]).ok
+    assert store.con.execute(sql).fetchall() == expected
+
+
 BAD = [
     ("X1,F,1950-02-30,,2023-01-05,KZ-75,I21.9", "birth_date", "no such date"),
     ("X1,F,1950-01-01,,2023-13-05,KZ-75,I21.9", "death_date", "no such date"),

@@ -55,8 +55,10 @@ from salamat.store.records import (
     describe,
     drop_staged_rows,
     holds_no_deaths,
+    holds_records,
     keep_valid_deaths,
     merge_deaths,
+    reaggregate_deferred,
     rename_table,
     stage_deaths,
     staged_outside_scope,
@@ -139,11 +141,21 @@ def _run(
 
         def write(import_id: int) -> tuple[int, int, int]:
             total = RecordCounts(0, 0, 0)
+            # the deaths are re-aggregated once, after the last file
+            held = kind == "deaths" and holds_records(store)
             for _path, table in staged:
                 if kind == "deaths":
                     clean = checks[table].records if all_clean else None
                     rename_table(store, table, "_dr")
-                    c = merge_deaths(store, import_id, label, write=not dry_run, clean=clean)
+                    c = merge_deaths(
+                        store,
+                        import_id,
+                        label,
+                        write=not dry_run,
+                        clean=clean,
+                        defer=True,
+                        all_new=not held,
+                    )
                 else:
                     rename_table(store, table, "_pop")
                     c = merge_population(
@@ -154,6 +166,8 @@ def _run(
                     total.updated + c.updated,
                     total.unchanged + c.unchanged,
                 )
+            if kind == "deaths" and not dry_run and total.created + total.updated:
+                reaggregate_deferred(store, held_records=held)
             if not dry_run:
                 recompute_record_flags(store, kind, import_id, summary)
             return total.created, total.updated, total.unchanged

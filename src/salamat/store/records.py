@@ -46,12 +46,14 @@ __all__ = [
     "drop_tables",
     "drop_unused_dictionary_entries",
     "holds_no_deaths",
+    "holds_records",
     "is_view",
     "keep_valid_deaths",
     "materialise",
     "merge_deaths",
     "open_arrow",
     "open_parquet",
+    "reaggregate_deferred",
     "region_expr",
     "rename_table",
     "stage_deaths",
@@ -74,6 +76,7 @@ STAGING_TABLES = (
     "_dr_cmp",
     "_dr_changed",
     "_affected",
+    "_affected_all",
     "_region_lookup",
     "_new_region",
     "_new_code",
@@ -469,12 +472,24 @@ def death_problems(
 
 
 def merge_deaths(
-    store: Store, import_id: int, source: str, *, write: bool, clean: int | None = None
+    store: Store,
+    import_id: int,
+    source: str,
+    *,
+    write: bool,
+    clean: int | None = None,
+    defer: bool = False,
+    all_new: bool = False,
 ) -> RecordCounts:
     """Merge the clean ``_dr`` records into ``death_record_data`` and re-aggregate what changed.
 
     ``clean``: the number of records when ``_dr`` is a clean file's view (every record to be
-    written, :attr:`DeathCheck.clean`), so that they are not counted again.
+    written, :attr:`DeathCheck.clean`), so that they are not counted again. ``defer``: do not
+    re-aggregate; add the region-years this merge changed to ``_affected_all`` instead, for
+    one :func:`reaggregate` after the last file of an import (re-aggregating after each of N
+    files would count the records of the first files N times). ``all_new``: no record of
+    ``_dr`` can be stored already (the store held no record before this import, whose files'
+    ids were checked distinct), so they are not looked up among the stored ones.
 
     ``source`` is the records' source, kept once for the import in ``death_record_source``
     (a record keeps the import, hence the source, that last wrote its content). The regions
@@ -489,7 +504,7 @@ def merge_deaths(
     con = store.con
     stored = con.execute("SELECT count(*) FROM death_record_data").fetchall()[0]
     assert stored is not None
-    first = stored[0] == 0
+    first = stored[0] == 0 or all_new
     if first:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
@@ -558,8 +573,34 @@ def merge_deaths(
     con.execute(
         "INSERT INTO death_record_source VALUES (?, ?) ON CONFLICT DO NOTHING", [import_id, source]
     )
-    reaggregate(store, None if first else "_affected")
+    if defer:
+        if not first:
+            con.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS _affected_all AS SELECT * FROM _affected LIMIT 0"
+            )
+            con.execute("INSERT INTO _affected_all SELECT * FROM _affected")
+    else:
+        reaggregate(store, None if first else "_affected")
     return RecordCounts(created, updated, unchanged)
+
+
+def holds_records(store: Store) -> bool:
+    """Whether the store holds any death record (before an import's deferred merges)."""
+    return bool(store.con.execute("SELECT count(*) FROM death_record_data").fetchall()[0][0])
+
+
+def reaggregate_deferred(store: Store, *, held_records: bool) -> None:
+    """The one re-aggregation after an import's merges with ``defer`` (:func:`merge_deaths`):
+    every cell when the store held no record before the import (``held_records`` False: all
+    records are the import's), else the region-years the merges changed."""
+    if not held_records:
+        reaggregate(store)
+        return
+    exists = store.con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_affected_all'"
+    ).fetchall()[0][0]
+    if exists:
+        reaggregate(store, "_affected_all")
 
 
 def drop_unused_dictionary_entries(store: Store) -> None:
