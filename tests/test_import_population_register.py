@@ -89,6 +89,11 @@ def test_register_in_two_files_is_one_register(
         assert s.problems[0].message == (
             f"the person id appears more than once on this ref_date (first at {one}, row 1)"
         )
+        # counted under a reason that names no file (its digits are not numbers to count)
+        assert dict(s.reasons) == {
+            "id: the person id appears more than once on this ref_date (first in an earlier "
+            "file of the import)": 1
+        }
         assert store.con.execute("SELECT count(*) FROM population").fetchall() == [(0,)]
 
 

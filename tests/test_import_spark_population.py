@@ -215,3 +215,44 @@ def test_partition_base() -> None:
     assert partition_base("hdfs://nn:8020/lake/year=202[0-3]/") == "hdfs://nn:8020/lake"
     assert partition_base("year=2023") == "."
     assert partition_base("/lake/pop/part-*.parquet") is None
+
+
+def test_cells_in_two_files_with_a_shared_cell(
+    spark: Any, cells: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A cell in two files of one import, and an open band in one file below ages given in the
+    other: the same problems (the later row naming the file and row of the first), counts and
+    reasons on both engines; with ``--skip-invalid`` the same cells, the first file's kept."""
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    first = cells.iloc[::2].astype(str).reset_index(drop=True)
+    later = cells.iloc[1::2].astype(str).reset_index(drop=True)
+    later.loc[5] = first.loc[3]
+    later.loc[5, "population"] = "999"  # another value for a cell of the first file
+    later.loc[9] = first.loc[7]  # the same value
+    group = (first["region"] == "KZ-71") & (first["year"] == "2023") & (first["sex"] == "male")
+    first.loc[group & (first["age"] == "71"), "age"] = "71+"  # ages 72-84 above it
+    first.to_parquet(one)
+    later.to_parquet(two)
+    for skip in (False, True):
+        sub = tmp_path / str(skip)
+        sub.mkdir()
+        s_duck, s_spark, a, b = _both(sub, spark, [one, two], skip_invalid=skip)
+        assert s_duck.status == ("WARNING" if skip else "ERROR")
+        dups = [p for p in s_duck.problems if p.message.startswith("the same region")]
+        assert [(p.file, p.row, p.field) for p in dups] == [
+            (str(two), 6, "age"),
+            (str(two), 10, "age"),
+        ]
+        assert dups[0].message == f"the same region, year, sex and age as {one}, row 4"
+        above = [p for p in s_duck.problems if p.message == "an age above the open band 71+"]
+        assert {p.file for p in above} == {str(one), str(two)} and len(above) == 13
+        assert s_duck.rejected == 15
+        _same(s_duck, s_spark, a, b)
+        if skip:
+            row = first.loc[3]
+            got = a.con.execute(
+                "SELECT population FROM population WHERE region = ? AND year = ? AND sex = ? "
+                "AND age = ?",
+                [row["region"], int(row["year"]), row["sex"], int(row["age"])],
+            ).fetchall()
+            assert got == [(float(row["population"]),)]

@@ -18,6 +18,7 @@ from typing import Any
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, check_area_option, write_once
+from salamat.ingest.population_cells import CELLS_LABEL
 from salamat.ingest.population_register import REGISTER_LABEL, is_register, register_note
 from salamat.ingest.records import POPULATION_REQUIRED, _check_columns, refuse_if_problems
 from salamat.ingest.records_spark import _digest, _first_line, start_spark
@@ -33,8 +34,6 @@ from salamat.store.records import drop_tables
 from salamat.store.reference import load_catalog
 
 __all__ = ["import_population_spark"]
-
-CELLS_LABEL = "population estimates (no --source given)"
 
 
 def import_population_spark(

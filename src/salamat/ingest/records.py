@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 from salamat.errors import InputError, Problem
 from salamat.ingest.pipeline import Progress, check_area_option, write_once
@@ -38,18 +39,11 @@ from salamat.store.completeness import recompute_completeness
 from salamat.store.connection import Store
 from salamat.store.death_aggregates import cells_held_by_aggregates
 from salamat.store.imports import flags_raised_by
-from salamat.store.population import (
-    keep_valid_population,
-    merge_population,
-    population_problems,
-    stage_population,
-)
 from salamat.store.quality import recompute_death_flags
 from salamat.store.records import (
     STAGING_TABLES,
     DeathCheck,
     RecordCounts,
-    count_rows,
     cross_file_duplicate_ids,
     death_problems,
     describe,
@@ -79,7 +73,6 @@ _check_columns = check_columns
 
 def _run(
     store: Store,
-    kind: str,
     paths: Sequence[Path],
     *,
     dry_run: bool,
@@ -92,20 +85,15 @@ def _run(
     tick = progress or (lambda _stage: None)
     t0 = time.perf_counter()
     started = datetime.now()
-    summary = ImportSummary(kind=kind, files=[str(p) for p in paths])
+    summary = ImportSummary(kind="deaths", files=[str(p) for p in paths])
     region = check_area_option(load_catalog(store), area)
     staged: list[tuple[Path, str]] = []
     checks: dict[str, DeathCheck] = {}
     # the source is the publisher's (--source), never the file's name: the same records
     # under another name are the same records
-    label = source or (
-        "unit records (no --source given)"
-        if kind == "deaths"
-        else "population estimates (no --source given)"
-    )
+    label = source or "unit records (no --source given)"
     if (
-        kind == "deaths"
-        and len(paths) == 1
+        len(paths) == 1
         and scope is None
         and not dry_run
         and _first_import(store, paths[0], summary, tick, label, region, source, started)
@@ -114,14 +102,24 @@ def _run(
         return summary
     try:
         refused = _validate_files(
-            store, kind, paths, summary, staged, tick, label, region, skip_invalid, scope, checks
+            store,
+            "deaths",
+            paths,
+            summary,
+            staged,
+            tick,
+            label,
+            region,
+            skip_invalid,
+            scope,
+            checks,
         )
-        if kind == "deaths" and len(staged) > 1:
+        if len(staged) > 1:
             _cross_file_duplicates(store, staged, summary, skip_invalid, checks)
         if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused):
             summary.seconds = time.perf_counter() - t0
             return summary
-        if kind == "deaths" and any(
+        if any(
             refuse_held_cells(
                 summary,
                 str(p),
@@ -142,34 +140,28 @@ def _run(
         def write(import_id: int) -> tuple[int, int, int]:
             total = RecordCounts(0, 0, 0)
             # the deaths are re-aggregated once, after the last file
-            held = kind == "deaths" and holds_records(store)
+            held = holds_records(store)
             for _path, table in staged:
-                if kind == "deaths":
-                    clean = checks[table].records if all_clean else None
-                    rename_table(store, table, "_dr")
-                    c = merge_deaths(
-                        store,
-                        import_id,
-                        label,
-                        write=not dry_run,
-                        clean=clean,
-                        defer=True,
-                        all_new=not held,
-                    )
-                else:
-                    rename_table(store, table, "_pop")
-                    c = merge_population(
-                        store, import_id, started, write=not dry_run, keep_source=source is None
-                    )
+                clean = checks[table].records if all_clean else None
+                rename_table(store, table, "_dr")
+                c = merge_deaths(
+                    store,
+                    import_id,
+                    label,
+                    write=not dry_run,
+                    clean=clean,
+                    defer=True,
+                    all_new=not held,
+                )
                 total = RecordCounts(
                     total.created + c.created,
                     total.updated + c.updated,
                     total.unchanged + c.unchanged,
                 )
-            if kind == "deaths" and not dry_run and total.created + total.updated:
+            if not dry_run and total.created + total.updated:
                 reaggregate_deferred(store, held_records=held)
             if not dry_run:
-                recompute_record_flags(store, kind, import_id, summary)
+                recompute_record_flags(store, "deaths", import_id, summary)
             return total.created, total.updated, total.unchanged
 
         write_once(
@@ -270,7 +262,7 @@ def _drop(store: Store, paths: Sequence[Path], staged: list[tuple[Path, str]]) -
 
 def _validate_files(
     store: Store,
-    kind: str,
+    kind: Literal["deaths"],
     paths: Sequence[Path],
     summary: ImportSummary,
     staged: list[tuple[Path, str]],
@@ -281,8 +273,10 @@ def _validate_files(
     scope: WriteScope | None = None,
     checks: dict[str, DeathCheck] | None = None,
 ) -> int:
-    """Stage and check every file: problems go to ``summary``, staged tables to ``staged``
-    (deaths: what the check of each found to ``checks``, by staged table).
+    """Stage and check every death-record file (``kind``: deaths only, and ``label`` unused:
+    population cells are checked all files together, :mod:`salamat.ingest.population_cells`):
+    problems go to ``summary``, staged tables to ``staged``, what the check of each found to
+    ``checks`` (by staged table).
     With ``skip_invalid`` the rows with problems are removed from the staged tables. With
     ``scope``, a valid row for a region outside it is a problem too. Returns the number of
     files refused as a whole."""
@@ -292,43 +286,32 @@ def _validate_files(
         try:
             rel = open_source(store, path, source_view(i))
             columns = describe(store, rel)
-            if kind == "deaths":
-                check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
-                if "birth_date" not in columns and "age" not in columns:
-                    raise InputError(
-                        f"{path}: give a birth_date or an age column",
-                        [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
-                    )
-            else:
-                check_columns(path, columns, POPULATION_REQUIRED, POPULATION_REQUIRED)
+            check_columns(path, columns, DEATH_REQUIRED, DEATH_COLUMNS)
+            if "birth_date" not in columns and "age" not in columns:
+                raise InputError(
+                    f"{path}: give a birth_date or an age column",
+                    [Problem(str(path), 1, "age", "a birth_date or an age column is required")],
+                )
         except (InputError, OSError) as exc:
             refused += 1
             refuse_file(summary, path, exc)
             continue
         tick(f"validating {path.name}")
         table = f"_staged{i}"
-        if kind == "deaths":
-            today = date.today()
-            dv = f"_dv{i}"  # the file's own distinct values: its view reads them
-            check = stage_deaths(store, rel, columns, today, default_region=region, dv=dv)
-            reasons, problems, bad = death_problems(
-                store, str(path), MAX_PROBLEMS_KEPT, rel, columns, today, check, dv
-            )
-            if skip_invalid and bad:
-                keep_valid_deaths(store)
-            rename_table(store, "_dr", table)
-            if checks is not None:
-                checks[table] = check
-            summary.total += check.records
-        else:
-            stage_population(store, rel, label, default_region=region)
-            reasons, problems, bad = population_problems(store, str(path), MAX_PROBLEMS_KEPT)
-            if skip_invalid and bad:
-                keep_valid_population(store)
-            rename_table(store, "_pop", table)
-            summary.total += count_rows(store, table) + (bad if skip_invalid else 0)
+        today = date.today()
+        dv = f"_dv{i}"  # the file's own distinct values: its view reads them
+        check = stage_deaths(store, rel, columns, today, default_region=region, dv=dv)
+        reasons, problems, bad = death_problems(
+            store, str(path), MAX_PROBLEMS_KEPT, rel, columns, today, check, dv
+        )
+        if skip_invalid and bad:
+            keep_valid_deaths(store)
+        rename_table(store, "_dr", table)
+        if checks is not None:
+            checks[table] = check
+        summary.total += check.records
         if scope is not None:
-            outside = staged_outside_scope(store, table, kind, sorted(scope.units))
+            outside = staged_outside_scope(store, table, sorted(scope.units))
             if outside:
                 reason = f"region: area {{}} is outside your scope ({scope.label})"
                 for code, k in Counter(code for _row, code in outside).items():
@@ -473,7 +456,6 @@ def import_deaths(
     the region of records without one; ``skip_invalid``: write the valid records only)."""
     return _run(
         store,
-        "deaths",
         paths,
         dry_run=dry_run,
         source=source,
@@ -495,26 +477,21 @@ def import_population(
     skip_invalid: bool = False,
     scope: WriteScope | None = None,
 ) -> ImportSummary:
-    """Validate population estimates and upsert them in one transaction (options as for
-    :func:`import_deaths`). Files with a register's columns (``id, sex, birth_date, region,
+    """Validate population estimates, all the files together
+    (:mod:`salamat.ingest.population_cells`), and upsert them in one transaction (options as
+    for :func:`import_deaths`). Files with a register's columns (``id, sex, birth_date, region,
     ref_date``: one row per person) are counted into the cells first
     (:mod:`salamat.ingest.population_register`)."""
+    from salamat.ingest.population_cells import import_cells
     from salamat.ingest.population_register import header, import_register, is_register
 
-    if paths and any(is_register(header(p)) for p in paths if p.is_file()):
-        return import_register(
-            store,
-            paths,
-            dry_run=dry_run,
-            source=source,
-            progress=progress,
-            area=area,
-            skip_invalid=skip_invalid,
-            scope=scope,
-        )
-    return _run(
+    run = (
+        import_register
+        if paths and any(is_register(header(p)) for p in paths if p.is_file())
+        else import_cells
+    )
+    return run(
         store,
-        "population",
         paths,
         dry_run=dry_run,
         source=source,

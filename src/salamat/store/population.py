@@ -21,37 +21,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "keep_valid_population",
+    "CELL_TABLES",
+    "cell_problems",
+    "cells_outside_scope",
+    "keep_valid_cells",
     "merge_population",
-    "population_problems",
+    "reason_counts",
+    "stage_cells",
     "stage_cells_frame",
-    "stage_population",
 ]
 
 POPULATION_FIELDS = ("region", "year", "sex", "age", "population")
 _ERRS = ("e_region", "e_year", "e_sex", "e_age", "e_population")
-
-
-def keep_valid_population(store: Store) -> None:
-    """Remove from ``_pop`` every row with a problem (``--skip-invalid``): a field error or a
-    row of ``_pop_extra`` (duplicates, misplaced open bands; from :func:`population_problems`)."""
-    any_err = " OR ".join(f"{e} IS NOT NULL" for e in _ERRS)
-    store.con.execute(
-        f"DELETE FROM _pop WHERE ({any_err}) OR _row IN (SELECT _row FROM _pop_extra)"
-    )
-
-
-def stage_population(
-    store: Store, source_sql: str, source: str, *, default_region: str | None = None
-) -> None:
-    """Normalise and check every row into the temp table ``_pop`` (``e_<field>``: the reason)."""
-    create_region_lookup(store)
-    store.con.execute(
-        "CREATE OR REPLACE TEMP TABLE _pop AS SELECT *, ? AS source FROM ("
-        + cells_sql(DUCKDB, source_sql, default_region=default_region)
-        + ")",
-        [source],
-    )
+_RAW = ("region_raw", "year_raw", "sex_raw", "age_raw", "pop_raw")
+_FILE_KEY = ("_file", "_k")
+# the temp tables of a cells import (with ``_pop`` and ``_pop_cmp`` of the merge)
+CELL_TABLES = ("_popc", "_popc_extra", "_pop", "_pop_cmp")
 
 
 def stage_cells_frame(store: Store, cells: pd.DataFrame, source: str) -> None:
@@ -73,41 +58,116 @@ def stage_cells_frame(store: Store, cells: pd.DataFrame, source: str) -> None:
 
 
 def reason_counts(store: Store, problems_sql: str) -> Counter[str]:
-    """Problems by reason (``field: message`` with every number written N) from a query of
-    ``field, message`` rows: the summary's counts, one query over all the problems."""
+    """Problems by reason (``field: reason`` with every number written N) from a query of
+    ``field, reason`` rows (``reason``: the message, or what it is counted under when it names
+    a file): the summary's counts, one query over all the problems."""
     reasons: Counter[str] = Counter()
     for field, msg, n in store.con.execute(
-        f"SELECT field, regexp_replace(message, '\\d+', 'N', 'g'), count(*) FROM ({problems_sql}) "
+        f"SELECT field, regexp_replace(reason, '\\d+', 'N', 'g'), count(*) FROM ({problems_sql}) "
         "GROUP BY ALL"
     ).fetchall():
         reasons[f"{field}: {msg}"] += int(n)
     return reasons
 
 
-def population_problems(
-    store: Store, file: str, limit: int
-) -> tuple[Counter[str], list[Problem], int]:
-    """Every problem in ``_pop``: field errors, duplicated cells, misplaced open bands."""
-    con = store.con
-    con.execute("CREATE OR REPLACE TEMP TABLE _pop_extra AS " + cell_extra_sql(DUCKDB, "_pop"))
+def stage_cells(
+    store: Store, sources: list[tuple[str, str]], *, default_region: str | None = None
+) -> int:
+    """Every row of the cell files ``sources`` (file name, relation) normalised and checked
+    into the temp table ``_popc`` (``_file``, ``_k``: the file's position in the import,
+    ``_row``, the fields, ``e_<field>``: the reason a field is wrong, ``bad``: any is,
+    ``outside``: set by :func:`cells_outside_scope`), and their cross-row problems into
+    ``_popc_extra`` (:func:`salamat.store.population_sql.cell_extra_sql` over all the files: a
+    cell given twice, in one file or in two, an age above the open band, two open bands).
+    Returns the rows read."""
+    create_region_lookup(store)
     parts = [
-        f"SELECT _row, '{f}' AS field, {e} AS message, "
-        f"{'region_raw' if f == 'region' else f + '_raw' if f != 'population' else 'pop_raw'}"
-        f" AS value FROM _pop WHERE {e} IS NOT NULL"
-        for f, e in zip(POPULATION_FIELDS, _ERRS, strict=True)
+        cells_sql(
+            DUCKDB,
+            rel,
+            default_region=default_region,
+            carry={"_file": DUCKDB.lit(name), "_k": str(k)},
+        )
+        for k, (name, rel) in enumerate(sources)
     ]
-    parts.append("SELECT _row, field, message, value FROM _pop_extra")
+    bad = " OR ".join(f"{e} IS NOT NULL" for e in _ERRS)
+    con = store.con
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _popc AS SELECT *, "
+        f"({bad}) AS bad, false AS outside FROM ({' UNION ALL '.join(f'({p})' for p in parts)})"
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _popc_extra AS "
+        + cell_extra_sql(DUCKDB, "_popc", file_key=_FILE_KEY)
+    )
+    row = con.execute("SELECT count(*) FROM _popc").fetchall()[0]
+    return int(row[0])
+
+
+def cell_problems(store: Store, limit: int) -> tuple[Counter[str], list[Problem], int]:
+    """Every problem of ``_popc`` (field errors) and ``_popc_extra``: the counts by reason,
+    the first ``limit`` problems (by file, row, field, message) and the rows with a problem
+    (a row outside the editor's scope too: :func:`cells_outside_scope`)."""
+    con = store.con
+    parts = [
+        f"SELECT _file, _k, _row, '{f}' AS field, {e} AS message, {raw} AS value, {e} AS reason "
+        f"FROM _popc WHERE {e} IS NOT NULL"
+        for f, e, raw in zip(POPULATION_FIELDS, _ERRS, _RAW, strict=True)
+    ]
+    parts.append("SELECT _file, _k, _row, field, message, value, reason FROM _popc_extra")
     union = " UNION ALL ".join(parts)
     reasons = reason_counts(store, union)
-    problems = [
-        Problem(file, int(r), f, m, v)
-        for r, f, m, v in con.execute(
-            f"SELECT * FROM ({union}) ORDER BY 1, 2, 3 LIMIT ?", [limit]
-        ).fetchall()
-    ]
-    bad = con.execute(f"SELECT count(DISTINCT _row) FROM ({union})").fetchall()[0]
-    assert bad is not None
+    rows = con.execute(
+        f"SELECT _file, _row, field, message, value FROM ({union}) ORDER BY _k, _row, field, "
+        "message LIMIT ?",
+        [limit],
+    ).fetchall()
+    problems = [Problem(str(f), int(r), fld, m, v) for f, r, fld, m, v in rows]
+    bad = con.execute(
+        f"""SELECT count(*) FROM (SELECT _k, _row FROM ({union})
+            UNION SELECT _k, _row FROM _popc WHERE outside)"""
+    ).fetchall()[0]
     return reasons, problems, int(bad[0])
+
+
+def cells_outside_scope(
+    store: Store, units: list[str], limit: int
+) -> tuple[Counter[str], list[tuple[str, int, str]]]:
+    """The rows of ``_popc`` whose every field is valid but whose region is not one of
+    ``units`` (a scoped editor's): the count by region and the first ``limit`` (file, row,
+    region), by file and row; they are marked ``outside`` (not written)."""
+    con = store.con
+    where = "NOT bad AND NOT list_contains(?, region)"
+    counts = Counter(
+        {
+            str(code): int(n)
+            for code, n in con.execute(
+                f"SELECT region, count(*) FROM _popc WHERE {where} GROUP BY region", [units]
+            ).fetchall()
+        }
+    )
+    rows = con.execute(
+        f"SELECT _file, _row, region FROM _popc WHERE {where} ORDER BY _k, _row LIMIT ?",
+        [units, limit],
+    ).fetchall()
+    con.execute(f"UPDATE _popc SET outside = true WHERE {where}", [units])
+    return counts, [(str(f), int(r), str(c)) for f, r, c in rows]
+
+
+def keep_valid_cells(store: Store, source: str) -> int:
+    """The temp table ``_pop`` that :func:`merge_population` writes: the rows of ``_popc``
+    without a problem and inside the scope (of a cell given twice, the first: the row of the
+    earlier file, or the earlier row of one file); returns the cells kept."""
+    con = store.con
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _pop AS
+        SELECT region, year, sex, age, open_age, population, ? AS source FROM _popc c
+        WHERE NOT bad AND NOT outside AND NOT EXISTS (
+            SELECT 1 FROM _popc_extra x WHERE x._k = c._k AND x._row = c._row)""",
+        [source],
+    )
+    row = con.execute("SELECT count(*) FROM _pop").fetchall()[0]
+    return int(row[0])
 
 
 def merge_population(

@@ -67,11 +67,11 @@ def register_problems(store: Store, limit: int) -> tuple[Counter[str], list[Prob
         + register_duplicates_sql(DUCKDB, "_popr", file_key=_FILE_KEY)
     )
     parts = [
-        f"SELECT _file, _row, '{f}' AS field, {e} AS message, raw_{f} AS value FROM _popr "
-        f"WHERE {e} IS NOT NULL"
+        f"SELECT _file, _row, '{f}' AS field, {e} AS message, raw_{f} AS value, {e} AS reason "
+        f"FROM _popr WHERE {e} IS NOT NULL"
         for f, e in zip(REGISTER_FIELDS, REGISTER_ERRORS, strict=True)
     ]
-    parts.append("SELECT _file, _row, field, message, value FROM _popr_dup")
+    parts.append("SELECT _file, _row, field, message, value, reason FROM _popr_dup")
     union = " UNION ALL ".join(parts)
     reasons = reason_counts(store, union)
     rows = con.execute(

@@ -141,52 +141,70 @@ def cells_sql(
     """
 
 
-def _first(d: Dialect, file_key: tuple[str, str] | None) -> tuple[str, str, str]:
-    """(the columns kept, the order, the text naming the first row of a window ``w``)."""
+def _first(
+    d: Dialect, file_key: tuple[str, str] | None, message: str, reason: str
+) -> tuple[list[str], str, str]:
+    """(the file's columns kept, the order of a window ``w``, and the SQL of the columns
+    ``message`` and ``reason`` of a row after the first of ``w``). ``message`` names the first
+    row with ``{first}``: ``row 4`` in the same file, ``FILE, row 4`` in another (one file
+    given twice is two files of the import). The reason it is counted under is ``message``
+    (numbers written N when counted) in one file, and ``reason`` when the first row is in an
+    earlier file: a file's name is no reason (its digits would be counted as numbers)."""
     t = d.text
     row = f"CAST(first_value(_row) OVER w AS {t})"
     if file_key is None:
-        return "", "_row", f"'row ' || {row}"
+        text = message.format(first=f"'row ' || {row}")
+        return [], "_row", f"{text} AS message, {text} AS reason"
     name, k = file_key
+    same = f"first_value({k}) OVER w = {k}"
+    text = message.format(
+        first=f"CASE WHEN {same} THEN 'row ' || {row} "
+        f"ELSE first_value({name}) OVER w || ', row ' || {row} END"
+    )
     return (
-        f"{name}, ",
+        [name, k],
         f"{k}, _row",
-        f"CASE WHEN first_value({name}) OVER w = {name} THEN 'row ' || {row} "
-        f"ELSE first_value({name}) OVER w || ', row ' || {row} END",
+        f"{text} AS message, CASE WHEN {same} THEN {text} ELSE {d.lit(reason)} END AS reason",
     )
 
 
 def cell_extra_sql(d: Dialect, checked: str, *, file_key: tuple[str, str] | None = None) -> str:
     """The problems of cells that are each valid (``_row``, ``field``, ``message``, ``value``,
-    and the file's column of ``file_key`` when given): a cell given twice (every row after the
-    first), an age above the open band, more than one open band of a region, year and sex.
+    ``reason``: the message as counted, and the file's columns of ``file_key`` when given): a
+    cell given twice (every row after the first), an age above the open band, more than one
+    open band of a region, year and sex.
 
     ``file_key``: the columns (file, position of the file) naming a row's file when
-    ``checked`` holds several files (Spark: folders read as one relation); a cell first given
-    in another file is named with that file. Without it, ``checked`` is one file (DuckDB reads
-    file by file)."""
+    ``checked`` holds several files (the files of one import are one data set, on both
+    engines); a cell first given in another file is named with that file. Without it,
+    ``checked`` is one file."""
     t = d.text
-    keep, order, first = _first(d, file_key)
-    o_keep = f"o.{keep}" if keep else ""
+    cols, order, texts = _first(
+        d,
+        file_key,
+        "'the same region, year, sex and age as ' || {first}",
+        "the same region, year, sex and age as a row of an earlier file of the import",
+    )
+    keep = "".join(f"{c}, " for c in cols)
+    o_keep = "".join(f"o.{c}, " for c in cols)
+    above = f"'an age above the open band ' || CAST(p.open_at AS {t}) || '+'"
+    two = "'more than one open age band for this region, year and sex'"
     return f"""
         WITH ok AS (SELECT * FROM {checked} WHERE e_region IS NULL AND e_year IS NULL
                     AND e_sex IS NULL AND e_age IS NULL),
-        dup AS (SELECT {keep}_row, 'age' AS field,
-                   'the same region, year, sex and age as ' || {first} AS message,
+        dup AS (SELECT {keep}_row, 'age' AS field, {texts},
                    age_raw AS value, row_number() OVER w AS k
                 FROM ok WINDOW w AS (PARTITION BY region, year, sex, age ORDER BY {order})),
         opened AS (SELECT region, year, sex, min(age) FILTER (WHERE open_age) AS open_at,
                           count(*) FILTER (WHERE open_age) AS n_open
                    FROM ok GROUP BY region, year, sex)
-        SELECT {keep}_row, field, message, value FROM dup WHERE k > 1
+        SELECT {keep}_row, field, message, value, reason FROM dup WHERE k > 1
         UNION ALL
-        SELECT {o_keep}o._row, 'age',
-               'an age above the open band ' || CAST(p.open_at AS {t}) || '+', o.age_raw
+        SELECT {o_keep}o._row, 'age', {above}, o.age_raw, {above}
         FROM ok o JOIN opened p ON p.region = o.region AND p.year = o.year AND p.sex = o.sex
         WHERE p.open_at IS NOT NULL AND o.age > p.open_at
         UNION ALL
-        SELECT {o_keep}o._row, 'age',
-               'more than one open age band for this region, year and sex', o.age_raw
+        SELECT {o_keep}o._row, 'age', {two}, o.age_raw, {two}
         FROM ok o JOIN opened p ON p.region = o.region AND p.year = o.year AND p.sex = o.sex
         WHERE o.open_age AND p.n_open > 1
     """
@@ -258,15 +276,20 @@ def register_duplicates_sql(
     d: Dialect, checked: str, *, file_key: tuple[str, str] | None = None
 ) -> str:
     """Every person after the first with the same id on the same reference date (``_row``,
-    ``field``, ``message``, ``value``, and the file's column of ``file_key`` as in
+    ``field``, ``message``, ``value``, ``reason`` as in :func:`cell_extra_sql`, and the file's columns of ``file_key`` as in
     :func:`cell_extra_sql`). The same id on another date is another snapshot; a record whose
     id or reference date is wrong is left to that error."""
-    keep, order, first = _first(d, file_key)
+    cols, order, texts = _first(
+        d,
+        file_key,
+        "'the person id appears more than once on this ref_date (first at ' || {first} || ')'",
+        "the person id appears more than once on this ref_date (first in an earlier file of "
+        "the import)",
+    )
+    keep = "".join(f"{c}, " for c in cols)
     return f"""
-        SELECT {keep}_row, field, message, value FROM (
-            SELECT {keep}_row, 'id' AS field,
-                   'the person id appears more than once on this ref_date (first at '
-                   || {first} || ')' AS message, id AS value, row_number() OVER w AS k
+        SELECT {keep}_row, field, message, value, reason FROM (
+            SELECT {keep}_row, 'id' AS field, {texts}, id AS value, row_number() OVER w AS k
             FROM {checked}
             WHERE id IS NOT NULL AND e_id IS NULL AND e_ref_date IS NULL
             WINDOW w AS (PARTITION BY id, year ORDER BY {order})

@@ -65,7 +65,7 @@ _ERR_COLUMNS = ERR_COLUMNS
 # A control character (NUL, tab, ...) in a record id; ids are checked in blocks of rows.
 _CNTRL = DUCKDB.cntrl
 _ID_BLOCK = 65536
-# The temp tables of a deaths or population import, dropped when it ends, whatever the outcome.
+# The temp tables of a deaths import, dropped when it ends, whatever the outcome.
 STAGING_TABLES = (
     "_dr",
     "_dr_dup",
@@ -80,9 +80,6 @@ STAGING_TABLES = (
     "_region_lookup",
     "_new_region",
     "_new_code",
-    "_pop",
-    "_pop_extra",
-    "_pop_cmp",
 )
 
 
@@ -198,23 +195,14 @@ def drop_staged_rows(store: Store, table: str, rows: list[int]) -> None:
         store.con.execute(f"DELETE FROM {table} WHERE list_contains(?, _row)", [rows])
 
 
-def staged_outside_scope(
-    store: Store, table: str, kind: str, units: list[str]
-) -> list[tuple[int, str]]:
-    """``(row, region)`` of the staged records (``kind`` deaths or population) whose region is
-    valid but not one of ``units`` (a scoped editor's), by row. Records without a valid region
-    are problems already and are not listed again."""
-    if kind == "deaths":
-        sql = f"""SELECT t._row, r.region FROM {table} t JOIN (
-                SELECT rid, region FROM death_region
-                UNION ALL SELECT rid, region FROM _new_region) r ON r.rid = t.rid
-            WHERE NOT t.bad AND NOT list_contains(?, r.region) ORDER BY t._row"""
-    else:
-        valid = " AND ".join(
-            f"e_{f} IS NULL" for f in ("region", "year", "sex", "age", "population")
-        )
-        sql = f"""SELECT _row, region FROM {table}
-            WHERE {valid} AND NOT list_contains(?, region) ORDER BY _row"""
+def staged_outside_scope(store: Store, table: str, units: list[str]) -> list[tuple[int, str]]:
+    """``(row, region)`` of the staged death records whose region is valid but not one of
+    ``units`` (a scoped editor's), by row. Records without a valid region are problems already
+    and are not listed again (population cells: :func:`salamat.store.population.cells_outside_scope`)."""
+    sql = f"""SELECT t._row, r.region FROM {table} t JOIN (
+            SELECT rid, region FROM death_region
+            UNION ALL SELECT rid, region FROM _new_region) r ON r.rid = t.rid
+        WHERE NOT t.bad AND NOT list_contains(?, r.region) ORDER BY t._row"""
     return [(int(row), str(code)) for row, code in store.con.execute(sql, [units]).fetchall()]
 
 

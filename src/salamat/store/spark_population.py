@@ -8,8 +8,8 @@ number, field, message, value). Rows are named as in :mod:`salamat.store.spark`.
 
 The files of one import are one data set: a cell given twice, or a person id twice on one
 reference date, is a problem wherever the two rows are (the first is named with its file when
-it is another). The DuckDB import of cells reads file by file (a later file's cell replaces an
-earlier one's); for a register it also checks the files together.
+it is another), as in the DuckDB import (:mod:`salamat.ingest.population_cells`,
+:mod:`salamat.ingest.population_register`), which checks the files together too.
 """
 
 from __future__ import annotations
@@ -126,16 +126,16 @@ def _collect(spark: Any, shape: Shape, limit: int, skip_invalid: bool) -> Popula
     sql(extra).persist().createOrReplaceTempView("_spextra")
     union = " UNION ALL ".join(
         [
-            f"SELECT _name, _row, '{f}' AS field, {e} AS message, {values[f]} AS value "
-            f"FROM _sp WHERE {e} IS NOT NULL"
+            f"SELECT _name, _row, '{f}' AS field, {e} AS message, {values[f]} AS value, "
+            f"{e} AS reason FROM _sp WHERE {e} IS NOT NULL"
             for f, e in zip(fields, errors, strict=True)
         ]
-        + ["SELECT _name, _row, field, message, value FROM _spextra"]
+        + ["SELECT _name, _row, field, message, value, reason FROM _spextra"]
     )
     out.total = int(sql("SELECT count(*) FROM _sp").collect()[0][0])
     reasons: Counter[str] = Counter()
     for fld, msg, n in sql(
-        f"SELECT field, regexp_replace(message, {_DIGITS}, 'N'), count(*) "
+        f"SELECT field, regexp_replace(reason, {_DIGITS}, 'N'), count(*) "
         f"FROM ({union}) GROUP BY 1, 2"
     ).collect():
         reasons[f"{fld}: {msg}"] += int(n)
