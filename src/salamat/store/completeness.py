@@ -23,7 +23,11 @@ Two kinds of registered deaths are checked:
 
 * unit records (``death_record``): every record of a region and year, and of the country (the
   sum of its regions), against the unit-record ``population`` (the exposures of every rate
-  computed from those records);
+  computed from those records). A region-year imported with ``--engine spark`` keeps no
+  records, only its aggregates: its registered deaths are the records Spark counted in it
+  (``death_aggregate_cell.records``: every record kept, unknown age or sex included, as
+  ``count(*)`` of ``death_record``), under its import's source, so that it is judged as the
+  same records imported with DuckDB would be;
 * aggregate series (observations of ``deaths``, all ages and causes, yearly) against the
   observations of ``population`` by age of the same area and year (one source: the first by
   name when there are several). Series that are themselves model estimates (sources matching
@@ -196,7 +200,7 @@ WITH rp AS (
 )
 SELECT 'records' AS basis, area, year, sex, lo, hi, pop, source FROM rp
 UNION ALL
-SELECT 'records', u.parent, rp.year, rp.sex, rp.lo, rp.hi, sum(rp.pop),
+SELECT 'records', u.parent, rp.year, rp.sex, rp.lo, rp.hi, sum(rp.pop ORDER BY rp.area),
        string_agg(DISTINCT rp.source, '; ' ORDER BY rp.source)
 FROM rp JOIN orgunit u ON u.code = rp.area
 WHERE u.parent IS NOT NULL AND u.kind IN ('region', 'city')
@@ -216,11 +220,17 @@ _REG_SQL = """
 CREATE OR REPLACE TEMP TABLE _creg AS
 WITH ri AS (
     SELECT region AS area, year, import_id, count(*) AS n FROM death_record GROUP BY ALL
+    UNION ALL
+    -- region-years imported as aggregates (--engine spark): the records Spark counted
+    SELECT region, year, import_id, records FROM death_aggregate_cell
 ), r AS (
     -- the records' source is their import's
     SELECT ri.area, ri.year, sum(ri.n) AS n,
            string_agg(DISTINCT s.source, '; ' ORDER BY s.source) AS source
-    FROM ri LEFT JOIN death_record_source s ON s.import_id = ri.import_id GROUP BY ALL
+    FROM ri LEFT JOIN (SELECT import_id, source FROM death_record_source
+                       UNION ALL SELECT import_id, source FROM death_aggregate_import) s
+      ON s.import_id = ri.import_id
+    GROUP BY ALL
 ), nat AS (
     -- a country from its regions' records; 'gaps' counts regions with records but no population
     SELECT u.parent AS area, r.year, sum(r.n) AS n,
@@ -262,7 +272,7 @@ WITH reg AS (
               WHEN ps.by_sex THEN p.sex IN ('female', 'male') ELSE p.sex = 'total' END
 ), w AS (
     -- each population cell against the reference bands it overlaps
-    SELECT c.*, m.mx, m.period AS mx_period,
+    SELECT c.*, m.mx, m.period AS mx_period, m.lo AS mx_lo,
            CASE WHEN m.lo IS NULL THEN NULL
                 WHEN c.hi IS NULL AND m.hi IS NULL THEN CASE WHEN c.lo >= m.lo THEN 1.0 END
                 WHEN c.hi IS NULL THEN NULL
@@ -273,19 +283,22 @@ WITH reg AS (
       ON m.country = c.country AND m.year = c.year AND m.sex = c.sex
      AND (m.hi IS NULL OR m.hi > c.lo) AND (c.hi IS NULL OR m.lo < c.hi)
 ), per_cell AS (
+    -- sums of doubles in a fixed order (and sexes listed in order): the flag's details are
+    -- then the same each time they are computed, on any store holding the same numbers
+    -- (merge_flags keeps a flag found again only when its message and details are equal)
     SELECT basis, area, year, reg_sex, source, sex, lo, hi, any_value(pop) AS pop,
-           sum(pop * mx * weight) AS expected,
+           sum(pop * mx * weight ORDER BY mx_lo) AS expected,
            count(mx) AS bands, bool_and(weight IS NOT NULL) AND abs(sum(weight) - 1) < 1e-9
                AS covered,
            min(mx_period) AS mx_period
     FROM w GROUP BY basis, area, year, reg_sex, source, sex, lo, hi
 ), per_key AS (
-    SELECT basis, area, year, reg_sex, source, sum(expected) AS expected,
+    SELECT basis, area, year, reg_sex, source, sum(expected ORDER BY sex, lo) AS expected,
            count(*) FILTER (WHERE bands = 0) AS no_rate,
            count(*) FILTER (WHERE bands > 0 AND NOT covered) AS uncovered,
            arg_min(CASE WHEN hi IS NULL THEN lo || '+' ELSE lo || '-' || (hi - 1) END, lo)
                FILTER (WHERE bands > 0 AND NOT covered) AS first_uncovered,
-           min(mx_period) AS mx_period, string_agg(DISTINCT sex, ';') AS sexes
+           min(mx_period) AS mx_period, string_agg(DISTINCT sex, ';' ORDER BY sex) AS sexes
     FROM per_cell GROUP BY ALL
 )
 SELECT reg.basis, reg.area, reg.year, reg.period, reg.sex, reg.source, reg.country, reg.kind,
