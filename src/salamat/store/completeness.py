@@ -23,11 +23,11 @@ Two kinds of registered deaths are checked:
 
 * unit records (``death_record``): every record of a region and year, and of the country (the
   sum of its regions), against the unit-record ``population`` (the exposures of every rate
-  computed from those records). A region-year imported with ``--engine spark`` keeps no
-  records, only its aggregates: its registered deaths are the records Spark counted in it
-  (``death_aggregate_cell.records``: every record kept, unknown age or sex included, as
-  ``count(*)`` of ``death_record``), under its import's source, so that it is judged as the
-  same records imported with DuckDB would be;
+  computed from those records). A region-year imported with ``--engine spark`` or
+  ``--aggregates-only`` keeps no records, only its aggregates: its registered deaths are the
+  records counted in it at import (``death_aggregate_cell.records``: every record kept, unknown
+  age or sex included, as ``count(*)`` of ``death_record``), under its import's source, so that
+  it is judged as the same records imported with the default engine would be;
 * aggregate series (observations of ``deaths``, all ages and causes, yearly) against the
   observations of ``population`` by age of the same area and year (one source: the first by
   name when there are several). Series that are themselves model estimates (sources matching
