@@ -388,3 +388,27 @@ def test_integer_and_dictionary_ids(demo: pd.DataFrame, tmp_path: Path, path_tak
     s_rec, s_agg, a, b = _pair(tmp_path, [g])
     assert path_taken.proofs[-1] is True
     _same(s_rec, s_agg, a, b)
+
+
+@pytest.mark.parametrize("value", ["ok", "A\tB", "dup", "dup\u00a0", "Өскемен-1"])
+def test_ids_too_many_to_hold_are_read_twice_alike(
+    demo: pd.DataFrame,
+    tmp_path: Path,
+    path_taken: _Path,
+    monkeypatch: pytest.MonkeyPatch,
+    value: str,
+) -> None:
+    """Ids beyond the memory allowed for them are read twice (hashes by DuckDB, bytes a block
+    at a time): the same verdicts as when held once."""
+    from salamat.store import death_aggregates
+
+    monkeypatch.setattr(death_aggregates, "ID_MEMORY_BYTES", 0)
+    d = _shape(demo, "dates")
+    d.loc[3, "id"] = "dup"
+    if value != "ok":
+        d.loc[40, "id"] = value
+    f = tmp_path / "ids.parquet"
+    d.to_parquet(f)
+    s_rec, s_agg, a, b = _pair(tmp_path, [f])
+    _same(s_rec, s_agg, a, b)
+    assert path_taken.proofs == [value in ("ok", "Өскемен-1")]

@@ -102,7 +102,9 @@ def run_import(
 
     if not files:
         raise InputError("give at least one file to import")
-    _load_parsers()
+    from salamat.ingest.kinds import load_kind
+
+    load_kind(kind)
     options = ImportOptions(
         dry_run=dry_run,
         source=source,

@@ -12,7 +12,7 @@ holds, so that no count is doubled and no re-aggregation drops a cell it cannot 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -316,41 +316,77 @@ def _ids_clean(store: Store, source_sql: str, files: Sequence[Path], n: int) -> 
 
     Distinct: as many distinct 64-bit hashes as ids proves the ids distinct (equal ids have
     equal hashes); fewer is reported as not proved, and the record-by-record check compares
-    the texts. The characters are checked on the ids' bytes as Arrow holds them, a block of
-    rows at a time (control characters are the bytes 0x00-0x1F and 0x7F of UTF-8, as
-    ``[[:cntrl:]]``); ids with other than ASCII characters are compared with their trimmed
-    text in SQL (``trim`` also removes Unicode spaces)."""
-    import numpy as np
-    import pyarrow as pa
-
+    the texts. The characters are checked on the ids' bytes (:func:`_id_bytes_clean`). The
+    ids of Parquet ``files`` are read once, by pyarrow, when they fit in
+    :data:`ID_MEMORY_BYTES`, and their hashes counted from that copy; else they are read twice
+    (hashes counted by DuckDB from the files, bytes checked a block of rows at a time)."""
     con = store.con
-    # ``n`` records (as counted): as many distinct hashes (a missing id has one hash too, and
-    # is looked for below)
-    hashes = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT hash(id) FROM {source_sql})"
-    ).fetchall()[0][0]
-    if hashes != n:
-        return False
     typ = con.execute(f"SELECT typeof(id) FROM {source_sql} LIMIT 1").fetchall()
     if not typ:
         return True  # no record
-    if typ[0][0] in _INTEGER_TYPES:  # never blank, no control character
+    kind = str(typ[0][0])
+    if kind not in _INTEGER_TYPES and kind != "VARCHAR":
+        return False
+    # ``n`` records (as counted): as many distinct hashes (a missing id has one hash too, and
+    # is looked for apart)
+    distinct = f"SELECT count(*) FROM (SELECT DISTINCT hash(id) FROM {source_sql})"
+    if kind in _INTEGER_TYPES:  # never blank, no control character
+        if con.execute(distinct).fetchall()[0][0] != n:
+            return False
         missing = con.execute(f"SELECT count(*) FROM {source_sql} WHERE id IS NULL").fetchall()
         return not missing[0][0]
-    if typ[0][0] != "VARCHAR":
+    held = _file_ids_in_memory(files) if files else None
+    if held is not None:  # one read of the ids: their bytes checked, then their hashes counted
+        verdict = _id_bytes_clean(held.column(0).chunks)
+        if verdict is False:
+            return False
+        con.register("_ids_arrow", held)
+        try:
+            hashes = con.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT hash(id) FROM _ids_arrow)"
+            ).fetchall()[0][0]
+        finally:
+            con.unregister("_ids_arrow")
+    else:
+        hashes = con.execute(distinct).fetchall()[0][0]
+        batches = (
+            _file_ids(files)
+            if files
+            else (
+                b.column(0)
+                for b in con.sql(f"SELECT id FROM {source_sql}").to_arrow_reader(1 << 20)
+            )
+        )
+        verdict = _id_bytes_clean(batches)
+    if hashes != n or verdict is False:
         return False
+    if verdict is None:  # not only ASCII: what ``trim`` would remove, asked of SQL
+        trimmed = con.execute(f"SELECT count(*) FROM {source_sql} WHERE id <> trim(id)")
+        return not trimmed.fetchall()[0][0]
+    return True
+
+
+def _id_bytes_clean(batches: Iterable[pa.Array]) -> bool | None:
+    """Whether the text ids of ``batches`` are all given, none empty, none with a control
+    character (the bytes 0x00-0x1F and 0x7F of UTF-8, as ``[[:cntrl:]]``) and none beginning
+    or ending with a space: True; False when one is not; None when all are but some hold
+    other than ASCII characters (``trim`` also removes Unicode spaces: the caller asks SQL).
+    Vectorised over the bytes Arrow holds, a block of rows at a time."""
+    import numpy as np
+    import pyarrow as pa
+
     non_ascii = False
-    for ids in _id_batches(store, source_sql, files):
+    for ids in batches:
         if ids.null_count:
             return False
         if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
             ids = ids.cast(pa.large_string())
+        if not len(ids):
+            continue
         width = np.int32 if pa.types.is_string(ids.type) else np.int64
         offsets = np.frombuffer(ids.buffers()[1], dtype=width)[
             ids.offset : ids.offset + len(ids) + 1
         ]
-        if not len(ids):
-            continue
         if (offsets[1:] == offsets[:-1]).any():  # an empty id
             return False
         data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
@@ -360,23 +396,49 @@ def _ids_clean(store: Store, source_sql: str, files: Sequence[Path], n: int) -> 
         if (data[starts] == 0x20).any() or (data[offsets[1:] - 1 - offsets[0]] == 0x20).any():
             return False
         non_ascii = non_ascii or bool((data >= 0x80).any())
-    if non_ascii:
-        trimmed = con.execute(f"SELECT count(*) FROM {source_sql} WHERE id <> trim(id)").fetchall()[
-            0
-        ][0]
-        return not trimmed
-    return True
+    return None if non_ascii else True
 
 
-def _id_batches(store: Store, source_sql: str, files: Sequence[Path]) -> Iterator[pa.Array]:
-    """The ids of ``source_sql``, a block of rows at a time: read from ``files`` by pyarrow
-    when given (the column named ``id`` in any case), else as DuckDB gives them."""
+# the most bytes of ids (uncompressed, as Parquet's metadata gives them) held in memory at once
+# by the aggregates-only check: about 80 million ids of 12 characters
+ID_MEMORY_BYTES = 1 << 30
+
+
+def _file_ids_in_memory(files: Sequence[Path]) -> pa.Table | None:
+    """The ids of the Parquet ``files`` as one Arrow table (column ``id``), or None when they
+    would take more than :data:`ID_MEMORY_BYTES` or the files give them different types."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not files:
-        for batch in store.con.sql(f"SELECT id FROM {source_sql}").to_arrow_reader(1 << 20):
-            yield batch.column(0)
-        return
+    size = 0
+    names = []
+    for path in files:
+        with pq.ParquetFile(path) as pf:
+            name = next(n for n in pf.schema_arrow.names if n.lower() == "id")
+            j = pf.schema_arrow.names.index(name)
+            meta = pf.metadata
+            size += sum(
+                meta.row_group(i).column(j).total_uncompressed_size
+                for i in range(meta.num_row_groups)
+            )
+            names.append(name)
+    if size > ID_MEMORY_BYTES:
+        return None
+    tables = [
+        pq.read_table(path, columns=[name]).rename_columns(["id"])
+        for path, name in zip(files, names, strict=True)
+    ]
+    try:
+        return pa.concat_tables(tables)
+    except pa.ArrowInvalid:
+        return None
+
+
+def _file_ids(files: Sequence[Path]) -> Iterator[pa.Array]:
+    """The ids of the Parquet ``files`` (the column named ``id`` in any case), a block of rows
+    at a time, read by pyarrow."""
+    import pyarrow.parquet as pq
+
     for path in files:
         with pq.ParquetFile(path) as pf:
             name = next(n for n in pf.schema_arrow.names if n.lower() == "id")
