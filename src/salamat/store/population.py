@@ -60,11 +60,12 @@ def stage_cells_frame(store: Store, cells: pd.DataFrame, source: str) -> None:
 def reason_counts(store: Store, problems_sql: str) -> Counter[str]:
     """Problems by reason (``field: reason`` with every number written N) from a query of
     ``field, reason`` rows (``reason``: the message, or what it is counted under when it names
-    a file): the summary's counts, one query over all the problems."""
+    a file): the summary's counts, one query over all the problems, in the order of field and
+    reason (so that reasons with equal counts are listed alike from run to run)."""
     reasons: Counter[str] = Counter()
     for field, msg, n in store.con.execute(
         f"SELECT field, regexp_replace(reason, '\\d+', 'N', 'g'), count(*) FROM ({problems_sql}) "
-        "GROUP BY ALL"
+        "GROUP BY ALL ORDER BY 1, 2"
     ).fetchall():
         reasons[f"{field}: {msg}"] += int(n)
     return reasons
