@@ -31,9 +31,8 @@ from salamat.ingest.record_files import check_columns, open_source, source_view
 from salamat.ingest.records import (
     DEATH_COLUMNS,
     DEATH_REQUIRED,
-    _cross_file_duplicates,
     _drop,
-    _validate_files,
+    check_death_files,
     refuse_held_cells,
     refuse_if_problems,
 )
@@ -201,21 +200,9 @@ def import_deaths_aggregates(
             summary.total = total
         else:
             checks: dict[str, DeathCheck] = {}
-            refused = _validate_files(
-                store,
-                "deaths",
-                paths,
-                summary,
-                staged,
-                tick,
-                label,
-                region,
-                skip_invalid,
-                None,
-                checks,
+            refused = check_death_files(
+                store, paths, summary, staged, tick, label, region, skip_invalid, None, checks
             )
-            if len(staged) > 1:
-                _cross_file_duplicates(store, staged, summary, skip_invalid, checks)
             summary.notes.append(not_kept("duckdb"))
             if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused):
                 summary.seconds = time.perf_counter() - t0

@@ -101,21 +101,9 @@ def _run(
         summary.seconds = time.perf_counter() - t0
         return summary
     try:
-        refused = _validate_files(
-            store,
-            "deaths",
-            paths,
-            summary,
-            staged,
-            tick,
-            label,
-            region,
-            skip_invalid,
-            scope,
-            checks,
+        refused = check_death_files(
+            store, paths, summary, staged, tick, label, region, skip_invalid, scope, checks
         )
-        if len(staged) > 1:
-            _cross_file_duplicates(store, staged, summary, skip_invalid, checks)
         if refuse_if_problems(summary, skip_invalid=skip_invalid, refused=refused):
             summary.seconds = time.perf_counter() - t0
             return summary
@@ -333,6 +321,29 @@ def _validate_files(
                         checks.pop(table, None)
         add_row_problems(summary, reasons, problems, bad)
         staged.append((path, table))
+    return refused
+
+
+def check_death_files(
+    store: Store,
+    paths: Sequence[Path],
+    summary: ImportSummary,
+    staged: list[tuple[Path, str]],
+    tick: Progress,
+    label: str,
+    region: str | None,
+    skip_invalid: bool,
+    scope: WriteScope | None,
+    checks: dict[str, DeathCheck],
+) -> int:
+    """Check every death-record file record by record (:func:`_validate_files`) and the ids
+    across them (:func:`_cross_file_duplicates`); the number of files refused as a whole. The
+    default import and ``--aggregates-only`` both check files so."""
+    refused = _validate_files(
+        store, "deaths", paths, summary, staged, tick, label, region, skip_invalid, scope, checks
+    )
+    if len(staged) > 1:
+        _cross_file_duplicates(store, staged, summary, skip_invalid, checks)
     return refused
 
 

@@ -490,9 +490,7 @@ def merge_deaths(
     record before: every cell is new).
     """
     con = store.con
-    stored = con.execute("SELECT count(*) FROM death_record_data").fetchall()[0]
-    assert stored is not None
-    first = stored[0] == 0 or all_new
+    first = all_new or not holds_records(store)
     if first:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _dr_changed AS SELECT NULL::VARCHAR AS id, "
